@@ -1,0 +1,192 @@
+/**
+ * Turns the raw environment into a validated, typed Config, once.
+ * Every problem is collected and reported together, each with its variable's name
+ * (issue #2 point 5); start-up stops on any of them.
+ */
+import { Ajv } from 'ajv';
+import type { Env, EnvName } from './env.ts';
+import { devSecretKey, parseSecretKeys } from './secrets.ts';
+
+export type PuenteEnvironment = 'production' | 'development';
+
+export interface Config {
+  readonly environment: PuenteEnvironment;
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: URL;
+  readonly fhir: { readonly upstreamUrl: URL; readonly timeoutMs: number };
+  readonly store: { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
+  readonly mail: { readonly smtpUrl: string; readonly from: string };
+  readonly secretKeys: readonly string[];
+  readonly logLevel: string;
+  readonly trustProxy: number;
+  readonly practice: { readonly name: string; readonly phone: string };
+  readonly outbox: {
+    readonly pollMs: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    readonly deadAfterMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Defaults that are only acceptable on a developer's machine; production must set its own. */
+export const developmentDefaults = {
+  PUBLIC_URL: 'http://localhost:3000',
+  SMTP_URL: 'smtp://127.0.0.1:1025',
+} as const;
+
+const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+const url = { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://' };
+
+// JSON Schema of the environment (strings coerced to numbers where a number is expected).
+const envSchema = {
+  type: 'object',
+  properties: {
+    PUENTE_ENV: { enum: ['production', 'development'] },
+    HOST: { type: 'string', minLength: 1 },
+    PORT: integer(0, 65535),
+    PUBLIC_URL: url,
+    FHIR_UPSTREAM_URL: url,
+    FHIR_TIMEOUT_MS: integer(100, 300000),
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    PGLITE_DATA_DIR: { type: 'string', minLength: 1 },
+    SMTP_URL: { type: 'string', pattern: '^smtps?://' },
+    MAIL_FROM: { type: 'string', minLength: 3 },
+    SECRET_KEYS: { type: 'string' },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    TRUST_PROXY: integer(0, 10),
+    PRACTICE_NAME: { type: 'string', minLength: 1, maxLength: 200 },
+    PRACTICE_PHONE: { type: 'string', pattern: '^[+0-9 ().-]{3,40}$' },
+    OUTBOX_POLL_MS: integer(50, 600000),
+    OUTBOX_RETRY_BASE_MS: integer(10, 3600000),
+    OUTBOX_RETRY_MAX_MS: integer(10, 86400000),
+    OUTBOX_DEAD_AFTER_HOURS: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+  },
+} as const;
+
+const validateEnv = new Ajv({ allErrors: true, coerceTypes: true, strict: true }).compile(envSchema);
+
+/** Validates the environment; throws one ConfigError listing every problem by variable name. */
+export function loadConfig(rawEnv: Env): Config {
+  const env: Record<string, unknown> = { ...rawEnv };
+  const problems: string[] = [];
+  if (!validateEnv(env)) {
+    for (const error of validateEnv.errors ?? []) {
+      const name = error.instancePath.replace(/^\//, '') || String(error.params['missingProperty'] ?? '');
+      problems.push(`${name}: ${describe(error.keyword, error.params, error.message)}`);
+    }
+  }
+  const get = <T>(name: EnvName) => (problems.some((p) => p.startsWith(`${name}:`)) ? undefined : (env[name] as T | undefined));
+  const environment = get<PuenteEnvironment>('PUENTE_ENV') ?? 'production';
+  const production = environment === 'production';
+
+  const required = (name: EnvName, devDefault?: string): string | undefined => {
+    const value = get<string>(name);
+    if (value !== undefined) return value;
+    if (!production && devDefault !== undefined) return devDefault;
+    if (!problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name}: is required${devDefault ? ' outside development' : ''}`);
+    return undefined;
+  };
+
+  const publicUrlText = required('PUBLIC_URL', developmentDefaults.PUBLIC_URL);
+  const publicUrl = parseUrl('PUBLIC_URL', publicUrlText, problems);
+  if (publicUrl && production && publicUrl.protocol !== 'https:') problems.push('PUBLIC_URL: must use https outside development');
+  if (publicUrl && (publicUrl.pathname !== '/' || publicUrl.search || publicUrl.hash)) {
+    problems.push('PUBLIC_URL: must be an origin only (no path, query or fragment)');
+  }
+  const fhirUrl = parseUrl('FHIR_UPSTREAM_URL', required('FHIR_UPSTREAM_URL', 'http://127.0.0.1:8091/fhir'), problems);
+
+  const smtpUrl = required('SMTP_URL', developmentDefaults.SMTP_URL);
+  const smtpHost = smtpUrl ? safeUrl(smtpUrl)?.hostname : undefined;
+  if (production && smtpHost !== undefined && isLoopback(smtpHost) && smtpUrl?.startsWith('smtp://')) {
+    problems.push('SMTP_URL: a plain-text loopback SMTP server is a development mail catcher; use the practice relay in production');
+  }
+
+  const secretKeysText = get<string>('SECRET_KEYS');
+  let secretKeys: string[] = [];
+  if (secretKeysText === undefined) {
+    if (production) problems.push('SECRET_KEYS: is required outside development');
+    else secretKeys = [devSecretKey];
+  } else {
+    const parsed = parseSecretKeys(secretKeysText);
+    problems.push(...parsed.problems.map((p) => `SECRET_KEYS: ${p}`));
+    if (production && parsed.keys.includes(devSecretKey)) problems.push('SECRET_KEYS: the development key is not allowed outside development');
+    secretKeys = parsed.keys;
+  }
+
+  const retryBaseMs = get<number>('OUTBOX_RETRY_BASE_MS') ?? 5000;
+  const retryMaxMs = get<number>('OUTBOX_RETRY_MAX_MS') ?? 900000;
+  if (retryMaxMs < retryBaseMs) problems.push('OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
+
+  if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
+
+  const databaseUrl = get<string>('DATABASE_URL');
+  return {
+    environment,
+    host: get<string>('HOST') ?? '0.0.0.0',
+    port: get<number>('PORT') ?? 3000,
+    publicUrl,
+    fhir: { upstreamUrl: fhirUrl, timeoutMs: get<number>('FHIR_TIMEOUT_MS') ?? 10000 },
+    store: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl }
+      : { kind: 'pglite', dataDir: get<string>('PGLITE_DATA_DIR') ?? 'var/pglite' },
+    mail: { smtpUrl, from: get<string>('MAIL_FROM') ?? `Puente <no-reply@${publicUrl.hostname}>` },
+    secretKeys,
+    logLevel: get<string>('LOG_LEVEL') ?? 'info',
+    trustProxy: get<number>('TRUST_PROXY') ?? 0,
+    practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100' },
+    outbox: {
+      pollMs: get<number>('OUTBOX_POLL_MS') ?? 1000,
+      retryBaseMs,
+      retryMaxMs,
+      deadAfterMs: (get<number>('OUTBOX_DEAD_AFTER_HOURS') ?? 72) * 3600_000,
+    },
+  };
+}
+
+function parseUrl(name: EnvName, text: string | undefined, problems: string[]): URL | undefined {
+  if (text === undefined) return undefined;
+  const parsed = safeUrl(text);
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) problems.push(`${name}: must be an http(s) URL`);
+  return parsed;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]';
+}
+
+// Ajv's messages mention JSON Schema terms; these read better to an operator.
+function describe(keyword: string, params: Record<string, unknown>, fallback: string | undefined): string {
+  switch (keyword) {
+    case 'type':
+      return params['type'] === 'integer' ? 'must be a whole number' : `must be a ${String(params['type'])}`;
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return `must be at least ${String(params['limit'])}`;
+    case 'maximum':
+      return `must be at most ${String(params['limit'])}`;
+    case 'enum':
+      return `must be one of ${(params['allowedValues'] as string[]).join(', ')}`;
+    case 'pattern':
+      return 'has the wrong format';
+    default:
+      return fallback ?? 'is invalid';
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The only module that reads process.env (DESIGN.md "Habits" 9: config is read once).
+ * It copies the variables the portal knows into a plain object; validation happens in config.ts.
+ */
+
+/** Every environment variable the portal reads, with its README description. */
+export const envVariables = {
+  PUENTE_ENV: 'production (default) or development; development allows insecure local defaults',
+  HOST: 'address to listen on (default 0.0.0.0; the demo uses 127.0.0.1)',
+  PORT: 'TCP port to listen on (default 3000)',
+  PUBLIC_URL: 'the portal’s public origin, e.g. https://portal.clinic.example (https required in production)',
+  FHIR_UPSTREAM_URL: 'base URL of the clinic FHIR server (HAPI), e.g. http://127.0.0.1:8091/fhir',
+  FHIR_TIMEOUT_MS: 'timeout for each call to the FHIR server in milliseconds (default 10000)',
+  DATABASE_URL: 'postgres:// URL of the portal store; when unset the embedded PGlite store is used',
+  PGLITE_DATA_DIR: 'data directory of the embedded PGlite store (default var/pglite)',
+  SMTP_URL: 'smtp:// or smtps:// URL of the mail relay (required in production)',
+  MAIL_FROM: 'From address of every email, e.g. "Clinic portal <portal@clinic.example>"',
+  SECRET_KEYS: 'comma-separated secrets (32+ characters each, newest first) for cookies and signatures',
+  LOG_LEVEL: 'pino log level: fatal, error, warn, info (default), debug, trace, silent',
+  TRUST_PROXY: 'how many reverse proxies in front of the portal to trust for the client address (default 0)',
+  PRACTICE_NAME: 'the practice name shown on pages and emails',
+  PRACTICE_PHONE: 'the practice phone number patients are told to call',
+  OUTBOX_POLL_MS: 'how often the outbox worker looks for due messages (default 1000)',
+  OUTBOX_RETRY_BASE_MS: 'first retry delay of a failed delivery; doubles each attempt (default 5000)',
+  OUTBOX_RETRY_MAX_MS: 'longest delay between two delivery attempts (default 900000 = 15 min)',
+  OUTBOX_DEAD_AFTER_HOURS: 'after this many hours of failures a message moves to dead-letter (default 72)',
+} as const;
+
+export type EnvName = keyof typeof envVariables;
+export type Env = Partial<Record<EnvName, string>>;
+
+/** Reads the known variables from a process environment; empty strings count as unset. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const env: Env = {};
+  for (const name of Object.keys(envVariables) as EnvName[]) {
+    const value = source[name];
+    if (value !== undefined && value.trim() !== '') env[name] = value.trim();
+  }
+  return env;
+}

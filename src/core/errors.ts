@@ -1,0 +1,31 @@
+/**
+ * Typed errors with stable codes. The code is also the i18n key of the message a user sees
+ * (DESIGN.md "Habits" 3); each surface renders errors its own way and never shows upstream
+ * diagnostics or stack traces.
+ */
+
+export type ErrorCode =
+  | 'not_found'
+  | 'bad_request'
+  | 'internal_error'
+  | 'service_unavailable'
+  | 'fhir_unavailable'
+  | 'fhir_timeout'
+  | 'fhir_not_found'
+  | 'fhir_rejected'
+  | 'fhir_conflict'
+  | 'fhir_error'
+  | 'store_unavailable';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, status: number, options?: { cause?: unknown }) {
+    super(code, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -1,0 +1,4 @@
+import * as initial from './0001-initial.ts';
+
+/** Every migration in the order it runs. Append only: an applied migration is never edited. */
+export const migrations: readonly { readonly id: string; readonly sql: string }[] = [initial];

@@ -1,0 +1,169 @@
+/**
+ * Delivers outbox rows. Guarantees, and how:
+ * - nothing lost: a row leaves the queue only as 'sent' (with the receiver's id) or 'dead'
+ *   (with its last error, for staff to see) — never by being dropped;
+ * - survives restarts: all state is in the store; a row whose worker died mid-delivery is picked
+ *   up again when its lease expires;
+ * - not sent twice: rows are claimed with FOR UPDATE SKIP LOCKED, so two workers (or replicas)
+ *   never deliver the same row; handlers use ids derived from the row (email Message-ID, the
+ *   AuditEvent's own id with PUT) so the one unavoidable retry case — a crash after the receiver
+ *   accepted but before 'sent' was committed — is recognisable as the same message downstream.
+ */
+import type { Logger } from '../core/log.ts';
+import type { Db } from './db.ts';
+import type { OutboxKind } from './outbox.ts';
+import { isPastHorizon, retryDelayMs, type BackoffPolicy } from './outbox-backoff.ts';
+
+/** A failure that retrying cannot fix (e.g. a recipient address the relay rejects outright). */
+export class PermanentDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+export type DeliveryHandler = (payload: unknown, row: { id: string; attempts: number }) => Promise<{ deliveryId?: string }>;
+
+export interface OutboxWorkerOptions extends BackoffPolicy {
+  readonly db: Db;
+  readonly handlers: Partial<Record<OutboxKind, DeliveryHandler>>;
+  readonly log: Logger;
+  readonly pollMs: number;
+  readonly deadAfterMs: number;
+  /** How long a claimed row is reserved for one delivery attempt. */
+  readonly leaseMs?: number;
+  readonly batchSize?: number;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+export interface OutboxWorker {
+  /** Delivers every row that is due now; resolves with how many rows were attempted. */
+  runOnce(): Promise<number>;
+  start(): void;
+  /** Stops polling and waits for the delivery in progress, if any. */
+  stop(): Promise<void>;
+}
+
+interface ClaimedRow {
+  id: string;
+  kind: OutboxKind;
+  payload: unknown;
+  attempts: number;
+  created_at: Date;
+}
+
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const batchSize = options.batchSize ?? 20;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = true;
+
+  async function claim(): Promise<ClaimedRow[]> {
+    const at = now();
+    const result = await options.db.query<ClaimedRow>(
+      `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_expires_at = $2
+        WHERE id IN (
+          SELECT id FROM outbox
+           WHERE (status = 'pending' AND next_attempt_at <= $1)
+              OR (status = 'sending' AND lease_expires_at <= $1)
+           ORDER BY next_attempt_at, id
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id::text, kind, payload, attempts, created_at`,
+      [at, new Date(at.getTime() + leaseMs), batchSize],
+    );
+    return result.rows;
+  }
+
+  async function deliver(row: ClaimedRow): Promise<void> {
+    const handler = options.handlers[row.kind];
+    try {
+      if (!handler) throw new PermanentDeliveryError(`no handler for outbox kind ${row.kind}`);
+      const { deliveryId } = await handler(row.payload, { id: row.id, attempts: row.attempts });
+      await options.db.query(
+        `UPDATE outbox SET status = 'sent', sent_at = $2, delivery_id = $3, last_error = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND status = 'sending'`,
+        [row.id, now(), deliveryId ?? null],
+      );
+      options.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'outbox message delivered');
+    } catch (error) {
+      await recordFailure(row, error);
+    }
+  }
+
+  async function recordFailure(row: ClaimedRow, error: unknown): Promise<void> {
+    const at = now();
+    const reason = describeError(error);
+    const dead = error instanceof PermanentDeliveryError || isPastHorizon(new Date(row.created_at), at, options.deadAfterMs);
+    if (dead) {
+      await options.db.query(
+        `UPDATE outbox SET status = 'dead', last_error = $2, lease_expires_at = NULL WHERE id = $1`,
+        [row.id, reason],
+      );
+      options.log.error({ outboxId: row.id, kind: row.kind, attempts: row.attempts, reason }, 'outbox message moved to dead-letter');
+      return;
+    }
+    const delay = retryDelayMs(options, row.attempts, random());
+    await options.db.query(
+      `UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = $3, lease_expires_at = NULL WHERE id = $1`,
+      [row.id, reason, new Date(at.getTime() + delay)],
+    );
+    options.log.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason }, 'outbox delivery failed; will retry');
+  }
+
+  async function runOnce(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const rows = await claim();
+      for (const row of rows) await deliver(row);
+      attempted += rows.length;
+      if (rows.length < batchSize) return attempted;
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce().catch((error: unknown) => {
+        // The store itself failed (e.g. PostgreSQL restarting): keep polling; rows are safe in the store.
+        options.log.error({ reason: describeError(error) }, 'outbox poll failed');
+        return 0;
+      });
+      void running.finally(() => {
+        running = undefined;
+        schedule();
+      });
+    }, options.pollMs);
+    timer.unref();
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** A short, PHI-free description: error class, code and SMTP response code, never message bodies or addresses. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const details = error as Error & { code?: string; responseCode?: number; upstreamStatus?: number };
+  const parts = [error.name];
+  if (details.code) parts.push(String(details.code));
+  if (details.responseCode) parts.push(`smtp ${details.responseCode}`);
+  if (details.upstreamStatus) parts.push(`http ${details.upstreamStatus}`);
+  if (error instanceof PermanentDeliveryError) parts.push(error.message);
+  return parts.join(': ');
+}

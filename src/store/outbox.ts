@@ -1,0 +1,65 @@
+/**
+ * The durable outbox (DESIGN.md security model 10): a side effect (an email, an AuditEvent) is a
+ * row written in the same transaction as the change that causes it, so either both happen or
+ * neither does. A worker (outbox-worker.ts) delivers the rows afterwards.
+ */
+import type { AuditEvent } from '@medplum/fhirtypes';
+import type { Queryable } from './db.ts';
+
+export interface EmailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+  /** The message's language (Content-Language header). */
+  readonly locale?: 'es' | 'en';
+  readonly attachments?: readonly { filename: string; contentType: string; contentBase64: string }[];
+}
+
+export type OutboxMessage =
+  | { readonly kind: 'email'; readonly payload: EmailMessage }
+  | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } };
+
+export type OutboxKind = OutboxMessage['kind'];
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+
+export interface OutboxRow {
+  readonly id: string;
+  readonly kind: OutboxKind;
+  readonly payload: unknown;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly created_at: Date;
+  readonly next_attempt_at: Date;
+  readonly sent_at: Date | null;
+  readonly delivery_id: string | null;
+  readonly last_error: string | null;
+}
+
+/** Adds a message to the outbox inside the caller's transaction; returns its id. */
+export async function enqueue(tx: Queryable, message: OutboxMessage): Promise<string> {
+  const result = await tx.query<{ id: string }>('INSERT INTO outbox (kind, payload) VALUES ($1, $2) RETURNING id', [
+    message.kind,
+    JSON.stringify(message.payload),
+  ]);
+  return String(result.rows[0]!.id);
+}
+
+/** Messages that could not be delivered within the horizon, newest first (for the staff console). */
+export async function listDeadLetters(db: Queryable, limit = 100): Promise<OutboxRow[]> {
+  const result = await db.query<OutboxRow>(
+    `SELECT id::text, kind, payload, status, attempts, created_at, next_attempt_at, sent_at, delivery_id, last_error
+       FROM outbox WHERE status = 'dead' ORDER BY created_at DESC LIMIT $1`,
+    [limit],
+  );
+  return result.rows;
+}
+
+export async function getOutboxRow(db: Queryable, id: string): Promise<OutboxRow | undefined> {
+  const result = await db.query<OutboxRow>(
+    `SELECT id::text, kind, payload, status, attempts, created_at, next_attempt_at, sent_at, delivery_id, last_error
+       FROM outbox WHERE id = $1`,
+    [id],
+  );
+  return result.rows[0];
+}
