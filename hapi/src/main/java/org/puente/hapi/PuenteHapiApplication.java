@@ -3,6 +3,7 @@ package org.puente.hapi;
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
@@ -51,7 +52,13 @@ import java.util.Set;
 			ElasticsearchClientAutoConfiguration.class,
 			ElasticsearchRestClientAutoConfiguration.class
 		})
-@Import({JpaR4Config.class, HapiJpaConfig.class, JpaBatch2Config.class, Batch2JobsConfig.class})
+@Import({
+	JpaR4Config.class,
+	HapiJpaConfig.class,
+	ThreadPoolFactoryConfig.class,
+	JpaBatch2Config.class,
+	Batch2JobsConfig.class
+})
 public class PuenteHapiApplication {
 
 	private static final Logger ourLog = LoggerFactory.getLogger(PuenteHapiApplication.class);

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { readEnv } from '../../../src/config/env.ts';
+import { devSecretKey } from '../../../src/config/secrets.ts';
+
+const goodKey = 'k'.repeat(40);
+const production = {
+  PUENTE_ENV: 'production',
+  PUBLIC_URL: 'https://portal.clinic.example',
+  FHIR_UPSTREAM_URL: 'http://hapi.internal:8080/fhir',
+  SMTP_URL: 'smtps://relay.clinic.example:465',
+  SECRET_KEYS: goodKey,
+} as const;
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(readEnv(env));
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('accepts a complete production environment and applies documented defaults', () => {
+    const config = loadConfig(readEnv({ ...production }));
+    expect(config.environment).to.equal('production');
+    expect(config.port).to.equal(3000);
+    expect(config.host).to.equal('0.0.0.0');
+    expect(config.store).to.deep.equal({ kind: 'pglite', dataDir: 'var/pglite' });
+    expect(config.fhir.timeoutMs).to.equal(10000);
+    expect(config.outbox.deadAfterMs).to.equal(72 * 3600_000);
+    expect(config.mail.from).to.equal('Puente <no-reply@portal.clinic.example>');
+  });
+
+  it('reports every problem at once, each with its variable name', () => {
+    const problems = problemsOf({
+      PUENTE_ENV: 'staging',
+      PORT: 'eighty',
+      FHIR_TIMEOUT_MS: '5',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      SMTP_URL: 'http://mail',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).to.include.members(['PUENTE_ENV', 'PORT', 'FHIR_TIMEOUT_MS', 'LOG_LEVEL', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'SECRET_KEYS']);
+    expect(problems).to.include('PORT: must be a whole number');
+    expect(problems).to.include('FHIR_TIMEOUT_MS: must be at least 100');
+  });
+
+  it('requires https, a real relay and real secrets outside development', () => {
+    const problems = problemsOf({
+      ...production,
+      PUBLIC_URL: 'http://portal.clinic.example',
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      SECRET_KEYS: devSecretKey,
+    });
+    expect(problems).to.have.members([
+      'PUBLIC_URL: must use https outside development',
+      'SMTP_URL: a plain-text loopback SMTP server is a development mail catcher; use the practice relay in production',
+      'SECRET_KEYS: the development key is not allowed outside development',
+    ]);
+  });
+
+  it('lists each missing production variable', () => {
+    expect(problemsOf({})).to.have.members([
+      'PUBLIC_URL: is required outside development',
+      'FHIR_UPSTREAM_URL: is required outside development',
+      'SMTP_URL: is required outside development',
+      'SECRET_KEYS: is required outside development',
+    ]);
+  });
+
+  it('rejects short secret keys and a PUBLIC_URL with a path', () => {
+    expect(problemsOf({ ...production, SECRET_KEYS: `${goodKey},short`, PUBLIC_URL: 'https://clinic.example/portal' })).to.have.members([
+      'SECRET_KEYS: every key must be at least 32 characters long',
+      'PUBLIC_URL: must be an origin only (no path, query or fragment)',
+    ]);
+  });
+
+  it('allows local defaults in development', () => {
+    const config = loadConfig(readEnv({ PUENTE_ENV: 'development' }));
+    expect(config.publicUrl.href).to.equal('http://localhost:3000/');
+    expect(config.mail.smtpUrl).to.equal('smtp://127.0.0.1:1025');
+    expect(config.secretKeys).to.deep.equal([devSecretKey]);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    const config = loadConfig(readEnv({ ...production, DATABASE_URL: 'postgres://u:p@db:5432/puente' }));
+    expect(config.store).to.deep.equal({ kind: 'postgres', url: 'postgres://u:p@db:5432/puente' });
+  });
+
+  it('never puts a secret in its error message', () => {
+    const secret = 'super-secret-value-that-is-long-enough-for-a-key';
+    const problems = problemsOf({ ...production, SECRET_KEYS: secret, PORT: 'x' });
+    expect(problems.join('\n')).not.to.include(secret);
+  });
+});

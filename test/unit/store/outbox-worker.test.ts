@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import { createLogger } from '../../../src/core/log.ts';
+import { openPglite } from '../../../src/store/pglite-db.ts';
+import type { Db } from '../../../src/store/db.ts';
+import { migrate } from '../../../src/store/migrate.ts';
+import { enqueue, getOutboxRow, listDeadLetters } from '../../../src/store/outbox.ts';
+import { createOutboxWorker, PermanentDeliveryError, type DeliveryHandler } from '../../../src/store/outbox-worker.ts';
+
+const email = { to: 'patient@example.org', subject: 'Hello', text: 'Body' };
+const hour = 3600_000;
+
+describe('outbox worker', () => {
+  let db: Db;
+  let clock: Date;
+
+  // One in-memory store for the suite (PGlite takes a second or two to boot); emptied before each test.
+  before(async () => {
+    db = await openPglite('memory://');
+    await migrate(db);
+  });
+  after(() => db.close());
+
+  beforeEach(async () => {
+    await db.query('TRUNCATE outbox RESTART IDENTITY');
+    // Rows are stamped with the database's now(); the test clock starts just after it.
+    clock = new Date(Date.now() + 1000);
+  });
+
+  const worker = (handler: DeliveryHandler, overrides: { leaseMs?: number } = {}) =>
+    createOutboxWorker({
+      db,
+      handlers: { email: handler },
+      log: createLogger('silent'),
+      pollMs: 1000,
+      baseMs: 1000,
+      maxMs: 8000,
+      deadAfterMs: 24 * hour,
+      now: () => clock,
+      random: () => 0.5,
+      ...overrides,
+    });
+
+  const advance = (ms: number) => {
+    clock = new Date(clock.getTime() + ms);
+  };
+
+  it('writes the message only if the transaction that causes it commits', async () => {
+    await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    await db
+      .transaction(async (tx) => {
+        await enqueue(tx, { kind: 'email', payload: { ...email, subject: 'rolled back' } });
+        throw new Error('change failed');
+      })
+      .catch(() => {});
+    const rows = await db.query<{ subject: string }>("SELECT payload->>'subject' AS subject FROM outbox");
+    expect(rows.rows).to.deep.equal([{ subject: 'Hello' }]);
+  });
+
+  it('delivers a due message once and records the delivery id', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    const delivered: unknown[] = [];
+    const w = worker(async (payload) => {
+      delivered.push(payload);
+      return { deliveryId: '<abc@example.org>' };
+    });
+    expect(await w.runOnce()).to.equal(1);
+    expect(await w.runOnce()).to.equal(0);
+    expect(delivered).to.deep.equal([email]);
+    const row = await getOutboxRow(db, id);
+    expect(row).to.include({ status: 'sent', attempts: 1, delivery_id: '<abc@example.org>', last_error: null });
+  });
+
+  it('retries with exponential backoff and jitter, then delivers', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    let failuresLeft = 3;
+    const w = worker(async () => {
+      if (failuresLeft-- > 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return { deliveryId: 'ok' };
+    });
+    const scheduled: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await w.runOnce();
+      const row = (await getOutboxRow(db, id))!;
+      expect(row.status).to.equal('pending');
+      expect(row.last_error).to.equal('Error: ECONNREFUSED');
+      scheduled.push(new Date(row.next_attempt_at).getTime() - clock.getTime());
+      expect(await w.runOnce(), 'not due before its retry time').to.equal(0);
+      clock = new Date(row.next_attempt_at);
+    }
+    // random = 0.5 → three quarters of 1 s, 2 s, 4 s.
+    expect(scheduled).to.deep.equal([750, 1500, 3000]);
+    await w.runOnce();
+    expect(await getOutboxRow(db, id)).to.include({ status: 'sent', attempts: 4, last_error: null });
+  });
+
+  it('moves a message that keeps failing past the horizon to dead-letter with its last error', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    const w = worker(async () => {
+      throw Object.assign(new Error('greeting never received'), { code: 'ETIMEDOUT' });
+    });
+    let attempts = 0;
+    while ((await getOutboxRow(db, id))!.status === 'pending' && attempts < 100) {
+      await w.runOnce();
+      attempts++;
+      advance(8000);
+      if (attempts === 5) advance(24 * hour);
+    }
+    const row = (await getOutboxRow(db, id))!;
+    expect(row).to.include({ status: 'dead', last_error: 'Error: ETIMEDOUT', attempts: 6 });
+    expect((await listDeadLetters(db)).map((r) => r.id)).to.deep.equal([id]);
+  });
+
+  it('dead-letters at once a failure that retrying cannot fix', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    await worker(async () => {
+      throw new PermanentDeliveryError('recipient refused (smtp 550)');
+    }).runOnce();
+    expect(await getOutboxRow(db, id)).to.include({
+      status: 'dead',
+      attempts: 1,
+      last_error: 'PermanentDeliveryError: recipient refused (smtp 550)',
+    });
+  });
+
+  it('picks up a message whose worker died mid-delivery once the lease expires, and delivers it once', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    // The first worker claims the row and never finishes (the process crashed).
+    const crashed = worker(() => new Promise(() => {}), { leaseMs: 60_000 });
+    void crashed.runOnce();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await getOutboxRow(db, id))!.status).to.equal('sending');
+
+    let deliveries = 0;
+    const survivor = worker(async () => {
+      deliveries++;
+      return { deliveryId: 'x' };
+    });
+    expect(await survivor.runOnce(), 'still leased').to.equal(0);
+    advance(60_000);
+    expect(await survivor.runOnce()).to.equal(1);
+    expect(await survivor.runOnce()).to.equal(0);
+    expect(deliveries).to.equal(1);
+    expect(await getOutboxRow(db, id)).to.include({ status: 'sent', attempts: 2 });
+  });
+
+  it('dead-letters a kind that has no handler instead of dropping it', async () => {
+    const id = await db.transaction((tx) => enqueue(tx, { kind: 'audit', payload: { resourceType: 'AuditEvent', id: 'a1' } as never }));
+    await worker(async () => ({})).runOnce();
+    expect(await getOutboxRow(db, id)).to.include({ status: 'dead', last_error: 'PermanentDeliveryError: no handler for outbox kind audit' });
+  });
+});
