@@ -6,7 +6,11 @@ const migrationLockKey = 7_304_119;
 
 /** Applies pending migrations, each in its own transaction with its bookkeeping row. Returns the ids applied. */
 export async function migrate(db: Db, migrations = allMigrations): Promise<string[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  });
   const applied: string[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (tx) => {

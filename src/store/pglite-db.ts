@@ -30,6 +30,9 @@ export async function openPglite(dataDir: string): Promise<Db> {
     exec: base.exec,
     // PGlite serialises work on its single connection, so a transaction here is exclusive.
     transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
-    close: () => pg.close(),
+    // Closing twice (e.g. a shutdown racing a failed start) is harmless.
+    close: async () => {
+      if (!pg.closed) await pg.close();
+    },
   };
 }

@@ -12,6 +12,7 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
@@ -57,7 +58,10 @@ import java.util.Set;
 	HapiJpaConfig.class,
 	ThreadPoolFactoryConfig.class,
 	JpaBatch2Config.class,
-	Batch2JobsConfig.class
+	Batch2JobsConfig.class,
+	// Only the in-memory message broker that batch2 jobs (reindex, delete-expunge) run on;
+	// no subscription matching or delivery is configured.
+	SubscriptionChannelConfig.class
 })
 public class PuenteHapiApplication {
 

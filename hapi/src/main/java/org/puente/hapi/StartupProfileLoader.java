@@ -59,11 +59,14 @@ public class StartupProfileLoader {
 		if (!Files.isDirectory(profilesDir)) {
 			ourLog.warn("Profiles directory {} does not exist; no profiles loaded", profilesDir);
 		} else {
+			int count = 0;
 			try (DirectoryStream<Path> files = Files.newDirectoryStream(profilesDir, "*.json")) {
 				for (Path file : files) {
 					load(file);
+					count++;
 				}
 			}
+			ourLog.info("Read {} profile file(s) from {}", count, profilesDir);
 		}
 		loaded = true;
 	}

@@ -1,0 +1,64 @@
+/**
+ * The Debian packages the project needs, checked before anything runs and installed with apt-get
+ * when we are root on a Debian machine (CI, a fresh developer box). Otherwise a clear message says
+ * exactly what to install. Nothing is downloaded from outside the package registries.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+
+export interface SystemDependency {
+  /** What we look for. */
+  readonly check: () => boolean;
+  readonly debianPackage: string;
+  readonly why: string;
+}
+
+const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+/** Newest installed PostgreSQL server binaries directory (Debian keeps them off PATH). */
+export function postgresBinDir(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(`${root}/${v}/bin/initdb`))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? `${root}/${versions[0]}/bin` : undefined;
+}
+
+const javaMajorVersion = (): number => {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const match = /version "(\d+)/.exec(`${result.stderr}${result.stdout}`);
+  return match ? Number(match[1]) : 0;
+};
+
+export const dependencies = {
+  java: { check: () => onPath('javac') && javaMajorVersion() >= 17, debianPackage: 'openjdk-17-jdk-headless', why: 'runs and builds the HAPI FHIR server (Java 17+)' },
+  maven: { check: () => onPath('mvn'), debianPackage: 'maven', why: 'builds the HAPI FHIR server from Maven Central' },
+  postgresql: { check: () => postgresBinDir() !== undefined, debianPackage: 'postgresql', why: 'the integration tests run the portal store on a real PostgreSQL server too' },
+} satisfies Record<string, SystemDependency>;
+
+export type DependencyName = keyof typeof dependencies;
+
+/** Makes sure the named dependencies are present, installing them when possible; exits with a clear message otherwise. */
+export function ensureSystemDependencies(names: readonly DependencyName[]): void {
+  const missing = names.filter((name) => !dependencies[name].check());
+  if (missing.length === 0) return;
+  const packages = missing.map((name) => dependencies[name].debianPackage);
+  const reasons = missing.map((name) => `  - ${dependencies[name].debianPackage}: ${dependencies[name].why}`).join('\n');
+  const canInstall = process.getuid?.() === 0 && onPath('apt-get');
+  if (!canInstall) {
+    process.stderr.write(
+      `Missing system packages:\n${reasons}\nInstall them with:\n  sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}\n`,
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`Installing system packages with apt-get:\n${reasons}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  const stillMissing = missing.filter((name) => !dependencies[name].check());
+  if (stillMissing.length > 0) {
+    process.stderr.write(`These are still missing after apt-get install: ${stillMissing.join(', ')}\n`);
+    process.exit(1);
+  }
+}
