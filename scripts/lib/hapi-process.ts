@@ -23,6 +23,8 @@ export interface HapiOptions {
   readonly jdbcPassword?: string;
   readonly logFile: string;
   readonly javaOptions?: readonly string[];
+  /** Keep running after this Node process exits (npm run hapi:start). */
+  readonly detached?: boolean;
 }
 
 export interface RunningHapi {
@@ -93,7 +95,7 @@ export async function startHapi(options: HapiOptions): Promise<RunningHapi> {
   }
   const log = openSync(options.logFile, 'a');
   const started = Date.now();
-  const child = spawn('java', args, { stdio: ['ignore', log, log] });
+  const child = spawn('java', args, { stdio: ['ignore', log, log], detached: options.detached ?? false });
   closeSync(log);
   let exited: string | undefined;
   child.once('exit', (code, signal) => {

@@ -146,8 +146,6 @@ public class PuenteHapiApplication {
 				"${requestVerb} ${operationType} ${idOrResourceName} ${operationName} ${processingTimeMillis}ms");
 		logger.setErrorMessageFormat(
 				"ERROR ${requestVerb} ${operationType} ${idOrResourceName} ${operationName}: ${exceptionMessage}");
-		// 4xx outcomes are normal traffic; HAPI logs real server failures itself.
-		logger.setLogExceptions(false);
 		return logger;
 	}
 

@@ -1,0 +1,129 @@
+/**
+ * `npm run demo`: the whole portal on one machine with demo data. Builds and starts the HAPI FHIR
+ * server (H2 under var/hapi), a mail inbox (MailDev), the portal store (PGlite under var/pglite) and
+ * the portal, loads the demo record, and prints where everything is. Ctrl-C stops it all.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { openDb } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { createFhirClient } from '../src/store/fhir-client.ts';
+import { ensureSystemDependencies } from './lib/system-deps.ts';
+import { buildHapi, startHapi, stopProcess, type RunningHapi } from './lib/hapi-process.ts';
+import { startMaildev } from './lib/maildev-process.ts';
+import { waitFor } from './lib/net.ts';
+import { fromRoot } from './lib/paths.ts';
+import { loadDemoData } from './demo/load-demo-data.ts';
+
+const port = Number(process.env['PORT'] ?? 3000);
+const hapiPort = Number(process.env['DEMO_HAPI_PORT'] ?? 8091);
+const smtpPort = Number(process.env['DEMO_SMTP_PORT'] ?? 1025);
+const inboxPort = Number(process.env['DEMO_INBOX_PORT'] ?? 1080);
+const publicUrl = `http://localhost:${port}`;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const stops: (() => Promise<void>)[] = [];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  ensureSystemDependencies(['java', 'maven']);
+  buildHapi();
+
+  say('\nCompiling the portal (TypeScript → dist/)…');
+  if (spawnSync('tsc', ['-p', fromRoot('tsconfig.build.json')], { stdio: 'inherit' }).status !== 0) throw new Error('TypeScript build failed');
+
+  say(`Starting the HAPI FHIR server on port ${hapiPort} (about a minute on 2 cores)…`);
+  const existing = await fetch(`http://127.0.0.1:${hapiPort}/fhir/metadata?_summary=true`).then((r) => r.ok, () => false);
+  let hapiBase = `http://127.0.0.1:${hapiPort}/fhir`;
+  if (existing) {
+    say('  a HAPI server is already answering there; using it');
+  } else {
+    const hapi: RunningHapi = await startHapi({ port: hapiPort, dataDir: fromRoot('var/hapi'), logFile: fromRoot('var/log/hapi.log') });
+    stops.push(hapi.stop);
+    hapiBase = hapi.baseUrl;
+    say(`  ready in ${(hapi.startupMs / 1000).toFixed(0)} s (log: var/log/hapi.log)`);
+  }
+
+  say('Starting the mail inbox (MailDev)…');
+  const maildev = await startMaildev({ smtpPort, webPort: inboxPort, logFile: fromRoot('var/log/maildev.log'), mailDir: fromRoot('var/mail') });
+  stops.push(maildev.stop);
+
+  say('Loading the demo record (idempotent: a second run updates, never duplicates)…');
+  const db = await openDb({ kind: 'pglite', dataDir: fromRoot('var/pglite') });
+  let summary;
+  try {
+    await migrate(db);
+    summary = await loadDemoData({ db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }) }, say);
+  } finally {
+    await db.close(); // PGlite allows one process per data directory: the portal opens it next.
+  }
+  mkdirSync(fromRoot('var/demo'), { recursive: true });
+  const accounts = {
+    portal: publicUrl,
+    mailInbox: maildev.webUrl,
+    fhirServer: hapiBase,
+    staff: [{ ...summary.staff, signIn: `${publicUrl}/staff` }],
+    patients: summary.patients,
+  };
+  writeFileSync(fromRoot('var/demo/accounts.json'), `${JSON.stringify(accounts, null, 2)}\n`);
+
+  say('Starting the portal…');
+  const portal = spawn(process.execPath, [fromRoot('dist/main.js')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PUENTE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      FHIR_UPSTREAM_URL: hapiBase,
+      SMTP_URL: maildev.smtpUrl,
+      PGLITE_DATA_DIR: fromRoot('var/pglite'),
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    },
+  });
+  stops.unshift(() => stopProcess(portal, 10_000));
+  let portalExit: string | undefined;
+  portal.once('exit', (code) => {
+    portalExit = `portal exited (${code})`;
+  });
+  await waitFor('portal', async () => (await fetch(`${publicUrl}/readyz`)).ok, { timeoutMs: 60_000, failed: () => portalExit });
+
+  say(`
+────────────────────────────────────────────────────────────────────────
+ Puente demo is running (ready in ${Math.round((Date.now() - started) / 1000)} s)
+
+   Portal           ${publicUrl}            (health: ${publicUrl}/readyz)
+   Mail inbox       ${maildev.webUrl}          (every email the portal sends)
+   HAPI FHIR        ${hapiBase}
+
+ Staff (front desk, admin)
+   email            ${summary.staff.email}
+   password         ${summary.staff.password}
+   TOTP secret      ${summary.staff.totpSecret}   (add to an authenticator app)
+
+ Demo patients in the record
+${summary.patients.map((p) => `   ${p.name.padEnd(22)} born ${p.birthDate}   MRN ${p.mrn ?? '-'}   ${p.resources} resources`).join('\n')}
+
+ Accounts and addresses are also in var/demo/accounts.json.
+ Ctrl-C stops everything; data stays in var/ (delete var/ to start over).
+────────────────────────────────────────────────────────────────────────`);
+
+  await new Promise<void>((resolve) => portal.once('exit', () => resolve()));
+  await shutdown(portalExit ? 1 : 0);
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('\nStopping the demo…');
+  for (const stop of stops) await stop().catch(() => {});
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch(async (error: unknown) => {
+  process.stderr.write(`\nThe demo could not start: ${(error as Error).message}\n`);
+  await shutdown(1);
+});

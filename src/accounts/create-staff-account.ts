@@ -1,0 +1,55 @@
+/**
+ * Creates a staff account linked to a Practitioner in the FHIR server (issue #3 point 1).
+ * Staff must use a TOTP second factor; the secret is generated here and shown once for enrollment.
+ */
+import type { Practitioner } from '@medplum/fhirtypes';
+import { Secret } from 'otpauth';
+import type { Db } from '../store/db.ts';
+import type { FhirClient } from '../store/fhir-client.ts';
+import { hashPassword } from '../core/password-hash.ts';
+
+export interface NewStaffAccount {
+  readonly email: string;
+  readonly password: string;
+  readonly givenName: string;
+  readonly familyName: string;
+  readonly roles: readonly ('admin' | 'staff')[];
+  /** Link to an existing Practitioner instead of creating one. */
+  readonly practitionerId?: string;
+  readonly locale?: 'es' | 'en';
+}
+
+export interface CreatedStaffAccount {
+  readonly accountId: string;
+  readonly practitioner: string;
+  readonly totpSecret: string;
+}
+
+export async function createStaffAccount(deps: { db: Db; fhir: FhirClient }, input: NewStaffAccount): Promise<CreatedStaffAccount> {
+  const email = input.email.trim().toLowerCase();
+  const practitionerId =
+    input.practitionerId ??
+    (
+      await deps.fhir.create<Practitioner>({
+        resourceType: 'Practitioner',
+        active: true,
+        name: [{ family: input.familyName, given: [input.givenName] }],
+        telecom: [{ system: 'email', value: email, use: 'work' }],
+      } satisfies Practitioner)
+    ).id!;
+  const totpSecret = new Secret({ size: 20 }).base32;
+  const result = await deps.db.query<{ id: string }>(
+    `INSERT INTO accounts (kind, email, password_hash, status, fhir_user, roles, locale, totp_secret)
+     VALUES ('staff', $1, $2, 'active', $3, $4, $5, $6) RETURNING id`,
+    [email, await hashPassword(input.password), `Practitioner/${practitionerId}`, [...input.roles], input.locale ?? 'es', totpSecret],
+  );
+  return { accountId: result.rows[0]!.id, practitioner: `Practitioner/${practitionerId}`, totpSecret };
+}
+
+export async function findStaffAccount(db: Db, email: string): Promise<{ id: string; fhir_user: string; totp_secret: string } | undefined> {
+  const result = await db.query<{ id: string; fhir_user: string; totp_secret: string }>(
+    "SELECT id, fhir_user, totp_secret FROM accounts WHERE kind = 'staff' AND email = $1",
+    [email.trim().toLowerCase()],
+  );
+  return result.rows[0];
+}
