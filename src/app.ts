@@ -7,6 +7,17 @@ import { requestContext } from './web/request-context.ts';
 import { securityHeaders } from './web/security-headers.ts';
 import { createHealthRouter } from './web/health-router.ts';
 import { errorHandler, notFound } from './web/error-handler.ts';
+import { portalCss } from './web/assets/portal-css.ts';
+import { resolveLocale } from './web/locale.ts';
+import { csrfProtection } from './web/csrf.ts';
+import { createFhirRouter } from './fhir/router.ts';
+import { createLanguageRouter } from './web/language-router.ts';
+import { createInteractionRouter } from './web/interaction-router.ts';
+import { createAuthRouter } from './web/auth-router.ts';
+import { createRegistrationRouter } from './web/registration-router.ts';
+import { createPasswordRouter } from './web/password-router.ts';
+import { createHomeRouter } from './web/home-router.ts';
+import { createStaffRouter } from './staff/router.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -18,8 +29,28 @@ export function createApp(ctx: Context): express.Express {
   app.use(requestContext(ctx.log));
   app.use(securityHeaders({ https: ctx.config.publicUrl.protocol === 'https:' }));
   app.use(createHealthRouter({ checkReadiness: ctx.checkReadiness }));
+  app.get('/assets/portal.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(portalCss);
+  });
+
+  // The authorization server and the FHIR facade speak OAuth and FHIR: no cookies-and-forms middleware.
+  app.use('/oidc', ctx.provider.callback());
+  app.use('/fhir', createFhirRouter({ provider: ctx.provider, db: ctx.db, fhir: ctx.fhir, fhirBase: ctx.fhirBase }));
+
+  // Pages: form bodies, language, CSRF on every POST.
+  const secure = ctx.config.publicUrl.protocol === 'https:';
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
+  app.use(resolveLocale);
+  app.use(csrfProtection({ secret: ctx.config.secretKeys[0]!, secure, origin: ctx.config.publicUrl.origin }));
+  app.use(createLanguageRouter({ secure }));
+  app.use(createInteractionRouter({ provider: ctx.provider, accounts: ctx.accounts }));
+  app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
+  app.use(createRegistrationRouter({ accounts: ctx.accounts }));
+  app.use(createPasswordRouter({ accounts: ctx.accounts }));
+  app.use(createHomeRouter({ practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs }));
+  app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
 
   app.use(notFound);
-  app.use(errorHandler(ctx.log));
+  app.use(errorHandler(ctx.log, ctx.config.practice.name));
   return app;
 }

@@ -11,6 +11,12 @@ import { createMailer, type Mailer } from './store/mailer.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
 import { auditDeliveryHandler } from './store/audit-trail.ts';
 import { checkReadiness, type Readiness } from './store/readiness.ts';
+import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
+import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } from './auth/provider.ts';
+import type Provider from 'oidc-provider';
+import type { AccountsDeps } from './accounts/deps.ts';
+import { createWebClient, type WebClient } from './web/web-client.ts';
+import { createSessionManager, type SessionManager } from './web/session.ts';
 
 export interface Context {
   readonly config: Config;
@@ -21,6 +27,13 @@ export interface Context {
   readonly mailer: Mailer;
   readonly outbox: OutboxWorker;
   readonly checkReadiness: () => Promise<Readiness>;
+  readonly provider: Provider;
+  /** The public base of the FHIR facade (the access tokens' audience). */
+  readonly fhirBase: string;
+  readonly accounts: AccountsDeps;
+  readonly webClient: WebClient;
+  readonly patientSessions: SessionManager;
+  readonly staffSessions: SessionManager;
   close(): Promise<void>;
 }
 
@@ -29,9 +42,9 @@ export async function createContext(config: Config, log: Logger): Promise<Contex
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'store migrated');
 
-  const fhirBase = config.fhir.upstreamUrl.toString().replace(/\/$/, '');
-  const fhir = createFhirClient({ baseUrl: fhirBase, timeoutMs: config.fhir.timeoutMs });
-  const fhirProbe = createFhirClient({ baseUrl: fhirBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
+  const upstreamBase = config.fhir.upstreamUrl.toString().replace(/\/$/, '');
+  const fhir = createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs });
+  const fhirProbe = createFhirClient({ baseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
   const outbox = createOutboxWorker({
     db,
@@ -43,6 +56,18 @@ export async function createContext(config: Config, log: Logger): Promise<Contex
     deadAfterMs: config.outbox.deadAfterMs,
   });
 
+  const fhirBase = fhirBaseFor(config.publicUrl);
+  const secure = config.publicUrl.protocol === 'https:';
+  const provider = createProvider({
+    db,
+    publicUrl: config.publicUrl,
+    secretKeys: config.secretKeys,
+    signingKeys: await loadOrCreateSigningKeys(db),
+    trustProxy: config.trustProxy > 0,
+    sessionMaxMs: config.sessions.maxMs,
+  });
+  const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs };
+
   return {
     config,
     log,
@@ -51,6 +76,18 @@ export async function createContext(config: Config, log: Logger): Promise<Contex
     mailer,
     outbox,
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
+    provider,
+    fhirBase,
+    accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now: () => new Date() },
+    webClient: createWebClient({
+      issuer: issuerFor(config.publicUrl),
+      clientId: webClientId,
+      clientSecret: webClientSecret(config.secretKeys),
+      redirectUri: new URL('/auth/callback', config.publicUrl).toString(),
+      fhirBase,
+    }),
+    patientSessions: createSessionManager({ ...sessionOptions, surface: 'patient' }),
+    staffSessions: createSessionManager({ ...sessionOptions, surface: 'staff' }),
     async close() {
       await outbox.stop();
       mailer.close();

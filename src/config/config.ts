@@ -21,6 +21,13 @@ export interface Config {
   readonly logLevel: string;
   readonly trustProxy: number;
   readonly practice: { readonly name: string; readonly phone: string };
+  readonly sessions: { readonly idleMs: number; readonly maxMs: number };
+  readonly signIn: {
+    readonly invitationTtlMs: number;
+    readonly resetTtlMs: number;
+    readonly maxFailures: number;
+    readonly lockoutMs: number;
+  };
   readonly outbox: {
     readonly pollMs: number;
     readonly retryBaseMs: number;
@@ -66,6 +73,12 @@ const envSchema = {
     TRUST_PROXY: integer(0, 10),
     PRACTICE_NAME: { type: 'string', minLength: 1, maxLength: 200 },
     PRACTICE_PHONE: { type: 'string', pattern: '^[+0-9 ().-]{3,40}$' },
+    SESSION_IDLE_MINUTES: integer(1, 1440),
+    SESSION_MAX_HOURS: integer(1, 720),
+    INVITATION_TTL_HOURS: integer(1, 720),
+    RESET_TTL_MINUTES: integer(5, 1440),
+    SIGN_IN_MAX_FAILURES: integer(2, 100),
+    SIGN_IN_LOCKOUT_MINUTES: integer(1, 1440),
     OUTBOX_POLL_MS: integer(50, 600000),
     OUTBOX_RETRY_BASE_MS: integer(10, 3600000),
     OUTBOX_RETRY_MAX_MS: integer(10, 86400000),
@@ -144,6 +157,16 @@ export function loadConfig(rawEnv: Env): Config {
     logLevel: get<string>('LOG_LEVEL') ?? 'info',
     trustProxy: get<number>('TRUST_PROXY') ?? 0,
     practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100' },
+    sessions: {
+      idleMs: (get<number>('SESSION_IDLE_MINUTES') ?? 15) * 60_000,
+      maxMs: (get<number>('SESSION_MAX_HOURS') ?? 12) * 3600_000,
+    },
+    signIn: {
+      invitationTtlMs: (get<number>('INVITATION_TTL_HOURS') ?? 96) * 3600_000,
+      resetTtlMs: (get<number>('RESET_TTL_MINUTES') ?? 60) * 60_000,
+      maxFailures: get<number>('SIGN_IN_MAX_FAILURES') ?? 5,
+      lockoutMs: (get<number>('SIGN_IN_LOCKOUT_MINUTES') ?? 15) * 60_000,
+    },
     outbox: {
       pollMs: get<number>('OUTBOX_POLL_MS') ?? 1000,
       retryBaseMs,

@@ -7,6 +7,8 @@
 export type ErrorCode =
   | 'not_found'
   | 'bad_request'
+  | 'forbidden'
+  | 'csrf'
   | 'internal_error'
   | 'service_unavailable'
   | 'fhir_unavailable'

@@ -28,7 +28,7 @@ export interface FhirClient {
     name: string;
     resourceType?: ResourceType;
     id?: string;
-    method?: 'get' | 'post';
+    method?: 'GET' | 'POST';
     input?: unknown;
   }): Promise<T>;
   capabilities(): Promise<CapabilityStatement>;

@@ -2,14 +2,26 @@ import { en, type MessageKey } from './catalog-en.ts';
 import { es } from './catalog-es.ts';
 
 export type Locale = 'en' | 'es';
+export type { MessageKey };
 export const locales: readonly Locale[] = ['es', 'en'];
+export const isLocale = (value: unknown): value is Locale => value === 'es' || value === 'en';
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en, es };
 
-export const translate = (locale: Locale, key: MessageKey): string => catalogs[locale][key];
+/** The message for `key` in `locale`, with `{name}` placeholders filled from `params`. */
+export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
+  return catalogs[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** Formats a FHIR date (YYYY-MM-DD) in words for `locale`, without time-zone shifts. */
+export function formatDate(locale: Locale, isoDate: string): string {
+  const [year, month, day] = isoDate.slice(0, 10).split('-').map(Number);
+  if (!year || !month || !day) return isoDate;
+  return new Intl.DateTimeFormat(locale === 'es' ? 'es-US' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(year, month - 1, day));
+}
 
 /** Picks the best supported locale from an Accept-Language header (RFC 9110 §12.5.4 q-values). */
-export function negotiateLocale(acceptLanguage: string | undefined, fallback: Locale = 'en'): Locale {
+export function negotiateLocale(acceptLanguage: string | undefined, fallback: Locale = 'es'): Locale {
   if (!acceptLanguage) return fallback;
   const ranked = acceptLanguage
     .split(',')
@@ -22,7 +34,7 @@ export function negotiateLocale(acceptLanguage: string | undefined, fallback: Lo
     .sort((a, b) => b.q - a.q);
   for (const { tag } of ranked) {
     const primary = tag.split('-')[0];
-    if (primary === 'es' || primary === 'en') return primary;
+    if (isLocale(primary)) return primary;
   }
   return fallback;
 }

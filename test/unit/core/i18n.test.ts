@@ -12,7 +12,8 @@ describe('i18n', () => {
   it('negotiates the language from Accept-Language with q-values', () => {
     expect(negotiateLocale('es-MX,es;q=0.9,en;q=0.8')).to.equal('es');
     expect(negotiateLocale('fr-FR, en;q=0.5, es;q=0.7')).to.equal('es');
-    expect(negotiateLocale('de')).to.equal('en');
+    expect(negotiateLocale('de')).to.equal('es');
+    expect(negotiateLocale('de', 'en')).to.equal('en');
     expect(negotiateLocale(undefined, 'es')).to.equal('es');
     expect(negotiateLocale('es;q=0, en')).to.equal('en');
   });

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -75,6 +76,8 @@ public class StartupProfileLoader {
 		IBaseResource resource;
 		try (Reader reader = Files.newBufferedReader(file)) {
 			resource = fhirContext.newJsonParser().parseResource(reader);
+		} catch (DataFormatException e) {
+			throw new IllegalStateException("Cannot parse profile file " + file, e);
 		}
 		String type = fhirContext.getResourceType(resource);
 		if (!LOADABLE_TYPES.contains(type)) {

@@ -1,0 +1,389 @@
+/**
+ * The PDF copy of the signed portal and email authorization form (DESIGN.md promise 10: "the
+ * patient gets a copy of the signed form"), laid out like the paper form, in the patient's
+ * language. Staff print it; the patient downloads it.
+ *
+ * The PDF is tagged (ISO 32000-1 §14.8) with a document language, so screen readers read it in
+ * order and in the right language. Fonts are the standard 14 (Helvetica), whose WinAnsi encoding
+ * covers Spanish (á é í ó ú ñ ü ¿ ¡); characters outside it are replaced (see `toWinAnsi`).
+ * The output depends only on its input: the PDF creation date is the time the form was recorded,
+ * and pdfkit derives the file identifier from the metadata.
+ */
+import PDFDocument from 'pdfkit';
+import { authorizationFormText, type AuthorizationFormText } from './authorization-form-text.ts';
+
+export interface AuthorizationFormData {
+  practice: { name: string; phone: string };
+  patient: { name: string; birthDate: string /* YYYY-MM-DD */; mrn: string };
+  patientEmail: string;
+  /** Display name of the physician. */
+  physician: string;
+  signer: { kind: 'patient' } | { kind: 'designee'; name: string; relationship: string; email: string };
+  /** Email of the person who will use the portal (the patient or the designee). */
+  authorizedUserEmail: string;
+  /** Display name of the staff member who confirmed the signer's identity and authorization. */
+  verifiedBy: string;
+  /** ISO 8601 date-time. */
+  recordedAt: string;
+  /**
+   * IANA time zone of the practice (e.g. "America/New_York") for the printed date and time. Without
+   * it, the offset written in `recordedAt` is used, so "…T18:30:00-05:00" prints 6:30 PM.
+   */
+  timeZone?: string;
+  staffNote?: string;
+  /** Printed in the footer, e.g. the Consent id. */
+  formId: string;
+}
+
+export type AuthorizationFormLocale = 'es' | 'en';
+
+export function renderAuthorizationForm(data: AuthorizationFormData, locale: AuthorizationFormLocale): Promise<Buffer> {
+  const text = authorizationFormText[locale];
+  const recordedAt = new Date(data.recordedAt);
+  if (Number.isNaN(recordedAt.getTime())) return Promise.reject(new RangeError('recordedAt must be an ISO 8601 date-time'));
+  let dates: FormDates;
+  try {
+    dates = formDates(data, recordedAt, locale);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+
+  const doc = new PDFDocument({
+    size: 'LETTER',
+    margins: { top: page.margin, left: page.margin, right: page.margin, bottom: page.margin + page.footer },
+    bufferPages: true, // page numbers ("Page 1 of 2") are written once every page exists
+    pdfVersion: '1.7',
+    tagged: true,
+    lang: locale,
+    displayTitle: true,
+    info: { Title: text.title, Author: data.practice.name, Creator: 'Puente', CreationDate: recordedAt, ModDate: recordedAt },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const root = doc.struct('Document');
+  doc.addStructure(root);
+  const form: Form = { doc, root, text, left: page.margin, width: doc.page.width - 2 * page.margin };
+  header(form, data);
+  patientSection(form, data, dates);
+  authorizationSection(form, data);
+  signerSection(form, data);
+  staffSection(form, data, dates);
+  root.end();
+  footers(form, data, dates);
+  doc.end();
+  return done;
+}
+
+// US Letter, as the practice prints it; sizes in PDF points (1/72 inch).
+const page = { margin: 50, footer: 30 };
+const fonts = { regular: 'Helvetica', bold: 'Helvetica-Bold' } as const;
+const colors = { ink: '#000000', label: '#4a4a4a', rule: '#7a7a7a', band: '#e4e4e4' } as const;
+const sizes = { practice: 14, title: 15, heading: 10.5, body: 9.5, label: 7.5, value: 10.5, footer: 8 } as const;
+const field = { padding: 4, gap: 1.5 } as const;
+
+interface Form {
+  readonly doc: PDFKit.PDFDocument;
+  /** The Document structure element: everything readable goes under it, in reading order. */
+  readonly root: PDFKit.PDFStructureElement;
+  readonly text: AuthorizationFormText;
+  readonly left: number;
+  readonly width: number;
+}
+
+interface FormDates {
+  readonly birthDate: string;
+  /** Date and time, for the verification line. */
+  readonly recorded: string;
+  /** Date only, for the footer. */
+  readonly recordedDay: string;
+}
+
+function header(form: Form, data: AuthorizationFormData): void {
+  const { doc, root, left, width, text } = form;
+  const top = doc.y;
+  root.add(
+    doc.struct('P', {}, () => {
+      doc.font(fonts.bold).fontSize(sizes.practice).fillColor(colors.ink);
+      doc.text(toWinAnsi(data.practice.name), left, top, { width: width * 0.62 });
+    }),
+  );
+  const nameBottom = doc.y;
+  root.add(
+    doc.struct('P', {}, () => {
+      doc.font(fonts.regular).fontSize(sizes.body).fillColor(colors.ink);
+      doc.text(toWinAnsi(text.phone(data.practice.phone)), left + width * 0.62, top + 3, { width: width * 0.38, align: 'right' });
+    }),
+  );
+  const bottom = Math.max(nameBottom, doc.y) + 4;
+  artifact(doc, () => doc.moveTo(left, bottom).lineTo(left + width, bottom).lineWidth(1).strokeColor(colors.ink).stroke());
+  root.add(
+    doc.struct('H1', {}, () => {
+      doc.font(fonts.bold).fontSize(sizes.title).fillColor(colors.ink);
+      doc.text(toWinAnsi(text.title), left, bottom + 12, { width, align: 'center' });
+    }),
+  );
+  doc.y += 8;
+}
+
+function patientSection(form: Form, data: AuthorizationFormData, dates: FormDates): void {
+  const { text } = form;
+  sectionHeading(form, text.patientSection);
+  fieldRow(form, [{ label: text.patientName, value: data.patient.name }]);
+  fieldRow(form, [
+    { label: text.birthDate, value: dates.birthDate },
+    { label: text.mrn, value: data.patient.mrn },
+  ]);
+  fieldRow(form, [
+    { label: text.patientEmail, value: data.patientEmail },
+    { label: text.physician, value: data.physician },
+  ]);
+}
+
+function authorizationSection(form: Form, data: AuthorizationFormData): void {
+  const { doc, root, left, width, text } = form;
+  sectionHeading(form, text.authorizationSection);
+  const list = doc.struct('L');
+  root.add(list);
+  const indent = 16;
+  text.statements(data.practice.name).forEach((statement, index) => {
+    const body = toWinAnsi(statement);
+    doc.font(fonts.regular).fontSize(sizes.body);
+    ensureSpace(form, doc.heightOfString(body, { width: width - indent }));
+    const top = doc.y;
+    const item = doc.struct('LI');
+    list.add(item);
+    item.add(
+      doc.struct('Lbl', {}, () => {
+        doc.font(fonts.regular).fontSize(sizes.body).fillColor(colors.ink);
+        doc.text(`${index + 1}.`, left, top, { width: indent, lineBreak: false });
+      }),
+    );
+    item.add(
+      doc.struct('LBody', {}, () => {
+        doc.font(fonts.regular).fontSize(sizes.body).fillColor(colors.ink);
+        doc.text(body, left + indent, top, { width: width - indent });
+      }),
+    );
+    item.end();
+    doc.y += 3;
+  });
+  list.end();
+}
+
+function signerSection(form: Form, data: AuthorizationFormData): void {
+  const { doc, text, width, left } = form;
+  const { signer } = data;
+  sectionHeading(form, text.signerSection);
+  ensureSpace(form, 16);
+  const top = doc.y;
+  checkbox(form, left, top, signer.kind === 'patient', text.signerPatient);
+  checkbox(form, left + width / 2, top, signer.kind === 'designee', text.signerDesignee);
+  doc.y = top + 16;
+  if (signer.kind === 'designee') {
+    fieldRow(form, [
+      { label: text.designeeName, value: signer.name },
+      { label: text.designeeRelationship, value: signer.relationship },
+    ]);
+    fieldRow(form, [{ label: text.designeeEmail, value: signer.email }]);
+  }
+  fieldRow(form, [{ label: text.authorizedUserEmail, value: data.authorizedUserEmail }]);
+  doc.y += 4;
+  paragraph(form, text.signedOnPaper(data.practice.name), { size: sizes.body, color: colors.label });
+}
+
+function staffSection(form: Form, data: AuthorizationFormData, dates: FormDates): void {
+  const { text } = form;
+  sectionHeading(form, text.staffSection);
+  paragraph(form, text.verified(data.verifiedBy, dates.recorded), { size: sizes.body });
+  const note = data.staffNote?.trim();
+  if (note) {
+    form.doc.y += 4;
+    paragraph(form, text.staffNote, { size: sizes.label, color: colors.label, font: fonts.bold });
+    paragraph(form, note, { size: sizes.body });
+  }
+}
+
+/** Footer on every page: the form id and date on the left, "Page n of N" on the right. */
+function footers(form: Form, data: AuthorizationFormData, dates: FormDates): void {
+  const { doc, left, width, text } = form;
+  const range = doc.bufferedPageRange();
+  for (let index = range.start; index < range.start + range.count; index += 1) {
+    doc.switchToPage(index);
+    // Writing inside the bottom margin would otherwise start a new page.
+    const bottomMargin = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    const y = doc.page.height - page.margin - sizes.footer;
+    artifact(
+      doc,
+      () => {
+        doc.moveTo(left, y - 6).lineTo(left + width, y - 6).lineWidth(0.5).strokeColor(colors.rule).stroke();
+        doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
+        doc.text(toWinAnsi(text.footer(data.formId, dates.recordedDay)), left, y, { width: width * 0.75, lineBreak: false });
+        doc.text(toWinAnsi(text.page(index - range.start + 1, range.count)), left + width * 0.75, y, {
+          width: width * 0.25,
+          align: 'right',
+          lineBreak: false,
+        });
+      },
+      'Pagination',
+    );
+    doc.page.margins.bottom = bottomMargin;
+  }
+}
+
+/** A shaded band with the section's name, as on the paper form; kept with what follows it. */
+function sectionHeading(form: Form, title: string): void {
+  const { doc, root, left, width } = form;
+  const height = sizes.heading + 8;
+  doc.y += 8;
+  ensureSpace(form, height + 40);
+  const top = doc.y;
+  artifact(doc, () => doc.rect(left, top, width, height).fillColor(colors.band).fill());
+  root.add(
+    doc.struct('H2', {}, () => {
+      doc.font(fonts.bold).fontSize(sizes.heading).fillColor(colors.ink);
+      doc.text(toWinAnsi(title), left + field.padding, top + 4, { width: width - 2 * field.padding, lineBreak: false });
+    }),
+  );
+  doc.y = top + height + 4;
+}
+
+/**
+ * A row of boxed fields, each with a small label above its value, like the boxes of a paper form.
+ * Boxes of consecutive rows share their borders.
+ */
+function fieldRow(form: Form, fields: readonly { label: string; value: string }[]): void {
+  const { doc, root, left, width } = form;
+  const boxWidth = width / fields.length;
+  const inner = boxWidth - 2 * field.padding;
+  const cells = fields.map(({ label, value }) => ({ label: toWinAnsi(label), value: toWinAnsi(value) }));
+  const labelHeight = (label: string) => doc.font(fonts.regular).fontSize(sizes.label).heightOfString(label, { width: inner });
+  const valueHeight = (value: string) => doc.font(fonts.regular).fontSize(sizes.value).heightOfString(value || ' ', { width: inner });
+  const height = Math.max(...cells.map((cell) => labelHeight(cell.label) + field.gap + valueHeight(cell.value))) + 2 * field.padding;
+  ensureSpace(form, height);
+  const top = doc.y;
+  artifact(doc, () => {
+    doc.lineWidth(0.75).strokeColor(colors.rule);
+    cells.forEach((_, index) => doc.rect(left + index * boxWidth, top, boxWidth, height).stroke());
+  });
+  cells.forEach((cell, index) => {
+    const x = left + index * boxWidth + field.padding;
+    // Label and value are separate paragraphs, so a screen reader pauses between them.
+    const group = doc.struct('Div');
+    root.add(group);
+    group.add(
+      doc.struct('P', {}, () => {
+        doc.font(fonts.regular).fontSize(sizes.label).fillColor(colors.label);
+        doc.text(cell.label, x, top + field.padding, { width: inner });
+      }),
+    );
+    group.add(
+      doc.struct('P', {}, () => {
+        doc.font(fonts.regular).fontSize(sizes.value).fillColor(colors.ink);
+        doc.text(cell.value, x, doc.y + field.gap, { width: inner });
+      }),
+    );
+    group.end();
+  });
+  doc.x = left;
+  doc.y = top + height;
+}
+
+/** A paper-form checkbox; the mark is a real "X" so it is in the text a reader or pdftotext sees. */
+function checkbox(form: Form, x: number, y: number, checked: boolean, label: string): void {
+  const { doc, root } = form;
+  const box = 9;
+  artifact(doc, () => doc.rect(x, y, box, box).lineWidth(0.75).strokeColor(colors.ink).stroke());
+  const text = toWinAnsi(label);
+  // ActualText keeps the mark and the label apart for assistive technology ("X The patient").
+  root.add(
+    doc.struct('P', { actual: checked ? `X ${text}` : text }, () => {
+      doc.font(fonts.bold).fontSize(sizes.body).fillColor(colors.ink);
+      if (checked) doc.text('X', x + 1.6, y + 0.6, { lineBreak: false });
+      doc.font(checked ? fonts.bold : fonts.regular).fontSize(sizes.body);
+      doc.text(text, x + box + 5, y + 0.6, { lineBreak: false });
+    }),
+  );
+}
+
+function paragraph(form: Form, content: string, options: { size: number; color?: string; font?: string }): void {
+  const { doc, root, left, width } = form;
+  doc.font(options.font ?? fonts.regular).fontSize(options.size);
+  // Long paragraphs (a staff note) may flow onto the next page; start one only if a line fits.
+  ensureSpace(form, doc.currentLineHeight(true));
+  const top = doc.y;
+  root.add(
+    doc.struct('P', {}, () => {
+      doc.font(options.font ?? fonts.regular).fontSize(options.size).fillColor(options.color ?? colors.ink);
+      doc.text(toWinAnsi(content), left, top, { width });
+    }),
+  );
+}
+
+/** Starts a new page when `height` does not fit above the footer. */
+function ensureSpace(form: Form, height: number): void {
+  const { doc } = form;
+  if (doc.y + height > doc.page.height - doc.page.margins.bottom) {
+    doc.addPage();
+    doc.x = form.left;
+  }
+}
+
+/** Lines, boxes and bands are decoration: tagged as artifacts so screen readers skip them (ISO 32000-1 §14.8.2.2). */
+function artifact(doc: PDFKit.PDFDocument, draw: () => void, type: 'Layout' | 'Pagination' = 'Layout'): void {
+  doc.markContent('Artifact', { type });
+  draw();
+  doc.endMarkedContent();
+}
+
+function formDates(data: AuthorizationFormData, recordedAt: Date, locale: AuthorizationFormLocale): FormDates {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(data.patient.birthDate);
+  const birth = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  // Date.UTC rolls 2005-02-30 over to March; a date that does not round-trip is not a date.
+  if (!birth || birth.toISOString().slice(0, 10) !== data.patient.birthDate) throw new RangeError('patient.birthDate must be a YYYY-MM-DD date');
+  // A birth date is a calendar day, not an instant: format it in UTC so no time zone shifts it.
+  const birthDate = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(birth);
+  const timeZone = data.timeZone ?? writtenOffset(data.recordedAt);
+  const recorded = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(recordedAt);
+  const recordedDay = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(recordedAt);
+  return { birthDate, recorded, recordedDay };
+}
+
+/** The offset an ISO date-time was written with ("Z" is UTC); undefined for a local time without one. */
+function writtenOffset(isoDateTime: string): string | undefined {
+  const offset = /(Z|[+-]\d{2}:\d{2})$/i.exec(isoDateTime.trim())?.[1];
+  if (!offset) return undefined;
+  return offset.toUpperCase() === 'Z' ? 'UTC' : offset;
+}
+
+// Windows-1252 characters in 0x80–0x9F, which WinAnsiEncoding (ISO 32000-1 Annex D) also covers.
+const winAnsiExtras = new Set([
+  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018, 0x2019,
+  0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
+]);
+const inWinAnsi = (point: number) => (point >= 0x20 && point <= 0x7e) || (point >= 0xa0 && point <= 0xff) || winAnsiExtras.has(point);
+
+/**
+ * Text the standard fonts can show. pdfkit writes any other character as garbage, so: line breaks
+ * stay, Intl's narrow no-break space becomes a no-break space, other spaces a space, a letter with
+ * an accent outside WinAnsi its base letter ("ő" → "o"), and anything else "?".
+ */
+function toWinAnsi(text: string): string {
+  let result = '';
+  for (const character of text.replace(/\r\n?/g, '\n').normalize('NFC')) {
+    const point = character.codePointAt(0)!;
+    if (point === 0x0a || inWinAnsi(point)) result += character;
+    else if (point === 0x202f) result += '\u00a0';
+    else if (/\s/u.test(character)) result += ' ';
+    else {
+      const base = character.normalize('NFKD').replace(/\p{M}/gu, '');
+      result += base.length > 0 && [...base].every((c) => inWinAnsi(c.codePointAt(0)!)) ? base : '?';
+    }
+  }
+  return result;
+}

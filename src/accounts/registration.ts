@@ -1,0 +1,51 @@
+/**
+ * Registration (promise 5, step 2): the emailed link opens a form; only completing it — right date
+ * of birth and an acceptable password — consumes the link and activates the account. A few wrong
+ * dates of birth freeze the link, which staff see and replace.
+ */
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { hashPassword } from '../core/password-hash.ts';
+import { findAccount } from '../store/accounts.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { consumeLink, findLink, linkState, recordWrongBirthDate, type LinkState } from '../store/invitations.ts';
+import { checkPassword, type PasswordProblem } from './password-policy.ts';
+import { registrationBirthDateAttempts, type AccountsDeps } from './deps.ts';
+
+export type RegistrationOutcome =
+  | { readonly status: 'registered'; readonly accountId: string }
+  | { readonly status: 'link'; readonly state: Exclude<LinkState, 'valid'> }
+  | { readonly status: 'wrong_birth_date' }
+  | { readonly status: 'weak_password'; readonly problem: PasswordProblem };
+
+/** What a registration link is, without touching it (GET must not consume: link scanners open links). */
+export async function inspectRegistrationLink(deps: AccountsDeps, token: string): Promise<LinkState> {
+  return linkState(await findLink(deps.db, token, 'registration'), deps.now());
+}
+
+export async function completeRegistration(
+  deps: AccountsDeps,
+  input: { token: string; birthDate: string; password: string; clientAddress: string },
+): Promise<RegistrationOutcome> {
+  const now = deps.now();
+  return deps.db.transaction(async (tx): Promise<RegistrationOutcome> => {
+    const link = await findLink(tx, input.token, 'registration', true);
+    const state = linkState(link, now);
+    if (state !== 'valid') return { status: 'link', state };
+    const account = await findAccount(tx, link!.account_id);
+    if (!account || account.status !== 'pending') return { status: 'link', state: 'voided' };
+    if (!account.birth_date || account.birth_date !== input.birthDate.trim()) {
+      const frozen = await recordWrongBirthDate(tx, link!.id, registrationBirthDateAttempts, now);
+      return frozen ? { status: 'link', state: 'frozen' } : { status: 'wrong_birth_date' };
+    }
+    const verdict = checkPassword(input.password, { email: account.email, practiceName: deps.practice.name });
+    if (!verdict.ok) return { status: 'weak_password', problem: verdict.code };
+
+    await tx.query("UPDATE accounts SET password_hash = $2, status = 'active', updated_at = $3 WHERE id = $1", [account.id, await hashPassword(input.password), now]);
+    await consumeLink(tx, link!.id, now);
+    await recordAuditEvent(
+      tx,
+      accountAuditEvent({ event: 'registration', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: input.clientAddress, portalName: deps.practice.name, recorded: now }),
+    );
+    return { status: 'registered', accountId: account.id };
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Staff sign-in: email, password and a TOTP code (RFC 6238), all required. A code is accepted once
+ * (the last used time step is remembered) and within one step of clock drift. Same throttling and
+ * uniform failure as patient sign-in.
+ */
+import { randomBytes } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { hashPassword, verifyPassword } from '../core/password-hash.ts';
+import { findStaffByEmail, normalizeEmail } from '../store/accounts.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { clearThrottle, failureDelayMs, recordThrottledFailure, throttleState } from '../store/rate-limits.ts';
+import type { AccountsDeps } from './deps.ts';
+
+let dummyHash: Promise<string> | undefined;
+const dummyPasswordHash = () => (dummyHash ??= hashPassword(randomBytes(24).toString('base64')));
+
+export const totpFor = (secret: string, label = 'staff') =>
+  new TOTP({ issuer: 'Puente', label, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
+
+export async function staffSignIn(
+  deps: AccountsDeps,
+  attempt: { email: string; password: string; code: string; clientAddress: string },
+): Promise<{ ok: true; accountId: string; practitioner: string } | { ok: false; delayMs: number }> {
+  const now = deps.now();
+  const accountKey = `staff:${normalizeEmail(attempt.email)}`;
+  const addressKey = `address:${attempt.clientAddress}`;
+  const [accountThrottle, addressThrottle, staff] = await Promise.all([
+    throttleState(deps.db, accountKey, now),
+    throttleState(deps.db, addressKey, now),
+    findStaffByEmail(deps.db, attempt.email),
+  ]);
+  const passwordOk = await verifyPassword(attempt.password, staff?.password_hash ?? (await dummyPasswordHash()));
+  const delta = staff?.totp_secret ? totpFor(staff.totp_secret).validate({ token: attempt.code.replace(/\s/g, ''), timestamp: now.getTime(), window: 1 }) : null;
+  const step = delta === null ? undefined : Math.floor(now.getTime() / 30_000) + delta;
+  const fresh = step !== undefined && (staff?.totp_last_step === null || Number(staff?.totp_last_step) < step);
+  const ok = !!staff && staff.status === 'active' && passwordOk && fresh && !accountThrottle.blocked && !addressThrottle.blocked;
+
+  if (ok) {
+    await deps.db.transaction(async (tx) => {
+      await tx.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [staff.id, step]);
+      await clearThrottle(tx, accountKey);
+      await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: true, actor: staff.fhir_user ?? undefined, accountId: staff.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
+    });
+    return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '' };
+  }
+  const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
+  const failures = await deps.db.transaction(async (tx) => {
+    const a = await recordThrottledFailure(tx, accountKey, policy, now);
+    const b = await recordThrottledFailure(tx, addressKey, policy, now);
+    await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: false, actor: staff?.fhir_user ?? undefined, accountId: staff?.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
+    return Math.max(a.failures, b.failures);
+  });
+  return { ok: false, delayMs: failureDelayMs(failures) };
+}

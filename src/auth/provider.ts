@@ -1,0 +1,143 @@
+/**
+ * The authorization server: oidc-provider, with its state in the portal store, no development
+ * interactions, PKCE (S256) required for every client, refresh-token rotation, opaque access tokens
+ * for the FHIR facade (so revocation is a store lookup and acts on the next request), and RS256
+ * id_tokens carrying `fhirUser` (SMART App Launch 2.2, OIDC Core).
+ * The sign-in page is the portal's own (web/interaction-router.ts).
+ */
+import { createHmac } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Db } from '../store/db.ts';
+import { findAccount } from '../store/accounts.ts';
+import { createOidcAdapter } from '../store/oidc-adapter.ts';
+
+export interface ProviderOptions {
+  readonly db: Db;
+  readonly publicUrl: URL;
+  readonly secretKeys: readonly string[];
+  readonly signingKeys: readonly JsonWebKey[];
+  readonly trustProxy: boolean;
+  readonly sessionMaxMs: number;
+}
+
+/** The portal's own web app: a confidential client of this server, like any other (DESIGN.md "Architecture"). */
+export const webClientId = 'puente-web';
+
+export const issuerFor = (publicUrl: URL) => new URL('/oidc', publicUrl).toString();
+export const fhirBaseFor = (publicUrl: URL) => new URL('/fhir', publicUrl).toString();
+export const webClientSecret = (secretKeys: readonly string[]) => createHmac('sha256', secretKeys[0]!).update('client-secret:puente-web').digest('base64url');
+
+/** Scopes the FHIR facade understands for patient-context tokens (SMART v2 and v1 forms). */
+export const patientResourceScopes = ['patient/*.rs', 'patient/*.read', 'patient/Patient.rs', 'patient/Patient.read'];
+const launchScopes = ['launch', 'launch/patient'];
+const refreshScopes = ['offline_access', 'online_access'];
+
+export function createProvider(options: ProviderOptions): Provider {
+  const issuer = issuerFor(options.publicUrl);
+  const fhirBase = fhirBaseFor(options.publicUrl);
+  const secure = options.publicUrl.protocol === 'https:';
+
+  const configuration: Configuration = {
+    adapter: createOidcAdapter(options.db),
+    clients: [
+      {
+        client_id: webClientId,
+        client_secret: webClientSecret(options.secretKeys),
+        redirect_uris: [new URL('/auth/callback', options.publicUrl).toString()],
+        post_logout_redirect_uris: [new URL('/', options.publicUrl).toString()],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: options.signingKeys as never[] },
+    cookies: {
+      keys: [...options.secretKeys],
+      long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+    },
+    pkce: { required: () => true },
+    scopes: ['openid', 'fhirUser', 'profile', 'email', ...launchScopes, ...refreshScopes],
+    claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },
+    // SMART apps read fhirUser from the id_token even when an access token is also issued.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx, sub) {
+      const account = await findAccount(options.db, sub);
+      if (!account || account.status !== 'active') return undefined;
+      return {
+        accountId: account.id,
+        claims: async () => ({ sub: account.id, email: account.email, ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}) }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => fhirBase,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (resource !== fhirBase) throw new errors.InvalidTarget();
+          return { scope: patientResourceScopes.join(' '), audience: fhirBase, accessTokenTTL: 900, accessTokenFormat: 'opaque' };
+        },
+      },
+    },
+    // The first-party web app needs no consent screen: it is the portal itself. Third-party apps get one.
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const client = ctx.oidc.client!;
+      const session = ctx.oidc.session!;
+      const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (client.clientId !== webClientId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! });
+      const requested = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
+      grant.addOIDCScope(requested.filter((s) => !s.includes('/') || launchScopes.includes(s)).join(' '));
+      grant.addResourceScope(fhirBase, requested.filter((s) => patientResourceScopes.includes(s)).join(' '));
+      await grant.save();
+      return grant;
+    },
+    // Refresh tokens for offline_access and for SMART's online_access (SMART App Launch 2.2 §scopes).
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
+    rotateRefreshToken: true,
+    async extraTokenClaims(_ctx, token) {
+      if (!('accountId' in token) || !token.accountId) return undefined;
+      const account = await findAccount(options.db, token.accountId as string);
+      const patient = account?.patient?.split('/')[1];
+      return patient ? { patient } : undefined;
+    },
+    ttl: {
+      AccessToken: 900,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: Math.round(options.sessionMaxMs / 1000),
+      Grant: 365 * 24 * 3600,
+      RefreshToken: (_ctx, token) => (token.scopes.has('offline_access') ? 90 * 24 * 3600 : Math.round(options.sessionMaxMs / 1000)),
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      const code = typeof out['error'] === 'string' ? out['error'].replace(/[^a-z_]/g, '') : 'server_error';
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in error</title></head><body><main><h1>Sign-in could not continue</h1><p>Error: ${code}</p><p><a href="/">Home / Inicio</a></p></main></body></html>`;
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = options.trustProxy;
+
+  // SMART App Launch: the token response names the launch context's patient (§ "Response to Access Token request").
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== '/token' || ctx.status !== 200) return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (typeof body?.['access_token'] !== 'string') return;
+    const token = await provider.AccessToken.find(body['access_token']);
+    const patient = token?.extra?.['patient'];
+    if (typeof patient === 'string') body['patient'] = patient;
+  });
+  return provider;
+}

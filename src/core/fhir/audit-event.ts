@@ -1,0 +1,84 @@
+/**
+ * AuditEvents in the shape of IHE Basic Audit Log Patterns (BALP): the portal is the audit source,
+ * the real user is the requesting agent, the patient is an entity. Account events (sign-in,
+ * registration, reset, deactivation) use DICOM's security-alert and user-authentication types.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
+
+const dcm = 'http://dicom.nema.org/resources/ontology/DCM';
+const balpAgentType = 'http://terminology.hl7.org/CodeSystem/extra-security-role-type';
+
+export type AccountEvent =
+  | 'authorization-recorded'
+  | 'invitation-sent'
+  | 'registration'
+  | 'login'
+  | 'logout'
+  | 'lockout'
+  | 'password-reset-requested'
+  | 'password-reset'
+  | 'email-changed'
+  | 'deactivation';
+
+// Each event's type and subtype: logins are DCM 110114 User Authentication (110122 Login / 110123 Logout);
+// account administration is DCM 110113 Security Alert, with a Puente-specific subtype naming the event.
+const eventCodes: Record<AccountEvent, { type: Coding; action: AuditEvent['action'] }> = {
+  'authorization-recorded': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
+  'invitation-sent': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
+  registration: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  login: { type: { system: dcm, code: '110114', display: 'User Authentication' }, action: 'E' },
+  logout: { type: { system: dcm, code: '110114', display: 'User Authentication' }, action: 'E' },
+  lockout: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'E' },
+  'password-reset-requested': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'E' },
+  'password-reset': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'email-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  deactivation: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+};
+
+const subtypes: Partial<Record<AccountEvent, Coding>> = {
+  login: { system: dcm, code: '110122', display: 'Login' },
+  logout: { system: dcm, code: '110123', display: 'Logout' },
+};
+
+export interface AccountAuditInput {
+  readonly event: AccountEvent;
+  readonly success: boolean;
+  /** Who acted: Patient/…, RelatedPerson/… or Practitioner/…; absent when the actor is unknown (failed sign-in). */
+  readonly actor?: string;
+  /** The account's id in the portal store, when known. */
+  readonly accountId?: string;
+  readonly patient?: string;
+  readonly clientAddress?: string;
+  readonly portalName: string;
+  readonly recorded?: Date;
+}
+
+export function accountAuditEvent(input: AccountAuditInput): AuditEvent & { id: string } {
+  const codes = eventCodes[input.event];
+  const agent: AuditEventAgent[] = [
+    {
+      type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+      requestor: true,
+      ...(input.actor ? { who: { reference: input.actor } } : {}),
+      ...(input.accountId ? { altId: input.accountId } : {}),
+      ...(input.clientAddress ? { network: { address: input.clientAddress, type: '2' as const } } : {}),
+    },
+  ];
+  const entity: AuditEventEntity[] = input.patient
+    ? [{ what: { reference: input.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }]
+    : [];
+  const subtype = subtypes[input.event] ?? { system: 'https://puente.example.org/fhir/CodeSystem/account-event', code: input.event };
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: codes.type,
+    subtype: [subtype],
+    action: codes.action,
+    recorded: (input.recorded ?? new Date()).toISOString(),
+    outcome: input.success ? '0' : '4',
+    agent,
+    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    entity,
+  };
+}

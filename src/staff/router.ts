@@ -1,0 +1,180 @@
+/**
+ * The staff console (/staff): sign-in with TOTP, patient search, the patient's portal account,
+ * the authorization form, invitations, email change and deactivation. Handlers parse, call a
+ * service, render.
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Bundle, Consent, Patient, Practitioner } from '@medplum/fhirtypes';
+import { AppError } from '../core/errors.ts';
+import { displayName } from '../core/fhir/names.ts';
+import { isLocale } from '../core/i18n/translate.ts';
+import type { AccountsDeps } from '../accounts/deps.ts';
+import { staffSignIn } from '../accounts/staff-sign-in.ts';
+import { AuthorizationFormError, recordAuthorization, type StaffMember } from '../accounts/record-authorization.ts';
+import { resendInvitation } from '../accounts/resend-invitation.ts';
+import { changeAccountEmail } from '../accounts/change-account-email.ts';
+import { deactivateAccount } from '../accounts/deactivate-account.ts';
+import { findAccount, findAccountsForPatient } from '../store/accounts.ts';
+import { listInvitations } from '../store/invitations.ts';
+import { clientAddress, type SessionManager } from '../web/session.ts';
+import { pageContext, pause } from '../web/page-context.ts';
+import { invitationState } from './invitation-state.ts';
+import { patientPage, searchPage, staffSignInPage } from './views.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    staff?: StaffMember;
+  }
+}
+
+const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
+const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+
+const messages = {
+  recorded: ['staff.auth.recorded', 'info'],
+  resent: ['staff.invitations.resent', 'info'],
+  emailChanged: ['staff.email.changed', 'info'],
+  deactivated: ['staff.deactivated', 'info'],
+  missing: ['staff.auth.missing', 'error'],
+  emailInUse: ['staff.auth.emailInUse', 'error'],
+} as const;
+
+export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: SessionManager }): Router {
+  const router = Router();
+  const { fhir } = deps.accounts;
+
+  router.get('/staff/login', (req, res) => {
+    res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), {}));
+  });
+
+  router.post('/staff/login', async (req, res) => {
+    const email = text(req.body.email);
+    const result = await staffSignIn(deps.accounts, { email, password: typeof req.body.password === 'string' ? req.body.password : '', code: text(req.body.code), clientAddress: clientAddress(req) });
+    if (!result.ok) {
+      await pause(result.delayMs);
+      return res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), { email, failed: true }));
+    }
+    const practitioner = await fhir.read<Practitioner>('Practitioner', result.practitioner.split('/')[1]!);
+    await deps.sessions.start(res, result.accountId, { practitioner: result.practitioner, name: displayName(practitioner.name) });
+    res.redirect(303, '/staff');
+  });
+
+  // Everything below needs a live staff session.
+  router.use('/staff', async (req: Request, res: Response, next: NextFunction) => {
+    const session = await deps.sessions.load(req);
+    if (!session?.accountId) return res.redirect(303, '/staff/login');
+    req.staff = { accountId: session.accountId, practitioner: String(session.data['practitioner']), name: String(session.data['name']) };
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.post('/staff/logout', async (req, res) => {
+    await deps.sessions.end(req, res);
+    res.redirect(303, '/staff/login');
+  });
+
+  router.get('/staff', async (req, res) => {
+    const query = { name: text(req.query['name']), birthDate: text(req.query['birthDate']), mrn: text(req.query['mrn']) };
+    const params: Record<string, string> = { _count: '50' };
+    if (query.name) params['name'] = query.name;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(query.birthDate)) params['birthdate'] = query.birthDate;
+    if (query.mrn) params['identifier'] = query.mrn;
+    const searched = Object.keys(params).length > 1;
+    const results = searched ? ((await fhir.search<Patient>('Patient', params)) as Bundle<Patient>).entry?.map((e) => e.resource!) ?? [] : undefined;
+    res.send(searchPage(pageContext(req, deps.accounts.practice), { query, ...(results ? { results } : {}) }));
+  });
+
+  router.get('/staff/patients/:id', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    const [patient, physicians, accounts] = await Promise.all([
+      fhir.read<Patient>('Patient', id),
+      fhir.search<Practitioner>('Practitioner', { active: 'true', _count: 100 }),
+      findAccountsForPatient(deps.accounts.db, `Patient/${id}`),
+    ]);
+    const now = deps.accounts.now();
+    const withInvitations = await Promise.all(
+      accounts.map(async (account) => ({
+        account,
+        invitations: (await listInvitations(deps.accounts.db, account.id)).map((row) => ({ state: invitationState(row, now), createdAt: row.created_at })),
+      })),
+    );
+    const key = text(req.query['done']) as keyof typeof messages;
+    const ctx = pageContext(req, deps.accounts.practice);
+    const message = messages[key] ? { text: ctx.t(messages[key][0]), kind: messages[key][1] } : undefined;
+    res.send(
+      patientPage(ctx, {
+        patient,
+        accounts: withInvitations,
+        physicians: (physicians.entry ?? []).map((e) => e.resource!).filter((p) => p.id !== req.staff!.practitioner.split('/')[1]),
+        ...(message ? { message } : {}),
+      }),
+    );
+  });
+
+  router.post('/staff/patients/:id/authorization', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    const designee = text(req.body.signer) === 'designee';
+    const language = text(req.body.language);
+    try {
+      await recordAuthorization(
+        deps.accounts,
+        req.staff!,
+        {
+          patientId: id,
+          signer: designee
+            ? { kind: 'designee', name: text(req.body.designeeName), relationship: text(req.body.designeeRelationship), email: text(req.body.designeeEmail) }
+            : { kind: 'patient' },
+          patientEmail: text(req.body.patientEmail),
+          physicianId: fhirId.test(text(req.body.physician)) ? text(req.body.physician) : 'missing',
+          identityConfirmed: req.body.verified === 'yes',
+          staffNote: text(req.body.note).slice(0, 1000),
+          locale: isLocale(language) ? language : req.locale,
+        },
+        clientAddress(req),
+      );
+      res.redirect(303, `/staff/patients/${id}?done=recorded`);
+    } catch (error) {
+      if (error instanceof AuthorizationFormError) {
+        return res.redirect(303, `/staff/patients/${id}?done=${error.code === 'email_in_use' ? 'emailInUse' : 'missing'}`);
+      }
+      throw error;
+    }
+  });
+
+  const accountAction = (action: (accountId: string, req: Request) => Promise<void>, done: keyof typeof messages) => async (req: Request, res: Response) => {
+    const accountId = String(req.params['accountId']);
+    const account = await findAccount(deps.accounts.db, accountId);
+    if (!account?.patient) throw new AppError('not_found', 404);
+    let outcome: keyof typeof messages = done;
+    try {
+      await action(accountId, req);
+    } catch (error) {
+      if (!(error instanceof AuthorizationFormError)) throw error;
+      outcome = error.code === 'email_in_use' ? 'emailInUse' : 'missing';
+    }
+    res.redirect(303, `/staff/patients/${account.patient.split('/')[1]}?done=${outcome}`);
+  };
+
+  router.post('/staff/accounts/:accountId/resend', accountAction((id, req) => resendInvitation(deps.accounts, req.staff!, id, clientAddress(req)), 'resent'));
+  router.post(
+    '/staff/accounts/:accountId/email',
+    accountAction((id, req) => changeAccountEmail(deps.accounts, req.staff!, id, text(req.body[`email-${id}`]), clientAddress(req)), 'emailChanged'),
+  );
+  router.post('/staff/accounts/:accountId/deactivate', accountAction((id, req) => deactivateAccount(deps.accounts, req.staff!, id, clientAddress(req)), 'deactivated'));
+
+  router.get('/staff/consents/:id/form.pdf', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    const consent = await fhir.read<Consent>('Consent', id);
+    const data = consent.sourceAttachment?.data;
+    if (!data) throw new AppError('not_found', 404);
+    res
+      .type('application/pdf')
+      .set('Content-Disposition', `attachment; filename="authorization-${id}.pdf"`)
+      .send(Buffer.from(data, 'base64'));
+  });
+
+  return router;
+}

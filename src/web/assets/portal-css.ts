@@ -1,0 +1,51 @@
+/**
+ * The one stylesheet, phone first: readable at 320 px, touch targets of at least 44 px, focus always
+ * visible, colours with at least 4.5:1 contrast (WCAG 2.2 AA 1.4.3, 2.4.7, 2.5.8).
+ */
+export const portalCss = `
+*,*::before,*::after{box-sizing:border-box}
+html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:100%;line-height:1.5;color:#1b1f23;background:#f6f7f9}
+body{margin:0}
+a{color:#0b57a4}
+a:hover{color:#083d73}
+:focus-visible{outline:3px solid #b45309;outline-offset:2px}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.75rem 1rem;z-index:10}
+.skip:focus{left:.5rem;top:.5rem}
+header.site{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;padding:.5rem 1rem;background:#0b3d6b;color:#fff}
+header.site .brand{margin:0;font-weight:700;flex:1 1 auto}
+header.site a,header.site button.link{color:#fff}
+header.site nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center}
+header.site nav a,header.site nav button{min-height:44px;display:inline-flex;align-items:center}
+header.site form{margin:0}
+main{max-width:46rem;margin:0 auto;padding:1rem}
+main:focus{outline:none}
+h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 1rem}
+h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
+.field{margin:0 0 1rem}
+label{display:block;font-weight:600;margin-bottom:.25rem}
+.hint{margin:0 0 .25rem;color:#4a5058;font-size:.95rem}
+.error{margin:0 0 .25rem;color:#a4161a;font-weight:600}
+input[type=text],input[type=email],input[type=password],input[type=date],input[type=search],select,textarea{width:100%;min-height:44px;padding:.5rem .75rem;font:inherit;color:inherit;background:#fff;border:2px solid #59616b;border-radius:6px}
+textarea{min-height:6rem}
+input[aria-invalid=true]{border-color:#a4161a}
+fieldset{border:2px solid #d0d5db;border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem}
+legend{font-weight:600;padding:0 .25rem}
+.choice{display:flex;align-items:center;gap:.5rem;min-height:44px}
+.choice input{width:1.5rem;height:1.5rem;margin:0}
+.choice label{font-weight:400;margin:0}
+button,.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:.5rem 1.25rem;font:inherit;font-weight:600;color:#fff;background:#0b57a4;border:2px solid #0b57a4;border-radius:6px;cursor:pointer;text-decoration:none}
+button:hover,.button:hover{background:#083d73;color:#fff}
+button.secondary{background:#fff;color:#0b57a4}
+button.danger{background:#a4161a;border-color:#a4161a}
+button.link{background:none;border:none;padding:0;min-height:44px;font-weight:400;text-decoration:underline;color:#0b57a4}
+.notice{border-left:6px solid #0b57a4;background:#e8f1fb;padding:.5rem 1rem;margin:0 0 1rem;border-radius:4px}
+.notice.error{border-color:#a4161a;background:#fbeaea}
+.notice p{margin:.25rem 0}
+.card{background:#fff;border:1px solid #d0d5db;border-radius:8px;padding:1rem;margin:0 0 1rem}
+ul.plain{list-style:none;padding:0;margin:0}
+ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:1rem 0}
+.muted{color:#4a5058}
+@media (min-width:48rem){main{padding:2rem}h1{font-size:2rem}}
+@media print{header.site,.skip,form,button{display:none}body,html{background:#fff}main{max-width:none;padding:0}}
+`;

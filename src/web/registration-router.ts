@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { AccountsDeps } from '../accounts/deps.ts';
+import { completeRegistration, inspectRegistrationLink } from '../accounts/registration.ts';
+import { clientAddress } from './session.ts';
+import { pageContext } from './page-context.ts';
+import { linkStatePage, registeredPage, registrationPage } from './views/patient-pages.ts';
+
+/** Promise 5 step 2: the emailed registration link. Opening it changes nothing; submitting the form does. */
+export function createRegistrationRouter(deps: { accounts: AccountsDeps }): Router {
+  const router = Router();
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+  router.get('/register', async (req, res) => {
+    const token = text(req.query['t']);
+    const ctx = pageContext(req, deps.accounts.practice);
+    const state = await inspectRegistrationLink(deps.accounts, token);
+    res.set('Cache-Control', 'no-store');
+    if (state !== 'valid') return res.status(410).send(linkStatePage(ctx, state));
+    res.send(registrationPage(ctx, { token }));
+  });
+
+  router.post('/register', async (req, res) => {
+    const token = text(req.body.t);
+    const ctx = pageContext(req, deps.accounts.practice);
+    const outcome = await completeRegistration(deps.accounts, { token, birthDate: text(req.body.birthDate), password: text(req.body.password), clientAddress: clientAddress(req) });
+    res.set('Cache-Control', 'no-store');
+    switch (outcome.status) {
+      case 'registered':
+        return res.send(registeredPage(ctx));
+      case 'link':
+        return res.status(410).send(linkStatePage(ctx, outcome.state));
+      case 'wrong_birth_date':
+        return res.status(422).send(registrationPage(ctx, { token, birthDateError: ctx.t('register.wrongBirthDate') }));
+      case 'weak_password':
+        return res.status(422).send(registrationPage(ctx, { token, passwordError: ctx.t(outcome.problem) }));
+    }
+  });
+  return router;
+}

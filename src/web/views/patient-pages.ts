@@ -1,0 +1,122 @@
+/** The patient-side pages of getting started: landing, sign-in, registration, password reset, link states. */
+import { html, type SafeHtml } from '../../core/html.ts';
+import type { MessageKey } from '../../core/i18n/translate.ts';
+import type { LinkState } from '../../store/invitations.ts';
+import { csrfField, field, notice, page, type PageContext } from './layout.ts';
+
+export interface PatientPageContext extends PageContext {
+  readonly practicePhone: string;
+}
+
+export const landingPage = (ctx: PatientPageContext) =>
+  page(ctx, {
+    title: ctx.t('landing.title'),
+    body: html`<h1>${ctx.t('landing.title')}</h1>
+<p>${ctx.t('landing.intro')}</p>
+<p class="actions"><a class="button" href="/auth/login">${ctx.t('landing.signIn')}</a> <a href="/password/forgot">${ctx.t('landing.forgot')}</a></p>
+<p class="muted">${ctx.t('landing.noEmail', { phone: ctx.practicePhone })}</p>`,
+  });
+
+export function signInPage(ctx: PatientPageContext, options: { action: string; email?: string; failed?: boolean }): string {
+  return page(ctx, {
+    title: ctx.t('signIn.title'),
+    body: html`<h1>${ctx.t('signIn.title')}</h1>
+${options.failed ? notice(ctx.t('signIn.failed'), 'error') : ''}
+<form method="post" action="${options.action}" novalidate>
+${csrfField(ctx.csrfToken)}
+${field({ id: 'email', label: ctx.t('signIn.email'), type: 'email', autocomplete: 'username', value: options.email ?? '', required: true })}
+${field({ id: 'password', label: ctx.t('signIn.password'), type: 'password', autocomplete: 'current-password', required: true })}
+${field({ id: 'birthDate', label: ctx.t('signIn.birthDate'), type: 'date', autocomplete: 'bday', hint: ctx.t('signIn.birthDateHint'), required: true })}
+<p class="actions"><button type="submit">${ctx.t('signIn.submit')}</button> <a href="/password/forgot">${ctx.t('signIn.forgot')}</a></p>
+</form>
+<p class="muted">${ctx.t('landing.noEmail', { phone: ctx.practicePhone })}</p>`,
+  });
+}
+
+export function homePage(ctx: PatientPageContext, options: { name: string; nav: SafeHtml }): string {
+  return page(ctx, {
+    title: ctx.t('nav.home'),
+    nav: options.nav,
+    body: html`<h1>${ctx.t('home.greeting', { name: options.name })}</h1>
+<p>${ctx.t('home.intro', { practice: ctx.practiceName })}</p>`,
+  });
+}
+
+export const signedInNav = (ctx: PageContext): SafeHtml => html`<nav aria-label="${ctx.t('nav.home')}">
+  <a href="/">${ctx.t('nav.home')}</a>
+  <form method="post" action="/auth/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
+  <form method="post" action="/auth/logout-everywhere">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOutEverywhere')}</button></form>
+</nav>`;
+
+const linkKeys: Record<Exclude<LinkState, 'valid'>, [MessageKey, MessageKey]> = {
+  expired: ['link.expired.title', 'link.expired.body'],
+  used: ['link.used.title', 'link.used.body'],
+  voided: ['link.voided.title', 'link.voided.body'],
+  frozen: ['link.frozen.title', 'link.frozen.body'],
+  invalid: ['link.invalid.title', 'link.invalid.body'],
+};
+
+export function linkStatePage(ctx: PatientPageContext, state: Exclude<LinkState, 'valid'>): string {
+  const [title, body] = linkKeys[state];
+  return page(ctx, {
+    title: ctx.t(title),
+    body: html`<h1>${ctx.t(title)}</h1><p>${ctx.t(body, { phone: ctx.practicePhone })}</p>
+<p><a href="/auth/login">${ctx.t('landing.signIn')}</a></p>`,
+  });
+}
+
+export function registrationPage(ctx: PatientPageContext, options: { token: string; birthDateError?: string; passwordError?: string }): string {
+  return page(ctx, {
+    title: ctx.t('register.title'),
+    body: html`<h1>${ctx.t('register.title')}</h1>
+<p>${ctx.t('register.intro')}</p>
+<form method="post" action="/register" novalidate>
+${csrfField(ctx.csrfToken)}
+<input type="hidden" name="t" value="${options.token}">
+${field({ id: 'birthDate', label: ctx.t('signIn.birthDate'), type: 'date', autocomplete: 'bday', hint: ctx.t('signIn.birthDateHint'), error: options.birthDateError, required: true })}
+${field({ id: 'password', label: ctx.t('register.password'), type: 'password', autocomplete: 'new-password', hint: ctx.t('register.passwordHint'), error: options.passwordError, required: true })}
+<p class="actions"><button type="submit">${ctx.t('register.submit')}</button></p>
+</form>`,
+  });
+}
+
+export const registeredPage = (ctx: PatientPageContext) =>
+  page(ctx, {
+    title: ctx.t('register.doneTitle'),
+    body: html`<h1>${ctx.t('register.doneTitle')}</h1><p>${ctx.t('register.doneBody')}</p>
+<p class="actions"><a class="button" href="/auth/login">${ctx.t('landing.signIn')}</a></p>`,
+  });
+
+export function forgotPasswordPage(ctx: PatientPageContext, options: { sent?: boolean }): string {
+  return page(ctx, {
+    title: ctx.t('forgot.title'),
+    body: html`<h1>${ctx.t('forgot.title')}</h1>
+${options.sent ? notice(ctx.t('forgot.sent')) : ''}
+<p>${ctx.t('forgot.intro')}</p>
+<form method="post" action="/password/forgot" novalidate>
+${csrfField(ctx.csrfToken)}
+${field({ id: 'email', label: ctx.t('signIn.email'), type: 'email', autocomplete: 'username', required: true })}
+${field({ id: 'birthDate', label: ctx.t('signIn.birthDate'), type: 'date', autocomplete: 'bday', hint: ctx.t('signIn.birthDateHint'), required: true })}
+<p class="actions"><button type="submit">${ctx.t('forgot.submit')}</button></p>
+</form>`,
+  });
+}
+
+export function resetPasswordPage(ctx: PatientPageContext, options: { token: string; passwordError?: string }): string {
+  return page(ctx, {
+    title: ctx.t('reset.title'),
+    body: html`<h1>${ctx.t('reset.title')}</h1>
+<form method="post" action="/password/reset" novalidate>
+${csrfField(ctx.csrfToken)}
+<input type="hidden" name="t" value="${options.token}">
+${field({ id: 'password', label: ctx.t('register.password'), type: 'password', autocomplete: 'new-password', hint: ctx.t('register.passwordHint'), error: options.passwordError, required: true })}
+<p class="actions"><button type="submit">${ctx.t('reset.submit')}</button></p>
+</form>`,
+  });
+}
+
+export const messagePage = (ctx: PatientPageContext, title: string, body: string) =>
+  page(ctx, {
+    title,
+    body: html`<h1>${title}</h1><p>${body}</p><p class="actions"><a class="button" href="/auth/login">${ctx.t('landing.signIn')}</a></p>`,
+  });
