@@ -37,7 +37,8 @@ export interface Context {
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, log: Logger): Promise<Context> {
+/** `options.now` lets tests move the clock the account services see (link expiry, lockouts). */
+export async function createContext(config: Config, log: Logger, options: { now?: () => Date } = {}): Promise<Context> {
   const db = await openDb(config.store);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'store migrated');
@@ -78,7 +79,7 @@ export async function createContext(config: Config, log: Logger): Promise<Contex
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
     provider,
     fhirBase,
-    accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now: () => new Date() },
+    accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now: options.now ?? (() => new Date()) },
     webClient: createWebClient({
       issuer: issuerFor(config.publicUrl),
       clientId: webClientId,

@@ -14,7 +14,8 @@ import { authorizationFormText, type AuthorizationFormText } from './authorizati
 
 export interface AuthorizationFormData {
   practice: { name: string; phone: string };
-  patient: { name: string; birthDate: string /* YYYY-MM-DD */; mrn: string };
+  /** birthDate: a FHIR date, YYYY-MM-DD (YYYY-MM or YYYY when only partly known). */
+  patient: { name: string; birthDate: string; mrn: string };
   patientEmail: string;
   /** Display name of the physician. */
   physician: string;
@@ -27,7 +28,8 @@ export interface AuthorizationFormData {
   recordedAt: string;
   /**
    * IANA time zone of the practice (e.g. "America/New_York") for the printed date and time. Without
-   * it, the offset written in `recordedAt` is used, so "…T18:30:00-05:00" prints 6:30 PM.
+   * it, the offset written in `recordedAt` is used: "…T18:30:00-05:00" prints "6:30 PM GMT-5", and
+   * a "Z" time prints in UTC.
    */
   timeZone?: string;
   staffNote?: string;
@@ -37,16 +39,12 @@ export interface AuthorizationFormData {
 
 export type AuthorizationFormLocale = 'es' | 'en';
 
-export function renderAuthorizationForm(data: AuthorizationFormData, locale: AuthorizationFormLocale): Promise<Buffer> {
+/** Renders the form; rejects with a RangeError for a malformed birth date, recording time or time zone. */
+export async function renderAuthorizationForm(data: AuthorizationFormData, locale: AuthorizationFormLocale): Promise<Buffer> {
   const text = authorizationFormText[locale];
   const recordedAt = new Date(data.recordedAt);
-  if (Number.isNaN(recordedAt.getTime())) return Promise.reject(new RangeError('recordedAt must be an ISO 8601 date-time'));
-  let dates: FormDates;
-  try {
-    dates = formDates(data, recordedAt, locale);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  if (Number.isNaN(recordedAt.getTime())) throw new RangeError('recordedAt must be an ISO 8601 date-time');
+  const dates = formDates(data, recordedAt, locale);
 
   const doc = new PDFDocument({
     size: 'LETTER',
@@ -76,7 +74,7 @@ export function renderAuthorizationForm(data: AuthorizationFormData, locale: Aut
   root.end();
   footers(form, data, dates);
   doc.end();
-  return done;
+  return await done;
 }
 
 // US Letter, as the practice prints it; sizes in PDF points (1/72 inch).
@@ -342,16 +340,30 @@ function artifact(doc: PDFKit.PDFDocument, draw: () => void, type: 'Layout' | 'P
 }
 
 function formDates(data: AuthorizationFormData, recordedAt: Date, locale: AuthorizationFormLocale): FormDates {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(data.patient.birthDate);
-  const birth = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
-  // Date.UTC rolls 2005-02-30 over to March; a date that does not round-trip is not a date.
-  if (!birth || birth.toISOString().slice(0, 10) !== data.patient.birthDate) throw new RangeError('patient.birthDate must be a YYYY-MM-DD date');
-  // A birth date is a calendar day, not an instant: format it in UTC so no time zone shifts it.
-  const birthDate = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(birth);
   const timeZone = data.timeZone ?? writtenOffset(data.recordedAt);
-  const recorded = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(recordedAt);
-  const recordedDay = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(recordedAt);
-  return { birthDate, recorded, recordedDay };
+  // The zone is printed ("6:30 PM EDT"): the form is a record, and a bare time would be ambiguous.
+  const day = { year: 'numeric', month: 'long', day: 'numeric', timeZone } as const;
+  const recorded = new Intl.DateTimeFormat(locale, { ...day, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(recordedAt);
+  const recordedDay = new Intl.DateTimeFormat(locale, day).format(recordedAt);
+  return { birthDate: formatBirthDate(data.patient.birthDate, locale), recorded, recordedDay };
+}
+
+/**
+ * A FHIR `date` (R4 §2.24.0.1): YYYY-MM-DD, or YYYY-MM or YYYY when only partly known; "3 de mayo
+ * de 2005" / "May 3, 2005". Empty gives an empty box, as on a paper form left blank.
+ */
+function formatBirthDate(value: string, locale: AuthorizationFormLocale): string {
+  if (value === '') return '';
+  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
+  const [year, month, day] = [match?.[1], match?.[2], match?.[3]].map((part) => (part === undefined ? undefined : Number(part)));
+  const date = year === undefined ? undefined : new Date(Date.UTC(year, (month ?? 1) - 1, day ?? 1));
+  // Date.UTC rolls 2005-02-30 over to March; a date that does not round-trip is not a date.
+  if (!date || date.toISOString().slice(0, value.length) !== value) throw new RangeError('patient.birthDate must be a FHIR date (YYYY-MM-DD)');
+  // A birth date is a calendar day, not an instant: formatted in UTC so no time zone shifts it.
+  const parts: Intl.DateTimeFormatOptions = { year: 'numeric', timeZone: 'UTC' };
+  if (month !== undefined) parts.month = 'long';
+  if (day !== undefined) parts.day = 'numeric';
+  return new Intl.DateTimeFormat(locale, parts).format(date);
 }
 
 /** The offset an ISO date-time was written with ("Z" is UTC); undefined for a local time without one. */

@@ -116,8 +116,8 @@ export async function recordAuthorization(
         verified: true,
         verifiedWith: { reference: performer },
         verificationDate: now.toISOString(),
-        // R4 has no "verified by"; R5's Consent.verification.verifiedBy, as a cross-version extension, names the staff member.
-        extension: [{ url: 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Consent.verification.verifiedBy', valueReference: { reference: staff.practitioner } }],
+        // R4 has no "verified by" (R5 added verification.verifiedBy): the project's extension names the staff member.
+        extension: [{ url: 'https://puente.example.org/fhir/StructureDefinition/consent-verified-by', valueReference: { reference: staff.practitioner } }],
       },
     ],
     provision: {

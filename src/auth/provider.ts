@@ -57,6 +57,8 @@ export function createProvider(options: ProviderOptions): Provider {
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
+    // Authorization code flow only: no implicit or hybrid responses (OAuth 2.0 Security BCP, RFC 9700 §2.1.2).
+    responseTypes: ['code'],
     pkce: { required: () => true },
     scopes: ['openid', 'fhirUser', 'profile', 'email', ...launchScopes, ...refreshScopes],
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },

@@ -19,7 +19,7 @@ export function requestContext(log: Logger): RequestHandler {
     res.on('finish', () => {
       withRequestId(requestId, () => {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        log.info({ method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
+        log.info({ method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
       });
     });
     withRequestId(requestId, next);

@@ -29,7 +29,11 @@ export const mochaHooks = {
       reuseCachedSearchMs: 0,
       logFile: join(workDir, 'hapi.log'),
     };
-    [hapi, postgres] = await Promise.all([startHapi(hapiOptions), startPostgres()]);
+    // PUENTE_TEST_HAPI_URL reuses an already running server while iterating on one suite (not for full runs:
+    // the readiness test stops and restarts HAPI).
+    const external = process.env['PUENTE_TEST_HAPI_URL'];
+    const externalHapi = async (): Promise<RunningHapi> => ({ baseUrl: external!, process: undefined as never, startupMs: 0, stop: async () => {} });
+    [hapi, postgres] = await Promise.all([external ? externalHapi() : startHapi(hapiOptions), startPostgres()]);
     process.stdout.write(`  (HAPI FHIR ready in ${(hapi.startupMs / 1000).toFixed(1)} s; PostgreSQL ready)\n`);
     const environment: TestEnvironment = {
       workDir,

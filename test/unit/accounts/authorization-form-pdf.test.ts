@@ -71,7 +71,7 @@ describe('authorization form PDF', () => {
       'José Ángel Echevarría',
       'Padre',
       'Correo electrónico de la persona que usará el portal jose.echevarria@example.com',
-      'Identidad y autorización de la persona que firmó confirmadas por Lucía Peña el 10 de marzo de 2025 a las 18:30.',
+      'Identidad y autorización de la persona que firmó confirmadas por Lucía Peña el 10 de marzo de 2025 a las 18:30 GMT-5.',
       'Nota del personal ¿Identificación? Licencia de conducir vista.',
       'Formulario Consent/8f2c41 · registrado el 10 de marzo de 2025',
       'Página 1 de 1',
@@ -97,7 +97,7 @@ describe('authorization form PDF', () => {
       'I may stop using the portal at any time and ask Clínica del Valle to deactivate the account.',
       'X The patient',
       'Email of the person who will use the portal carla.echevarria@example.com',
-      'Identity and authorization of the signer confirmed by Lucía Peña on March 10, 2025 at 6:30 PM.',
+      'Identity and authorization of the signer confirmed by Lucía Peña on March 10, 2025 at 6:30 PM GMT-5.',
       'Form Consent/8f2c41 · recorded March 10, 2025',
       'Page 1 of 1',
     ]) {
@@ -131,7 +131,7 @@ describe('authorization form PDF', () => {
   it('prints the date and time in the practice time zone when given', async () => {
     const form = { ...patientForm, recordedAt: '2025-03-10T23:30:00.000Z', timeZone: 'America/New_York' };
     const text = textOf(await renderAuthorizationForm(form, 'en'), 'time-zone');
-    expect(text).to.include('confirmed by Lucía Peña on March 10, 2025 at 7:30 PM.');
+    expect(text).to.include('confirmed by Lucía Peña on March 10, 2025 at 7:30 PM EDT.');
   });
 
   it('numbers the pages when a long staff note runs onto a second page', async () => {
@@ -149,10 +149,17 @@ describe('authorization form PDF', () => {
     expect(text).to.include('?ucja Was-Nguyen ?');
   });
 
+  it('prints a partly known birth date as far as it is known, and an unknown one as an empty box', async () => {
+    const born = (birthDate: string) => ({ ...patientForm, patient: { ...patientForm.patient, birthDate } });
+    expect(textOf(await renderAuthorizationForm(born('2005-05'), 'es'), 'month')).to.include('Fecha de nacimiento Número de historia clínica mayo de 2005 MRN-004217');
+    expect(textOf(await renderAuthorizationForm(born('2005'), 'en'), 'year')).to.include('Date of birth Medical record number 2005 MRN-004217');
+    expect(textOf(await renderAuthorizationForm(born(''), 'en'), 'unknown')).to.include('Date of birth Medical record number MRN-004217');
+  });
+
   it('refuses an impossible birth date or recording time', async () => {
-    const badBirth = { ...patientForm, patient: { ...patientForm.patient, birthDate: '2005-02-30' } };
+    const born = (birthDate: string) => ({ ...patientForm, patient: { ...patientForm.patient, birthDate } });
     const badTime = { ...patientForm, recordedAt: 'yesterday' };
-    for (const form of [badBirth, badTime]) {
+    for (const form of [born('2005-02-30'), born('05/03/2005'), born('2005-13'), badTime]) {
       const outcome = await renderAuthorizationForm(form, 'en').then(
         () => undefined,
         (error: unknown) => error,
