@@ -53,7 +53,7 @@ export function buildHapi(options: { force?: boolean } = {}): void {
   const firstBuild = !existsSync(join(process.env['HOME'] ?? '/root', '.m2/repository/ca/uhn/hapi/fhir/hapi-fhir-jpaserver-base'));
   process.stdout.write(
     firstBuild
-      ? '\nBuilding the HAPI FHIR server (hapi/) with Maven. This first build downloads about 400 MB of Java\n' +
+      ? '\nBuilding the HAPI FHIR server (hapi/) with Maven. This first build downloads about 350 MB of Java\n' +
           'libraries (HAPI FHIR, Spring Boot, Hibernate) from Maven Central into ~/.m2 and takes a few minutes;\n' +
           'later builds reuse them and take seconds.\n\n'
       : '\nBuilding the HAPI FHIR server (hapi/) with Maven…\n',

@@ -56,9 +56,11 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
   }
 
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
+  // One address can be many people (a clinic's or a family's shared connection): it gets ten times the allowance.
+  const addressPolicy = { ...policy, maxFailures: policy.maxFailures * 10 };
   const failures = await deps.db.transaction(async (tx) => {
     const byAccount = await recordThrottledFailure(tx, accountKey, policy, now);
-    const byAddress = await recordThrottledFailure(tx, addressKey, policy, now);
+    const byAddress = await recordThrottledFailure(tx, addressKey, addressPolicy, now);
     await recordAuditEvent(
       tx,
       accountAuditEvent({ event: 'login', success: false, actor: account?.fhir_user ?? undefined, accountId: account?.id, patient: account?.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),

@@ -45,9 +45,11 @@ export async function staffSignIn(
     return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '' };
   }
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
+  // One address can be many people (a clinic's or a family's shared connection): it gets ten times the allowance.
+  const addressPolicy = { ...policy, maxFailures: policy.maxFailures * 10 };
   const failures = await deps.db.transaction(async (tx) => {
     const a = await recordThrottledFailure(tx, accountKey, policy, now);
-    const b = await recordThrottledFailure(tx, addressKey, policy, now);
+    const b = await recordThrottledFailure(tx, addressKey, addressPolicy, now);
     await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: false, actor: staff?.fhir_user ?? undefined, accountId: staff?.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
     return Math.max(a.failures, b.failures);
   });
