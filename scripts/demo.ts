@@ -52,7 +52,10 @@ async function main(): Promise<void> {
   let summary;
   try {
     await migrate(db);
-    summary = await loadDemoData({ db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }) }, say);
+    summary = await loadDemoData(
+      { db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }), publicUrl: new URL(publicUrl), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100' } },
+      say,
+    );
   } finally {
     await db.close(); // PGlite allows one process per data directory: the portal opens it next.
   }
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     mailInbox: maildev.webUrl,
     fhirServer: hapiBase,
     staff: [{ ...summary.staff, signIn: `${publicUrl}/staff` }],
+    portalUsers: summary.portalUsers.map((u) => ({ ...u, signIn: `${publicUrl}/auth/login` })),
     patients: summary.patients,
   };
   writeFileSync(fromRoot('var/demo/accounts.json'), `${JSON.stringify(accounts, null, 2)}\n`);
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
       FHIR_UPSTREAM_URL: hapiBase,
       SMTP_URL: maildev.smtpUrl,
       PGLITE_DATA_DIR: fromRoot('var/pglite'),
+      PRACTICE_NAME: 'Clínica Puente (demo)',
+      PRACTICE_PHONE: '+1 555 0100',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     },
   });
@@ -100,6 +106,10 @@ async function main(): Promise<void> {
    email            ${summary.staff.email}
    password         ${summary.staff.password}
    TOTP secret      ${summary.staff.totpSecret}   (add to an authenticator app)
+   sign in at       ${publicUrl}/staff
+
+ Portal sign-ins (${publicUrl}/auth/login: email, password and the patient's date of birth)
+${summary.portalUsers.map((u) => `   ${u.email.padEnd(28)} ${u.password.padEnd(34)} born ${u.birthDate}  (${u.role === 'patient' ? 'patient' : `designee for ${u.actsFor}`})`).join('\n')}
 
  Demo patients in the record
 ${summary.patients.map((p) => `   ${p.name.padEnd(22)} born ${p.birthDate}   MRN ${p.mrn ?? '-'}   ${p.resources} resources`).join('\n')}

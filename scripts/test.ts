@@ -15,7 +15,7 @@ const started = Date.now();
 const step = (title: string) => process.stdout.write(`\n=== ${title}\n`);
 
 step('System packages');
-ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'dockerCompose']);
+ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose']);
 
 step('HAPI FHIR server build');
 buildHapi();

@@ -36,6 +36,7 @@ export const dependencies = {
   maven: { check: () => onPath('mvn'), debianPackage: 'maven', why: 'builds the HAPI FHIR server from Maven Central' },
   postgresql: { check: () => postgresBinDir() !== undefined, debianPackage: 'postgresql', why: 'the integration tests run the portal store on a real PostgreSQL server too' },
   pdftotext: { check: () => onPath('pdftotext'), debianPackage: 'poppler-utils', why: 'the tests read the text of generated PDFs' },
+  chromium: { check: () => existsSync('/usr/bin/chromium'), debianPackage: 'chromium', why: 'the browser journeys and accessibility checks run in real Chromium' },
   // Only wanted where a Docker client is installed: lets the tests check docker/compose.yml with it.
   dockerCompose: {
     check: () => !onPath('docker') || spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0 || onPath('docker-compose'),

@@ -46,10 +46,3 @@ export async function createStaffAccount(deps: { db: Db; fhir: FhirClient }, inp
   return { accountId: result.rows[0]!.id, practitioner: `Practitioner/${practitionerId}`, totpSecret };
 }
 
-export async function findStaffAccount(db: Db, email: string): Promise<{ id: string; fhir_user: string; totp_secret: string } | undefined> {
-  const result = await db.query<{ id: string; fhir_user: string; totp_secret: string }>(
-    "SELECT id, fhir_user, totp_secret FROM accounts WHERE kind = 'staff' AND email = $1",
-    [email.trim().toLowerCase()],
-  );
-  return result.rows[0];
-}

@@ -4,6 +4,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { createFhirClient, type FhirClient } from '../../src/store/fhir-client.ts';
 import type { Db } from '../../src/store/db.ts';
 import { loadDemoData, type DemoSummary } from '../../scripts/demo/load-demo-data.ts';
+import { signIn } from '../../src/accounts/sign-in.ts';
 import { testEnvironment } from '../support/environment.ts';
 
 describe('demo data (npm run demo)', function () {
@@ -17,8 +18,9 @@ describe('demo data (npm run demo)', function () {
     db = await openPglite('memory://');
     await migrate(db);
     fhir = createFhirClient({ baseUrl: testEnvironment().hapi.baseUrl, timeoutMs: 120_000 });
-    first = await loadDemoData({ db, fhir }, () => {});
-    second = await loadDemoData({ db, fhir }, () => {});
+    const site = { publicUrl: new URL('http://localhost:3000'), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100' } };
+    first = await loadDemoData({ db, fhir, ...site }, () => {});
+    second = await loadDemoData({ db, fhir, ...site }, () => {});
   });
   after(() => db.close());
 
@@ -38,7 +40,7 @@ describe('demo data (npm run demo)', function () {
     for (const patient of first.patients) {
       expect(await count('CareTeam', { subject: `Patient/${patient.id}` })).to.equal(1);
       expect(await count('Appointment', { patient: `Patient/${patient.id}`, date: `ge${today}` })).to.equal(2);
-      expect(await count('DocumentReference', { subject: `Patient/${patient.id}` })).to.equal(1);
+      expect(await count('DocumentReference', { subject: `Patient/${patient.id}`, type: 'http://loinc.org|11506-3' })).to.equal(1);
     }
   });
 
@@ -49,5 +51,27 @@ describe('demo data (npm run demo)', function () {
     expect(accounts.rows).to.deep.equal([{ roles: ['admin', 'staff'], fhir_user: first.staff.practitioner }]);
     const practitioner = await fhir.read('Practitioner', first.staff.practitioner.split('/')[1]!);
     expect(practitioner.resourceType).to.equal('Practitioner');
+  });
+
+  it('registers the demo portal users the real way (authorization recorded, link used), once', async () => {
+    expect(second.portalUsers).to.deep.equal(first.portalUsers);
+    expect(first.portalUsers.map((u) => [u.email, u.role, u.actsFor])).to.deep.equal([
+      ['reyna.ziemann@example.org', 'patient', 'Reyna Ziemann'],
+      ['ana.toy@example.org', 'designee', 'Alexis Toy'],
+    ]);
+    const rows = await db.query<{ email: string; kind: string; status: string; fhir_user: string }>(
+      "SELECT email, kind, status, fhir_user FROM accounts WHERE kind <> 'staff' ORDER BY email",
+    );
+    expect(rows.rows.map((r) => [r.email, r.kind, r.status, r.fhir_user.split('/')[0]])).to.deep.equal([
+      ['ana.toy@example.org', 'proxy', 'active', 'RelatedPerson'],
+      ['reyna.ziemann@example.org', 'patient', 'active', 'Patient'],
+    ]);
+    for (const user of first.portalUsers) {
+      const result = await signIn(
+        { db, fhir, publicUrl: new URL('http://localhost:3000'), practice: { name: 'x', phone: '1' }, signIn: { invitationTtlMs: 1, resetTtlMs: 1, maxFailures: 5, lockoutMs: 1 }, now: () => new Date() },
+        { email: user.email, password: user.password, birthDate: user.birthDate, clientAddress: '127.0.0.1' },
+      );
+      expect(result.ok, user.email).to.equal(true);
+    }
   });
 });
