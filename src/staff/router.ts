@@ -20,10 +20,12 @@ import { clientAddress, type SessionManager } from '../web/session.ts';
 import { pageContext, pause } from '../web/page-context.ts';
 import { invitationState } from './invitation-state.ts';
 import { patientPage, searchPage, staffSignInPage } from './views.ts';
+import { staffAdminPage } from './admin-views.ts';
+import { createStaffMember, listStaff, setStaffEnabled } from '../accounts/manage-staff.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    staff?: StaffMember;
+    staff?: StaffMember & { admin: boolean };
   }
 }
 
@@ -54,8 +56,8 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
       await pause(result.delayMs);
       return res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), { email, failed: true }));
     }
-    const practitioner = await fhir.read<Practitioner>('Practitioner', result.practitioner.split('/')[1]!);
-    await deps.sessions.start(res, result.accountId, { practitioner: result.practitioner, name: displayName(practitioner.name) });
+    const [practitioner, account] = await Promise.all([fhir.read<Practitioner>('Practitioner', result.practitioner.split('/')[1]!), findAccount(deps.accounts.db, result.accountId)]);
+    await deps.sessions.start(res, result.accountId, { practitioner: result.practitioner, name: displayName(practitioner.name), admin: account?.roles.includes('admin') ?? false });
     res.redirect(303, '/staff');
   });
 
@@ -63,9 +65,31 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
   router.use('/staff', async (req: Request, res: Response, next: NextFunction) => {
     const session = await deps.sessions.load(req);
     if (!session?.accountId) return res.redirect(303, '/staff/login');
-    req.staff = { accountId: session.accountId, practitioner: String(session.data['practitioner']), name: String(session.data['name']) };
+    req.staff = { accountId: session.accountId, practitioner: String(session.data['practitioner']), name: String(session.data['name']), admin: session.data['admin'] === true };
     res.set('Cache-Control', 'no-store');
     next();
+  });
+
+  // Staff administration: admins only.
+  router.use('/staff/admin', (req: Request, _res: Response, next: NextFunction) => next(req.staff?.admin ? undefined : new AppError('forbidden', 403)));
+  router.get('/staff/admin', async (req, res) => {
+    res.send(staffAdminPage(pageContext(req, deps.accounts.practice), { staff: await listStaff(deps.accounts.db), self: req.staff!.accountId }));
+  });
+  router.post('/staff/admin', async (req, res) => {
+    const ctx = pageContext(req, deps.accounts.practice);
+    try {
+      const created = await createStaffMember(deps.accounts, { email: text(req.body.email), givenName: text(req.body.givenName), familyName: text(req.body.familyName), admin: req.body.admin === 'yes' });
+      res.send(staffAdminPage(ctx, { staff: await listStaff(deps.accounts.db), self: req.staff!.accountId, created }));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'bad_request') throw error;
+      res.status(422).send(staffAdminPage(ctx, { staff: await listStaff(deps.accounts.db), self: req.staff!.accountId, invalid: true }));
+    }
+  });
+  router.post('/staff/admin/:accountId/:action', async (req, res) => {
+    const action = String(req.params['action']);
+    if (action !== 'disable' && action !== 'enable') throw new AppError('not_found', 404);
+    await setStaffEnabled(deps.accounts.db, req.staff!.accountId, String(req.params['accountId']), action === 'enable');
+    res.redirect(303, '/staff/admin');
   });
 
   router.post('/staff/logout', async (req, res) => {
@@ -81,7 +105,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     if (query.mrn) params['identifier'] = query.mrn;
     const searched = Object.keys(params).length > 1;
     const results = searched ? ((await fhir.search<Patient>('Patient', params)) as Bundle<Patient>).entry?.map((e) => e.resource!) ?? [] : undefined;
-    res.send(searchPage(pageContext(req, deps.accounts.practice), { query, ...(results ? { results } : {}) }));
+    res.send(searchPage(pageContext(req, deps.accounts.practice), { query, admin: req.staff!.admin, ...(results ? { results } : {}) }));
   });
 
   router.get('/staff/patients/:id', async (req, res) => {
@@ -105,6 +129,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     res.send(
       patientPage(ctx, {
         patient,
+        admin: req.staff!.admin,
         accounts: withInvitations,
         physicians: (physicians.entry ?? []).map((e) => e.resource!).filter((p) => p.id !== req.staff!.practitioner.split('/')[1]),
         ...(message ? { message } : {}),

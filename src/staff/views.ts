@@ -7,8 +7,9 @@ import type { AccountRow } from '../store/accounts.ts';
 import { csrfField, field, notice, page, type PageContext } from '../web/views/layout.ts';
 import type { InvitationView } from './invitation-state.ts';
 
-export const staffNav = (ctx: PageContext): SafeHtml => html`<nav aria-label="${ctx.t('staff.title')}">
+export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav aria-label="${ctx.t('staff.title')}">
   <a href="/staff">${ctx.t('staff.search.title')}</a>
+  ${admin ? html`<a href="/staff/admin">${ctx.t('staff.admin.nav')}</a>` : ''}
   <form method="post" action="/staff/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
 </nav>`;
 
@@ -33,10 +34,10 @@ function patientLine(ctx: PageContext, patient: Patient): SafeHtml {
   <span class="muted">· ${patient.birthDate ? ctx.t('staff.patient.born', { date: formatDate(ctx.locale, patient.birthDate) }) : ''}${mrn ? ` · ${ctx.t('staff.patient.mrn', { mrn })}` : ''}</span>`;
 }
 
-export function searchPage(ctx: PageContext, options: { query: { name: string; birthDate: string; mrn: string }; results?: Patient[] }): string {
+export function searchPage(ctx: PageContext, options: { query: { name: string; birthDate: string; mrn: string }; results?: Patient[]; admin: boolean }): string {
   return page(ctx, {
     title: ctx.t('staff.search.title'),
-    nav: staffNav(ctx),
+    nav: staffNav(ctx, options.admin),
     body: html`<h1>${ctx.t('staff.search.title')}</h1>
 <form method="get" action="/staff" role="search">
 <p class="hint">${ctx.t('staff.search.hint')}</p>
@@ -103,13 +104,14 @@ export function patientPage(
     accounts: { account: AccountRow; invitations: InvitationView[] }[];
     physicians: Practitioner[];
     message?: { text: string; kind: 'info' | 'error' };
+    admin: boolean;
   },
 ): string {
   const { patient } = options;
   const canInvite = !options.accounts.some((a) => a.account.status === 'active' || a.account.status === 'pending');
   return page(ctx, {
     title: displayName(patient.name),
-    nav: staffNav(ctx),
+    nav: staffNav(ctx, options.admin),
     body: html`<h1>${displayName(patient.name)}</h1>
 <p>${patient.birthDate ? ctx.t('staff.patient.born', { date: formatDate(ctx.locale, patient.birthDate) }) : ''}${
       medicalRecordNumber(patient) ? ` · ${ctx.t('staff.patient.mrn', { mrn: medicalRecordNumber(patient)! })}` : ''

@@ -33,20 +33,22 @@ export async function seedPhysician(ctx: Context): Promise<string> {
   return practitioner.id!;
 }
 
-export async function seedStaff(ctx: Context): Promise<{ email: string; password: string; code: () => string }> {
+export async function seedStaff(ctx: Context, options: { admin?: boolean } = {}): Promise<{ email: string; password: string; code: () => string }> {
   const email = `staff-${randomUUID().slice(0, 8)}@clinic.example`;
   const password = 'front desk long passphrase';
-  const { totpSecret } = await createStaffAccount({ db: ctx.db, fhir: ctx.fhir }, { email, password, givenName: 'Rosa', familyName: 'Díaz', roles: ['staff'] });
+  const { totpSecret } = await createStaffAccount({ db: ctx.db, fhir: ctx.fhir }, { email, password, givenName: 'Rosa', familyName: 'Díaz', roles: options.admin ? ['admin', 'staff'] : ['staff'] });
+  return { email, password, code: totpCodes(totpSecret) };
+}
+
+/**
+ * Codes for a TOTP secret, one time step apart: the server accepts each step once, and within one
+ * step of drift, so consecutive sign-ins use the current step and then the following ones.
+ */
+export function totpCodes(secret: string): () => string {
   let lastStep = 0;
-  return {
-    email,
-    password,
-    // A fresh code each call: a TOTP code is accepted once, so tests wait for the next step if needed.
-    code: () => {
-      const step = Math.floor(Date.now() / 30_000);
-      const at = step > lastStep ? Date.now() : (lastStep + 1) * 30_000;
-      lastStep = Math.floor(at / 30_000);
-      return totpFor(totpSecret).generate({ timestamp: at });
-    },
+  return () => {
+    const step = Math.max(Math.floor(Date.now() / 30_000), lastStep + 1);
+    lastStep = step;
+    return totpFor(secret).generate({ timestamp: step * 30_000 });
   };
 }
