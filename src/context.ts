@@ -67,7 +67,8 @@ export async function createContext(config: Config, log: Logger, options: { now?
     trustProxy: config.trustProxy > 0,
     sessionMaxMs: config.sessions.maxMs,
   });
-  const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs };
+  const now = options.now ?? (() => new Date());
+  const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs, now };
 
   return {
     config,
@@ -79,7 +80,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
     provider,
     fhirBase,
-    accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now: options.now ?? (() => new Date()) },
+    accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now },
     webClient: createWebClient({
       issuer: issuerFor(config.publicUrl),
       clientId: webClientId,

@@ -25,7 +25,9 @@ export function csrfProtection(options: { secret: string; secure: boolean; origi
     }
     req.csrfToken = sign(value);
     if (req.method !== 'POST') return next();
-    const origin = req.get('origin');
+    // Browsers send `Origin: null` for form posts under Referrer-Policy: no-referrer (which every page
+    // uses); only a real foreign origin is a sign of cross-site forgery.
+    const origin = req.get('origin') === 'null' ? undefined : req.get('origin');
     const submitted = typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : '';
     const expected = Buffer.from(req.csrfToken);
     const valid = (!origin || origin === options.origin) && submitted.length === expected.length && timingSafeEqual(Buffer.from(submitted), expected);

@@ -15,16 +15,16 @@ export interface SessionManager {
   end(req: Request, res: Response, session?: WebSession): Promise<void>;
 }
 
-export function createSessionManager(options: { db: Db; surface: SessionSurface; secure: boolean; idleMs: number; maxMs: number }): SessionManager {
+export function createSessionManager(options: { db: Db; surface: SessionSurface; secure: boolean; idleMs: number; maxMs: number; now: () => Date }): SessionManager {
   const name = cookieName(options.surface === 'staff' ? 'puente_staff' : 'puente_sid', options.secure);
   return {
     async load(req) {
       const id = req.cookies[name];
       if (!id) return undefined;
-      return findWebSession(options.db, id, options.surface, { idleMs: options.idleMs });
+      return findWebSession(options.db, id, options.surface, { idleMs: options.idleMs, now: options.now() });
     },
     async start(res, accountId, data) {
-      const id = await createWebSession(options.db, { accountId, surface: options.surface, data, maxMs: options.maxMs });
+      const id = await createWebSession(options.db, { accountId, surface: options.surface, data, maxMs: options.maxMs, now: options.now() });
       setCookie(res, name, id, options.secure);
     },
     save: (session, data) => updateWebSessionData(options.db, session.idHash, data),

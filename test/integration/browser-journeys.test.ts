@@ -117,7 +117,6 @@ describe('browser journeys in real Chromium: staff records the form, the patient
       // Staff: sign in with email, password and a TOTP code.
       const staffContext = await newContext();
       const desk = await staffContext.newPage();
-      desk.on('request', async (r) => { if (r.method() === 'POST') console.log('DEBUG POST', r.url(), await r.allHeaders()); });
       await desk.goto(`${portal.url}/staff/login`);
       expect(await h1(desk)).to.equal(says.staffSignIn);
       await inspect(desk, 'staff-sign-in');
@@ -125,7 +124,6 @@ describe('browser journeys in real Chromium: staff records the form, the patient
       await desk.fill('#password', staff.password);
       await desk.fill('#code', staff.code());
       await submit(desk, 'main form button[type=submit]');
-      console.log('DEBUG', desk.url());
       expect(new URL(desk.url()).pathname).to.equal('/staff');
       expect(await h1(desk)).to.equal(says.staffSearch);
 

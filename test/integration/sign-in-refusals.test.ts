@@ -175,6 +175,28 @@ describe('getting started: refusals, lockout, reset and deactivation (HTTP, real
     expect(consent.provision?.period?.end).to.be.a('string');
   });
 
+  it('ends a session after 15 idle minutes, and after its absolute lifetime however active', async () => {
+    const person = await onboard(portal.ctx, portal.smtp);
+    const idle = new HttpClient(portal.url);
+    await signInAttempt({ email: person.email, password: person.password, birthDate: person.patient.birthDate }, idle);
+    offsetMs = 14 * 60_000;
+    expect((await idle.get('/')).body, 'still active at 14 minutes').to.include('Hola,');
+    offsetMs = 29 * 60_000 + 30_000;
+    expect((await idle.get('/')).body, 'idle for 15.5 minutes').to.include('Iniciar sesión');
+
+    offsetMs = 0;
+    const busy = new HttpClient(portal.url);
+    await signInAttempt({ email: person.email, password: person.password, birthDate: person.patient.birthDate }, busy);
+    // Activity every 10 minutes keeps the idle clock fresh…
+    for (let minutes = 10; minutes < 12 * 60; minutes += 10) {
+      offsetMs = minutes * 60_000;
+      if (minutes % 120 === 0) expect((await busy.get('/')).body, `active at ${minutes} min`).to.include('Hola,');
+      else await busy.request('GET', '/');
+    }
+    offsetMs = 12 * 3600_000 + 60_000;
+    expect((await busy.get('/')).body, '…but not past 12 hours').to.include('Iniciar sesión');
+  });
+
   async function currentAccessToken(accountId: string): Promise<string> {
     const rows = await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1", [accountId]);
     return rows.rows[0]!.token;
