@@ -116,6 +116,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
       fhir.search<Practitioner>('Practitioner', { active: 'true', _count: 100 }),
       findAccountsForPatient(deps.accounts.db, `Patient/${id}`),
     ]);
+    const staffPractitioners = new Set((await listStaff(deps.accounts.db)).map((s) => s.fhir_user));
     const now = deps.accounts.now();
     const withInvitations = await Promise.all(
       accounts.map(async (account) => ({
@@ -131,7 +132,8 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
         patient,
         admin: req.staff!.admin,
         accounts: withInvitations,
-        physicians: (physicians.entry ?? []).map((e) => e.resource!).filter((p) => p.id !== req.staff!.practitioner.split('/')[1]),
+        // Clinicians only: Practitioners that back a staff account (front desk, admins) are not physicians.
+        physicians: (physicians.entry ?? []).map((e) => e.resource!).filter((p) => !staffPractitioners.has(`Practitioner/${p.id}`)),
         ...(message ? { message } : {}),
       }),
     );

@@ -2,7 +2,7 @@
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
 import { html, type SafeHtml } from '../core/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
-import { formatDate, type MessageKey } from '../core/i18n/translate.ts';
+import { formatDate, formatDateTime, type MessageKey } from '../core/i18n/translate.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { csrfField, field, notice, page, type PageContext } from '../web/views/layout.ts';
 import type { InvitationView } from './invitation-state.ts';
@@ -74,7 +74,7 @@ ${consentId ? html`<p><a href="/staff/consents/${consentId}/form.pdf">${ctx.t('s
 ${
   invitations.length > 0
     ? html`<h4>${ctx.t('staff.invitations.title')}</h4><ul class="plain">${invitations.map(
-        (i) => html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: i.createdAt.toISOString().slice(0, 16).replace('T', ' ') })}</span></li>`,
+        (i) => html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: formatDateTime(ctx.locale, i.createdAt) })}</span></li>`,
       )}</ul>`
     : ''
 }

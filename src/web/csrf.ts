@@ -25,9 +25,11 @@ export function csrfProtection(options: { secret: string; secure: boolean; origi
     }
     req.csrfToken = sign(value);
     if (req.method !== 'POST') return next();
-    // Browsers send `Origin: null` for form posts under Referrer-Policy: no-referrer (which every page
-    // uses); only a real foreign origin is a sign of cross-site forgery.
-    const origin = req.get('origin') === 'null' ? undefined : req.get('origin');
+    // Browsers send `Origin: null` for same-site form posts under Referrer-Policy: no-referrer (which every
+    // page uses); it is accepted only when Fetch Metadata does not say the request came from another site.
+    const fetchSite = req.get('sec-fetch-site');
+    const nullFromSameSite = req.get('origin') === 'null' && (fetchSite === undefined || fetchSite === 'same-origin');
+    const origin = nullFromSameSite ? undefined : req.get('origin');
     const submitted = typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : '';
     const expected = Buffer.from(req.csrfToken);
     const valid = (!origin || origin === options.origin) && submitted.length === expected.length && timingSafeEqual(Buffer.from(submitted), expected);

@@ -10,8 +10,6 @@ export const en = {
   'nav.signOut': 'Sign out',
   'nav.signOutEverywhere': 'Sign out everywhere',
   'nav.staff': 'Staff console',
-  'form.required': 'required',
-  'form.dateHint': 'For example 1980-04-25 (year-month-day).',
 
   'error.not_found': 'We could not find that page.',
   'error.bad_request': 'The request could not be understood.',
@@ -38,7 +36,7 @@ export const en = {
   'signIn.email': 'Email',
   'signIn.password': 'Password',
   'signIn.birthDate': 'Date of birth',
-  'signIn.birthDateHint': 'The patient’s date of birth, for example 1980-04-25.',
+  'signIn.birthDateHint': 'The patient’s date of birth (day, month and year).',
   'signIn.totp': 'Authentication code',
   'signIn.totpHint': 'The 6-digit code from your authenticator app, if you turned it on.',
   'signIn.submit': 'Sign in',

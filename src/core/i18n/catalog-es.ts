@@ -9,8 +9,6 @@ export const es = {
   'nav.signOut': 'Cerrar sesión',
   'nav.signOutEverywhere': 'Cerrar sesión en todos los dispositivos',
   'nav.staff': 'Consola del personal',
-  'form.required': 'obligatorio',
-  'form.dateHint': 'Por ejemplo 1980-04-25 (año-mes-día).',
 
   'error.not_found': 'No encontramos esa página.',
   'error.bad_request': 'No pudimos entender la solicitud.',
@@ -37,7 +35,7 @@ export const es = {
   'signIn.email': 'Correo electrónico',
   'signIn.password': 'Contraseña',
   'signIn.birthDate': 'Fecha de nacimiento',
-  'signIn.birthDateHint': 'La fecha de nacimiento del paciente, por ejemplo 1980-04-25.',
+  'signIn.birthDateHint': 'La fecha de nacimiento del paciente (día, mes y año).',
   'signIn.totp': 'Código de verificación',
   'signIn.totpHint': 'El código de 6 dígitos de su aplicación de autenticación, si la activó.',
   'signIn.submit': 'Iniciar sesión',

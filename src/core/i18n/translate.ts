@@ -20,6 +20,11 @@ export function formatDate(locale: Locale, isoDate: string): string {
   return new Intl.DateTimeFormat(locale === 'es' ? 'es-US' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(year, month - 1, day));
 }
 
+/** Formats an instant with date and time for `locale`, in UTC and saying so (the practice's time zone is not configured yet). */
+export function formatDateTime(locale: Locale, instant: Date): string {
+  return `${new Intl.DateTimeFormat(locale === 'es' ? 'es-US' : 'en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(instant)} UTC`;
+}
+
 /** Picks the best supported locale from an Accept-Language header (RFC 9110 §12.5.4 q-values). */
 export function negotiateLocale(acceptLanguage: string | undefined, fallback: Locale = 'es'): Locale {
   if (!acceptLanguage) return fallback;
