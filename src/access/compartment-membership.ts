@@ -26,7 +26,7 @@ export interface CompartmentOptions {
 // so `https://base/Patient/1` resolves to type "https:" and is dropped, and it trusts a non-FHIR
 // `Reference.resource` field found in the JSON. Instead the filter is removed and the exact-text
 // check below does its job: a reference counts only as `Patient/<id>` or `<local base>/Patient/<id>`,
-// i.e. a literal reference whose type segment is Patient (R4 §2.3.0 "Literal references"). Removing
+// i.e. a literal reference whose type segment is Patient (R4 references.html#literal). Removing
 // the filter only adds candidates that check then refuses, so the outcome is resolve() typed by
 // the reference's own prefix, with no fetch.
 const resolveIsPatient = /\.where\(resolve\(\) is Patient\)/g;
@@ -44,7 +44,7 @@ const atomsByType: ReadonlyMap<string, readonly FhirPathAtom[]> = new Map(
   compartmentTypes().map((type) => [type, compartmentParamData(type).map((p) => compile(p.expression))]),
 );
 
-// FHIR R4 id grammar (§2.24.0.1 "id"): anything else cannot name a Patient, so nothing matches it.
+// FHIR R4 id grammar (datatypes.html#id): anything else cannot name a Patient, so nothing matches it.
 const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function patientReferences(patientId: string, localBases: readonly string[]): ReadonlySet<string> {
@@ -63,8 +63,8 @@ function patientReferences(patientId: string, localBases: readonly string[]): Re
 
 /**
  * The reference text must be one of `targets` exactly. Contained (`#x`), identifier-only and
- * display-only references carry no such text, so they never count. A `type` that contradicts the
- * reference's own type segment (R4 Reference ref-1 territory) fails closed.
+ * display-only references carry no such text, so they never count. Reference.type must agree with
+ * the literal reference's type (R4 references.html#Reference); one that contradicts it fails closed.
  */
 function isTargetReference(value: unknown, targets: ReadonlySet<string>): boolean {
   if (typeof value !== 'object' || value === null) return false;

@@ -5,13 +5,12 @@
  * (NIST SP 800-63B §5.2.2; DESIGN.md security model 9). Failures are throttled per account and per
  * client address with counters in the store; a lockout is emailed to the account's owner.
  */
-import { randomBytes } from 'node:crypto';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
-import { hashPassword, verifyPassword } from '../core/password-hash.ts';
+import { dummyPasswordHash, verifyPassword } from '../core/password-hash.ts';
 import { findPortalAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { enqueue } from '../store/outbox.ts';
-import { clearThrottle, failureDelayMs, recordThrottledFailure, throttleState } from '../store/rate-limits.ts';
+import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
 import { lockoutEmail } from './emails.ts';
 import type { AccountsDeps } from './deps.ts';
 
@@ -23,10 +22,6 @@ export interface SignInAttempt {
 }
 
 export type SignInResult = { readonly ok: true; readonly accountId: string } | { readonly ok: false; readonly delayMs: number };
-
-// Verified against when no account matches, so an unknown email costs the same as a wrong password.
-let dummyHash: Promise<string> | undefined;
-const dummyPasswordHash = () => (dummyHash ??= hashPassword(randomBytes(24).toString('base64')));
 
 export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promise<SignInResult> {
   const now = deps.now();
@@ -56,23 +51,20 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
   }
 
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
-  // One address can be many people (a clinic's or a family's shared connection): it gets ten times the allowance.
-  const addressPolicy = { ...policy, maxFailures: policy.maxFailures * 10 };
   const failures = await deps.db.transaction(async (tx) => {
-    const byAccount = await recordThrottledFailure(tx, accountKey, policy, now);
-    const byAddress = await recordThrottledFailure(tx, addressKey, addressPolicy, now);
+    const counted = await recordSignInFailure(tx, { account: accountKey, address: addressKey }, policy, now);
     await recordAuditEvent(
       tx,
       accountAuditEvent({ event: 'login', success: false, actor: account?.fhir_user ?? undefined, accountId: account?.id, patient: account?.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),
     );
-    if (byAccount.lockedNow && account && account.status === 'active') {
+    if (counted.accountLockedNow && account && account.status === 'active') {
       await enqueue(tx, { kind: 'email', payload: lockoutEmail(account.locale, deps.practice, account.email, Math.round(policy.lockoutMs / 60_000)) });
       await recordAuditEvent(
         tx,
         accountAuditEvent({ event: 'lockout', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),
       );
     }
-    return Math.max(byAccount.failures, byAddress.failures);
+    return counted.failures;
   });
   return { ok: false, delayMs: failureDelayMs(failures) };
 }

@@ -3,17 +3,13 @@
  * (the last used time step is remembered) and within one step of clock drift. Same throttling and
  * uniform failure as patient sign-in.
  */
-import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
-import { hashPassword, verifyPassword } from '../core/password-hash.ts';
+import { dummyPasswordHash, verifyPassword } from '../core/password-hash.ts';
 import { findStaffByEmail, normalizeEmail } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { clearThrottle, failureDelayMs, recordThrottledFailure, throttleState } from '../store/rate-limits.ts';
+import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
 import type { AccountsDeps } from './deps.ts';
-
-let dummyHash: Promise<string> | undefined;
-const dummyPasswordHash = () => (dummyHash ??= hashPassword(randomBytes(24).toString('base64')));
 
 export const totpFor = (secret: string, label = 'staff') =>
   new TOTP({ issuer: 'Puente', label, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
@@ -45,13 +41,10 @@ export async function staffSignIn(
     return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '' };
   }
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
-  // One address can be many people (a clinic's or a family's shared connection): it gets ten times the allowance.
-  const addressPolicy = { ...policy, maxFailures: policy.maxFailures * 10 };
   const failures = await deps.db.transaction(async (tx) => {
-    const a = await recordThrottledFailure(tx, accountKey, policy, now);
-    const b = await recordThrottledFailure(tx, addressKey, addressPolicy, now);
+    const counted = await recordSignInFailure(tx, { account: accountKey, address: addressKey }, policy, now);
     await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: false, actor: staff?.fhir_user ?? undefined, accountId: staff?.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
-    return Math.max(a.failures, b.failures);
+    return counted.failures;
   });
   return { ok: false, delayMs: failureDelayMs(failures) };
 }

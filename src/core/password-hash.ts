@@ -27,3 +27,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+
+let dummyHash: Promise<string> | undefined;
+/**
+ * A hash of a random password, made once: verifying against it when no account matches costs the same
+ * as a real verification, so an unknown email answers no faster than a wrong password.
+ */
+export const dummyPasswordHash = (): Promise<string> => (dummyHash ??= hashPassword(randomBytes(24).toString('base64')));

@@ -46,3 +46,18 @@ export async function clearThrottle(db: Queryable, key: string): Promise<void> {
 
 /** Growing delay before answering a failed attempt: 0.25 s doubling per failure, at most 4 s. */
 export const failureDelayMs = (failures: number): number => Math.min(4000, 250 * 2 ** Math.max(0, failures - 1));
+
+/**
+ * Counts one failed sign-in against the account and the client address (which gets ten times the
+ * allowance: one address can be many people behind a clinic's or a family's shared connection).
+ */
+export async function recordSignInFailure(
+  tx: Queryable,
+  keys: { account: string; address: string },
+  policy: ThrottlePolicy,
+  now: Date,
+): Promise<{ failures: number; accountLockedNow: boolean }> {
+  const byAccount = await recordThrottledFailure(tx, keys.account, policy, now);
+  const byAddress = await recordThrottledFailure(tx, keys.address, { ...policy, maxFailures: policy.maxFailures * 10 }, now);
+  return { failures: Math.max(byAccount.failures, byAddress.failures), accountLockedNow: byAccount.lockedNow };
+}
