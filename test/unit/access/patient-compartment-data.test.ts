@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { patientCompartmentData } from '../../../src/access/patient-compartment-data.ts';
-import { generatePatientCompartmentData } from '../../../src/access/patient-compartment-generate.ts';
+import { generatePatientCompartmentData } from '../../../scripts/generate-patient-compartment.ts';
 import { compartmentParamData, compartmentParams, compartmentTypes, isCompartmentType } from '../../../src/access/patient-compartment.ts';
 
 describe('patient compartment data (FHIR R4 CompartmentDefinition/patient)', () => {
