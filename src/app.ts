@@ -18,6 +18,7 @@ import { createRegistrationRouter } from './web/registration-router.ts';
 import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
 import { createStaffRouter } from './staff/router.ts';
+import { createSecurityRouter } from './web/security-router.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -48,6 +49,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));
   app.use(createHomeRouter({ practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs }));
+  app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
 
   app.use(notFound);

@@ -11,7 +11,7 @@ import { findAccount, findStaffByEmail, normalizeEmail, type AccountRow } from '
 import { deleteAccountWebSessions } from '../store/web-sessions.ts';
 import { createStaffAccount } from './create-staff-account.ts';
 import type { AccountsDeps } from './deps.ts';
-import { totpFor } from './staff-sign-in.ts';
+import { totpFor } from './totp.ts';
 
 export interface NewStaffCredentials {
   readonly email: string;

@@ -13,11 +13,14 @@ import { enqueue } from '../store/outbox.ts';
 import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
 import { lockoutEmail } from './emails.ts';
 import type { AccountsDeps } from './deps.ts';
+import { acceptedStep } from './totp.ts';
 
 export interface SignInAttempt {
   readonly email: string;
   readonly password: string;
   readonly birthDate: string;
+  /** The authenticator code; required only for accounts that turned two-step verification on. */
+  readonly code?: string;
   readonly clientAddress: string;
 }
 
@@ -36,11 +39,14 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
 
   const passwordOk = await verifyPassword(attempt.password, account?.password_hash ?? (await dummyPasswordHash()));
   const birthDateOk = !!account?.birth_date && account.birth_date === attempt.birthDate.trim();
+  const step = account?.totp_secret ? acceptedStep(account.totp_secret, attempt.code ?? '', now) : undefined;
+  const secondFactorOk = !account?.totp_secret || (step !== undefined && (account.totp_last_step === null || Number(account.totp_last_step) < step));
   const blocked = accountThrottle.blocked || addressThrottle.blocked;
-  const ok = !!account && account.status === 'active' && passwordOk && birthDateOk && !blocked;
+  const ok = !!account && account.status === 'active' && passwordOk && birthDateOk && secondFactorOk && !blocked;
 
   if (ok) {
     await deps.db.transaction(async (tx) => {
+      if (step !== undefined) await tx.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [account.id, step]);
       await clearThrottle(tx, accountKey);
       await recordAuditEvent(
         tx,

@@ -3,16 +3,14 @@
  * (the last used time step is remembered) and within one step of clock drift. Same throttling and
  * uniform failure as patient sign-in.
  */
-import { Secret, TOTP } from 'otpauth';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { dummyPasswordHash, verifyPassword } from '../core/password-hash.ts';
 import { findStaffByEmail, normalizeEmail } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
 import type { AccountsDeps } from './deps.ts';
+import { acceptedStep } from './totp.ts';
 
-export const totpFor = (secret: string, label = 'staff') =>
-  new TOTP({ issuer: 'Puente', label, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
 
 export async function staffSignIn(
   deps: AccountsDeps,
@@ -27,8 +25,7 @@ export async function staffSignIn(
     findStaffByEmail(deps.db, attempt.email),
   ]);
   const passwordOk = await verifyPassword(attempt.password, staff?.password_hash ?? (await dummyPasswordHash()));
-  const delta = staff?.totp_secret ? totpFor(staff.totp_secret).validate({ token: attempt.code.replace(/\s/g, ''), timestamp: now.getTime(), window: 1 }) : null;
-  const step = delta === null ? undefined : Math.floor(now.getTime() / 30_000) + delta;
+  const step = staff?.totp_secret ? acceptedStep(staff.totp_secret, attempt.code, now) : undefined;
   const fresh = step !== undefined && (staff?.totp_last_step === null || Number(staff?.totp_last_step) < step);
   const ok = !!staff && staff.status === 'active' && passwordOk && fresh && !accountThrottle.blocked && !addressThrottle.blocked;
 

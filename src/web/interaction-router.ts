@@ -25,7 +25,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== 'login') throw new AppError('not_found', 404);
     const email = text(req.body.email);
-    const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), clientAddress: clientAddress(req) });
+    const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), code: text(req.body.code), clientAddress: clientAddress(req) });
     if (result.ok) {
       await deps.provider.interactionFinished(req, res, { login: { accountId: result.accountId } }, { mergeWithLastSubmission: false });
       return;

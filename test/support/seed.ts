@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
 import type { Context } from '../../src/context.ts';
 import { createStaffAccount } from '../../src/accounts/create-staff-account.ts';
-import { totpFor } from '../../src/accounts/staff-sign-in.ts';
+import { totpFor } from '../../src/accounts/totp.ts';
 
 export interface SeededPatient {
   readonly id: string;

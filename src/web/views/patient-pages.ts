@@ -1,5 +1,5 @@
 /** The patient-side pages of getting started: landing, sign-in, registration, password reset, link states. */
-import { html, type SafeHtml } from '../../core/html.ts';
+import { html, SafeHtml } from '../../core/html.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { LinkState } from '../../store/invitations.ts';
 import { csrfField, field, notice, page, type PageContext } from './layout.ts';
@@ -27,6 +27,7 @@ ${csrfField(ctx.csrfToken)}
 ${field({ id: 'email', label: ctx.t('signIn.email'), type: 'email', autocomplete: 'username', value: options.email ?? '', required: true })}
 ${field({ id: 'password', label: ctx.t('signIn.password'), type: 'password', autocomplete: 'current-password', required: true })}
 ${field({ id: 'birthDate', label: ctx.t('signIn.birthDate'), type: 'date', autocomplete: 'bday', hint: ctx.t('signIn.birthDateHint'), required: true })}
+${field({ id: 'code', label: ctx.t('signIn.totp'), autocomplete: 'one-time-code', inputmode: 'numeric', hint: ctx.t('signIn.totpHint') })}
 <p class="actions"><button type="submit">${ctx.t('signIn.submit')}</button> <a href="/password/forgot">${ctx.t('signIn.forgot')}</a></p>
 </form>
 <p class="muted">${ctx.t('landing.noEmail', { phone: ctx.practicePhone })}</p>`,
@@ -44,6 +45,7 @@ export function homePage(ctx: PatientPageContext, options: { name: string; nav: 
 
 export const signedInNav = (ctx: PageContext): SafeHtml => html`<nav aria-label="${ctx.t('nav.home')}">
   <a href="/">${ctx.t('nav.home')}</a>
+  <a href="/account/security">${ctx.t('nav.security')}</a>
   <form method="post" action="/auth/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
   <form method="post" action="/auth/logout-everywhere">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOutEverywhere')}</button></form>
 </nav>`;
@@ -120,3 +122,29 @@ export const messagePage = (ctx: PatientPageContext, title: string, body: string
     title,
     body: html`<h1>${title}</h1><p>${body}</p><p class="actions"><a class="button" href="/auth/login">${ctx.t('landing.signIn')}</a></p>`,
   });
+
+export function securityPage(
+  ctx: PatientPageContext,
+  options: { enabled: boolean; proposal?: { secret: string; qrSvg: string }; message?: { text: string; kind: 'info' | 'error' } },
+): string {
+  return page(ctx, {
+    title: ctx.t('security.title'),
+    nav: signedInNav(ctx),
+    body: html`<h1>${ctx.t('security.title')}</h1>
+${options.message ? notice(options.message.text, options.message.kind) : ''}
+<p>${ctx.t('security.intro')}</p>
+<p>${ctx.t(options.enabled ? 'security.on' : 'security.off')}</p>
+${
+  options.proposal
+    ? html`<p>${ctx.t('security.scan')}</p>
+<figure role="img" aria-label="${ctx.t('security.scan')}">${new SafeHtml(options.proposal.qrSvg)}</figure>
+<p>${ctx.t('security.key')}: <code>${options.proposal.secret}</code></p>
+<form method="post" action="/account/security/confirm" novalidate>${csrfField(ctx.csrfToken)}
+${field({ id: 'code', label: ctx.t('security.code'), autocomplete: 'one-time-code', inputmode: 'numeric', required: true })}
+<p class="actions"><button type="submit">${ctx.t('security.confirm')}</button></p></form>`
+    : options.enabled
+      ? html`<form method="post" action="/account/security/disable">${csrfField(ctx.csrfToken)}<button class="secondary" type="submit">${ctx.t('security.disable')}</button></form>`
+      : html`<form method="post" action="/account/security/start">${csrfField(ctx.csrfToken)}<button type="submit">${ctx.t('security.start')}</button></form>`
+}`,
+  });
+}
