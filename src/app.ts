@@ -36,7 +36,7 @@ export function createApp(ctx: Context): express.Express {
 
   // The authorization server and the FHIR facade speak OAuth and FHIR: no cookies-and-forms middleware.
   app.use('/oidc', ctx.provider.callback());
-  app.use('/fhir', createFhirRouter({ provider: ctx.provider, db: ctx.db, fhir: ctx.fhir, fhirBase: ctx.fhirBase }));
+  app.use('/fhir', createFhirRouter({ provider: ctx.provider, db: ctx.db, fhir: ctx.fhir, fhirBase: ctx.fhirBase, publicUrl: ctx.config.publicUrl }));
 
   // Pages: form bodies, language, CSRF on every POST.
   const secure = ctx.config.publicUrl.protocol === 'https:';

@@ -30,8 +30,9 @@ export const webClientSecret = (secretKeys: readonly string[]) => createHmac('sh
 
 /** Scopes the FHIR facade understands for patient-context tokens (SMART v2 and v1 forms). */
 export const patientResourceScopes = ['patient/*.rs', 'patient/*.read', 'patient/Patient.rs', 'patient/Patient.read'];
-const launchScopes = ['launch', 'launch/patient'];
-const refreshScopes = ['offline_access', 'online_access'];
+export const openIdScopes = ['openid', 'fhirUser', 'profile', 'email'];
+export const launchScopes = ['launch', 'launch/patient'];
+export const refreshScopes = ['offline_access', 'online_access'];
 
 export function createProvider(options: ProviderOptions): Provider {
   const issuer = issuerFor(options.publicUrl);
@@ -57,10 +58,17 @@ export function createProvider(options: ProviderOptions): Provider {
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
+    // SMART App Launch 2.2: every authorization request names the FHIR server it wants a token for; a wrong
+    // or missing `aud` gets an error, never a code.
+    extraParams: {
+      aud(_ctx, value) {
+        if (value !== fhirBase) throw new errors.InvalidRequest('aud must be this server’s FHIR base URL');
+      },
+    },
     // Authorization code flow only: no implicit or hybrid responses (OAuth 2.0 Security BCP, RFC 9700 §2.1.2).
     responseTypes: ['code'],
     pkce: { required: () => true },
-    scopes: ['openid', 'fhirUser', 'profile', 'email', ...launchScopes, ...refreshScopes],
+    scopes: [...openIdScopes, ...launchScopes, ...refreshScopes],
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },
     // SMART apps read fhirUser from the id_token even when an access token is also issued.
     conformIdTokenClaims: false,

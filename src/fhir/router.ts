@@ -11,12 +11,14 @@ import { isAppError } from '../core/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { FhirClient } from '../store/fhir-client.ts';
 import { authenticateBearer } from '../auth/bearer.ts';
+import { smartConfiguration } from '../auth/smart-configuration.ts';
 
 export interface FhirFacadeDeps {
   readonly provider: Provider;
   readonly db: Db;
   readonly fhir: FhirClient;
   readonly fhirBase: string;
+  readonly publicUrl: URL;
 }
 
 const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -31,6 +33,11 @@ function outcome(res: Response, status: number, code: OperationOutcomeIssue['cod
 
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();
+
+  // Discovery is public and read by apps running in browsers on other origins (SMART App Launch 2.2 requires CORS here).
+  router.get('/.well-known/smart-configuration', (_req, res) => {
+    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl));
+  });
 
   router.get('/Patient/:id', async (req: Request, res: Response) => {
     const principal = await authenticateBearer(deps, req.get('authorization'));

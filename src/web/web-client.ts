@@ -74,6 +74,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
         state: pending.state,
         nonce: pending.nonce,
         resource: options.fhirBase,
+        aud: options.fhirBase,
         // Every sign-in asks for all three factors; an authorization-server session never signs in silently.
         prompt: 'login',
       });

@@ -1,0 +1,39 @@
+/**
+ * SMART App Launch 2.2 discovery (`[base]/.well-known/smart-configuration`, spec §"SMART on FHIR
+ * discovery"): lists only what this server really does today. Endpoints that are not built yet
+ * (dynamic registration, the connected-apps management page) are left out rather than advertised.
+ */
+import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
+
+/** Scopes the authorization server grants today: OpenID, launch, refresh, and patient read scopes in v2 and v1 form. */
+export const supportedScopes = [...openIdScopes, ...launchScopes, ...refreshScopes, ...patientResourceScopes];
+
+export function smartConfiguration(publicUrl: URL): Record<string, unknown> {
+  const issuer = issuerFor(publicUrl);
+  return {
+    issuer,
+    jwks_uri: `${issuer}/jwks`,
+    authorization_endpoint: `${issuer}/auth`,
+    token_endpoint: `${issuer}/token`,
+    introspection_endpoint: `${issuer}/token/introspection`,
+    revocation_endpoint: `${issuer}/token/revocation`,
+    userinfo_endpoint: `${issuer}/me`,
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: supportedScopes,
+    capabilities: [
+      'launch-standalone',
+      'authorize-post',
+      'client-confidential-symmetric',
+      'sso-openid-connect',
+      'context-standalone-patient',
+      'permission-patient',
+      'permission-offline',
+      'permission-online',
+      'permission-v1',
+      'permission-v2',
+    ],
+  };
+}

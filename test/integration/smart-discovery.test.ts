@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+
+describe('SMART discovery and authorization request checks (issue #4, first part)', function () {
+  this.timeout(60_000);
+  let portal: RunningPortal;
+  before(async () => {
+    portal = await startPortal();
+  });
+  after(() => portal.stop());
+
+  it('publishes /fhir/.well-known/smart-configuration with CORS and only what the server does', async () => {
+    const response = await fetch(`${portal.url}/fhir/.well-known/smart-configuration`, { headers: { origin: 'https://app.example' } });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get('access-control-allow-origin')).to.equal('*');
+    const config = (await response.json()) as Record<string, unknown>;
+    expect(config).to.include({
+      issuer: `${portal.url}/oidc`,
+      jwks_uri: `${portal.url}/oidc/jwks`,
+      authorization_endpoint: `${portal.url}/oidc/auth`,
+      token_endpoint: `${portal.url}/oidc/token`,
+      introspection_endpoint: `${portal.url}/oidc/token/introspection`,
+      revocation_endpoint: `${portal.url}/oidc/token/revocation`,
+    });
+    expect(config['code_challenge_methods_supported']).to.deep.equal(['S256']);
+    expect(config['capabilities']).to.include.members(['launch-standalone', 'context-standalone-patient', 'permission-v2', 'permission-v1', 'sso-openid-connect']);
+    // Each advertised endpoint answers (the OIDC discovery document agrees on them).
+    const oidc = (await (await fetch(`${portal.url}/oidc/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    for (const key of ['authorization_endpoint', 'token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'jwks_uri']) expect(oidc[key], key).to.equal(config[key]);
+    expect(oidc['response_types_supported']).to.deep.equal(['code']);
+  });
+
+  const authorize = (overrides: Record<string, string | undefined>) => {
+    const verifier = randomBytes(32).toString('base64url');
+    const params: Record<string, string | undefined> = {
+      client_id: 'puente-web',
+      response_type: 'code',
+      redirect_uri: `${portal.url}/auth/callback`,
+      scope: 'openid fhirUser launch/patient patient/*.rs',
+      state: 'state-123',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      aud: `${portal.url}/fhir`,
+      ...overrides,
+    };
+    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+    return fetch(`${portal.url}/oidc/auth?${query}`, { redirect: 'manual' });
+  };
+  const redirectOf = (response: Response) => new URL(response.headers.get('location')!, portal.url);
+
+  it('sends a correct request on to sign-in', async () => {
+    const response = await authorize({});
+    expect(response.status).to.be.oneOf([302, 303]);
+    expect(redirectOf(response).pathname).to.match(/^\/interaction\//);
+  });
+
+  for (const [name, overrides] of [
+    ['a wrong aud', { aud: 'https://other.example/fhir' }],
+    ['a missing aud', { aud: undefined }],
+    ['no PKCE challenge', { code_challenge: undefined, code_challenge_method: undefined }],
+    ['the plain PKCE method', { code_challenge_method: 'plain' }],
+  ] as const) {
+    it(`answers ${name} with an error to the client and no code`, async () => {
+      const response = await authorize(overrides);
+      const location = redirectOf(response);
+      expect(location.origin + location.pathname).to.equal(`${portal.url}/auth/callback`);
+      expect(location.searchParams.get('error')).to.equal('invalid_request');
+      expect(location.searchParams.get('state')).to.equal('state-123');
+      expect(location.searchParams.has('code')).to.equal(false);
+    });
+  }
+
+  it('never redirects to a redirect_uri that is not registered exactly', async () => {
+    const response = await authorize({ redirect_uri: `${portal.url}/auth/callback/../evil` });
+    expect(response.status).to.equal(400);
+    expect(response.headers.get('location')).to.equal(null);
+  });
+});
