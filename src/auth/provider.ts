@@ -116,9 +116,11 @@ export function createProvider(options: ProviderOptions): Provider {
     rotateRefreshToken: true,
     async extraTokenClaims(_ctx, token) {
       if (!('accountId' in token) || !token.accountId) return undefined;
+      // Carried by the token itself, so the token response and introspection (RFC 7662) can name them.
       const account = await findAccount(options.db, token.accountId as string);
       const patient = account?.patient?.split('/')[1];
-      return patient ? { patient } : undefined;
+      const fhirUser = account?.fhir_user ? `${fhirBase}/${account.fhir_user}` : undefined;
+      return { ...(patient ? { patient } : {}), ...(fhirUser ? { fhirUser } : {}) };
     },
     ttl: {
       AccessToken: 900,

@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { webClientSecret } from '../../src/auth/provider.ts';
+import { HttpClient, formAction } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+
+interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  scope: string;
+  patient?: string;
+  expires_in: number;
+  token_type: string;
+  error?: string;
+}
+
+describe('SMART tokens: code exchange, refresh rotation, introspection and revocation (issue #4, first part)', function () {
+  this.timeout(120_000);
+  let portal: RunningPortal;
+  let person: Onboarded;
+  let basic: string;
+
+  before(async () => {
+    portal = await startPortal();
+    person = await onboard(portal.ctx, portal.smtp);
+    basic = `Basic ${Buffer.from(`puente-web:${webClientSecret(portal.ctx.config.secretKeys)}`).toString('base64')}`;
+  });
+  after(() => portal.stop());
+
+  /** Signs in and stops at the redirect that carries the code (the client's job starts there). */
+  async function authorizationCode(verifier: string): Promise<string> {
+    const browser = new HttpClient(portal.url);
+    const query = new URLSearchParams({
+      client_id: 'puente-web',
+      response_type: 'code',
+      redirect_uri: `${portal.url}/auth/callback`,
+      scope: 'openid fhirUser launch/patient patient/*.rs online_access',
+      state: 's1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      aud: `${portal.url}/fhir`,
+      resource: `${portal.url}/fhir`,
+    });
+    const form = await browser.get(`/oidc/auth?${query}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    let page = await browser.request('POST', formAction(form.body, /^\/interaction\//), new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }));
+    while (page.location && !page.location.includes('/auth/callback')) page = await browser.request('GET', new URL(page.location, page.url).toString());
+    const callback = new URL(page.location!, portal.url);
+    expect(callback.searchParams.get('state')).to.equal('s1');
+    return callback.searchParams.get('code')!;
+  }
+
+  const token = async (body: Record<string, string>) => {
+    const response = await fetch(`${portal.url}/oidc/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as TokenResponse };
+  };
+  const introspect = async (value: string) =>
+    (await (await fetch(`${portal.url}/oidc/token/introspection`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: value }) })).json()) as Record<string, unknown>;
+  const readPatient = (accessToken: string) => fetch(`${portal.url}/fhir/Patient/${person.patient.id}`, { headers: { authorization: `Bearer ${accessToken}` } });
+
+  it('issues a SMART token response, once per code, and refuses a wrong PKCE verifier', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await authorizationCode(verifier);
+    const wrongVerifier = await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: randomBytes(32).toString('base64url') });
+    expect(wrongVerifier.json.error).to.equal('invalid_grant');
+
+    const response = await token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get('cache-control')).to.include('no-store');
+    expect(response.json).to.include({ token_type: 'Bearer', patient: person.patient.id });
+    expect(response.json.scope.split(' ')).to.include.members(['openid', 'fhirUser', 'launch/patient', 'patient/*.rs', 'online_access']);
+    expect(response.json.expires_in).to.be.within(1, 900);
+    expect(response.json.refresh_token).to.be.a('string');
+    const [header, payload] = response.json.id_token!.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header!['alg']).to.equal('RS256');
+    expect(payload!['fhirUser']).to.equal(`${portal.url}/fhir/Patient/${person.patient.id}`);
+    expect((await readPatient(response.json.access_token)).status).to.equal(200);
+
+    const again = await token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier });
+    expect(again.json.error, 'codes are single-use').to.equal('invalid_grant');
+  });
+
+  it('introspects an active and an invalid token (RFC 7662), and revocation kills a token at once (RFC 7009)', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const tokens = (await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const active = await introspect(tokens.access_token);
+    expect(active).to.include({ active: true, client_id: 'puente-web', patient: person.patient.id, fhirUser: `${portal.url}/fhir/Patient/${person.patient.id}`, sub: person.accountId, iss: `${portal.url}/oidc` });
+    expect(active['scope']).to.be.a('string');
+    expect(active['exp']).to.be.a('number');
+    expect(await introspect('not-a-real-token')).to.deep.equal({ active: false });
+
+    const revoked = await fetch(`${portal.url}/oidc/token/revocation`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.access_token }) });
+    expect(revoked.status).to.equal(200);
+    expect(await introspect(tokens.access_token)).to.deep.equal({ active: false });
+    expect((await readPatient(tokens.access_token)).status).to.equal(401);
+  });
+
+  it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const first = (await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const second = (await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token! })).json;
+    expect(second.refresh_token).to.be.a('string').and.not.equal(first.refresh_token);
+    expect(second.patient).to.equal(person.patient.id);
+    expect((await readPatient(second.access_token)).status).to.equal(200);
+
+    const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token! });
+    expect(reuse.json.error).to.equal('invalid_grant');
+    expect((await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token! })).json.error, 'the newer one died with the grant').to.equal('invalid_grant');
+    expect((await readPatient(second.access_token)).status, 'and so did its access token').to.equal(401);
+    expect((await token({ grant_type: 'refresh_token', refresh_token: 'made-up' })).json.error).to.equal('invalid_grant');
+  });
+});
