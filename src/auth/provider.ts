@@ -83,8 +83,9 @@ export function createProvider(options: ProviderOptions): Provider {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client may introspect or revoke only the tokens issued to it (RFC 7009 §2.1; RFC 7662 §4).
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
         enabled: true,
@@ -150,6 +151,10 @@ export function createProvider(options: ProviderOptions): Provider {
     const token = await provider.AccessToken.find(body['access_token']);
     const patient = token?.extra?.['patient'];
     if (typeof patient === 'string') body['patient'] = patient;
+    // oidc-provider reports the access token's resource scopes; SMART's `scope` is everything granted,
+    // OpenID and launch scopes included (SMART App Launch 2.2 §"Response to Access Token request").
+    const grant = token?.grantId ? await provider.Grant.find(token.grantId) : undefined;
+    if (grant) body['scope'] = [...new Set([...String(grant.getOIDCScope() ?? '').split(' '), ...String(body['scope'] ?? '').split(' ')])].filter(Boolean).join(' ');
   });
   return provider;
 }
