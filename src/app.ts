@@ -36,7 +36,17 @@ export function createApp(ctx: Context): express.Express {
 
   // The authorization server and the FHIR facade speak OAuth and FHIR: no cookies-and-forms middleware.
   app.use('/oidc', ctx.provider.callback());
-  app.use('/fhir', createFhirRouter({ provider: ctx.provider, db: ctx.db, fhir: ctx.fhir, fhirBase: ctx.fhirBase, publicUrl: ctx.config.publicUrl }));
+  app.use('/fhir', createFhirRouter({
+      provider: ctx.provider,
+      db: ctx.db,
+      fhirBase: ctx.fhirBase,
+      upstreamBase: ctx.config.fhir.upstreamUrl.toString().replace(/\/$/, ''),
+      publicUrl: ctx.config.publicUrl,
+      timeoutMs: ctx.config.fhir.timeoutMs,
+      cursorSecret: ctx.config.secretKeys[0]!,
+      portalName: ctx.config.practice.name,
+      log: ctx.log,
+    }));
 
   // Pages: form bodies, language, CSRF on every POST.
   const secure = ctx.config.publicUrl.protocol === 'https:';

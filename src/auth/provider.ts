@@ -11,6 +11,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
+import { patientScopeCatalog } from '../access/allow-lists.ts';
 
 export interface ProviderOptions {
   readonly db: Db;
@@ -29,7 +30,7 @@ export const fhirBaseFor = (publicUrl: URL) => new URL('/fhir', publicUrl).toStr
 export const webClientSecret = (secretKeys: readonly string[]) => createHmac('sha256', secretKeys[0]!).update('client-secret:puente-web').digest('base64url');
 
 /** Scopes the FHIR facade understands for patient-context tokens (SMART v2 and v1 forms). */
-export const patientResourceScopes = ['patient/*.rs', 'patient/*.read', 'patient/Patient.rs', 'patient/Patient.read'];
+export const patientResourceScopes = patientScopeCatalog();
 export const openIdScopes = ['openid', 'fhirUser', 'profile', 'email'];
 export const launchScopes = ['launch', 'launch/patient'];
 export const refreshScopes = ['offline_access', 'online_access'];

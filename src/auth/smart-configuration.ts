@@ -5,8 +5,8 @@
  */
 import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
 
-/** Scopes the authorization server grants today: OpenID, launch, refresh, and patient read scopes in v2 and v1 form. */
-export const supportedScopes = [...openIdScopes, ...launchScopes, ...refreshScopes, ...patientResourceScopes];
+/** Scopes the authorization server grants today: OpenID, launch, refresh, and the wildcard patient read scopes (v2 and v1). */
+export const supportedScopes = [...openIdScopes, ...launchScopes, ...refreshScopes, ...patientResourceScopes.filter((s) => s.startsWith('patient/*.'))];
 
 export function smartConfiguration(publicUrl: URL): Record<string, unknown> {
   const issuer = issuerFor(publicUrl);

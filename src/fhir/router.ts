@@ -1,27 +1,34 @@
 /**
- * The FHIR facade at /fhir. For now it serves what the first-party web app needs to greet the
- * patient — a read of the token's own Patient — through the same checks every app will face:
- * a live bearer token for this audience, a patient context, a patient-read scope, and 404 for
- * anything outside the token's reach. Issue #4 grows this into the full enforcement pipeline.
+ * The FHIR facade at /fhir: public discovery (SMART configuration, CapabilityStatement), and every
+ * other request through the enforcement pipeline (pipeline.ts). Every request, allowed or denied,
+ * is audited before the answer is released; if the audit cannot be written, PHI is not released
+ * (DESIGN.md security model 10).
  */
 import { Router, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
-import type { OperationOutcome, OperationOutcomeIssue, Patient } from '@medplum/fhirtypes';
-import { isAppError } from '../core/errors.ts';
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
+import type { Logger } from '../core/log.ts';
 import type { Db } from '../store/db.ts';
-import type { FhirClient } from '../store/fhir-client.ts';
-import { authenticateBearer } from '../auth/bearer.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
 import { smartConfiguration } from '../auth/smart-configuration.ts';
+import { clientAddress } from '../web/session.ts';
+import { capabilityStatement } from './capability-statement.ts';
+import { createCursorCodec } from './cursors.ts';
+import { FacadeError } from './facade-error.ts';
+import { runFacade, type Exchange } from './pipeline.ts';
 
 export interface FhirFacadeDeps {
   readonly provider: Provider;
   readonly db: Db;
-  readonly fhir: FhirClient;
   readonly fhirBase: string;
+  readonly upstreamBase: string;
   readonly publicUrl: URL;
+  readonly timeoutMs: number;
+  readonly cursorSecret: string;
+  readonly portalName: string;
+  readonly log: Logger;
 }
-
-const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function outcome(res: Response, status: number, code: OperationOutcomeIssue['code'], text: string): void {
   res
@@ -33,32 +40,57 @@ function outcome(res: Response, status: number, code: OperationOutcomeIssue['cod
 
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();
+  const cursors = createCursorCodec(deps.cursorSecret);
+  const facade = { provider: deps.provider, db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
 
   // Discovery is public and read by apps running in browsers on other origins (SMART App Launch 2.2 requires CORS here).
   router.get('/.well-known/smart-configuration', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl));
   });
-
-  router.get('/Patient/:id', async (req: Request, res: Response) => {
-    const principal = await authenticateBearer(deps, req.get('authorization'));
-    if (!principal) {
-      res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return outcome(res, 401, 'login', 'A valid access token for this server is required.');
-    }
-    const canRead = ['patient/*.rs', 'patient/*.read', 'patient/Patient.rs', 'patient/Patient.read'].some((s) => principal.scopes.has(s));
-    if (!canRead) return outcome(res, 403, 'forbidden', 'The token’s scopes do not allow reading Patient.');
-    const id = String(req.params['id'] ?? '');
-    // Outside the token's reach answers exactly like a resource that does not exist (DESIGN.md security model 6).
-    if (!principal.patient || !fhirId.test(id) || id !== principal.patient) return outcome(res, 404, 'not-found', 'Resource not found.');
-    try {
-      const patient = await deps.fhir.read<Patient>('Patient', id);
-      res.type('application/fhir+json').set('Cache-Control', 'no-store').json(patient);
-    } catch (error) {
-      if (isAppError(error) && error.code === 'fhir_not_found') return outcome(res, 404, 'not-found', 'Resource not found.');
-      return outcome(res, 503, 'transient', 'The health record server is not available.');
-    }
+  router.get('/metadata', (_req, res) => {
+    res.set('Access-Control-Allow-Origin', '*').type('application/fhir+json').json(capabilityStatement(deps.publicUrl));
   });
 
-  router.use((_req, res) => outcome(res, 404, 'not-supported', 'This interaction is not available.'));
+  router.all('/{*path}', async (req: Request, res: Response) => {
+    const queryIndex = req.originalUrl.indexOf('?');
+    const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
+    const exchange: Exchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization') };
+    let status = 200;
+    let body: unknown;
+    let failure: FacadeError | undefined;
+    try {
+      body = await runFacade(facade, exchange);
+    } catch (error) {
+      failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'The request could not be completed.');
+      if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade request failed');
+      status = failure.status;
+    }
+    // Audit before release; a request without a recognizable token is audited without an agent.
+    try {
+      const principal = exchange.principal;
+      const model = exchange.model;
+      await deps.db.transaction((tx) =>
+        recordAuditEvent(
+          tx,
+          fhirAccessAuditEvent({
+            interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
+            outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
+            ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
+            ...(principal ? { accountId: principal.accountId, clientId: principal.clientId, patient: `Patient/${principal.patient}` } : {}),
+            request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+            clientAddress: clientAddress(req),
+            portalName: deps.portalName,
+          }),
+        ),
+      );
+    } catch {
+      return outcome(res, 503, 'transient', 'The request could not be recorded, so it was not completed.');
+    }
+    if (failure) {
+      if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      return outcome(res, failure.status, failure.issueCode, failure.text);
+    }
+    res.status(status).type('application/fhir+json').set('Cache-Control', 'no-store').json(body);
+  });
   return router;
 }

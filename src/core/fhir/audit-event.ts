@@ -82,3 +82,53 @@ export function accountAuditEvent(input: AccountAuditInput): AuditEvent & { id: 
     entity,
   };
 }
+
+export interface FhirAccessAuditInput {
+  readonly interaction: 'read' | 'search-type' | 'capabilities' | 'unknown';
+  /** FHIR outcome code: 0 success, 4 minor failure (refused, not found), 8 serious failure (upstream down). */
+  readonly outcome: '0' | '4' | '8';
+  readonly actor?: string;
+  readonly accountId?: string;
+  readonly clientId?: string;
+  readonly patient?: string;
+  /** The request's path and query, as the client sent it (BALP records the query in entity.query). */
+  readonly request: string;
+  readonly clientAddress: string;
+  readonly portalName: string;
+}
+
+/**
+ * BALP "RESTful activity" AuditEvent for a facade request: the person (and the app they use) as
+ * agents, the patient and the query as entities. Denials are audited too.
+ */
+export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & { id: string } {
+  const restful = 'http://hl7.org/fhir/restful-interaction';
+  const agent: AuditEventAgent[] = [
+    {
+      type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+      requestor: true,
+      ...(input.actor ? { who: { reference: input.actor } } : {}),
+      ...(input.accountId ? { altId: input.accountId } : {}),
+      network: { address: input.clientAddress, type: '2' },
+    },
+    ...(input.clientId
+      ? [{ type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] }, requestor: false, who: { identifier: { system: 'urn:puente:client-id', value: input.clientId } } }]
+      : []),
+  ];
+  const entity: AuditEventEntity[] = [
+    ...(input.patient ? [{ what: { reference: input.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }] : []),
+    { type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' }, query: Buffer.from(input.request).toString('base64') },
+  ];
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'Restful Operation' },
+    subtype: [{ system: restful, code: input.interaction === 'unknown' ? 'search-type' : input.interaction === 'capabilities' ? 'capabilities' : input.interaction }],
+    action: input.interaction === 'read' ? 'R' : 'E',
+    recorded: new Date().toISOString(),
+    outcome: input.outcome,
+    agent,
+    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    entity,
+  };
+}

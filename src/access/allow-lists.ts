@@ -1,0 +1,70 @@
+/**
+ * The trust boundary's allow-lists (DESIGN.md "Habits" 5): which resource types a patient-context
+ * token may reach, which search parameters each type accepts, which includes, and which request
+ * headers are passed upstream. Anything not listed here is refused.
+ */
+
+export type ParamKind = 'token' | 'date' | 'id';
+
+/** Compartment types patients read in a portal (US Core 6.1 plus the portal's own artifacts), with their search parameters. */
+export const patientSearchParams: Readonly<Record<string, Readonly<Record<string, ParamKind>>>> = {
+  Patient: { _id: 'id' },
+  AllergyIntolerance: { 'clinical-status': 'token' },
+  Appointment: { date: 'date', status: 'token' },
+  CarePlan: { category: 'token', status: 'token', date: 'date' },
+  CareTeam: { status: 'token' },
+  Condition: { category: 'token', 'clinical-status': 'token', code: 'token', 'onset-date': 'date' },
+  Consent: { status: 'token' },
+  DiagnosticReport: { category: 'token', code: 'token', date: 'date', status: 'token' },
+  DocumentReference: { category: 'token', type: 'token', date: 'date', status: 'token' },
+  Encounter: { date: 'date', type: 'token', status: 'token', class: 'token' },
+  Goal: { 'lifecycle-status': 'token', 'target-date': 'date' },
+  Immunization: { date: 'date', status: 'token' },
+  MedicationRequest: { status: 'token', intent: 'token', authoredon: 'date' },
+  Observation: { category: 'token', code: 'token', date: 'date', status: 'token' },
+  Procedure: { date: 'date', code: 'token', status: 'token' },
+  Provenance: {},
+  RelatedPerson: {},
+};
+
+/** Non-patient types every patient app may read by id (no search: no directory browsing). */
+export const sharedReadTypes: ReadonlySet<string> = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication']);
+
+/** `_include` values per type; the included resources are still checked one by one. */
+export const allowedIncludes: Readonly<Record<string, readonly string[]>> = {
+  MedicationRequest: ['MedicationRequest:medication'],
+  DiagnosticReport: ['DiagnosticReport:result'],
+};
+
+/** `_revinclude` values allowed on every type (US Core requires Provenance). */
+export const allowedRevIncludes: readonly string[] = ['Provenance:target'];
+
+/** Search parameters of every type: paging size and sort order. */
+export const maxCount = 100;
+
+/** Parameters that select the patient: only the token's own patient may be named, and only once. */
+export const patientSelectors: ReadonlySet<string> = new Set(['patient', 'subject']);
+
+const observationCategories = ['laboratory', 'vital-signs', 'social-history', 'survey', 'exam', 'imaging', 'procedure', 'therapy', 'activity'].map(
+  (code) => `http://terminology.hl7.org/CodeSystem/observation-category|${code}`,
+);
+const conditionCategories = [
+  'http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item',
+  'http://terminology.hl7.org/CodeSystem/condition-category|encounter-diagnosis',
+  'http://hl7.org/fhir/us/core/CodeSystem/condition-category|health-concern',
+];
+const sdohCategory = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh';
+
+/**
+ * Every patient-context resource scope a client may ask for (SMART v2 `r`, `s`, `rs` and v1 `read`,
+ * per type and as `*`, plus the v2 granular category scopes SMART 2.2 and US Core name).
+ */
+export function patientScopeCatalog(): string[] {
+  const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
+  const plain = types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `patient/${type}.${perm}`));
+  const granular = [
+    ...[...observationCategories, sdohCategory].map((category) => `patient/Observation.rs?category=${category}`),
+    ...conditionCategories.map((category) => `patient/Condition.rs?category=${category}`),
+  ];
+  return [...plain, ...granular];
+}

@@ -1,0 +1,56 @@
+/**
+ * Paging belongs to the facade (DESIGN.md security model 5): HAPI's paging ids never reach a
+ * client. A next/previous link carries an opaque cursor, HMAC-signed and bound to the account,
+ * the patient, the client and the searched type; every page is re-authorized and re-checked.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface CursorBinding {
+  readonly accountId: string;
+  readonly patient: string;
+  readonly clientId: string;
+}
+
+export interface CursorPage {
+  readonly type: string;
+  /** HAPI's `_getpages` id, offset and page size. */
+  readonly searchId: string;
+  readonly offset: number;
+  readonly count: number;
+}
+
+interface Payload extends CursorBinding, CursorPage {
+  readonly expires: number;
+}
+
+// HAPI keeps search results for 60 minutes; cursors die a little earlier.
+const lifetimeMs = 55 * 60_000;
+
+export function createCursorCodec(secret: string) {
+  const sign = (body: string) => createHmac('sha256', secret).update(`cursor:${body}`).digest('base64url');
+  return {
+    issue(binding: CursorBinding, page: CursorPage, now = Date.now()): string {
+      const body = Buffer.from(JSON.stringify({ ...binding, ...page, expires: now + lifetimeMs } satisfies Payload)).toString('base64url');
+      return `${body}.${sign(body)}`;
+    },
+    /** The page a cursor names, if it is authentic, unexpired and bound to exactly this caller; else undefined. */
+    open(cursor: string, binding: CursorBinding, now = Date.now()): CursorPage | undefined {
+      const [body, mac, extra] = cursor.split('.');
+      if (!body || !mac || extra !== undefined) return undefined;
+      const expected = Buffer.from(sign(body));
+      const given = Buffer.from(mac);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      let payload: Payload;
+      try {
+        payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+      } catch {
+        return undefined;
+      }
+      const bound = payload.accountId === binding.accountId && payload.patient === binding.patient && payload.clientId === binding.clientId;
+      if (!bound || payload.expires <= now) return undefined;
+      return { type: payload.type, searchId: payload.searchId, offset: payload.offset, count: payload.count };
+    },
+  };
+}
+
+export type CursorCodec = ReturnType<typeof createCursorCodec>;

@@ -1,0 +1,16 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+
+/** A refusal the facade answers as an OperationOutcome, with our own words (never upstream diagnostics). */
+export class FacadeError extends Error {
+  readonly status: number;
+  readonly issueCode: OperationOutcomeIssue['code'];
+  readonly auditOutcome: 'not-found' | 'forbidden' | 'invalid' | 'not-supported' | 'login' | 'transient';
+  readonly text: string;
+  constructor(status: number, issueCode: OperationOutcomeIssue['code'], auditOutcome: FacadeError['auditOutcome'], text: string) {
+    super(text);
+    this.status = status;
+    this.issueCode = issueCode;
+    this.auditOutcome = auditOutcome;
+    this.text = text;
+  }
+}

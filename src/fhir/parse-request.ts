@@ -1,0 +1,118 @@
+/**
+ * Parse once (DESIGN.md security model 1): a /fhir request becomes one strict model or is refused.
+ * No array/object query syntax, no unknown or modified parameters, no repeated selectors, resource
+ * types case-sensitive, ids by the FHIR id grammar, no encoded slashes or dot segments.
+ */
+import { allowedIncludes, allowedRevIncludes, maxCount, patientSearchParams, patientSelectors, sharedReadTypes, type ParamKind } from '../access/allow-lists.ts';
+import { FacadeError } from './facade-error.ts';
+
+export type RequestModel =
+  | { readonly interaction: 'read'; readonly type: string; readonly id: string }
+  | {
+      readonly interaction: 'search';
+      readonly type: string;
+      /** Allowed parameters in request order (name, value), selectors removed. */
+      readonly params: readonly (readonly [string, string])[];
+      /** Patient ids the client named with patient=/subject=/Patient?_id= (must be the token's own). */
+      readonly namedPatients: readonly string[];
+      readonly count: number | undefined;
+    }
+  | { readonly interaction: 'page'; readonly cursor: string }
+  | { readonly interaction: 'capabilities' };
+
+const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
+const tokenValue = /^(?:[A-Za-z0-9:/._%-]{1,200}\|)?[A-Za-z0-9._:/-]{1,100}(?:,(?:[A-Za-z0-9:/._%-]{1,200}\|)?[A-Za-z0-9._:/-]{1,100}){0,9}$/;
+const dateValue = /^(?:eq|ne|gt|lt|ge|le|sa|eb|ap)?\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const valueCheck: Record<ParamKind, RegExp> = { token: tokenValue, date: dateValue, id: /^[A-Za-z0-9\-.]{1,64}(?:,[A-Za-z0-9\-.]{1,64}){0,19}$/ };
+const repeatable: ReadonlySet<ParamKind> = new Set(['date']);
+
+const refuse = (text: string): never => {
+  throw new FacadeError(400, 'invalid', 'not-supported', text);
+};
+
+/** Splits a raw query string strictly: every pair decodes cleanly, names are plain words. */
+function queryPairs(rawQuery: string): [string, string][] {
+  if (rawQuery === '') return [];
+  return rawQuery.split('&').map((pair) => {
+    const index = pair.indexOf('=');
+    if (index <= 0) refuse('Every query parameter needs a name and a value.');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(pair.slice(0, index).replace(/\+/g, ' '));
+      value = decodeURIComponent(pair.slice(index + 1).replace(/\+/g, ' '));
+    } catch {
+      return refuse('The query string is not valid.');
+    }
+    if (!/^_?[a-z][a-z-]*(?:\.[a-z]+)?$/.test(name!)) refuse(`The parameter name is not supported.`);
+    return [name!, value!];
+  });
+}
+
+/** The patient id a selector value names: "123", "Patient/123", or undefined for anything else. */
+function selectedPatient(value: string): string | undefined {
+  const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
+  return fhirId.test(id) ? id : undefined;
+}
+
+export function parseRequest(method: string, path: string, rawQuery: string): RequestModel {
+  if (method !== 'GET' && method !== 'HEAD') throw new FacadeError(405, 'not-supported', 'not-supported', 'Only reading is available.');
+  // Percent-encoded slashes, backslashes and dot segments never reach routing (path confusion).
+  if (/%2f|%5c|\\|\/\.\.?(\/|$)|\/\//i.test(path)) refuse('The path is not valid.');
+  const segments = path.split('/').filter(Boolean);
+  const pairs = queryPairs(rawQuery);
+
+  if (segments.length === 0) {
+    if (pairs.length === 1 && pairs[0]![0] === '_cursor') return { interaction: 'page', cursor: pairs[0]![1] };
+    return refuse('Whole-system interactions are not available.');
+  }
+  if (segments.length === 1 && segments[0] === 'metadata') return { interaction: 'capabilities' };
+  const [type, id, ...rest] = segments as [string, string | undefined, ...string[]];
+  const searchable = Object.hasOwn(patientSearchParams, type);
+  if (!searchable && !sharedReadTypes.has(type)) throw new FacadeError(404, 'not-found', 'not-found', 'This resource type is not available.');
+  if (rest.length > 0) refuse('History, operations and compartments are not available.');
+
+  if (id !== undefined) {
+    if (!fhirId.test(id)) refuse('The id is not valid.');
+    if (pairs.length > 0) refuse('A read takes no parameters.');
+    return { interaction: 'read', type, id };
+  }
+  if (!searchable) refuse('Searching this type is not available.');
+
+  const allowed = patientSearchParams[type]!;
+  const params: [string, string][] = [];
+  const namedPatients: string[] = [];
+  const seen = new Set<string>();
+  let count: number | undefined;
+  for (const [name, value] of pairs) {
+    const kind = allowed[name];
+    const repeated = seen.has(name);
+    seen.add(name);
+    if (patientSelectors.has(name) || (type === 'Patient' && name === '_id')) {
+      if (repeated) refuse('A patient may be named only once.');
+      const patient = selectedPatient(value);
+      if (!patient) refuse('The patient is not valid.');
+      namedPatients.push(patient!);
+      continue;
+    }
+    if (name === '_count') {
+      if (repeated || !/^\d{1,3}$/.test(value) || Number(value) < 1) refuse('_count must be a number from 1 to 100.');
+      count = Math.min(Number(value), maxCount);
+      continue;
+    }
+    if (name === '_include') {
+      if (!(allowedIncludes[type] ?? []).includes(value)) refuse('This _include is not available.');
+    } else if (name === '_revinclude') {
+      if (!allowedRevIncludes.includes(value)) refuse('This _revinclude is not available.');
+    } else if (name === '_sort') {
+      const field = value.replace(/^-/, '');
+      if (repeated || allowed[field] !== 'date') refuse('Sorting is available by date only.');
+    } else if (!kind || !valueCheck[kind].test(value)) {
+      refuse(`The parameter is not supported for ${type}.`);
+    } else if (repeated && !repeatable.has(kind)) {
+      refuse('This parameter may appear only once.');
+    }
+    params.push([name, value]);
+  }
+  return { interaction: 'search', type, params, namedPatients, count };
+}

@@ -1,0 +1,218 @@
+/**
+ * The FHIR facade's enforcement pipeline (DESIGN.md "Security model"): an ordered list of small
+ * steps, each saying what it enforces and why. A step either enriches the exchange or throws a
+ * FacadeError; nothing reaches HAPI before authentication, parsing, scope and narrowing are done,
+ * and nothing leaves before every resource has been re-checked.
+ */
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type Provider from 'oidc-provider';
+import { authenticateBearer, type Principal } from '../auth/bearer.ts';
+import { isInPatientCompartment } from '../access/compartment-membership.ts';
+import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
+import type { Db } from '../store/db.ts';
+import { patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
+import type { CursorCodec } from './cursors.ts';
+import { FacadeError } from './facade-error.ts';
+import { parseRequest, type RequestModel } from './parse-request.ts';
+
+export interface FacadeDeps {
+  readonly provider: Provider;
+  readonly db: Db;
+  /** The public base of this facade (token audience, links, fullUrl). */
+  readonly fhirBase: string;
+  /** HAPI's base, reachable only from here. */
+  readonly upstreamBase: string;
+  readonly timeoutMs: number;
+  readonly cursors: CursorCodec;
+}
+
+export interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly authorization: string | undefined;
+  principal?: Principal & { patient: string };
+  model?: RequestModel;
+  scopes?: PatientScopes;
+  /** The search's type (for a cursor page, the type the cursor was issued for). */
+  type?: string;
+  upstreamUrl?: string;
+  /** Set when the answer is known without asking HAPI (e.g. a search for another patient: nothing reachable). */
+  answer?: Resource;
+  upstream?: Resource;
+  response?: Resource;
+}
+
+type Step = (deps: FacadeDeps, exchange: Exchange) => Promise<void> | void;
+
+const notFound = () => new FacadeError(404, 'not-found', 'not-found', 'Resource not found.');
+const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: [] });
+
+/** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
+const authenticate: Step = async (deps, exchange) => {
+  const principal = await authenticateBearer({ provider: deps.provider, db: deps.db, fhirBase: deps.fhirBase }, exchange.authorization);
+  if (!principal) throw new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
+  // Security model 7: a token without a patient context never reads patient data (fail closed).
+  if (!principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
+  exchange.principal = { ...principal, patient: principal.patient };
+};
+
+/** Security model 1: one strict model; anything not fully understood is refused. */
+const parseStrictly: Step = (_deps, exchange) => {
+  exchange.model = parseRequest(exchange.method, exchange.path, exchange.rawQuery);
+};
+
+/** SMART App Launch 2.2 scopes, v2 (c/r/u/d/s, ?category=) and v1 (read): decided before HAPI is asked. */
+const checkScope: Step = (deps, exchange) => {
+  const scopes = parsePatientScopes(exchange.principal!.scopes);
+  exchange.scopes = scopes;
+  const model = exchange.model!;
+  if (model.interaction === 'page') {
+    const page = deps.cursors.open(model.cursor, binding(exchange));
+    if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'This page link is not valid for this token.');
+    exchange.type = page.type;
+    exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
+  } else if (model.interaction === 'read' || model.interaction === 'search') {
+    exchange.type = model.type;
+  }
+  const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
+  if (exchange.type && !scopes.allowed(exchange.type, interaction)) {
+    throw new FacadeError(403, 'forbidden', 'forbidden', `The token's scopes do not allow this on ${exchange.type}.`);
+  }
+};
+
+/** Security model 2: narrow the search to the token's patient before HAPI runs it (compartment search, strict handling). */
+const narrowToReach: Step = (deps, exchange) => {
+  const model = exchange.model!;
+  const patient = exchange.principal!.patient;
+  if (model.interaction === 'read') {
+    exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}/${model.id}`;
+    return;
+  }
+  if (model.interaction !== 'search') return;
+  // Naming another patient is a legitimate shape with nothing reachable: an empty result, no upstream call.
+  if (model.namedPatients.some((named) => named !== patient)) {
+    exchange.answer = emptySearchset();
+    return;
+  }
+  const query = new URLSearchParams(model.params.map(([k, v]): [string, string] => [k, v]));
+  query.set('_count', String(model.count ?? 20));
+  // A category-limited grant narrows upstream too, so counts and pages only ever cover granted data.
+  const granted = exchange.scopes!.allowed(model.type, 'search');
+  if (granted !== 'all' && granted !== undefined) {
+    const asked = query.get('category');
+    if (asked === null) query.set('category', granted.map((c) => `${c.system}|${c.code}`).join(','));
+  }
+  exchange.upstreamUrl =
+    model.type === 'Patient'
+      ? `${deps.upstreamBase}/Patient?_id=${encodeURIComponent(patient)}&${query}`
+      : `${deps.upstreamBase}/Patient/${encodeURIComponent(patient)}/${model.type}?${query}`;
+};
+
+/** Security model 1: the upstream request is rebuilt from the model, with allow-listed headers only. */
+const forwardRebuilt: Step = async (deps, exchange) => {
+  if (exchange.answer || !exchange.upstreamUrl) return;
+  let response: Response;
+  try {
+    response = await fetch(exchange.upstreamUrl, {
+      headers: { accept: 'application/fhir+json', prefer: 'handling=strict', 'cache-control': 'no-cache' },
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+  } catch {
+    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
+  }
+  if (response.status === 404 || response.status === 410) {
+    await response.body?.cancel();
+    throw notFound();
+  }
+  if (response.status === 400) {
+    await response.body?.cancel();
+    throw new FacadeError(400, 'invalid', 'invalid', 'The health record server could not run this search.');
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
+  }
+  exchange.upstream = (await response.json()) as Resource;
+};
+
+/** Security model 2–3: every resource, match and include alike, is checked for compartment membership and scope. */
+const verifyEveryEntry: Step = (deps, exchange) => {
+  const model = exchange.model!;
+  const patient = exchange.principal!.patient;
+  const scopes = exchange.scopes!;
+  const localBases = [deps.fhirBase];
+  const reachable = (resource: Resource, interaction: Interaction): boolean => {
+    const granted = scopes.allowed(resource.resourceType, interaction);
+    if (!granted) return false;
+    if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
+    if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
+    return Object.hasOwn(patientSearchParams, resource.resourceType) && isInPatientCompartment(resource, patient, { localBases });
+  };
+  if (exchange.answer) {
+    exchange.response = exchange.answer;
+    return;
+  }
+  const upstream = exchange.upstream!;
+  if (model.interaction === 'read') {
+    const ok = upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
+    if (!ok) throw notFound();
+    exchange.response = upstream;
+    return;
+  }
+  if (upstream.resourceType !== 'Bundle') throw new FacadeError(503, 'transient', 'transient', 'The health record server answered unexpectedly.');
+  const bundle = upstream as Bundle;
+  const entries = (bundle.entry ?? []).filter((entry): entry is BundleEntry & { resource: Resource } => {
+    if (!entry.resource || entry.search?.mode === 'outcome') return false;
+    const isMatch = entry.search?.mode !== 'include' && entry.resource.resourceType === exchange.type;
+    return reachable(entry.resource, isMatch ? 'search' : 'read');
+  });
+  const removed = (bundle.entry?.length ?? 0) - entries.length;
+  exchange.response = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(removed === 0 && bundle.total !== undefined ? { total: bundle.total } : {}),
+    link: bundle.link ?? [],
+    entry: entries.map((entry) => ({
+      fullUrl: `${deps.fhirBase}/${entry.resource.resourceType}/${entry.resource.id}`,
+      resource: entry.resource,
+      ...(entry.search ? { search: { mode: entry.search.mode } } : {}),
+    })),
+  } satisfies Bundle;
+};
+
+/** Security model 5: HAPI's paging ids never reach the client; links become signed cursors bound to this caller. */
+const issueCursors: Step = (deps, exchange) => {
+  const response = exchange.response;
+  if (response?.resourceType !== 'Bundle') return;
+  const links: BundleLink[] = [{ relation: 'self', url: `${deps.fhirBase}${exchange.path}${exchange.rawQuery ? `?${exchange.rawQuery}` : ''}` }];
+  for (const link of (response as Bundle).link ?? []) {
+    if ((link.relation !== 'next' && link.relation !== 'previous') || !link.url) continue;
+    const upstream = new URL(link.url, deps.upstreamBase);
+    const searchId = upstream.searchParams.get('_getpages');
+    const offset = Number(upstream.searchParams.get('_getpagesoffset'));
+    const count = Number(upstream.searchParams.get('_count') ?? 20);
+    if (!searchId || !Number.isInteger(offset) || offset < 0) continue;
+    const cursor = deps.cursors.issue(binding(exchange), { type: exchange.type!, searchId, offset, count: Math.min(count, 100) });
+    links.push({ relation: link.relation, url: `${deps.fhirBase}?_cursor=${cursor}` });
+  }
+  (response as Bundle).link = links;
+};
+
+const binding = (exchange: Exchange) => ({ accountId: exchange.principal!.accountId, patient: exchange.principal!.patient, clientId: exchange.principal!.clientId });
+
+/** The order is the policy: read it top to bottom. Auditing wraps it (router.ts) so denials are recorded too. */
+export const facadeSteps: readonly Step[] = [
+  authenticate, //     RFC 6750 bearer; aud = this FHIR base; grant, account and patient context live (security model 7–8)
+  parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
+  checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
+  narrowToReach, //    compartment search for the token's patient; other patients → empty, never upstream (model 2)
+  forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
+  verifyEveryEntry, // each match and include re-checked for compartment membership and scope (model 2–3)
+  issueCursors, //     signed paging cursors bound to account, patient, client and type (model 5)
+];
+
+export async function runFacade(deps: FacadeDeps, exchange: Exchange): Promise<Resource> {
+  for (const step of facadeSteps) await step(deps, exchange);
+  return exchange.response!;
+}
