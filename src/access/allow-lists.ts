@@ -27,6 +27,13 @@ export const patientSearchParams: Readonly<Record<string, Readonly<Record<string
   RelatedPerson: {},
 };
 
+/**
+ * The parameter that narrows each type's search to one patient before HAPI runs it. HAPI's JPA server
+ * has no compartment search (`Patient/x/Observation`), so the narrowing is an injected `patient`
+ * parameter — stricter than the compartment (it ignores e.g. Observation.performer), never wider.
+ */
+export const narrowingParam = (type: string): string => (type === 'Patient' ? '_id' : 'patient');
+
 /** Non-patient types every patient app may read by id (no search: no directory browsing). */
 export const sharedReadTypes: ReadonlySet<string> = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication']);
 

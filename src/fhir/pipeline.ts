@@ -10,7 +10,7 @@ import { authenticateBearer, type Principal } from '../auth/bearer.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
 import type { Db } from '../store/db.ts';
-import { patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
+import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
@@ -81,7 +81,7 @@ const checkScope: Step = (deps, exchange) => {
   }
 };
 
-/** Security model 2: narrow the search to the token's patient before HAPI runs it (compartment search, strict handling). */
+/** Security model 2: narrow the search to the token's patient before HAPI runs it (injected patient parameter, strict handling). */
 const narrowToReach: Step = (deps, exchange) => {
   const model = exchange.model!;
   const patient = exchange.principal!.patient;
@@ -103,10 +103,8 @@ const narrowToReach: Step = (deps, exchange) => {
     const asked = query.get('category');
     if (asked === null) query.set('category', granted.map((c) => `${c.system}|${c.code}`).join(','));
   }
-  exchange.upstreamUrl =
-    model.type === 'Patient'
-      ? `${deps.upstreamBase}/Patient?_id=${encodeURIComponent(patient)}&${query}`
-      : `${deps.upstreamBase}/Patient/${encodeURIComponent(patient)}/${model.type}?${query}`;
+  query.set(narrowingParam(model.type), model.type === 'Patient' ? patient : `Patient/${patient}`);
+  exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${query}`;
 };
 
 /** Security model 1: the upstream request is rebuilt from the model, with allow-listed headers only. */
@@ -185,7 +183,14 @@ const verifyEveryEntry: Step = (deps, exchange) => {
 const issueCursors: Step = (deps, exchange) => {
   const response = exchange.response;
   if (response?.resourceType !== 'Bundle') return;
-  const links: BundleLink[] = [{ relation: 'self', url: `${deps.fhirBase}${exchange.path}${exchange.rawQuery ? `?${exchange.rawQuery}` : ''}` }];
+  // The self link is rebuilt from the parsed model (selectors removed), so a response never echoes what a
+  // client typed — not even another patient's id.
+  const model = exchange.model!;
+  const self =
+    model.interaction === 'search'
+      ? `${deps.fhirBase}/${model.type}${model.params.length ? `?${new URLSearchParams(model.params.map(([k, v]): [string, string] => [k, v]))}` : ''}`
+      : `${deps.fhirBase}${exchange.path}${exchange.rawQuery ? `?${exchange.rawQuery}` : ''}`;
+  const links: BundleLink[] = [{ relation: 'self', url: self }];
   for (const link of (response as Bundle).link ?? []) {
     if ((link.relation !== 'next' && link.relation !== 'previous') || !link.url) continue;
     const upstream = new URL(link.url, deps.upstreamBase);
@@ -206,7 +211,7 @@ export const facadeSteps: readonly Step[] = [
   authenticate, //     RFC 6750 bearer; aud = this FHIR base; grant, account and patient context live (security model 7–8)
   parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
   checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
-  narrowToReach, //    compartment search for the token's patient; other patients → empty, never upstream (model 2)
+  narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream (model 2)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
   verifyEveryEntry, // each match and include re-checked for compartment membership and scope (model 2–3)
   issueCursors, //     signed paging cursors bound to account, patient, client and type (model 5)

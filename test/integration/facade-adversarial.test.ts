@@ -1,0 +1,236 @@
+import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
+import fc from 'fast-check';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { HttpClient, formAction } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * Patient A's token tries to reach patient B through every attack class of DESIGN.md's security
+ * model. Whatever the status, no response may contain any of B's identifiers, names or values.
+ */
+describe('FHIR facade: a patient token reaches its own compartment and nothing else', function () {
+  this.timeout(180_000);
+  let portal: RunningPortal;
+  let a: Onboarded;
+  let b: Onboarded;
+  let recordA: ClinicalRecord;
+  let recordB: ClinicalRecord;
+  let tokenA: string;
+  let tokenB: string;
+  let markersOfB: string[];
+
+  async function tokenFor(person: Onboarded): Promise<string> {
+    const browser = new HttpClient(portal.url);
+    const form = await browser.get('/auth/login');
+    await browser.submit(formAction(form.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
+    const rows = await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1", [person.accountId]);
+    return rows.rows[0]!.token;
+  }
+
+  before(async () => {
+    portal = await startPortal();
+    [a, b] = [await onboard(portal.ctx, portal.smtp), await onboard(portal.ctx, portal.smtp)];
+    recordA = await seedClinicalRecord(portal.ctx, a.patient.id, 'ALPHA');
+    recordB = await seedClinicalRecord(portal.ctx, b.patient.id, 'BRAVO', a.patient.id);
+    tokenA = await tokenFor(a);
+    tokenB = await tokenFor(b);
+    markersOfB = [b.patient.id, b.patient.mrn, b.patient.family, 'BRAVO', ...Object.values(recordB.ids)];
+  });
+  after(() => portal.stop());
+
+  /** Sends the request exactly as written (no URL normalisation), with A's token unless told otherwise. */
+  function send(method: string, path: string, options: { headers?: Record<string, string>; body?: string; token?: string | null } = {}): Promise<Answer> {
+    const url = new URL(portal.url);
+    const token = options.token === undefined ? tokenA : options.token;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method, path, headers: { accept: 'application/fhir+json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      if (options.body) req.write(options.body);
+      req.end();
+    });
+  }
+
+  const leaks = (answer: Answer) => markersOfB.filter((marker) => answer.body.includes(marker));
+
+  it('serves patient A their own record (the baseline the attacks are measured against)', async () => {
+    const own = await send('GET', `/fhir/Patient/${a.patient.id}`);
+    expect(own.status).to.equal(200);
+    const search = JSON.parse((await send('GET', `/fhir/Observation?patient=${a.patient.id}`)).body) as Bundle;
+    expect(search.entry?.map((e) => e.resource?.id).sort()).to.deep.equal([recordA.ids['lab'], recordA.ids['vital']].sort());
+    expect(search.entry?.every((e) => e.fullUrl?.startsWith(`${portal.url}/fhir/Observation/`))).to.equal(true);
+    // B's Observation whose `focus` is A is not in A's compartment.
+    expect(search.entry?.map((e) => e.resource?.id)).not.to.include(recordB.ids['focused']);
+  });
+
+  const shapes = (): [string, string, string, Record<string, string>?, string?][] => {
+    const B = b.patient.id;
+    const obsB = recordB.ids['lab']!;
+    const docB = recordB.ids['document']!;
+    return [
+      ['read another patient', 'GET', `/fhir/Patient/${B}`],
+      ['read their Observation', 'GET', `/fhir/Observation/${obsB}`],
+      ['read their Encounter', 'GET', `/fhir/Encounter/${recordB.ids['encounter']}`],
+      ['read their Condition', 'GET', `/fhir/Condition/${recordB.ids['condition']}`],
+      ['read their DocumentReference', 'GET', `/fhir/DocumentReference/${docB}`],
+      ['read their Provenance', 'GET', `/fhir/Provenance/${recordB.ids['provenance']}`],
+      ['read the Observation that points at A through focus', 'GET', `/fhir/Observation/${recordB.ids['focused']}`],
+      ['search with patient=B', 'GET', `/fhir/Observation?patient=${B}`],
+      ['search with subject=B', 'GET', `/fhir/Observation?subject=${B}`],
+      ['search with subject=Patient/B', 'GET', `/fhir/Observation?subject=Patient/${B}`],
+      ['search with an absolute reference to B', 'GET', `/fhir/Observation?subject=${encodeURIComponent(`${portal.url}/fhir/Patient/${B}`)}`],
+      ['search with a foreign absolute reference', 'GET', `/fhir/Observation?patient=${encodeURIComponent(`https://other.example/fhir/Patient/${B}`)}`],
+      ['repeated patient parameter', 'GET', `/fhir/Observation?patient=${a.patient.id}&patient=${B}`],
+      ['patient and subject together', 'GET', `/fhir/Observation?patient=${a.patient.id}&subject=${B}`],
+      ['bracketed patient parameter', 'GET', `/fhir/Observation?patient[]=${B}`],
+      ['object-style parameter', 'GET', `/fhir/Observation?patient[id]=${B}`],
+      ['comma list of patients', 'GET', `/fhir/Observation?patient=${a.patient.id},${B}`],
+      ['Patient _id of B', 'GET', `/fhir/Patient?_id=${B}`],
+      ['Patient _id list', 'GET', `/fhir/Patient?_id=${a.patient.id},${B}`],
+      ['Observation _id of B', 'GET', `/fhir/Observation?_id=${obsB}`],
+      ['include subject', 'GET', `/fhir/Observation?_include=Observation:subject`],
+      ['include wildcard', 'GET', `/fhir/Observation?_include=*`],
+      ['include iterate', 'GET', `/fhir/Observation?_include:iterate=Observation:subject`],
+      ['revinclude from Patient', 'GET', `/fhir/Patient?_revinclude=Observation:subject`],
+      ['revinclude wildcard', 'GET', `/fhir/Patient?_revinclude=*`],
+      ['revinclude from a shared type', 'GET', `/fhir/Practitioner?_revinclude=Observation:performer`],
+      ['chained parameter', 'GET', `/fhir/Observation?subject.name=${b.patient.family}`],
+      ['chained with type', 'GET', `/fhir/Observation?subject:Patient.identifier=${b.patient.mrn}`],
+      ['reverse chain _has', 'GET', `/fhir/Patient?_has:Observation:subject:code=x`],
+      ['_filter', 'GET', `/fhir/Observation?_filter=${encodeURIComponent(`subject eq Patient/${B}`)}`],
+      ['_query', 'GET', `/fhir/Observation?_query=everything`],
+      ['_list', 'GET', `/fhir/Observation?_list=x`],
+      ['_contained', 'GET', `/fhir/Observation?_contained=true`],
+      ['_elements', 'GET', `/fhir/Observation?_elements=subject`],
+      ['_summary', 'GET', `/fhir/Observation?_summary=count`],
+      ['_format xml', 'GET', `/fhir/Patient/${B}?_format=xml`],
+      ['modifier :missing', 'GET', `/fhir/Observation?subject:missing=false`],
+      ['modifier on a token', 'GET', `/fhir/Observation?code:text=BRAVO`],
+      ['focus parameter', 'GET', `/fhir/Observation?focus=${a.patient.id}`],
+      ['$everything on B', 'GET', `/fhir/Patient/${B}/$everything`],
+      ['type-level $everything', 'GET', `/fhir/Patient/$everything`],
+      ['$export', 'GET', `/fhir/$export`],
+      ['Patient $export', 'GET', `/fhir/Patient/$export`],
+      ['GraphQL', 'GET', `/fhir/$graphql?query=${encodeURIComponent('{Patient{id}}')}`],
+      ['instance history', 'GET', `/fhir/Patient/${B}/_history`],
+      ['type history', 'GET', `/fhir/Observation/_history`],
+      ['system history', 'GET', `/fhir/_history`],
+      ['version read', 'GET', `/fhir/Patient/${B}/_history/1`],
+      ['compartment search on B', 'GET', `/fhir/Patient/${B}/Observation`],
+      ['HAPI paging id', 'GET', `/fhir?_getpages=anything&_getpagesoffset=0`],
+      ['Binary of their document', 'GET', `/fhir/Binary/${docB}`],
+      ['Subscription', 'GET', `/fhir/Subscription`],
+      ['lower-case type', 'GET', `/fhir/patient/${B}`],
+      ['upper-case type', 'GET', `/fhir/PATIENT/${B}`],
+      ['encoded slash in id', 'GET', `/fhir/Patient/${a.patient.id}%2F..%2F${B}`],
+      ['dot segments', 'GET', `/fhir/Patient/${a.patient.id}/../${B}`],
+      ['double slash', 'GET', `/fhir//Patient/${B}`],
+      ['backslash', 'GET', `/fhir/Patient\\${B}`],
+      ['method override header', 'GET', `/fhir/Patient/${B}`, { 'x-http-method-override': 'DELETE' }],
+      ['XML accept', 'GET', `/fhir/Patient/${B}`, { accept: 'application/fhir+xml' }],
+      ['lenient handling requested', 'GET', `/fhir/Observation?patient=${B}&unknown=1`, { prefer: 'handling=lenient' }],
+      ['forwarded host headers', 'GET', `/fhir/Patient/${B}`, { 'x-forwarded-host': 'evil.example', 'x-forwarded-prefix': '/x' }],
+      ['POST _search', 'POST', `/fhir/Observation/_search`, { 'content-type': 'application/x-www-form-urlencoded' }, `patient=${B}`],
+      ['batch', 'POST', `/fhir`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] })],
+      ['transaction', 'POST', `/fhir`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] })],
+      ['conditional update', 'PUT', `/fhir/Patient?identifier=${b.patient.mrn}`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Patient' })],
+      ['conditional delete', 'DELETE', `/fhir/Observation?patient=${B}`],
+      ['create', 'POST', `/fhir/Observation`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${B}` } })],
+      ['HEAD read', 'HEAD', `/fhir/Patient/${B}`],
+      ['RelatedPerson of B', 'GET', `/fhir/RelatedPerson?patient=${B}`],
+      ['Provenance of B', 'GET', `/fhir/Provenance?patient=${B}`],
+      ['DocumentReference of B', 'GET', `/fhir/DocumentReference?patient=${B}`],
+      ['date range for B', 'GET', `/fhir/Observation?date=ge2000&date=le2100&patient=${B}`],
+      ['repeated token', 'GET', `/fhir/Observation?category=laboratory&category=vital-signs`],
+      ['sort by subject', 'GET', `/fhir/Observation?_sort=subject`],
+      ['huge _count', 'GET', `/fhir/Observation?_count=100000`],
+    ];
+  };
+
+  it('refuses or empties at least 60 attack shapes without a byte of B’s data', async () => {
+    const list = shapes();
+    expect(list.length).to.be.at.least(60);
+    const failures: string[] = [];
+    for (const [name, method, path, headers, body] of list) {
+      const answer = await send(method, path, { ...(headers ? { headers } : {}), ...(body ? { body } : {}) });
+      const leaked = leaks(answer);
+      if (leaked.length > 0) failures.push(`${name}: ${answer.status} leaked ${leaked.join(', ')}`);
+      if (answer.status === 200 && method !== 'HEAD') {
+        const resource = JSON.parse(answer.body) as Resource;
+        const entries = resource.resourceType === 'Bundle' ? ((resource as Bundle).entry ?? []).map((e) => e.resource!) : [resource];
+        for (const entry of entries) {
+          if (JSON.stringify(entry).includes(a.patient.id) === false && entry.resourceType !== 'Patient') failures.push(`${name}: returned ${entry.resourceType}/${entry.id} not linked to A`);
+        }
+      }
+      if (answer.status >= 500) failures.push(`${name}: server error ${answer.status}`);
+    }
+    expect(failures).to.deep.equal([]);
+  });
+
+  it('answers a forbidden shape the same way whether or not the data exists', async () => {
+    const existing = await send('GET', `/fhir/Observation?_include=Observation:subject&code=${recordB.ids['lab']}`);
+    const missing = await send('GET', `/fhir/Observation?_include=Observation:subject&code=does-not-exist`);
+    expect([existing.status, missing.status]).to.deep.equal([400, 400]);
+    expect(existing.body).to.equal(missing.body);
+    const readB = await send('GET', `/fhir/Observation/${recordB.ids['lab']}`);
+    const readNone = await send('GET', `/fhir/Observation/does-not-exist-123`);
+    expect([readB.status, readNone.status]).to.deep.equal([404, 404]);
+    expect(readB.body).to.equal(readNone.body);
+  });
+
+  it('needs a live token: none, garbage and another audience are refused with 401', async () => {
+    expect((await send('GET', `/fhir/Patient/${a.patient.id}`, { token: null })).status).to.equal(401);
+    expect((await send('GET', `/fhir/Patient/${a.patient.id}`, { token: 'garbage' })).status).to.equal(401);
+  });
+
+  it('pages with signed cursors bound to the caller: tampered or replayed under another token they fail', async () => {
+    for (let i = 0; i < 3; i++) await seedClinicalRecord(portal.ctx, a.patient.id, `ALPHA${i}`);
+    const first = JSON.parse((await send('GET', `/fhir/Observation?_count=2`)).body) as Bundle;
+    const next = first.link?.find((l) => l.relation === 'next')?.url;
+    expect(next).to.match(new RegExp(`^${portal.url}/fhir\\?_cursor=`));
+    expect(next).not.to.include('_getpages');
+    const path = next!.slice(portal.url.length);
+    const page = await send('GET', path);
+    expect(page.status).to.equal(200);
+    expect(((JSON.parse(page.body) as Bundle).entry ?? []).length).to.be.greaterThan(0);
+    expect((await send('GET', path, { token: tokenB })).status, 'replayed by B').to.equal(404);
+    const tampered = path.replace(/.(?=\.)/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await send('GET', tampered)).status, 'tampered').to.equal(404);
+  });
+
+  it('returns only A’s resources or shared ones for any query built from the allowed vocabulary (property)', async () => {
+    const types = ['Observation', 'Condition', 'Encounter', 'DocumentReference', 'Provenance', 'Patient'] as const;
+    const values = ['laboratory', 'vital-signs', 'final', 'ge2000', 'le2100', a.patient.id, b.patient.id, `Patient/${b.patient.id}`, 'BRAVO', 'problem-list-item'];
+    const names = ['category', 'status', 'date', 'patient', 'subject', 'code', '_count', '_sort', '_revinclude', '_include'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...types), fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...values, 'Provenance:target', '-date', '5')), { maxLength: 4 }), async (type, pairs) => {
+        const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+        const answer = await send('GET', `/fhir/${type}${query ? `?${query}` : ''}`);
+        expect(leaks(answer), `${type}?${query}`).to.deep.equal([]);
+        expect(answer.status, `${type}?${query}`).to.be.oneOf([200, 400, 403]);
+        if (answer.status !== 200) return;
+        for (const entry of (JSON.parse(answer.body) as Bundle).entry ?? []) {
+          const resource = entry.resource!;
+          const mine = resource.resourceType === 'Patient' ? resource.id === a.patient.id : JSON.stringify(resource).includes(`Patient/${a.patient.id}`);
+          expect(mine, `${type}?${query} returned ${resource.resourceType}/${resource.id}`).to.equal(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
