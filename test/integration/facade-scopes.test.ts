@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Bundle } from '@medplum/fhirtypes';
+import { webClientSecret } from '../../src/auth/provider.ts';
+import { HttpClient, formAction } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
+
+const lab = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
+
+describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and v1)', function () {
+  this.timeout(120_000);
+  let portal: RunningPortal;
+  let person: Onboarded;
+  let record: ClinicalRecord;
+
+  before(async () => {
+    portal = await startPortal();
+    person = await onboard(portal.ctx, portal.smtp);
+    record = await seedClinicalRecord(portal.ctx, person.patient.id, 'SCOPES');
+  });
+  after(() => portal.stop());
+
+  /** A token granted exactly `scope`, through the real authorization code flow. */
+  async function tokenWith(scope: string): Promise<{ access_token: string; scope: string }> {
+    const verifier = randomBytes(32).toString('base64url');
+    const browser = new HttpClient(portal.url);
+    const query = new URLSearchParams({
+      client_id: 'puente-web',
+      response_type: 'code',
+      redirect_uri: `${portal.url}/auth/callback`,
+      scope,
+      state: 's',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      aud: `${portal.url}/fhir`,
+    });
+    const form = await browser.get(`/oidc/auth?${query}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    let page = await browser.request('POST', formAction(form.body, /^\/interaction\//), new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }));
+    while (page.location && !page.location.includes('/auth/callback')) page = await browser.request('GET', new URL(page.location, page.url).toString());
+    const code = new URL(page.location!, portal.url).searchParams.get('code')!;
+    const basic = `Basic ${Buffer.from(`puente-web:${webClientSecret(portal.ctx.config.secretKeys)}`).toString('base64')}`;
+    const response = await fetch(`${portal.url}/oidc/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }),
+    });
+    return (await response.json()) as { access_token: string; scope: string };
+  }
+  const get = async (token: string, path: string) => {
+    const response = await fetch(`${portal.url}/fhir/${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, json: (await response.json()) as Bundle };
+  };
+
+  it('limits a v2 category grant to laboratory Observations, and refuses types that were not granted', async () => {
+    const token = await tokenWith(`openid launch/patient patient/Observation.rs?category=${lab} patient/Patient.r`);
+    expect(token.scope.split(' ')).to.include(`patient/Observation.rs?category=${lab}`);
+    const observations = await get(token.access_token, 'Observation');
+    expect(observations.status).to.equal(200);
+    expect(observations.json.entry?.map((e) => e.resource?.id)).to.deep.equal([record.ids['lab']]);
+    expect((await get(token.access_token, `Observation/${record.ids['vital']}`)).status, 'a vital sign by id').to.equal(404);
+    expect((await get(token.access_token, `Observation/${record.ids['lab']}`)).status).to.equal(200);
+    expect((await get(token.access_token, `Condition`)).status, 'Condition was not granted').to.equal(403);
+    expect((await get(token.access_token, `Patient/${person.patient.id}`)).status, 'r allows read').to.equal(200);
+    expect((await get(token.access_token, `Patient`)).status, 'but not search without s').to.equal(403);
+  });
+
+  it('accepts v1 scopes (patient/Observation.read)', async () => {
+    const token = await tokenWith('openid launch/patient patient/Observation.read');
+    const observations = await get(token.access_token, 'Observation?category=vital-signs');
+    expect(observations.status).to.equal(200);
+    expect(observations.json.entry?.map((e) => e.resource?.id)).to.deep.equal([record.ids['vital']]);
+    expect((await get(token.access_token, 'Encounter')).status).to.equal(403);
+  });
+
+});
