@@ -19,6 +19,8 @@ import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
+import { createAppsRouter } from './web/apps-router.ts';
+import { createClientsRouter } from './staff/clients-router.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -54,13 +56,15 @@ export function createApp(ctx: Context): express.Express {
   app.use(resolveLocale);
   app.use(csrfProtection({ secret: ctx.config.secretKeys[0]!, secure, origin: ctx.config.publicUrl.origin }));
   app.use(createLanguageRouter({ secure }));
-  app.use(createInteractionRouter({ provider: ctx.provider, accounts: ctx.accounts }));
+  app.use(createInteractionRouter({ provider: ctx.provider, accounts: ctx.accounts, fhirBase: ctx.fhirBase }));
   app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));
   app.use(createHomeRouter({ practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
+  app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
+  app.use(createClientsRouter({ accounts: ctx.accounts }));
 
   app.use(notFound);
   app.use(errorHandler(ctx.log, ctx.config.practice.name));

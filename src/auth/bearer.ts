@@ -6,6 +6,7 @@
 import type Provider from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
+import { touchGrant } from '../store/oauth-clients.ts';
 
 export interface Principal {
   readonly accountId: string;
@@ -27,6 +28,8 @@ export async function authenticateBearer(deps: { provider: Provider; db: Db; fhi
   const [grant, account] = await Promise.all([token.grantId ? deps.provider.Grant.find(token.grantId) : undefined, findAccount(deps.db, token.accountId)]);
   if (!grant || !account || account.status !== 'active') return undefined;
   const patient = token.extra?.['patient'];
+  // "Last used" on the patient's connected-apps page.
+  await touchGrant(deps.db, token.grantId!, new Date());
   return {
     accountId: account.id,
     clientId: token.clientId!,

@@ -66,6 +66,12 @@ export function createProvider(options: ProviderOptions): Provider {
         if (value !== fhirBase) throw new errors.InvalidRequest('aud must be this server’s FHIR base URL');
       },
     },
+    // Client authentication: public apps (PKCE only), client secrets, and signed JWT assertions with
+    // RS384 or ES384 as SMART App Launch 2.2 requires for asymmetric clients.
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    enabledJWA: { clientAuthSigningAlgValues: ['RS384', 'ES384', 'RS256', 'ES256'] },
+    // Browser apps call the token endpoint from their own origin: allowed for the origins of their registered redirect URIs.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     // Authorization code flow only: no implicit or hybrid responses (OAuth 2.0 Security BCP, RFC 9700 §2.1.2).
     responseTypes: ['code'],
     pkce: { required: () => true },

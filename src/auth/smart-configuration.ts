@@ -1,7 +1,7 @@
 /**
  * SMART App Launch 2.2 discovery (`[base]/.well-known/smart-configuration`, spec §"SMART on FHIR
  * discovery"): lists only what this server really does today. Endpoints that are not built yet
- * (dynamic registration, the connected-apps management page) are left out rather than advertised.
+ * (dynamic registration, EHR launch, backend services) are left out rather than advertised.
  */
 import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
 
@@ -21,12 +21,16 @@ export function smartConfiguration(publicUrl: URL): Record<string, unknown> {
     grant_types_supported: ['authorization_code', 'refresh_token'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    management_endpoint: new URL('/account/apps', publicUrl).toString(),
     scopes_supported: supportedScopes,
     capabilities: [
       'launch-standalone',
       'authorize-post',
+      'client-public',
       'client-confidential-symmetric',
+      'client-confidential-asymmetric',
       'sso-openid-connect',
       'context-standalone-patient',
       'permission-patient',

@@ -43,6 +43,14 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const cursors = createCursorCodec(deps.cursorSecret);
   const facade = { provider: deps.provider, db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
 
+  // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
+  // preflights are answered here and never reach the pipeline.
+  router.use((req, res, next) => {
+    res.set('Access-Control-Allow-Origin', '*').set('Access-Control-Expose-Headers', 'Location, ETag');
+    if (req.method !== 'OPTIONS') return next();
+    res.set('Access-Control-Allow-Methods', 'GET').set('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type').set('Access-Control-Max-Age', '600').status(204).end();
+  });
+
   // Discovery is public and read by apps running in browsers on other origins (SMART App Launch 2.2 requires CORS here).
   router.get('/.well-known/smart-configuration', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl));

@@ -2,7 +2,7 @@
  * The authorization server's login interaction: the portal's own sign-in page (email, password and
  * date of birth), rendered here and finished back into oidc-provider.
  */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type Provider from 'oidc-provider';
 import { AppError } from '../core/errors.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
@@ -10,15 +10,52 @@ import { signIn } from '../accounts/sign-in.ts';
 import { clientAddress } from './session.ts';
 import { pageContext, pause } from './page-context.ts';
 import { signInPage } from './views/patient-pages.ts';
+import { consentPage } from './views/consent-page.ts';
+import { isGrantable, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
+import { clientName } from '../store/oauth-clients.ts';
 
-export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps }): Router {
+export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string }): Router {
   const router = Router();
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
   router.get('/interaction/:uid', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
-    if (details.prompt.name !== 'login') throw new AppError('not_found', 404);
-    res.set('Cache-Control', 'no-store').send(signInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/login` }));
+    res.set('Cache-Control', 'no-store');
+    if (details.prompt.name === 'login') return res.send(signInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/login` }));
+    if (details.prompt.name === 'consent') return res.send(await renderConsent(req, details));
+    throw new AppError('not_found', 404);
+  });
+
+  // The consent screen for third-party apps (SMART App Launch 2.2: the patient decides, and may grant less than asked).
+  const requestedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => String(details.params['scope'] ?? '').split(' ').filter(Boolean);
+  async function renderConsent(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
+    const requested = requestedChoices(requestedOf(details));
+    return consentPage(pageContext(req, deps.accounts.practice), {
+      action: `/interaction/${details.uid}/consent`,
+      appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
+      requested,
+      narrower: narrowerChoices(requested),
+      offline: requestedOf(details).includes('offline_access'),
+      error,
+    });
+  }
+
+  router.post('/interaction/:uid/consent', async (req, res) => {
+    const details = await deps.provider.interactionDetails(req, res);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new AppError('not_found', 404);
+    if (req.body.decision !== 'allow') {
+      await deps.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The patient did not allow access.' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const requested = requestedChoices(requestedOf(details));
+    const chosen = [req.body.scope].flat().filter((s): s is string => typeof s === 'string' && isGrantable(s, requested));
+    if (chosen.length === 0) return res.status(422).send(await renderConsent(req, details, true));
+    const openid = requestedOf(details).filter((s) => !s.includes('/') || s === 'launch/patient').filter((s) => s !== 'offline_access' || req.body.offline === 'yes');
+    const grant = new deps.provider.Grant({ accountId: details.session.accountId, clientId: String(details.params['client_id']) });
+    grant.addOIDCScope(openid.join(' '));
+    grant.addResourceScope(deps.fhirBase, chosen.join(' '));
+    const grantId = await grant.save();
+    await deps.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/interaction/:uid/login', async (req, res) => {

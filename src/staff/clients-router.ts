@@ -1,0 +1,63 @@
+/** Staff registration of SMART apps (public, confidential with a secret, confidential with keys). Admins only. */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { html } from '../core/html.ts';
+import { AppError } from '../core/errors.ts';
+import { listClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
+import type { AccountsDeps } from '../accounts/deps.ts';
+import { pageContext } from '../web/page-context.ts';
+import { csrfField, field, notice, page } from '../web/views/layout.ts';
+import { staffNav } from './views.ts';
+
+const validRedirect = (uri: string) => {
+  try {
+    const url = new URL(uri);
+    return !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)));
+  } catch {
+    return false;
+  }
+};
+
+export function createClientsRouter(deps: { accounts: AccountsDeps }): Router {
+  const router = Router();
+  router.use('/staff/apps', (req: Request, _res: Response, next: NextFunction) => next(req.staff?.admin ? undefined : new AppError('forbidden', 403)));
+
+  async function render(req: Request, message?: { text: string; kind: 'info' | 'error' }): Promise<string> {
+    const ctx = pageContext(req, deps.accounts.practice);
+    const clients = await listClients(deps.accounts.db);
+    return page(ctx, {
+      title: ctx.t('staff.clients.title'),
+      nav: staffNav(ctx, true),
+      body: html`<h1>${ctx.t('staff.clients.title')}</h1>
+${message ? notice(message.text, message.kind) : ''}
+<ul class="plain">${clients.map((c) => html`<li><strong>${c.name}</strong> · <code>${c.clientId}</code> · ${c.kind} · ${c.redirectUris.join(', ')}</li>`)}</ul>
+<h2 id="register">${ctx.t('staff.clients.register')}</h2>
+<form method="post" action="/staff/apps" novalidate aria-labelledby="register">${csrfField(ctx.csrfToken)}
+${field({ id: 'name', label: ctx.t('staff.clients.name'), required: true, autocomplete: 'off' })}
+<div class="field"><label for="redirects">${ctx.t('staff.clients.redirects')}</label><textarea id="redirects" name="redirects" required></textarea></div>
+<fieldset><legend>${ctx.t('staff.clients.type')}</legend>
+<div class="choice"><input type="radio" id="kind-public" name="kind" value="public" checked><label for="kind-public">${ctx.t('staff.clients.public')}</label></div>
+<div class="choice"><input type="radio" id="kind-secret" name="kind" value="confidential-secret"><label for="kind-secret">${ctx.t('staff.clients.secret')}</label></div>
+<div class="choice"><input type="radio" id="kind-jwks" name="kind" value="confidential-jwks"><label for="kind-jwks">${ctx.t('staff.clients.jwks')}</label></div>
+${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', autocomplete: 'off' })}
+</fieldset>
+<p class="actions"><button type="submit">${ctx.t('staff.clients.register')}</button></p></form>`,
+    });
+  }
+
+  router.get('/staff/apps', async (req, res) => {
+    res.send(await render(req));
+  });
+
+  router.post('/staff/apps', async (req, res) => {
+    const name = typeof req.body.name === 'string' ? req.body.name.trim().slice(0, 100) : '';
+    const redirects = (typeof req.body.redirects === 'string' ? req.body.redirects : '').split(/\s+/).filter(Boolean);
+    const kind = (['public', 'confidential-secret', 'confidential-jwks'] as const).find((k) => k === req.body.kind);
+    const jwksUri = typeof req.body.jwksUri === 'string' ? req.body.jwksUri.trim() : '';
+    const valid = name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri));
+    if (!valid) return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
+    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}) });
+    const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : ''].filter(Boolean).join(' ');
+    res.send(await render(req, { text, kind: 'info' }));
+  });
+  return router;
+}

@@ -1,0 +1,94 @@
+/**
+ * Apps registered by staff (SMART clients). They live where oidc-provider looks up every non-static
+ * client — its adapter's `Client` model — so a registration takes effect at once on every replica.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Queryable } from './db.ts';
+
+export type ClientKind = 'public' | 'confidential-secret' | 'confidential-jwks';
+
+export interface NewClient {
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly kind: ClientKind;
+  readonly jwksUri?: string;
+}
+
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly clientSecret?: string;
+}
+
+export async function registerClient(db: Queryable, input: NewClient): Promise<RegisteredClient> {
+  const clientId = randomUUID();
+  const clientSecret = input.kind === 'confidential-secret' ? randomBytes(32).toString('base64url') : undefined;
+  const metadata = {
+    client_id: clientId,
+    client_name: input.name,
+    client_id_issued_at: Math.floor(Date.now() / 1000),
+    redirect_uris: [...input.redirectUris],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: input.kind === 'public' ? 'none' : input.kind === 'confidential-secret' ? 'client_secret_basic' : 'private_key_jwt',
+    ...(clientSecret ? { client_secret: clientSecret } : {}),
+    ...(input.kind === 'confidential-jwks' ? { jwks_uri: input.jwksUri, token_endpoint_auth_signing_alg: 'RS384' } : {}),
+  };
+  await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(metadata)]);
+  return { clientId, ...(clientSecret ? { clientSecret } : {}) };
+}
+
+export async function listClients(db: Queryable): Promise<{ clientId: string; name: string; kind: string; redirectUris: string[] }[]> {
+  const rows = await db.query<{ id: string; payload: { client_name?: string; token_endpoint_auth_method?: string; redirect_uris?: string[] } }>(
+    "SELECT id, payload FROM oidc_payloads WHERE model = 'Client' ORDER BY payload->>'client_name'",
+  );
+  return rows.rows.map((r) => ({ clientId: r.id, name: r.payload.client_name ?? r.id, kind: r.payload.token_endpoint_auth_method ?? '', redirectUris: r.payload.redirect_uris ?? [] }));
+}
+
+export async function clientName(db: Queryable, clientId: string): Promise<string> {
+  const rows = await db.query<{ name: string | null }>("SELECT payload->>'client_name' AS name FROM oidc_payloads WHERE model = 'Client' AND id = $1", [clientId]);
+  return rows.rows[0]?.name ?? clientId;
+}
+
+export interface AppGrant {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly resourceScopes: string[];
+  readonly offline: boolean;
+  readonly lastUsedAt: Date | null;
+}
+
+/** The account's grants to third-party apps (the portal's own web app is not listed). */
+export async function listAppGrants(db: Queryable, accountId: string, firstPartyClientId: string): Promise<AppGrant[]> {
+  const rows = await db.query<{ id: string; payload: { clientId: string; openid?: { scope?: string }; resources?: Record<string, string> }; last_used_at: Date | null }>(
+    `SELECT g.id, g.payload, u.last_used_at FROM oidc_payloads g LEFT JOIN grant_usage u ON u.grant_id = g.id
+      WHERE g.model = 'Grant' AND g.payload->>'accountId' = $1 AND g.payload->>'clientId' <> $2
+        AND (g.expires_at IS NULL OR g.expires_at > now())
+      ORDER BY g.id`,
+    [accountId, firstPartyClientId],
+  );
+  return rows.rows.map((r) => ({
+    grantId: r.id,
+    clientId: r.payload.clientId,
+    resourceScopes: Object.values(r.payload.resources ?? {}).flatMap((s) => s.split(' ')).filter(Boolean),
+    offline: (r.payload.openid?.scope ?? '').split(' ').includes('offline_access'),
+    lastUsedAt: r.last_used_at,
+  }));
+}
+
+/** Ends a grant and everything issued under it (tokens, codes): the app loses access on its next request. */
+export async function revokeAppGrant(db: Queryable, accountId: string, grantId: string): Promise<boolean> {
+  const owned = await db.query("SELECT 1 FROM oidc_payloads WHERE model = 'Grant' AND id = $1 AND payload->>'accountId' = $2", [grantId, accountId]);
+  if (owned.rows.length === 0) return false;
+  await db.query("DELETE FROM oidc_payloads WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [grantId]);
+  await db.query('DELETE FROM grant_usage WHERE grant_id = $1', [grantId]);
+  return true;
+}
+
+/** Records that a grant was just used (at most once a minute per grant, to keep writes off the hot path). */
+export async function touchGrant(db: Queryable, grantId: string, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO grant_usage (grant_id, last_used_at) VALUES ($1, $2)
+     ON CONFLICT (grant_id) DO UPDATE SET last_used_at = $2 WHERE grant_usage.last_used_at < $2 - interval '1 minute'`,
+    [grantId, now],
+  );
+}
