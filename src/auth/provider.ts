@@ -149,6 +149,19 @@ export function createProvider(options: ProviderOptions): Provider {
   const provider = new Provider(issuer, configuration);
   provider.proxy = options.trustProxy;
 
+  // OpenID Connect drops offline_access unless the request also says prompt=consent; SMART apps ask for
+  // offline_access without it. Every third-party app sees the consent screen anyway, so ask for it.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/auth' && ctx.method === 'GET') {
+      const query = ctx.query as Record<string, string | string[] | undefined>;
+      const scopes = typeof query['scope'] === 'string' ? query['scope'].split(' ') : [];
+      if (scopes.includes('offline_access') && query['client_id'] !== webClientId && query['prompt'] === undefined) {
+        ctx.query = { ...query, prompt: 'consent' };
+      }
+    }
+    await next();
+  });
+
   // SMART App Launch: the token response names the launch context's patient (§ "Response to Access Token request").
   provider.use(async (ctx, next) => {
     await next();

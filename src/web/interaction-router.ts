@@ -54,7 +54,16 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const grant = new deps.provider.Grant({ accountId: details.session.accountId, clientId: String(details.params['client_id']) });
     grant.addOIDCScope(openid.join(' '));
     grant.addResourceScope(deps.fhirBase, chosen.join(' '));
+    // What the patient declined is recorded as rejected, so the server does not ask again for it.
+    const declinedOpenId = requestedOf(details).filter((s) => s === 'offline_access' && !openid.includes(s));
+    const declinedResource = requested.map((c) => c.scope).filter((s) => !chosen.includes(s));
+    if (declinedOpenId.length > 0) grant.rejectOIDCScope(declinedOpenId.join(' '));
+    if (declinedResource.length > 0) grant.rejectResourceScope(deps.fhirBase, declinedResource.join(' '));
     const grantId = await grant.save();
+    // The authorization resumes with the interaction's saved request; narrowing its scope to what was granted
+    // lets a narrower choice (a category under a wildcard) reach the token, which says exactly what was granted.
+    details.params['scope'] = [...openid, ...chosen].join(' ');
+    await details.save(Math.max(1, (details.exp ?? 0) - Math.floor(Date.now() / 1000)));
     await deps.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
