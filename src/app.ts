@@ -38,8 +38,9 @@ export function createApp(ctx: Context): express.Express {
 
   // The authorization server and the FHIR facade speak OAuth and FHIR: no cookies-and-forms middleware.
   app.use('/oidc', ctx.provider.callback());
-  app.use('/fhir', createFhirRouter({
-      provider: ctx.provider,
+  app.use(
+    '/fhir',
+    createFhirRouter({
       db: ctx.db,
       fhirBase: ctx.fhirBase,
       upstreamBase: ctx.config.fhir.upstreamUrl.toString().replace(/\/$/, ''),
@@ -48,7 +49,9 @@ export function createApp(ctx: Context): express.Express {
       cursorSecret: ctx.config.secretKeys[0]!,
       portalName: ctx.config.practice.name,
       log: ctx.log,
-    }));
+    }),
+  );
+
 
   // Pages: form bodies, language, CSRF on every POST.
   const secure = ctx.config.publicUrl.protocol === 'https:';

@@ -3,9 +3,8 @@
  * looks the token up in the store: an expired, revoked or rotated token, a revoked grant or a
  * deactivated account fail on the very next request (DESIGN.md security model 8).
  */
-import type Provider from 'oidc-provider';
 import type { Db } from '../store/db.ts';
-import { findAccount } from '../store/accounts.ts';
+import { findLiveAccessToken } from '../store/live-access-token.ts';
 import { touchGrant } from '../store/oauth-clients.ts';
 
 export interface Principal {
@@ -18,23 +17,21 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
 }
 
-export async function authenticateBearer(deps: { provider: Provider; db: Db; fhirBase: string }, authorization: string | undefined): Promise<Principal | undefined> {
+export async function authenticateBearer(deps: { db: Db; fhirBase: string }, authorization: string | undefined): Promise<Principal | undefined> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
   if (!match) return undefined;
-  const token = await deps.provider.AccessToken.find(match[1]!);
-  if (!token || token.isExpired || !token.accountId) return undefined;
-  const audience = (token as unknown as { aud?: string }).aud;
-  if (audience !== deps.fhirBase) return undefined;
-  const [grant, account] = await Promise.all([token.grantId ? deps.provider.Grant.find(token.grantId) : undefined, findAccount(deps.db, token.accountId)]);
-  if (!grant || !account || account.status !== 'active') return undefined;
-  const patient = token.extra?.['patient'];
+  const now = new Date();
+  const token = await findLiveAccessToken(deps.db, match[1]!, now);
+  // The token must have been issued for this FHIR base (RFC 8707 resource / SMART aud).
+  if (!token || token.audience !== deps.fhirBase) return undefined;
   // "Last used" on the patient's connected-apps page.
-  await touchGrant(deps.db, token.grantId!, new Date());
+  await touchGrant(deps.db, token.grantId, now);
+  const patient = token.extra['patient'];
   return {
-    accountId: account.id,
-    clientId: token.clientId!,
-    fhirUser: account.fhir_user ?? undefined,
+    accountId: token.accountId,
+    clientId: token.clientId,
+    fhirUser: token.fhirUser ?? undefined,
     patient: typeof patient === 'string' ? patient : undefined,
-    scopes: new Set((token.scope ?? '').split(' ').filter(Boolean)),
+    scopes: new Set(token.scope.split(' ').filter(Boolean)),
   };
 }

@@ -5,7 +5,6 @@
  * and nothing leaves before every resource has been re-checked.
  */
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
-import type Provider from 'oidc-provider';
 import { authenticateBearer, type Principal } from '../auth/bearer.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
@@ -16,7 +15,6 @@ import { FacadeError } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 
 export interface FacadeDeps {
-  readonly provider: Provider;
   readonly db: Db;
   /** The public base of this facade (token audience, links, fullUrl). */
   readonly fhirBase: string;
@@ -50,7 +48,7 @@ const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
 const authenticate: Step = async (deps, exchange) => {
-  const principal = await authenticateBearer({ provider: deps.provider, db: deps.db, fhirBase: deps.fhirBase }, exchange.authorization);
+  const principal = await authenticateBearer({ db: deps.db, fhirBase: deps.fhirBase }, exchange.authorization);
   if (!principal) throw new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
   // Security model 7: a token without a patient context never reads patient data (fail closed).
   if (!principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');

@@ -5,7 +5,6 @@
  * (DESIGN.md security model 10).
  */
 import { Router, type Request, type Response } from 'express';
-import type Provider from 'oidc-provider';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Logger } from '../core/log.ts';
@@ -19,7 +18,6 @@ import { FacadeError } from './facade-error.ts';
 import { runFacade, type Exchange } from './pipeline.ts';
 
 export interface FhirFacadeDeps {
-  readonly provider: Provider;
   readonly db: Db;
   readonly fhirBase: string;
   readonly upstreamBase: string;
@@ -41,7 +39,7 @@ function outcome(res: Response, status: number, code: OperationOutcomeIssue['cod
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();
   const cursors = createCursorCodec(deps.cursorSecret);
-  const facade = { provider: deps.provider, db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
+  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
   // preflights are answered here and never reach the pipeline.
@@ -77,19 +75,17 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     try {
       const principal = exchange.principal;
       const model = exchange.model;
-      await deps.db.transaction((tx) =>
-        recordAuditEvent(
-          tx,
-          fhirAccessAuditEvent({
-            interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
-            outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
-            ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-            ...(principal ? { accountId: principal.accountId, clientId: principal.clientId, patient: `Patient/${principal.patient}` } : {}),
-            request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
-            clientAddress: clientAddress(req),
-            portalName: deps.portalName,
-          }),
-        ),
+      await recordAuditEvent(
+        deps.db,
+        fhirAccessAuditEvent({
+          interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
+          outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
+          ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
+          ...(principal ? { accountId: principal.accountId, clientId: principal.clientId, patient: `Patient/${principal.patient}` } : {}),
+          request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+          clientAddress: clientAddress(req),
+          portalName: deps.portalName,
+        }),
       );
     } catch {
       return outcome(res, 503, 'transient', 'The request could not be recorded, so it was not completed.');

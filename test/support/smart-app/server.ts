@@ -30,7 +30,12 @@ export async function startSmartApp(): Promise<RunningSmartApp> {
   };
   const port = await freePort();
   const server: Server = createServer((req, res) => {
-    const file = req.method === 'GET' ? files[new URL(req.url ?? '/', 'http://x').pathname] : undefined;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = req.method === 'GET' ? files[path] : undefined;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type Provider from 'oidc-provider';
 import { openPglite } from '../../../src/store/pglite-db.ts';
 import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
@@ -19,14 +18,14 @@ describe('facade pipeline: tokens without a patient context', () => {
   });
   after(() => db.close());
 
-  // An authorization server that knows one live token for this audience, with no `patient` in it.
-  const provider = {
-    AccessToken: { find: async () => ({ accountId, aud: fhirBase, grantId: 'g1', extra: {}, scope: 'patient/*.rs', clientId: 'app', isExpired: false }) },
-    Grant: { find: async () => ({ grantId: 'g1' }) },
-  } as unknown as Provider;
-
   it('refuses before asking the FHIR server (security model 7: fail closed)', async () => {
-    const deps = { provider, db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', timeoutMs: 100, cursors: createCursorCodec('k'.repeat(40)) };
+    // A live token for this audience and its grant, as the authorization server stores them, with no `patient`.
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
+    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'live-token', $1, 'g1')", [
+      JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: {}, exp }),
+    ]);
+    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', timeoutMs: 100, cursors: createCursorCodec('k'.repeat(40)) };
     let error: unknown;
     try {
       await runFacade(deps, { method: 'GET', path: '/Patient/p1', rawQuery: '', authorization: 'Bearer live-token' });

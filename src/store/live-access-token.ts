@@ -1,0 +1,48 @@
+/**
+ * One query answers everything the FHIR facade must know about a bearer token on every request:
+ * the token (unexpired), whether its grant still exists, and its account's state. Revocation,
+ * grant removal and deactivation are store writes, so they act on the very next request.
+ */
+import type { Queryable } from './db.ts';
+
+export interface LiveAccessToken {
+  readonly accountId: string;
+  readonly clientId: string;
+  readonly grantId: string;
+  readonly audience: string | undefined;
+  readonly scope: string;
+  readonly extra: Record<string, unknown>;
+  readonly fhirUser: string | null;
+}
+
+interface Row {
+  payload: { accountId?: string; clientId?: string; grantId?: string; aud?: string; scope?: string; extra?: Record<string, unknown>; exp?: number };
+  grant_live: boolean;
+  account_status: string | null;
+  fhir_user: string | null;
+}
+
+export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
+  const result = await db.query<Row>(
+    `SELECT t.payload, g.id IS NOT NULL AS grant_live, a.status AS account_status, a.fhir_user
+       FROM oidc_payloads t
+       LEFT JOIN oidc_payloads g ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > $2)
+       LEFT JOIN accounts a ON a.id::text = t.payload->>'accountId'
+      WHERE t.model = 'AccessToken' AND t.id = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+    [value, now],
+  );
+  const row = result.rows[0];
+  const payload = row?.payload;
+  if (!row || !payload?.accountId || !payload.clientId || !payload.grantId) return undefined;
+  if (payload.exp !== undefined && payload.exp * 1000 <= now.getTime()) return undefined;
+  if (!row.grant_live || row.account_status !== 'active') return undefined;
+  return {
+    accountId: payload.accountId,
+    clientId: payload.clientId,
+    grantId: payload.grantId,
+    audience: payload.aud,
+    scope: payload.scope ?? '',
+    extra: payload.extra ?? {},
+    fhirUser: row.fhir_user,
+  };
+}
