@@ -49,6 +49,7 @@ export function createApp(ctx: Context): express.Express {
       cursorSecret: ctx.config.secretKeys[0]!,
       portalName: ctx.config.practice.name,
       log: ctx.log,
+      registration: ctx.config.clientRegistrationToken !== undefined,
     }),
   );
 

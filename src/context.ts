@@ -66,6 +66,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     signingKeys: await loadOrCreateSigningKeys(db),
     trustProxy: config.trustProxy > 0,
     sessionMaxMs: config.sessions.maxMs,
+    clientRegistrationToken: config.clientRegistrationToken,
   });
   const now = options.now ?? (() => new Date());
   const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs, now };

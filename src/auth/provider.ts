@@ -20,6 +20,7 @@ export interface ProviderOptions {
   readonly signingKeys: readonly JsonWebKey[];
   readonly trustProxy: boolean;
   readonly sessionMaxMs: number;
+  readonly clientRegistrationToken?: string | undefined;
 }
 
 /** The portal's own web app: a confidential client of this server, like any other (DESIGN.md "Architecture"). */
@@ -94,6 +95,8 @@ export function createProvider(options: ProviderOptions): Provider {
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       rpInitiatedLogout: { enabled: false },
+      // RFC 7591, open only to holders of the configured initial access token.
+      registration: options.clientRegistrationToken ? { enabled: true, initialAccessToken: options.clientRegistrationToken } : { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => fhirBase,

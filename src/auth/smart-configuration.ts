@@ -1,14 +1,14 @@
 /**
  * SMART App Launch 2.2 discovery (`[base]/.well-known/smart-configuration`, spec §"SMART on FHIR
  * discovery"): lists only what this server really does today. Endpoints that are not built yet
- * (dynamic registration, EHR launch, backend services) are left out rather than advertised.
+ * (EHR launch, backend services; dynamic registration unless configured) are left out rather than advertised.
  */
 import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
 
 /** Scopes the authorization server grants today: OpenID, launch, refresh, and the wildcard patient read scopes (v2 and v1). */
 export const supportedScopes = [...openIdScopes, ...launchScopes, ...refreshScopes, ...patientResourceScopes.filter((s) => s.startsWith('patient/*.'))];
 
-export function smartConfiguration(publicUrl: URL): Record<string, unknown> {
+export function smartConfiguration(publicUrl: URL, options: { registration: boolean }): Record<string, unknown> {
   const issuer = issuerFor(publicUrl);
   return {
     issuer,
@@ -18,6 +18,7 @@ export function smartConfiguration(publicUrl: URL): Record<string, unknown> {
     introspection_endpoint: `${issuer}/token/introspection`,
     revocation_endpoint: `${issuer}/token/revocation`,
     userinfo_endpoint: `${issuer}/me`,
+    ...(options.registration ? { registration_endpoint: `${issuer}/reg` } : {}),
     grant_types_supported: ['authorization_code', 'refresh_token'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],

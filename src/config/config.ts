@@ -22,6 +22,8 @@ export interface Config {
   readonly trustProxy: number;
   readonly practice: { readonly name: string; readonly phone: string };
   readonly sessions: { readonly idleMs: number; readonly maxMs: number };
+  /** RFC 7591 dynamic registration's initial access token; undefined keeps registration closed. */
+  readonly clientRegistrationToken: string | undefined;
   readonly signIn: {
     readonly invitationTtlMs: number;
     readonly resetTtlMs: number;
@@ -79,6 +81,7 @@ const envSchema = {
     RESET_TTL_MINUTES: integer(5, 1440),
     SIGN_IN_MAX_FAILURES: integer(2, 100),
     SIGN_IN_LOCKOUT_MINUTES: integer(1, 1440),
+    CLIENT_REGISTRATION_TOKEN: { type: 'string', minLength: 32 },
     OUTBOX_POLL_MS: integer(50, 600000),
     OUTBOX_RETRY_BASE_MS: integer(10, 3600000),
     OUTBOX_RETRY_MAX_MS: integer(10, 86400000),
@@ -157,6 +160,7 @@ export function loadConfig(rawEnv: Env): Config {
     logLevel: get<string>('LOG_LEVEL') ?? 'info',
     trustProxy: get<number>('TRUST_PROXY') ?? 0,
     practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100' },
+    clientRegistrationToken: get<string>('CLIENT_REGISTRATION_TOKEN'),
     sessions: {
       idleMs: (get<number>('SESSION_IDLE_MINUTES') ?? 15) * 60_000,
       maxMs: (get<number>('SESSION_MAX_HOURS') ?? 12) * 3600_000,
@@ -209,6 +213,8 @@ function describe(keyword: string, params: Record<string, unknown>, fallback: st
       return `must be one of ${(params['allowedValues'] as string[]).join(', ')}`;
     case 'pattern':
       return 'has the wrong format';
+    case 'minLength':
+      return `must be at least ${String(params['limit'])} characters long`;
     default:
       return fallback ?? 'is invalid';
   }

@@ -26,6 +26,7 @@ export const envVariables = {
   RESET_TTL_MINUTES: 'how long a password reset link stays valid (default 60)',
   SIGN_IN_MAX_FAILURES: 'failed sign-ins per account or client address before a temporary lockout (default 5)',
   SIGN_IN_LOCKOUT_MINUTES: 'how long a lockout lasts (default 15)',
+  CLIENT_REGISTRATION_TOKEN: 'initial access token for RFC 7591 dynamic client registration (32+ characters); unset = registration closed',
   OUTBOX_POLL_MS: 'how often the outbox worker looks for due messages (default 1000)',
   OUTBOX_RETRY_BASE_MS: 'first retry delay of a failed delivery; doubles each attempt (default 5000)',
   OUTBOX_RETRY_MAX_MS: 'longest delay between two delivery attempts (default 900000 = 15 min)',

@@ -26,6 +26,8 @@ export interface FhirFacadeDeps {
   readonly cursorSecret: string;
   readonly portalName: string;
   readonly log: Logger;
+  /** Whether RFC 7591 dynamic registration is open (discovery then names its endpoint). */
+  readonly registration: boolean;
 }
 
 function outcome(res: Response, status: number, code: OperationOutcomeIssue['code'], text: string): void {
@@ -51,7 +53,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
 
   // Discovery is public and read by apps running in browsers on other origins (SMART App Launch 2.2 requires CORS here).
   router.get('/.well-known/smart-configuration', (_req, res) => {
-    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl));
+    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl, { registration: deps.registration }));
   });
   router.get('/metadata', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').type('application/fhir+json').json(capabilityStatement(deps.publicUrl));

@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 
+const registrationToken = 'initial-access-token-for-tests-0123456789';
+
 describe('SMART discovery and authorization request checks (issue #4, first part)', function () {
   this.timeout(60_000);
   let portal: RunningPortal;
   before(async () => {
-    portal = await startPortal();
+    portal = await startPortal({ CLIENT_REGISTRATION_TOKEN: registrationToken });
   });
   after(() => portal.stop());
 
@@ -70,6 +72,23 @@ describe('SMART discovery and authorization request checks (issue #4, first part
       expect(location.searchParams.has('code')).to.equal(false);
     });
   }
+
+  it('registers clients dynamically (RFC 7591) only with the initial access token', async () => {
+    const config = (await (await fetch(`${portal.url}/fhir/.well-known/smart-configuration`)).json()) as Record<string, string>;
+    expect(config['registration_endpoint']).to.equal(`${portal.url}/oidc/reg`);
+    const metadata = JSON.stringify({ client_name: 'Dynamic app', redirect_uris: ['https://app.example/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] });
+    const register = (token?: string) =>
+      fetch(config['registration_endpoint']!, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: metadata });
+    expect((await register()).status).to.equal(401);
+    expect((await register('wrong-token-wrong-token-wrong-token')).status).to.equal(401);
+    const created = await register(registrationToken);
+    expect(created.status).to.equal(201);
+    const client = (await created.json()) as { client_id: string; client_name: string };
+    expect(client.client_name).to.equal('Dynamic app');
+    // The new client can start an authorization request at once (every replica reads clients from the store).
+    const response = await authorize({ client_id: client.client_id, redirect_uri: 'https://app.example/callback' });
+    expect(redirectOf(response).pathname).to.match(/^\/interaction\//);
+  });
 
   it('never redirects to a redirect_uri that is not registered exactly', async () => {
     const response = await authorize({ redirect_uri: `${portal.url}/auth/callback/../evil` });
