@@ -75,3 +75,9 @@ export function patientScopeCatalog(): string[] {
   ];
   return [...plain, ...granular];
 }
+
+/** System scopes a backend client may be registered for (SMART Backend Services): read and search, per type or all. */
+export function systemScopeCatalog(): string[] {
+  const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
+  return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `system/${type}.${perm}`));
+}

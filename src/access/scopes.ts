@@ -22,7 +22,10 @@ export interface PatientScopes {
   allowed(type: string, interaction: Interaction): 'all' | readonly Category[] | undefined;
 }
 
-const scopePattern = /^patient\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/;
+const scopePatterns = {
+  patient: /^patient\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/,
+  system: /^system\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/,
+};
 
 /** Letters of a v2 permission string, or the v1 equivalents (read → rs, write → cud, * → cruds). */
 function permissions(text: string): Set<string> | undefined {
@@ -33,7 +36,9 @@ function permissions(text: string): Set<string> | undefined {
   return /^c?r?u?d?s?$/.test(text) && text.length > 0 ? new Set(text) : undefined;
 }
 
-export function parsePatientScopes(scopes: Iterable<string>): PatientScopes {
+/** Resource scopes of one context: `patient/…` for patient-context tokens, `system/…` for backend clients. */
+export function parsePatientScopes(scopes: Iterable<string>, context: 'patient' | 'system' = 'patient'): PatientScopes {
+  const scopePattern = scopePatterns[context];
   const grants = new Map<string, TypeGrant>();
   const grantFor = (type: string) => grants.get(type) ?? (grants.set(type, { read: undefined, search: undefined }), grants.get(type)!);
   const widen = (current: TypeGrant[Interaction], category: Category | undefined): TypeGrant[Interaction] => {

@@ -8,6 +8,8 @@ import { findLiveAccessToken } from '../store/live-access-token.ts';
 import { touchGrant } from '../store/oauth-clients.ts';
 
 export interface Principal {
+  /** 'user': a person's token (patient context); 'system': a backend client's token (SMART Backend Services). */
+  readonly kind: 'user' | 'system';
   readonly accountId: string;
   readonly clientId: string;
   /** Patient/…, RelatedPerson/… or Practitioner/… */
@@ -25,9 +27,10 @@ export async function authenticateBearer(deps: { db: Db; fhirBase: string }, aut
   // The token must have been issued for this FHIR base (RFC 8707 resource / SMART aud).
   if (!token || token.audience !== deps.fhirBase) return undefined;
   // "Last used" on the patient's connected-apps page.
-  await touchGrant(deps.db, token.grantId, now);
+  if (token.kind === 'user') await touchGrant(deps.db, token.grantId, now);
   const patient = token.extra['patient'];
   return {
+    kind: token.kind,
     accountId: token.accountId,
     clientId: token.clientId,
     fhirUser: token.fhirUser ?? undefined,

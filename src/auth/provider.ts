@@ -11,7 +11,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
-import { patientScopeCatalog } from '../access/allow-lists.ts';
+import { patientScopeCatalog, systemScopeCatalog } from '../access/allow-lists.ts';
 
 export interface ProviderOptions {
   readonly db: Db;
@@ -72,11 +72,19 @@ export function createProvider(options: ProviderOptions): Provider {
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     enabledJWA: { clientAuthSigningAlgValues: ['RS384', 'ES384', 'RS256', 'ES256'] },
     // Browser apps call the token endpoint from their own origin: allowed for the origins of their registered redirect URIs.
+    // SMART Backend Services: a client assertion may live at most five minutes (exp from now, and exp - iat).
+    async assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
+      const now = Math.floor(Date.now() / 1000);
+      const exp = Number(claims['exp']);
+      const iat = claims['iat'] === undefined ? undefined : Number(claims['iat']);
+      if (exp - now > 300 || (iat !== undefined && exp - iat > 300)) throw new errors.InvalidClientAuth('client assertions may live at most 5 minutes');
+    },
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     // Authorization code flow only: no implicit or hybrid responses (OAuth 2.0 Security BCP, RFC 9700 §2.1.2).
     responseTypes: ['code'],
     pkce: { required: () => true },
-    scopes: [...openIdScopes, ...launchScopes, ...refreshScopes],
+    // system/ scopes are listed so backend clients can be registered for them (client metadata `scope`).
+    scopes: [...openIdScopes, ...launchScopes, ...refreshScopes, ...systemScopeCatalog()],
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },
     // SMART apps read fhirUser from the id_token even when an access token is also issued.
     conformIdTokenClaims: false,
@@ -95,15 +103,21 @@ export function createProvider(options: ProviderOptions): Provider {
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       rpInitiatedLogout: { enabled: false },
+      // SMART Backend Services: client_credentials with private_key_jwt; jti replay is refused by oidc-provider.
+      clientCredentials: { enabled: true },
       // RFC 7591, open only to holders of the configured initial access token.
       registration: options.clientRegistrationToken ? { enabled: true, initialAccessToken: options.clientRegistrationToken } : { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => fhirBase,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => {
+        getResourceServerInfo: (ctx, resource) => {
           if (resource !== fhirBase) throw new errors.InvalidTarget();
-          return { scope: patientResourceScopes.join(' '), audience: fhirBase, accessTokenTTL: 900, accessTokenFormat: 'opaque' };
+          // SMART Backend Services: system tokens live at most five minutes.
+          const backend = (ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type === 'client_credentials';
+          return backend
+            ? { scope: systemScopeCatalog().join(' '), audience: fhirBase, accessTokenTTL: 300, accessTokenFormat: 'opaque' }
+            : { scope: patientResourceScopes.join(' '), audience: fhirBase, accessTokenTTL: 900, accessTokenFormat: 'opaque' };
         },
       },
     },
@@ -135,6 +149,7 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     ttl: {
       AccessToken: 900,
+      ClientCredentials: 300,
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 3600,
@@ -181,3 +196,4 @@ export function createProvider(options: ProviderOptions): Provider {
   });
   return provider;
 }
+

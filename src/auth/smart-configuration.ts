@@ -1,7 +1,7 @@
 /**
  * SMART App Launch 2.2 discovery (`[base]/.well-known/smart-configuration`, spec §"SMART on FHIR
  * discovery"): lists only what this server really does today. Endpoints that are not built yet
- * (EHR launch, backend services; dynamic registration unless configured) are left out rather than advertised.
+ * (EHR launch, user/ scopes; dynamic registration unless configured) are left out rather than advertised.
  */
 import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
 
@@ -19,7 +19,7 @@ export function smartConfiguration(publicUrl: URL, options: { registration: bool
     revocation_endpoint: `${issuer}/token/revocation`,
     userinfo_endpoint: `${issuer}/me`,
     ...(options.registration ? { registration_endpoint: `${issuer}/reg` } : {}),
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],

@@ -29,7 +29,7 @@ export interface Exchange {
   readonly path: string;
   readonly rawQuery: string;
   readonly authorization: string | undefined;
-  principal?: Principal & { patient: string };
+  principal?: Principal;
   model?: RequestModel;
   scopes?: PatientScopes;
   /** The search's type (for a cursor page, the type the cursor was issued for). */
@@ -50,9 +50,10 @@ const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset
 const authenticate: Step = async (deps, exchange) => {
   const principal = await authenticateBearer({ db: deps.db, fhirBase: deps.fhirBase }, exchange.authorization);
   if (!principal) throw new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
-  // Security model 7: a token without a patient context never reads patient data (fail closed).
-  if (!principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
-  exchange.principal = { ...principal, patient: principal.patient };
+  // Security model 7: a person's token without a patient context never reads patient data (fail closed).
+  // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.
+  if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
+  exchange.principal = principal;
 };
 
 /** Security model 1: one strict model; anything not fully understood is refused. */
@@ -62,7 +63,7 @@ const parseStrictly: Step = (_deps, exchange) => {
 
 /** SMART App Launch 2.2 scopes, v2 (c/r/u/d/s, ?category=) and v1 (read): decided before HAPI is asked. */
 const checkScope: Step = (deps, exchange) => {
-  const scopes = parsePatientScopes(exchange.principal!.scopes);
+  const scopes = parsePatientScopes(exchange.principal!.scopes, exchange.principal!.kind === 'system' ? 'system' : 'patient');
   exchange.scopes = scopes;
   const model = exchange.model!;
   if (model.interaction === 'page') {
@@ -88,6 +89,16 @@ const narrowToReach: Step = (deps, exchange) => {
     return;
   }
   if (model.interaction !== 'search') return;
+  if (exchange.principal!.kind === 'system') {
+    // A backend client may search across the practice; a patient it names is passed on as the selector.
+    const query = new URLSearchParams(model.params.map(([k, v]): [string, string] => [k, v]));
+    query.set('_count', String(model.count ?? 20));
+    const named = model.namedPatients[0];
+    if (named) query.set(narrowingParam(model.type), model.type === 'Patient' ? named : `Patient/${named}`);
+    exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${query}`;
+    return;
+  }
+  if (!patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
   // Naming another patient is a legitimate shape with nothing reachable: an empty result, no upstream call.
   if (model.namedPatients.some((named) => named !== patient)) {
     exchange.answer = emptySearchset();
@@ -138,12 +149,15 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   const patient = exchange.principal!.patient;
   const scopes = exchange.scopes!;
   const localBases = [deps.fhirBase];
+  const system = exchange.principal!.kind === 'system';
   const reachable = (resource: Resource, interaction: Interaction): boolean => {
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;
     if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
     if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
-    return Object.hasOwn(patientSearchParams, resource.resourceType) && isInPatientCompartment(resource, patient, { localBases });
+    if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
+    // System tokens reach every patient of the practice within their scopes; patient tokens their compartment only.
+    return system || (!!patient && isInPatientCompartment(resource, patient, { localBases }));
   };
   if (exchange.answer) {
     exchange.response = exchange.answer;
@@ -202,7 +216,11 @@ const issueCursors: Step = (deps, exchange) => {
   (response as Bundle).link = links;
 };
 
-const binding = (exchange: Exchange) => ({ accountId: exchange.principal!.accountId, patient: exchange.principal!.patient, clientId: exchange.principal!.clientId });
+const binding = (exchange: Exchange) => ({
+  accountId: exchange.principal!.accountId || 'system',
+  patient: exchange.principal!.patient ?? '*',
+  clientId: exchange.principal!.clientId,
+});
 
 /** The order is the policy: read it top to bottom. Auditing wraps it (router.ts) so denials are recorded too. */
 export const facadeSteps: readonly Step[] = [

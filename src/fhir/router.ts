@@ -83,7 +83,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
           interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
           outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
           ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-          ...(principal ? { accountId: principal.accountId, clientId: principal.clientId, patient: `Patient/${principal.patient}` } : {}),
+          ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(principal.patient ? { patient: `Patient/${principal.patient}` } : {}) } : {}),
           request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
           clientAddress: clientAddress(req),
           portalName: deps.portalName,

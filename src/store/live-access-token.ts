@@ -6,6 +6,8 @@
 import type { Queryable } from './db.ts';
 
 export interface LiveAccessToken {
+  /** 'user' tokens act for an account (patient, designee); 'system' tokens are a backend client's own. */
+  readonly kind: 'user' | 'system';
   readonly accountId: string;
   readonly clientId: string;
   readonly grantId: string;
@@ -16,6 +18,8 @@ export interface LiveAccessToken {
 }
 
 interface Row {
+  model: string;
+  client_live: boolean;
   payload: { accountId?: string; clientId?: string; grantId?: string; aud?: string; scope?: string; extra?: Record<string, unknown>; exp?: number };
   grant_live: boolean;
   account_status: string | null;
@@ -24,19 +28,27 @@ interface Row {
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
   const result = await db.query<Row>(
-    `SELECT t.payload, g.id IS NOT NULL AS grant_live, a.status AS account_status, a.fhir_user
+    `SELECT t.model, t.payload, g.id IS NOT NULL AS grant_live, a.status AS account_status, a.fhir_user,
+            c.id IS NOT NULL AS client_live
        FROM oidc_payloads t
        LEFT JOIN oidc_payloads g ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > $2)
        LEFT JOIN accounts a ON a.id::text = t.payload->>'accountId'
-      WHERE t.model = 'AccessToken' AND t.id = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+       LEFT JOIN oidc_payloads c ON c.model = 'Client' AND c.id = t.payload->>'clientId'
+      WHERE t.model IN ('AccessToken', 'ClientCredentials') AND t.id = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
     [value, now],
   );
   const row = result.rows[0];
   const payload = row?.payload;
+  if (row?.model === 'ClientCredentials') {
+    // A backend client's token lives while the token does and the client is still registered.
+    if (!payload?.clientId || !row.client_live || (payload.exp !== undefined && payload.exp * 1000 <= now.getTime())) return undefined;
+    return { kind: 'system', accountId: '', clientId: payload.clientId, grantId: '', audience: payload.aud, scope: payload.scope ?? '', extra: payload.extra ?? {}, fhirUser: null };
+  }
   if (!row || !payload?.accountId || !payload.clientId || !payload.grantId) return undefined;
   if (payload.exp !== undefined && payload.exp * 1000 <= now.getTime()) return undefined;
   if (!row.grant_live || row.account_status !== 'active') return undefined;
   return {
+    kind: 'user',
     accountId: payload.accountId,
     clientId: payload.clientId,
     grantId: payload.grantId,

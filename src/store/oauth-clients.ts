@@ -5,13 +5,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from './db.ts';
 
-export type ClientKind = 'public' | 'confidential-secret' | 'confidential-jwks';
+export type ClientKind = 'public' | 'confidential-secret' | 'confidential-jwks' | 'backend';
 
 export interface NewClient {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly kind: ClientKind;
   readonly jwksUri?: string;
+  /** Inline public keys, for clients without a JWKS URL. */
+  readonly jwks?: { keys: unknown[] };
+  /** Backend clients: the system/ scopes they may ever be granted. */
+  readonly scope?: string;
 }
 
 export interface RegisteredClient {
@@ -22,16 +26,19 @@ export interface RegisteredClient {
 export async function registerClient(db: Queryable, input: NewClient): Promise<RegisteredClient> {
   const clientId = randomUUID();
   const clientSecret = input.kind === 'confidential-secret' ? randomBytes(32).toString('base64url') : undefined;
+  const backend = input.kind === 'backend';
   const metadata = {
     client_id: clientId,
     client_name: input.name,
     client_id_issued_at: Math.floor(Date.now() / 1000),
-    redirect_uris: [...input.redirectUris],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    redirect_uris: backend ? [] : [...input.redirectUris],
+    grant_types: backend ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+    response_types: backend ? [] : ['code'],
     token_endpoint_auth_method: input.kind === 'public' ? 'none' : input.kind === 'confidential-secret' ? 'client_secret_basic' : 'private_key_jwt',
     ...(clientSecret ? { client_secret: clientSecret } : {}),
-    ...(input.kind === 'confidential-jwks' ? { jwks_uri: input.jwksUri, token_endpoint_auth_signing_alg: 'RS384' } : {}),
+    ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
+    ...(input.jwks ? { jwks: input.jwks } : {}),
+    ...(input.scope ? { scope: input.scope } : {}),
   };
   await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(metadata)]);
   return { clientId, ...(clientSecret ? { clientSecret } : {}) };
