@@ -2,7 +2,7 @@
  * The authorization server's login interaction: the portal's own sign-in page (email, password and
  * date of birth), rendered here and finished back into oidc-provider.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { AppError } from '../core/errors.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
@@ -18,9 +18,26 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   const router = Router();
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
+  // Browsers apply the CSP's form-action to every redirect that follows a form submission, and the
+  // sign-in and consent forms end in a redirect to the app's redirect_uri (with the code, or
+  // access_denied). So these pages also allow that one destination, which oidc-provider has already
+  // checked against the client's registered redirect URIs before creating the interaction.
+  function allowRedirectToApp(res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>): void {
+    let source: string | undefined;
+    try {
+      const target = new URL(String(details.params['redirect_uri'] ?? ''));
+      source = target.protocol === 'http:' || target.protocol === 'https:' ? target.origin : target.protocol;
+    } catch {
+      return;
+    }
+    const csp = res.get('Content-Security-Policy');
+    if (csp) res.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${source}`));
+  }
+
   router.get('/interaction/:uid', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
     res.set('Cache-Control', 'no-store');
+    allowRedirectToApp(res, details);
     if (details.prompt.name === 'login') return res.send(signInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/login` }));
     if (details.prompt.name === 'consent') return res.send(await renderConsent(req, details));
     throw new AppError('not_found', 404);
@@ -43,6 +60,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   router.post('/interaction/:uid/consent', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new AppError('not_found', 404);
+    allowRedirectToApp(res, details);
     if (req.body.decision !== 'allow') {
       await deps.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The patient did not allow access.' }, { mergeWithLastSubmission: false });
       return;
@@ -70,6 +88,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   router.post('/interaction/:uid/login', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== 'login') throw new AppError('not_found', 404);
+    allowRedirectToApp(res, details);
     const email = text(req.body.email);
     const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), code: text(req.body.code), clientAddress: clientAddress(req) });
     if (result.ok) {
