@@ -177,11 +177,11 @@ export async function recordAuthorization(
             [designee ? 'proxy' : 'patient', authorizedEmail, performer, patientRef, patient.birthDate ?? null, `Consent/${ids.consent}`, form.locale],
           )
         ).rows[0]!;
-    await sendRegistrationLink(tx, deps, { accountId: account.id, email: authorizedEmail, locale: form.locale, formPdf: pdf, now });
     await recordAuditEvent(
       tx,
       accountAuditEvent({ event: 'authorization-recorded', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: patientRef, clientAddress, portalName: deps.practice.name, recorded: now }),
     );
+    await sendRegistrationLink(tx, deps, { accountId: account.id, email: authorizedEmail, locale: form.locale, formPdf: pdf, now }, { staff, patient: patientRef, clientAddress });
     return account.id;
   });
   return { accountId, consentId: ids.consent, documentReferenceId: ids.document };
@@ -192,11 +192,16 @@ export async function sendRegistrationLink(
   tx: import('../store/db.ts').Queryable,
   deps: Pick<AccountsDeps, 'publicUrl' | 'practice' | 'signIn'>,
   input: { accountId: string; email: string; locale: Locale; formPdf?: Buffer; now: Date },
+  audit: { staff: StaffMember; patient: string | undefined; clientAddress: string },
 ): Promise<void> {
   const { token, invitationId } = await issueLink(tx, { accountId: input.accountId, purpose: 'registration', email: input.email, ttlMs: deps.signIn.invitationTtlMs, now: input.now });
   const link = new URL(`/register?t=${token}`, deps.publicUrl).toString();
   const outboxId = await enqueue(tx, { kind: 'email', payload: invitationEmail(input.locale, deps.practice, input.email, link, input.formPdf) });
   await attachOutbox(tx, invitationId, outboxId);
+  await recordAuditEvent(
+    tx,
+    accountAuditEvent({ event: 'invitation-sent', success: true, actor: audit.staff.practitioner, accountId: audit.staff.accountId, ...(audit.patient ? { patient: audit.patient } : {}), clientAddress: audit.clientAddress, portalName: deps.practice.name, recorded: input.now }),
+  );
 }
 
 async function assertValid(deps: AccountsDeps, consent: Consent): Promise<void> {

@@ -1,7 +1,5 @@
 import { AppError } from '../core/errors.ts';
-import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { findAccount } from '../store/accounts.ts';
-import { recordAuditEvent } from '../store/audit-trail.ts';
 import type { AccountsDeps } from './deps.ts';
 import { sendRegistrationLink } from './record-authorization.ts';
 import type { StaffMember } from './record-authorization.ts';
@@ -12,10 +10,6 @@ export async function resendInvitation(deps: AccountsDeps, staff: StaffMember, a
   await deps.db.transaction(async (tx) => {
     const account = await findAccount(tx, accountId);
     if (!account || account.kind === 'staff' || account.status !== 'pending') throw new AppError('not_found', 404);
-    await sendRegistrationLink(tx, deps, { accountId: account.id, email: account.email, locale: account.locale, now });
-    await recordAuditEvent(
-      tx,
-      accountAuditEvent({ event: 'invitation-sent', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: account.patient ?? undefined, clientAddress, portalName: deps.practice.name, recorded: now }),
-    );
+    await sendRegistrationLink(tx, deps, { accountId: account.id, email: account.email, locale: account.locale, now }, { staff, patient: account.patient ?? undefined, clientAddress });
   });
 }

@@ -113,7 +113,8 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     if (!fhirId.test(id)) throw new AppError('not_found', 404);
     const [patient, physicians, accounts] = await Promise.all([
       fhir.read<Patient>('Patient', id),
-      fhir.search<Practitioner>('Practitioner', { active: 'true', _count: 100 }),
+      // Most recently updated first: new clinicians appear at the top of the list.
+      fhir.search<Practitioner>('Practitioner', { active: 'true', _count: 100, _sort: '-_lastUpdated' }),
       findAccountsForPatient(deps.accounts.db, `Patient/${id}`),
     ]);
     const staffPractitioners = new Set((await listStaff(deps.accounts.db)).map((s) => s.fhir_user));

@@ -105,6 +105,13 @@ describe('getting started: authorization form → invitation → registration �
       const home = await patientBrowser.submit(action, { email, password, birthDate: patient.birthDate });
       expect(home.status).to.equal(200);
       expect(home.body).to.include(language === 'es' ? `Hola, ${patient.given} ${patient.family}` : `Hello, ${patient.given} ${patient.family}`);
+
+      // The patient downloads their copy of the signed form, read through the facade with the app's token.
+      const download = /href="(\/documents\/[A-Za-z0-9.-]+)"/.exec(home.body)?.[1];
+      expect(download, 'a document link on the home page').to.be.a('string');
+      const response = await fetch(`${portal.url}${download}`, { headers: { cookie: [...patientBrowser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      expect(response.headers.get('content-type')).to.equal('application/pdf');
+      expect(pdfText(Buffer.from(await response.arrayBuffer()))).to.include(`${patient.given} ${patient.family}`);
     });
   }
 });

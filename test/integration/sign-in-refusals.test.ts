@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { resendInvitation } from '../../src/accounts/resend-invitation.ts';
 import { changeAccountEmail } from '../../src/accounts/change-account-email.ts';
 import { deactivateAccount } from '../../src/accounts/deactivate-account.ts';
+import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
+import type { Practitioner } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, tokenOf } from '../support/onboard.ts';
@@ -173,6 +175,16 @@ describe('getting started: refusals, lockout, reset and deactivation (HTTP, real
     const consent = (await portal.ctx.fhir.search('Consent', { patient: `Patient/${person.patient.id}` })).entry![0]!.resource as { status: string; provision?: { period?: { end?: string } } };
     expect(consent.status).to.equal('inactive');
     expect(consent.provision?.period?.end).to.be.a('string');
+
+    // A new signed authorization reactivates the account through a fresh invitation.
+    const physician = await portal.ctx.fhir.create<Practitioner>({ resourceType: 'Practitioner', name: [{ family: 'Reyes' }] });
+    const before = portal.smtp.messages.length;
+    await recordAuthorization(portal.ctx.accounts, person.staff, { patientId: person.patient.id, signer: { kind: 'patient' }, patientEmail: person.email, physicianId: physician.id!, identityConfirmed: true, locale: 'es' }, '127.0.0.1');
+    await portal.ctx.outbox.runOnce();
+    const mails = (await portal.smtp.waitForMessages(before + 1)).slice(before).filter((m) => m.envelopeTo.includes(person.email) && m.parsed.attachments.length > 0);
+    const token = tokenOf(mails[mails.length - 1]!, '/register');
+    expect((await registrationPost(token, person.patient.birthDate)).body).to.include('Su cuenta está lista');
+    expect((await signInAttempt({ email: person.email, password: 'una contraseña bastante larga', birthDate: person.patient.birthDate })).body).to.include('Hola,');
   });
 
   it('ends a session after 15 idle minutes, and after its absolute lifetime however active', async () => {

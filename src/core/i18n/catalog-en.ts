@@ -45,6 +45,9 @@ export const en = {
 
   'home.greeting': 'Hello, {name}',
   'home.intro': 'Welcome to your patient portal at {practice}.',
+  'home.documents': 'Your documents',
+  'home.noDocuments': 'You have no documents yet.',
+  'home.download': 'Download',
   'home.signedInAs': 'Signed in as {email}',
 
   'security.title': 'Two-step verification',

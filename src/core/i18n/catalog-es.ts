@@ -44,6 +44,9 @@ export const es = {
 
   'home.greeting': 'Hola, {name}',
   'home.intro': 'Bienvenido a su portal del paciente de {practice}.',
+  'home.documents': 'Sus documentos',
+  'home.noDocuments': 'Todavía no tiene documentos.',
+  'home.download': 'Descargar',
   'home.signedInAs': 'Sesión iniciada como {email}',
 
   'security.title': 'Verificación en dos pasos',

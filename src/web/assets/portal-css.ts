@@ -46,6 +46,7 @@ ul.plain{list-style:none;padding:0;margin:0}
 ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:1rem 0}
 .muted{color:#4a5058}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (min-width:48rem){main{padding:2rem}h1{font-size:2rem}}
 @media print{header.site,.skip,form,button{display:none}body,html{background:#fff}main{max-width:none;padding:0}}
 `;
