@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
-import { webClientSecret } from '../../src/auth/provider.ts';
-import { HttpClient, formAction } from '../support/http-client.ts';
+import { authorizationCode, webClientToken } from '../support/oauth.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
@@ -24,30 +22,9 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
 
   /** A token granted exactly `scope`, through the real authorization code flow. */
   async function tokenWith(scope: string): Promise<{ access_token: string; scope: string }> {
-    const verifier = randomBytes(32).toString('base64url');
-    const browser = new HttpClient(portal.url);
-    const query = new URLSearchParams({
-      client_id: 'puente-web',
-      response_type: 'code',
-      redirect_uri: `${portal.url}/auth/callback`,
-      scope,
-      state: 's',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      aud: `${portal.url}/fhir`,
-    });
-    const form = await browser.get(`/oidc/auth?${query}`);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
-    let page = await browser.request('POST', formAction(form.body, /^\/interaction\//), new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }));
-    while (page.location && !page.location.includes('/auth/callback')) page = await browser.request('GET', new URL(page.location, page.url).toString());
-    const code = new URL(page.location!, portal.url).searchParams.get('code')!;
-    const basic = `Basic ${Buffer.from(`puente-web:${webClientSecret(portal.ctx.config.secretKeys)}`).toString('base64')}`;
-    const response = await fetch(`${portal.url}/oidc/token`, {
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }),
-    });
-    return (await response.json()) as { access_token: string; scope: string };
+    const { code, verifier } = await authorizationCode(portal, person, scope);
+    const response = await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier });
+    return response.json as { access_token: string; scope: string };
   }
   const get = async (token: string, path: string) => {
     const response = await fetch(`${portal.url}/fhir/${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { webClientSecret } from '../../src/auth/provider.ts';
-import { HttpClient, formAction } from '../support/http-client.ts';
+import { authorizationCode } from '../support/oauth.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 
@@ -30,26 +30,13 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
   after(() => portal.stop());
 
   /** Signs in and stops at the redirect that carries the code (the client's job starts there). */
-  async function authorizationCode(verifier: string): Promise<string> {
-    const browser = new HttpClient(portal.url);
-    const query = new URLSearchParams({
-      client_id: 'puente-web',
-      response_type: 'code',
-      redirect_uri: `${portal.url}/auth/callback`,
-      scope: 'openid fhirUser launch/patient patient/*.rs online_access',
-      state: 's1',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      aud: `${portal.url}/fhir`,
+  async function authorizationCodeFor(verifier: string): Promise<string> {
+    const result = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/*.rs online_access', {
       resource: `${portal.url}/fhir`,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     });
-    const form = await browser.get(`/oidc/auth?${query}`);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
-    let page = await browser.request('POST', formAction(form.body, /^\/interaction\//), new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }));
-    while (page.location && !page.location.includes('/auth/callback')) page = await browser.request('GET', new URL(page.location, page.url).toString());
-    const callback = new URL(page.location!, portal.url);
-    expect(callback.searchParams.get('state')).to.equal('s1');
-    return callback.searchParams.get('code')!;
+    expect(result.state).to.equal('s1');
+    return result.code;
   }
 
   const token = async (body: Record<string, string>) => {
@@ -62,8 +49,8 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
 
   it('issues a SMART token response, once per code, and refuses a wrong PKCE verifier', async () => {
     const verifier = randomBytes(32).toString('base64url');
-    const code = await authorizationCode(verifier);
-    const wrongVerifier = await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: randomBytes(32).toString('base64url') });
+    const code = await authorizationCodeFor(verifier);
+    const wrongVerifier = await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: randomBytes(32).toString('base64url') });
     expect(wrongVerifier.json.error).to.equal('invalid_grant');
 
     const response = await token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier });
@@ -84,7 +71,7 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
 
   it('introspects an active and an invalid token (RFC 7662), and revocation kills a token at once (RFC 7009)', async () => {
     const verifier = randomBytes(32).toString('base64url');
-    const tokens = (await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const tokens = (await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
     const active = await introspect(tokens.access_token);
     expect(active).to.include({ active: true, client_id: 'puente-web', patient: person.patient.id, fhirUser: `${portal.url}/fhir/Patient/${person.patient.id}`, sub: person.accountId, iss: `${portal.url}/oidc` });
     expect(active['scope']).to.be.a('string');
@@ -99,7 +86,7 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
 
   it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
     const verifier = randomBytes(32).toString('base64url');
-    const first = (await token({ grant_type: 'authorization_code', code: await authorizationCode(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const first = (await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
     const second = (await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token! })).json;
     expect(second.refresh_token).to.be.a('string').and.not.equal(first.refresh_token);
     expect(second.patient).to.equal(person.patient.id);

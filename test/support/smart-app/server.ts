@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../../scripts/lib/net.ts';
+import { fhirclientBundlePath } from './fhirclient-bundle.ts';
 
 export interface RunningSmartApp {
   /** The app's origin, e.g. http://127.0.0.1:41234 */
@@ -20,13 +20,12 @@ export interface RunningSmartApp {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fhirclientBundle = join(dirname(createRequire(import.meta.url).resolve('fhirclient/package.json')), 'build', 'fhir-client.js');
 
 export async function startSmartApp(): Promise<RunningSmartApp> {
   const files: Record<string, { type: string; body: Buffer }> = {
     '/launch.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(here, 'launch.html')) },
     '/index.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(here, 'index.html')) },
-    '/fhir-client.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(fhirclientBundle) },
+    '/fhir-client.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(fhirclientBundlePath()) },
   };
   const port = await freePort();
   const server: Server = createServer((req, res) => {
