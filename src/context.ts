@@ -17,6 +17,8 @@ import type Provider from 'oidc-provider';
 import type { AccountsDeps } from './accounts/deps.ts';
 import { createWebClient, type WebClient } from './web/web-client.ts';
 import { createSessionManager, type SessionManager } from './web/session.ts';
+import { oauthErrorPage } from './web/views/patient-pages.ts';
+import { negotiateLocale, translate, type MessageKey } from './core/i18n/translate.ts';
 
 export interface Context {
   readonly config: Config;
@@ -67,6 +69,11 @@ export async function createContext(config: Config, log: Logger, options: { now?
     trustProxy: config.trustProxy > 0,
     sessionMaxMs: config.sessions.maxMs,
     clientRegistrationToken: config.clientRegistrationToken,
+    renderErrorPage: (acceptLanguage, code) => {
+      const locale = negotiateLocale(acceptLanguage);
+      const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
+      return oauthErrorPage({ locale, t, path: '/', practiceName: config.practice.name, practicePhone: config.practice.phone }, code);
+    },
   });
   const now = options.now ?? (() => new Date());
   const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs, now };

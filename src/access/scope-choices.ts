@@ -41,7 +41,6 @@ export function narrowerChoices(requested: readonly ScopeChoice[]): ScopeChoice[
   return [...choices.values()];
 }
 
-/** True when `chosen` is one of the requested scopes or one of their narrower alternatives. */
-export function isGrantable(chosen: string, requested: readonly ScopeChoice[]): boolean {
-  return requested.some((r) => r.scope === chosen) || narrowerChoices(requested).some((c) => c.scope === chosen);
-}
+/** The scopes a patient may grant for this request: the requested ones and their narrower alternatives. */
+export const grantableScopes = (requested: readonly ScopeChoice[]): ReadonlySet<string> =>
+  new Set([...requested, ...narrowerChoices(requested)].map((c) => c.scope));

@@ -21,6 +21,8 @@ export interface ProviderOptions {
   readonly trustProxy: boolean;
   readonly sessionMaxMs: number;
   readonly clientRegistrationToken?: string | undefined;
+  /** Renders the OAuth error page in the visitor's language (supplied by the web layer). */
+  readonly renderErrorPage: (acceptLanguage: string | undefined, code: string) => string;
 }
 
 /** The portal's own web app: a confidential client of this server, like any other (DESIGN.md "Architecture"). */
@@ -157,10 +159,11 @@ export function createProvider(options: ProviderOptions): Provider {
       Grant: 365 * 24 * 3600,
       RefreshToken: (_ctx, token) => (token.scopes.has('offline_access') ? 90 * 24 * 3600 : Math.round(options.sessionMaxMs / 1000)),
     },
+    // The provider's own error page (bad client, bad redirect_uri…): the portal's page, never diagnostics.
     async renderError(ctx, out) {
-      ctx.type = 'html';
       const code = typeof out['error'] === 'string' ? out['error'].replace(/[^a-z_]/g, '') : 'server_error';
-      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in error</title></head><body><main><h1>Sign-in could not continue</h1><p>Error: ${code}</p><p><a href="/">Home / Inicio</a></p></main></body></html>`;
+      ctx.type = 'html';
+      ctx.body = options.renderErrorPage(ctx.get('accept-language'), code);
     },
   };
 

@@ -9,30 +9,19 @@ import type { AccountsDeps } from '../accounts/deps.ts';
 import { signIn } from '../accounts/sign-in.ts';
 import { clientAddress } from './session.ts';
 import { pageContext, pause } from './page-context.ts';
+import { allowFormActionTo } from './security-headers.ts';
 import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
-import { isGrantable, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
+import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { clientName } from '../store/oauth-clients.ts';
 
 export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string }): Router {
   const router = Router();
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
-  // Browsers apply the CSP's form-action to every redirect that follows a form submission, and the
-  // sign-in and consent forms end in a redirect to the app's redirect_uri (with the code, or
-  // access_denied). So these pages also allow that one destination, which oidc-provider has already
-  // checked against the client's registered redirect URIs before creating the interaction.
-  function allowRedirectToApp(res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>): void {
-    let source: string | undefined;
-    try {
-      const target = new URL(String(details.params['redirect_uri'] ?? ''));
-      source = target.protocol === 'http:' || target.protocol === 'https:' ? target.origin : target.protocol;
-    } catch {
-      return;
-    }
-    const csp = res.get('Content-Security-Policy');
-    if (csp) res.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${source}`));
-  }
+  // The forms on these pages end in a redirect back to the app (security-headers.ts says why that needs CSP room).
+  const allowRedirectToApp = (res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
+    allowFormActionTo(res, String(details.params['redirect_uri'] ?? ''));
 
   router.get('/interaction/:uid', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
@@ -66,7 +55,8 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
       return;
     }
     const requested = requestedChoices(requestedOf(details));
-    const chosen = [req.body.scope].flat().filter((s): s is string => typeof s === 'string' && isGrantable(s, requested));
+    const grantable = grantableScopes(requested);
+    const chosen = [req.body.scope].flat().filter((s): s is string => typeof s === 'string' && grantable.has(s));
     if (chosen.length === 0) return res.status(422).send(await renderConsent(req, details, true));
     const openid = requestedOf(details).filter((s) => !s.includes('/') || s === 'launch/patient').filter((s) => s !== 'offline_access' || req.body.offline === 'yes');
     const grant = new deps.provider.Grant({ accountId: details.session.accountId, clientId: String(details.params['client_id']) });

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -27,4 +28,21 @@ export function securityHeaders(options: { https: boolean }) {
     strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
+}
+
+/**
+ * Browsers apply `form-action` to every redirect that follows a form post. The sign-in and consent forms
+ * end in a redirect to the app's redirect_uri (already checked by oidc-provider against the client's
+ * registered URIs), so those responses allow that one extra destination.
+ */
+export function allowFormActionTo(res: Response, destination: string): void {
+  let source: string;
+  try {
+    const target = new URL(destination);
+    source = target.protocol === 'http:' || target.protocol === 'https:' ? target.origin : target.protocol;
+  } catch {
+    return;
+  }
+  const csp = res.get('Content-Security-Policy');
+  if (csp) res.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${source}`));
 }

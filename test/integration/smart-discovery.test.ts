@@ -47,7 +47,7 @@ describe('SMART discovery and authorization request checks (issue #4, first part
       ...overrides,
     };
     const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-    return fetch(`${portal.url}/oidc/auth?${query}`, { redirect: 'manual' });
+    return fetch(`${portal.url}/oidc/auth?${query}`, { redirect: 'manual', headers: { 'accept-language': 'es' } });
   };
   const redirectOf = (response: Response) => new URL(response.headers.get('location')!, portal.url);
 
@@ -94,5 +94,7 @@ describe('SMART discovery and authorization request checks (issue #4, first part
     const response = await authorize({ redirect_uri: `${portal.url}/auth/callback/../evil` });
     expect(response.status).to.equal(400);
     expect(response.headers.get('location')).to.equal(null);
+    // The refusal page is the portal's own, in the visitor's language, with no upstream detail.
+    expect(await response.text()).to.include('No se pudo continuar con el inicio de sesión');
   });
 });

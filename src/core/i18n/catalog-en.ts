@@ -130,6 +130,8 @@ export const en = {
   'staff.clients.registered': 'The app was registered. Client id: {id}',
   'staff.clients.secretOnce': 'Client secret (shown only once): {secret}',
   'staff.clients.invalid': 'Check the name and the redirect URIs (https, or http on localhost).',
+  'oauth.errorTitle': 'Sign-in could not continue',
+  'oauth.errorBody': 'The app that sent you here made a request this portal cannot accept (code: {code}). Go back to the app and try again, or call the practice at {phone}.',
   'register.title': 'Create your password',
   'register.intro': 'Confirm the patient’s date of birth and choose a password to finish setting up your portal account.',
   'register.password': 'New password',

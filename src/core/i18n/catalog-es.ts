@@ -129,6 +129,8 @@ export const es = {
   'staff.clients.registered': 'La aplicación quedó registrada. Id de cliente: {id}',
   'staff.clients.secretOnce': 'Secreto del cliente (se muestra una sola vez): {secret}',
   'staff.clients.invalid': 'Revise el nombre y las URI de redirección (https, o http en localhost).',
+  'oauth.errorTitle': 'No se pudo continuar con el inicio de sesión',
+  'oauth.errorBody': 'La aplicación que lo envió aquí hizo una solicitud que este portal no puede aceptar (código: {code}). Vuelva a la aplicación e inténtelo de nuevo, o llame a la práctica al {phone}.',
   'register.title': 'Cree su contraseña',
   'register.intro': 'Confirme la fecha de nacimiento del paciente y elija una contraseña para terminar de crear su cuenta del portal.',
   'register.password': 'Nueva contraseña',

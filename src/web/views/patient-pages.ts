@@ -163,3 +163,11 @@ ${field({ id: 'code', label: ctx.t('security.code'), autocomplete: 'one-time-cod
 }`,
   });
 }
+
+/** The authorization server's error page (an app sent a request the portal cannot accept). */
+export function oauthErrorPage(ctx: PatientPageContext, code: string): string {
+  return page(ctx, {
+    title: ctx.t('oauth.errorTitle'),
+    body: html`<h1>${ctx.t('oauth.errorTitle')}</h1><p>${ctx.t('oauth.errorBody', { code, phone: ctx.practicePhone })}</p><p><a href="/">${ctx.t('nav.home')}</a></p>`,
+  });
+}
