@@ -23,6 +23,8 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
     ],
   }));
   const shared: CapabilityStatementRestResource[] = [...sharedReadTypes].map((type) => ({ type: type as CapabilityStatementRestResource['type'], interaction: [{ code: 'read' }] }));
+  // Binary: read by id only, when a DocumentReference the token reaches names it (security model 3).
+  const binary: CapabilityStatementRestResource = { type: 'Binary', interaction: [{ code: 'read' }] };
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -50,7 +52,7 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
             },
           ],
         },
-        resource: [...searchable, ...shared],
+        resource: [...searchable, ...shared, binary],
       },
     ],
   };

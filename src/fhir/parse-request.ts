@@ -5,6 +5,7 @@
  */
 import { allowedIncludes, allowedRevIncludes, maxCount, patientSearchParams, patientSelectors, sharedReadTypes, type ParamKind } from '../access/allow-lists.ts';
 import { FacadeError } from './facade-error.ts';
+import { binaryType } from './binary-access.ts';
 
 export type RequestModel =
   | { readonly interaction: 'read'; readonly type: string; readonly id: string }
@@ -69,7 +70,8 @@ export function parseRequest(method: string, path: string, rawQuery: string): Re
   if (segments.length === 1 && segments[0] === 'metadata') return { interaction: 'capabilities' };
   const [type, id, ...rest] = segments as [string, string | undefined, ...string[]];
   const searchable = Object.hasOwn(patientSearchParams, type);
-  if (!searchable && !sharedReadTypes.has(type)) throw new FacadeError(404, 'not-found', 'not-found', 'This resource type is not available.');
+  // Binary is read by id only, and only through a DocumentReference that names it (security model 3).
+  if (!searchable && !sharedReadTypes.has(type) && type !== binaryType) throw new FacadeError(404, 'not-found', 'not-found', 'This resource type is not available.');
   if (rest.length > 0) refuse('History, operations and compartments are not available.');
 
   if (id !== undefined) {

@@ -4,7 +4,7 @@
  * FacadeError; nothing reaches HAPI before authentication, parsing, scope and narrowing are done,
  * and nothing leaves before every resource has been re-checked.
  */
-import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, DocumentReference, Resource } from '@medplum/fhirtypes';
 import { authenticateBearer, type Principal } from '../auth/bearer.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
@@ -13,6 +13,8 @@ import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
+import { authorizingDocuments, binaryReleasable, binaryScopeType, binaryType } from './binary-access.ts';
+import { pointAttachmentsAtFacade } from './attachment-urls.ts';
 
 export interface FacadeDeps {
   readonly db: Db;
@@ -29,12 +31,16 @@ export interface Exchange {
   readonly path: string;
   readonly rawQuery: string;
   readonly authorization: string | undefined;
+  /** The client's Accept header: decides whether a Binary is answered as a resource or as its content. */
+  readonly accept?: string | undefined;
   principal?: Principal;
   model?: RequestModel;
   scopes?: PatientScopes;
   /** The search's type (for a cursor page, the type the cursor was issued for). */
   type?: string;
   upstreamUrl?: string;
+  /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
+  binaryDocuments?: readonly DocumentReference[];
   /** Set when the answer is known without asking HAPI (e.g. a search for another patient: nothing reachable). */
   answer?: Resource;
   upstream?: Resource;
@@ -75,9 +81,18 @@ const checkScope: Step = (deps, exchange) => {
     exchange.type = model.type;
   }
   const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
-  if (exchange.type && !scopes.allowed(exchange.type, interaction)) {
+  // A Binary is reached through its DocumentReference, so the DocumentReference scopes decide (security model 3).
+  const scopeType = exchange.type === binaryType ? binaryScopeType : exchange.type;
+  if (scopeType && !scopes.allowed(scopeType, interaction)) {
     throw new FacadeError(403, 'forbidden', 'forbidden', `The token's scopes do not allow this on ${exchange.type}.`);
   }
+};
+
+/** Security model 3: Binary only through a reachable DocumentReference naming it; decided before HAPI is asked for the Binary. */
+const reachBinaryThroughDocument: Step = async (deps, exchange) => {
+  const model = exchange.model!;
+  if (model.interaction !== 'read' || model.type !== binaryType) return;
+  exchange.binaryDocuments = await authorizingDocuments(deps, exchange.principal!, exchange.scopes!, model.id);
 };
 
 /** Security model 2: narrow the search to the token's patient before HAPI runs it (injected patient parameter, strict handling). */
@@ -165,7 +180,10 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   }
   const upstream = exchange.upstream!;
   if (model.interaction === 'read') {
-    const ok = upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
+    const ok =
+      model.type === binaryType
+        ? binaryReleasable(upstream, model.id, exchange.binaryDocuments ?? [], exchange.principal!, deps.fhirBase)
+        : upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
     if (!ok) throw notFound();
     exchange.response = upstream;
     return;
@@ -190,6 +208,9 @@ const verifyEveryEntry: Step = (deps, exchange) => {
     })),
   } satisfies Bundle;
 };
+
+/** Attachments are fetched through the facade: HAPI-based attachment urls are rewritten onto the facade's base. */
+const pointAttachmentsHere: Step = (deps, exchange) => pointAttachmentsAtFacade(exchange.response, deps.upstreamBase, deps.fhirBase);
 
 /** Security model 5: HAPI's paging ids never reach the client; links become signed cursors bound to this caller. */
 const issueCursors: Step = (deps, exchange) => {
@@ -227,9 +248,11 @@ export const facadeSteps: readonly Step[] = [
   authenticate, //     RFC 6750 bearer; aud = this FHIR base; grant, account and patient context live (security model 7–8)
   parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
   checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
+  reachBinaryThroughDocument, // Binary only when a reachable DocumentReference's attachment names it (model 3)
   narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream (model 2)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
   verifyEveryEntry, // each match and include re-checked for compartment membership and scope (model 2–3)
+  pointAttachmentsHere, // DocumentReference attachment urls on HAPI's base rewritten onto the facade's
   issueCursors, //     signed paging cursors bound to account, patient, client and type (model 5)
 ];
 

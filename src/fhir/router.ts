@@ -16,6 +16,8 @@ import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
 import { runFacade, type Exchange } from './pipeline.ts';
+import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
+import type { Binary, Resource } from '@medplum/fhirtypes';
 
 export interface FhirFacadeDeps {
   readonly db: Db;
@@ -62,9 +64,9 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   router.all('/{*path}', async (req: Request, res: Response) => {
     const queryIndex = req.originalUrl.indexOf('?');
     const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
-    const exchange: Exchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization') };
+    const exchange: Exchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), accept: req.get('accept') };
     let status = 200;
-    let body: unknown;
+    let body: Resource | undefined;
     let failure: FacadeError | undefined;
     try {
       body = await runFacade(facade, exchange);
@@ -95,6 +97,12 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     if (failure) {
       if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       return outcome(res, failure.status, failure.issueCode, failure.text);
+    }
+    // A Binary read without a FHIR format in Accept answers the content itself (FHIR R4 http.html#binary).
+    if (body?.resourceType === 'Binary' && !wantsBinaryResource(exchange.accept)) {
+      const raw = rawBinaryContent(body as Binary);
+      for (const [name, value] of Object.entries(raw.headers)) res.setHeader(name, value);
+      return res.status(status).end(raw.body);
     }
     res.status(status).type('application/fhir+json').set('Cache-Control', 'no-store').json(body);
   });

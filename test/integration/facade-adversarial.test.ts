@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
@@ -42,7 +42,7 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     recordB = await seedClinicalRecord(portal.ctx, b.patient.id, 'BRAVO', a.patient.id);
     tokenA = await tokenFor(a);
     tokenB = await tokenFor(b);
-    markersOfB = [b.patient.id, b.patient.mrn, b.patient.family, 'BRAVO', ...Object.values(recordB.ids)];
+    markersOfB = [b.patient.id, b.patient.mrn, b.patient.family, 'BRAVO', Buffer.from('BRAVO binary content').toString('base64'), ...Object.values(recordB.ids)];
   });
   after(() => portal.stop());
 
@@ -144,6 +144,20 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
       ['compartment search on B', 'GET', `/fhir/Patient/${B}/Observation`],
       ['HAPI paging id', 'GET', `/fhir?_getpages=anything&_getpagesoffset=0`],
       ['Binary of their document', 'GET', `/fhir/Binary/${docB}`],
+      ['their Binary by id', 'GET', `/fhir/Binary/${recordB.ids['binary']}`],
+      ['their Binary as a resource', 'GET', `/fhir/Binary/${recordB.ids['binary']}`, { accept: 'application/fhir+json' }],
+      ['their Binary, lower-case type', 'GET', `/fhir/binary/${recordB.ids['binary']}`],
+      ['their Binary, upper-case type', 'GET', `/fhir/BINARY/${recordB.ids['binary']}`],
+      ['their Binary behind an encoded slash', 'GET', `/fhir/Binary%2F${recordB.ids['binary']}`],
+      ['their Binary through encoded dot segments', 'GET', `/fhir/Binary/${recordA.ids['binary']}%2F..%2F${recordB.ids['binary']}`],
+      ['their Binary through dot segments', 'GET', `/fhir/Binary/${recordA.ids['binary']}/../${recordB.ids['binary']}`],
+      ['their Binary with an encoded id', 'GET', `/fhir/Binary/%${recordB.ids['binary']!.charCodeAt(0).toString(16)}${recordB.ids['binary']!.slice(1)}`],
+      ['Binary search by id', 'GET', `/fhir/Binary?_id=${recordB.ids['binary']}`],
+      ['Binary search', 'GET', `/fhir/Binary`],
+      ['Binary instance history', 'GET', `/fhir/Binary/${recordB.ids['binary']}/_history`],
+      ['Binary version read', 'GET', `/fhir/Binary/${recordB.ids['binary']}/_history/1`],
+      ['Binary type history', 'GET', `/fhir/Binary/_history`],
+      ['their document by attachment url', 'GET', `/fhir/DocumentReference?location=Binary/${recordB.ids['binary']}`],
       ['Subscription', 'GET', `/fhir/Subscription`],
       ['lower-case type', 'GET', `/fhir/patient/${B}`],
       ['upper-case type', 'GET', `/fhir/PATIENT/${B}`],
@@ -201,6 +215,67 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const readNone = await send('GET', `/fhir/Observation/does-not-exist-123`);
     expect([readB.status, readNone.status]).to.deep.equal([404, 404]);
     expect(readB.body).to.equal(readNone.body);
+  });
+
+  it('serves a Binary only through a DocumentReference in the patient’s compartment, as a resource or as its content', async () => {
+    const fhir = portal.ctx.fhir;
+    const hapiBase = fhir.baseUrl.replace(/\/$/, '');
+    const facadeBase = `${portal.url}/fhir`;
+    const binary = async (text: string, fields: Partial<Binary> = {}) =>
+      (await fhir.create<Binary>({ resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from(text).toString('base64'), ...fields })).id!;
+    const documentFor = async (patient: string, urls: string[]) =>
+      (await fhir.create<DocumentReference>({ resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${patient}` }, content: urls.map((url) => ({ attachment: { contentType: 'text/plain', url } })) })).id!;
+    const onHapi = await binary('ALPHA on HAPI base');
+    const onFacade = await binary('ALPHA on facade base');
+    const foreign = await binary('BRAVO foreign server');
+    const governedByB = await binary('BRAVO governed by B', { securityContext: { reference: `Patient/${b.patient.id}` } });
+    const onlyB = await binary('BRAVO only in B document');
+    const orphan = await binary('BRAVO in no document');
+    const documentA = await documentFor(a.patient.id, [`${hapiBase}/Binary/${onHapi}`, `${facadeBase}/Binary/${onFacade}`, `https://other.example/fhir/Binary/${foreign}`, `Binary/${governedByB}`]);
+    await documentFor(b.patient.id, [`Binary/${onlyB}`]);
+    const asResource = { headers: { accept: 'application/fhir+json' } };
+
+    // The patient's own: as the Binary resource (FHIR format in Accept) and as raw content.
+    const resource = await send('GET', `/fhir/Binary/${recordA.ids['binary']}`, asResource);
+    expect(resource.status).to.equal(200);
+    const parsed = JSON.parse(resource.body) as Binary;
+    expect([parsed.resourceType, parsed.id, parsed.contentType, Buffer.from(parsed.data!, 'base64').toString()]).to.deep.equal(['Binary', recordA.ids['binary'], 'text/plain', 'ALPHA binary content']);
+    const raw = await fetch(`${facadeBase}/Binary/${recordA.ids['binary']}`, { headers: { authorization: `Bearer ${tokenA}`, accept: '*/*' } });
+    expect([raw.status, raw.headers.get('content-type'), await raw.text()]).to.deep.equal([200, 'text/plain', 'ALPHA binary content']);
+    expect(raw.headers.get('content-security-policy')).to.equal("sandbox; default-src 'none'");
+    expect(raw.headers.get('x-content-type-options')).to.equal('nosniff');
+    // Absolute attachment urls on HAPI's base or the facade's base name the same Binary.
+    for (const [id, text] of [[onHapi, 'ALPHA on HAPI base'], [onFacade, 'ALPHA on facade base']] as const) {
+      const answer = await send('GET', `/fhir/Binary/${id}`, asResource);
+      expect(answer.status, id).to.equal(200);
+      expect(Buffer.from((JSON.parse(answer.body) as Binary).data!, 'base64').toString()).to.equal(text);
+    }
+    // The document's attachment urls point at the facade, never at HAPI, in reads and searches.
+    const expectedUrls = [`${facadeBase}/Binary/${onHapi}`, `${facadeBase}/Binary/${onFacade}`, `https://other.example/fhir/Binary/${foreign}`, `Binary/${governedByB}`];
+    const read = JSON.parse((await send('GET', `/fhir/DocumentReference/${documentA}`)).body) as DocumentReference;
+    expect(read.content.map((c) => c.attachment.url)).to.deep.equal(expectedUrls);
+    const searched = JSON.parse((await send('GET', `/fhir/DocumentReference?_count=100`)).body) as Bundle<DocumentReference>;
+    expect(searched.entry?.find((e) => e.resource?.id === documentA)?.resource?.content.map((c) => c.attachment.url)).to.deep.equal(expectedUrls);
+    expect(JSON.stringify(searched)).not.to.include(hapiBase);
+
+    // Everything else is 404, byte for byte the same as a Binary that does not exist, in either form.
+    const missing = await send('GET', `/fhir/Binary/does-not-exist-404`);
+    const missingResource = await send('GET', `/fhir/Binary/does-not-exist-404`, asResource);
+    expect(missing.status).to.equal(404);
+    const refusals: Record<string, string> = {
+      'B’s Binary by id': recordB.ids['binary']!,
+      'a Binary referenced only from B’s DocumentReference': onlyB,
+      'a Binary referenced by no DocumentReference': orphan,
+      'a Binary A’s document names on another server': foreign,
+      'a Binary A’s document names but B’s record governs': governedByB,
+    };
+    for (const [name, id] of Object.entries(refusals)) {
+      expect(await send('GET', `/fhir/Binary/${id}`), name).to.deep.equal(missing);
+      expect(await send('GET', `/fhir/Binary/${id}`, asResource), `${name} (resource)`).to.deep.equal(missingResource);
+    }
+    // The owner reaches their own, so the refusals above are about reach, not about a broken read.
+    expect((await send('GET', `/fhir/Binary/${recordB.ids['binary']}`, { token: tokenB })).status).to.equal(200);
+    expect((await send('GET', `/fhir/Binary/${onlyB}`, { token: tokenB })).status).to.equal(200);
   });
 
   it('needs a live token: none, garbage and another audience are refused with 401', async () => {

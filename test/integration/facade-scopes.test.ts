@@ -27,7 +27,7 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
     return response.json as { access_token: string; scope: string };
   }
   const get = async (token: string, path: string) => {
-    const response = await fetch(`${portal.url}/fhir/${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${portal.url}/fhir/${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
     return { status: response.status, json: (await response.json()) as Bundle };
   };
 
@@ -50,6 +50,14 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
     expect(observations.status).to.equal(200);
     expect(observations.json.entry?.map((e) => e.resource?.id)).to.deep.equal([record.ids['vital']]);
     expect((await get(token.access_token, 'Encounter')).status).to.equal(403);
+  });
+
+  it('decides a Binary by the DocumentReference scopes: the document’s scope reaches it, other scopes do not', async () => {
+    const documents = await tokenWith('openid launch/patient patient/DocumentReference.r');
+    const binary = await get(documents.access_token, `Binary/${record.ids['binary']}`);
+    expect([binary.status, binary.json.resourceType, binary.json.id]).to.deep.equal([200, 'Binary', record.ids['binary']]);
+    const observations = await tokenWith('openid launch/patient patient/Observation.rs');
+    expect((await get(observations.access_token, `Binary/${record.ids['binary']}`)).status, 'no DocumentReference scope').to.equal(403);
   });
 
 });

@@ -1,5 +1,5 @@
 /** Clinical data for facade tests: a few resources per patient, each carrying a marker string unique to its owner. */
-import type { Condition, DocumentReference, Encounter, Observation, Provenance, Resource } from '@medplum/fhirtypes';
+import type { Binary, Condition, DocumentReference, Encounter, Observation, Provenance, Resource } from '@medplum/fhirtypes';
 import type { Context } from '../../src/context.ts';
 
 const category = (code: string) => [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code }] }];
@@ -21,8 +21,11 @@ export async function seedClinicalRecord(ctx: Context, patientId: string, marker
     subject,
     content: [{ attachment: { contentType: 'text/plain', data: Buffer.from(`${marker} private note`).toString('base64') } }],
   });
+  // A document whose content is a Binary (governed by the patient), referenced by a relative attachment url.
+  const binary = await create<Binary>({ resourceType: 'Binary', contentType: 'text/plain', securityContext: subject, data: Buffer.from(`${marker} binary content`).toString('base64') });
+  const linkedDocument = await create<DocumentReference>({ resourceType: 'DocumentReference', status: 'current', subject, content: [{ attachment: { contentType: 'text/plain', url: `Binary/${binary}` } }] });
   const provenance = await create<Provenance>({ resourceType: 'Provenance', target: [subject], recorded: '2024-05-01T00:00:00Z', agent: [{ who: { display: `${marker} author` } }] });
-  const ids: Record<string, string> = { encounter, lab, vital, condition, document, provenance };
+  const ids: Record<string, string> = { encounter, lab, vital, condition, document, binary, linkedDocument, provenance };
   if (otherPatientId) {
     // About this patient, but pointing at the other one through `focus`, which is not a compartment parameter.
     ids['focused'] = await create<Observation>({ resourceType: 'Observation', status: 'final', code: { text: `${marker} focused` }, subject, focus: [{ reference: `Patient/${otherPatientId}` }], valueString: `${marker}-focused-value` });

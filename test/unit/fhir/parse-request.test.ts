@@ -28,6 +28,8 @@ describe('strict request parsing', () => {
     });
     expect(parseRequest('GET', '/', '_cursor=abc.def')).to.deep.equal({ interaction: 'page', cursor: 'abc.def' });
     expect(parseRequest('GET', '/metadata', '')).to.deep.equal({ interaction: 'capabilities' });
+    // Binary is read by id only (whether the token reaches it is decided later, through its DocumentReference).
+    expect(parseRequest('GET', '/Binary/b-1', '')).to.deep.equal({ interaction: 'read', type: 'Binary', id: 'b-1' });
   });
 
   it('refuses what it does not fully understand', () => {
@@ -44,7 +46,12 @@ describe('strict request parsing', () => {
     expect(refused('/Patient/a%2Fb')).to.equal(400);
     expect(refused('/Patient/../b')).to.equal(400);
     expect(refused('/patient/p1')).to.equal(404);
-    expect(refused('/Binary/x')).to.equal(404);
+    expect(refused('/binary/x')).to.equal(404);
+    expect(refused('/Binary')).to.equal(400);
+    expect(refused('/Binary', '_id=x')).to.equal(400);
+    expect(refused('/Binary/x/_history')).to.equal(400);
+    expect(refused('/Binary/x/_history/1')).to.equal(400);
+    expect(refused('/Binary/x', '_format=json')).to.equal(400);
     expect(refused('/Observation', '', 'POST')).to.equal(405);
     expect(refused('/', '_getpages=x')).to.equal(400);
   });
