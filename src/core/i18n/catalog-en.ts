@@ -262,6 +262,24 @@ export const en = {
   'email.deactivated.subject': 'Your {practice} portal account was deactivated',
   'email.deactivated.body': 'As you asked, your patient portal account was deactivated and every session was signed out. To use the portal again, ask the practice at {phone}.',
   'email.formCopy': 'A copy of the signed authorization form is attached.',
+
+  'chart.svgTitle': '{title}, line chart',
+  'chart.value': '{value} {unit}',
+  'chart.summary.none': 'No measurements yet.',
+  'chart.summary.one': '1 measurement, on {date}: {value}.',
+  'chart.summary.many': '{count} measurements from {from} to {to}; the latest, {value}, on {date}.',
+  'chart.summary.manySameDay': '{count} measurements on {date}; the latest, {value}.',
+  'chart.summary.range': 'The lowest, {low}, on {lowDate}; the highest, {high}, on {highDate}.',
+  'chart.summary.series': '{label}: {summary}',
+  'chart.summary.seriesNone': '{label}: no measurements yet.',
+  'chart.reference.between': 'The shaded band is the reference range, {low} to {high}.',
+  'chart.reference.low': 'The shaded band is the reference range, {low} or more.',
+  'chart.reference.high': 'The shaded band is the reference range, {high} or less.',
+  'chart.table.summary': '{title}: see the measurements in a table',
+  'chart.table.caption': '{title}, newest first',
+  'chart.table.date': 'Date',
+  'chart.table.valueHeader': '{label} ({unit})',
+  'chart.table.noValue': 'No value',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -49,4 +49,21 @@ ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (min-width:48rem){main{padding:2rem}h1{font-size:2rem}}
 @media print{header.site,.skip,form,button{display:none}body,html{background:#fff}main{max-width:none;padding:0}}
+.trend{margin:0 0 1.5rem;padding:1rem;background:#fff;border:1px solid #d0d5db;border-radius:8px}
+.trend figcaption{margin:0 0 .5rem}
+.trend .trend-title{display:block;font-weight:700;font-size:1.1rem}
+.trend-svg{display:block;width:100%;height:auto;max-width:32rem}
+.trend-legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;margin:0 0 .5rem;padding:0}
+.trend-legend li{display:flex;align-items:center;gap:.5rem}
+.trend-key{flex:none}
+.trend-data{margin:.75rem 0 0}
+.trend-data summary{padding:.625rem 0;cursor:pointer;color:#0b57a4;text-decoration:underline}
+.trend table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+.trend caption{text-align:left;font-weight:600;padding:.25rem 0}
+.trend th,.trend td{padding:.375rem .5rem;border-bottom:1px solid #e3e6ea;text-align:right}
+.trend th:first-child{text-align:left}
+.trend tbody th{font-weight:400}
+.trend thead th{border-bottom-width:2px}
+@media (forced-colors:active){.trend-line{stroke:CanvasText}.trend-marker{fill:CanvasText}}
+@media print{.trend{border:none;padding:0}.trend-svg{break-inside:avoid;max-width:16cm;print-color-adjust:exact;-webkit-print-color-adjust:exact}.trend-data::details-content{content-visibility:visible;display:block}.trend-data summary{display:none}.trend tr{break-inside:avoid}}
 `;
