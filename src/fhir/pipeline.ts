@@ -15,6 +15,7 @@ import { FacadeError } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 import { authorizingDocuments, binaryReleasable, binaryScopeType, binaryType } from './binary-access.ts';
 import { pointAttachmentsAtFacade } from './attachment-urls.ts';
+import { matchKeys, revincludedProvenanceReachable } from './revinclude-provenance.ts';
 
 export interface FacadeDeps {
   readonly db: Db;
@@ -190,10 +191,16 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   }
   if (upstream.resourceType !== 'Bundle') throw new FacadeError(503, 'transient', 'transient', 'The health record server answered unexpectedly.');
   const bundle = upstream as Bundle;
-  const entries = (bundle.entry ?? []).filter((entry): entry is BundleEntry & { resource: Resource } => {
-    if (!entry.resource || entry.search?.mode === 'outcome') return false;
-    const isMatch = entry.search?.mode !== 'include' && entry.resource.resourceType === exchange.type;
-    return reachable(entry.resource, isMatch ? 'search' : 'read');
+  const candidates = (bundle.entry ?? []).filter((entry): entry is BundleEntry & { resource: Resource } => !!entry.resource && entry.search?.mode !== 'outcome');
+  const isMatch = (entry: BundleEntry & { resource: Resource }) => entry.search?.mode !== 'include' && entry.resource.resourceType === exchange.type;
+  const matches = new Set(candidates.filter((entry) => isMatch(entry) && reachable(entry.resource, 'search')));
+  // _revinclude=Provenance:target (US Core): a patient token gets a Provenance when every target is one of
+  // this response's released matches or the patient, never one that also names anything outside reach.
+  const reach = patient && !system ? { patient, matches: matchKeys([...matches].map((entry) => entry.resource)), localBases, scopes } : undefined;
+  const entries = candidates.filter((entry) => {
+    if (isMatch(entry)) return matches.has(entry);
+    if (reach && entry.resource.resourceType === 'Provenance') return revincludedProvenanceReachable(entry.resource, reach);
+    return reachable(entry.resource, 'read');
   });
   const removed = (bundle.entry?.length ?? 0) - entries.length;
   exchange.response = {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import type { Binary, Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, DocumentReference, Practitioner, Provenance, Reference, Resource } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
@@ -277,6 +277,41 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     expect((await send('GET', `/fhir/Binary/${recordB.ids['binary']}`, { token: tokenB })).status).to.equal(200);
     expect((await send('GET', `/fhir/Binary/${onlyB}`, { token: tokenB })).status).to.equal(200);
   });
+
+  it('revincludes Provenance about the response’s own matches, never one that also targets B', async () => {
+    const fhir = portal.ctx.fhir;
+    const provenance = async (marker: string, ...targets: string[]) =>
+      (await fhir.create<Provenance>({ resourceType: 'Provenance', target: targets.map((reference): Reference => ({ reference })), recorded: '2024-06-01T00:00:00Z', agent: [{ who: { display: `${marker} author` } }] })).id!;
+    const [labA, vitalA, labB] = [`Observation/${recordA.ids['lab']}`, `Observation/${recordA.ids['vital']}`, `Observation/${recordB.ids['lab']}`];
+    const ofLab = await provenance('ALPHA', labA);
+    const ofLabAndVital = await provenance('ALPHA', labA, vitalA);
+    const ofLabAndPatient = await provenance('ALPHA', labA, `Patient/${a.patient.id}`);
+    const ofBoth = await provenance('BRAVO', labA, labB);
+    const ofLabAndPractitioner = await provenance('ALPHA', labA, `Practitioner/${await seedPhysicianId()}`);
+    const ofB = await provenance('BRAVO', labB);
+    const included = async (path: string, token = tokenA) => {
+      const answer = await send('GET', path, { token });
+      expect(answer.status, path).to.equal(200);
+      if (token === tokenA) expect(leaks(answer), path).to.deep.equal([]);
+      const bundle = JSON.parse(answer.body) as Bundle;
+      return (bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Provenance').map((e) => [e.resource!.id, e.search?.mode]);
+    };
+    const sorted = (ids: string[]) => ids.map((id) => [id, 'include']).sort();
+
+    // Every target among this response's matches (or the patient): released as includes.
+    expect((await included(`/fhir/Observation?_count=100&_revinclude=Provenance:target`)).sort()).to.deep.equal(sorted([ofLab, ofLabAndVital, ofLabAndPatient]));
+    // Only laboratory matches: the Provenance that also names the vital sign (not in this response) stays out.
+    expect((await included(`/fhir/Observation?category=laboratory&_count=100&_revinclude=Provenance:target`)).sort()).to.deep.equal(sorted([ofLab, ofLabAndPatient]));
+    // On Patient: the Provenance about the patient alone (R4 compartment), not the one that also names an Observation.
+    const onPatient = (await included(`/fhir/Patient?_revinclude=Provenance:target`)).map(([id]) => id);
+    expect(onPatient).to.include(recordA.ids['provenance']);
+    expect(onPatient).not.to.include(ofLabAndPatient);
+    // B sees their own; the Provenance targeting A's and B's resources leaves for neither of them.
+    expect(await included(`/fhir/Observation?category=laboratory&_count=100&_revinclude=Provenance:target`, tokenB)).to.deep.equal([[ofB, 'include']]);
+    for (const id of [ofBoth, ofLabAndPractitioner, ofB]) expect((await send('GET', `/fhir/Provenance/${id}`)).status, id).to.equal(404);
+  });
+
+  const seedPhysicianId = async () => (await portal.ctx.fhir.create<Practitioner>({ resourceType: 'Practitioner', name: [{ family: 'Provenance' }] })).id!;
 
   it('needs a live token: none, garbage and another audience are refused with 401', async () => {
     expect((await send('GET', `/fhir/Patient/${a.patient.id}`, { token: null })).status).to.equal(401);

@@ -1,0 +1,51 @@
+/**
+ * `_revinclude=Provenance:target` (US Core 6.1 requires it on every profile's search). The R4
+ * Patient CompartmentDefinition puts a Provenance in the compartment only through `patient`
+ * (a target that is the Patient itself), so a Provenance about the patient's Observation would never
+ * pass the per-entry check. A revincluded Provenance is released instead when *every* target is a
+ * resource this same response already releases as a match, or the patient: it then says nothing
+ * about anything outside the token's reach. One target outside reach (another patient's resource,
+ * a resource not in this response, a reference that cannot be read as a literal one) refuses it.
+ */
+import type { Provenance, Reference, Resource } from '@medplum/fhirtypes';
+import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
+
+const literal = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** `Type/id` for a literal reference (relative, or absolute on a local base; a version is ignored), else undefined. */
+function targetKey(reference: Reference, localBases: readonly string[]): string | undefined {
+  const text = reference.reference;
+  if (typeof text !== 'string') return undefined;
+  const base = localBases.map((b) => b.replace(/\/+$/, '')).find((b) => text.startsWith(`${b}/`));
+  const match = literal.exec(base === undefined ? text : text.slice(base.length + 1));
+  if (!match) return undefined;
+  // Reference.type must agree with the literal reference's type (R4 references.html#Reference).
+  if (reference.type !== undefined && reference.type !== match[1]) return undefined;
+  return `${match[1]}/${match[2]}`;
+}
+
+/** The `Type/id` of each resource the response releases as a match. */
+export const matchKeys = (matches: readonly Resource[]): ReadonlySet<string> => new Set(matches.map((resource) => `${resource.resourceType}/${resource.id}`));
+
+export interface RevincludeReach {
+  readonly patient: string;
+  /** `Type/id` of this response's released matches. */
+  readonly matches: ReadonlySet<string>;
+  readonly localBases: readonly string[];
+  readonly scopes: PatientScopes;
+}
+
+/** True when a revincluded Provenance may leave: the token may read Provenance, and every target is a released match or the patient. */
+export function revincludedProvenanceReachable(resource: Resource, reach: RevincludeReach): boolean {
+  if (resource.resourceType !== 'Provenance') return false;
+  const granted = reach.scopes.allowed('Provenance', 'read');
+  if (!granted) return false;
+  if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
+  const targets = (resource as Provenance).target ?? [];
+  if (targets.length === 0) return false;
+  const patient = `Patient/${reach.patient}`;
+  return targets.every((target) => {
+    const key = targetKey(target, reach.localBases);
+    return key !== undefined && (key === patient || reach.matches.has(key));
+  });
+}
