@@ -69,6 +69,8 @@ export async function createContext(config: Config, log: Logger, options: { now?
     trustProxy: config.trustProxy > 0,
     sessionMaxMs: config.sessions.maxMs,
     clientRegistrationToken: config.clientRegistrationToken,
+    portalName: config.practice.name,
+    log: log.child({ component: 'oidc' }),
     renderErrorPage: (acceptLanguage, code) => {
       const locale = negotiateLocale(acceptLanguage);
       const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);

@@ -12,6 +12,8 @@ import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { patientScopeCatalog, systemScopeCatalog } from '../access/allow-lists.ts';
+import type { Logger } from '../core/log.ts';
+import { tokenAuditMiddleware } from './token-audit.ts';
 
 export interface ProviderOptions {
   readonly db: Db;
@@ -23,6 +25,9 @@ export interface ProviderOptions {
   readonly clientRegistrationToken?: string | undefined;
   /** Renders the OAuth error page in the visitor's language (supplied by the web layer). */
   readonly renderErrorPage: (acceptLanguage: string | undefined, code: string) => string;
+  /** The audit source's name (AuditEvent.source.observer). */
+  readonly portalName: string;
+  readonly log: Logger;
 }
 
 /** The portal's own web app: a confidential client of this server, like any other (DESIGN.md "Architecture"). */
@@ -182,6 +187,16 @@ export function createProvider(options: ProviderOptions): Provider {
     }
     await next();
   });
+
+  // Token events are audited before the answer leaves (token-audit.ts); it wraps the SMART response below.
+  provider.use(
+    tokenAuditMiddleware({
+      db: options.db,
+      portalName: options.portalName,
+      patientOfGrant: async () => undefined,
+      onError: (error) => options.log.error({ errorClass: (error as Error)?.name }, 'token event could not be audited'),
+    }),
+  );
 
   // SMART App Launch: the token response names the launch context's patient (§ "Response to Access Token request").
   provider.use(async (ctx, next) => {

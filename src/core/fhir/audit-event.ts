@@ -132,3 +132,79 @@ export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & 
     entity,
   };
 }
+
+/** What happened at the token or revocation endpoint. */
+export type TokenEvent = 'token-issued' | 'token-refreshed' | 'token-revoked' | 'token-refused' | 'refresh-token-reuse' | 'revocation-refused';
+
+export interface TokenAuditInput {
+  readonly event: TokenEvent;
+  /** FHIR outcome code: 0 success, 4 refused (bad code, bad client, reuse), 8 server failure. */
+  readonly outcome: '0' | '4' | '8';
+  /** The OAuth grant type asked for (authorization_code, refresh_token, client_credentials), when known. */
+  readonly grantType?: string;
+  /** The person the token acts for: Patient/…, RelatedPerson/… or Practitioner/…. */
+  readonly actor?: string;
+  readonly accountId?: string;
+  readonly clientId?: string;
+  readonly patient?: string;
+  /** Granted scopes (never a token value). */
+  readonly scope?: string;
+  /** The OAuth error code of a refusal (e.g. invalid_grant). */
+  readonly error?: string;
+  readonly clientAddress?: string;
+  readonly portalName: string;
+}
+
+const tokenEventSystem = 'https://puente.example.org/fhir/CodeSystem/token-event';
+
+/**
+ * An authorization-server event in the shape of BALP / IHE IUA "Get Access Token" (ITI-71): type DCM
+ * 110114 User Authentication for issuance and refresh, DCM 110113 Security Alert for revocation and
+ * detected refresh-token reuse; agents are the person (when there is one) and the app; entities are the
+ * patient (when there is one) and the request's grant type, scope and error. Token values never appear.
+ */
+export function tokenAuditEvent(input: TokenAuditInput): AuditEvent & { id: string } {
+  const alert = input.event === 'token-revoked' || input.event === 'revocation-refused' || input.event === 'refresh-token-reuse';
+  const agent: AuditEventAgent[] = [
+    ...(input.actor || input.accountId
+      ? [
+          {
+            type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+            requestor: true,
+            ...(input.actor ? { who: { reference: input.actor } } : {}),
+            ...(input.accountId ? { altId: input.accountId } : {}),
+            ...(input.clientAddress ? { network: { address: input.clientAddress, type: '2' as const } } : {}),
+          },
+        ]
+      : []),
+    {
+      type: { coding: [{ system: dcm, code: '110150', display: 'Application' }] },
+      // Without a person (backend services, or an unknown caller) the app is the requestor.
+      requestor: !(input.actor || input.accountId),
+      who: input.clientId ? { identifier: { system: 'urn:puente:client-id', value: input.clientId } } : { display: 'unidentified client' },
+      ...(!(input.actor || input.accountId) && input.clientAddress ? { network: { address: input.clientAddress, type: '2' as const } } : {}),
+    },
+  ];
+  const detail = [
+    ...(input.grantType ? [{ type: 'grant_type', valueString: input.grantType }] : []),
+    ...(input.scope ? [{ type: 'scope', valueString: input.scope }] : []),
+    ...(input.error ? [{ type: 'error', valueString: input.error }] : []),
+  ];
+  const entity: AuditEventEntity[] = [
+    ...(input.patient ? [{ what: { reference: input.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }] : []),
+    { type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' }, ...(detail.length > 0 ? { detail } : {}) },
+  ];
+  const issuance = input.event === 'token-issued' || input.event === 'token-refreshed' || input.event === 'token-refused';
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: alert ? { system: dcm, code: '110113', display: 'Security Alert' } : { system: dcm, code: '110114', display: 'User Authentication' },
+    subtype: [...(issuance ? [{ system: 'urn:ihe:event-type-code', code: 'ITI-71', display: 'Get Access Token' }] : []), { system: tokenEventSystem, code: input.event }],
+    action: input.event === 'token-revoked' ? 'D' : 'E',
+    recorded: new Date().toISOString(),
+    outcome: input.outcome,
+    agent,
+    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    entity,
+  };
+}
