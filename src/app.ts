@@ -17,6 +17,7 @@ import { createAuthRouter } from './web/auth-router.ts';
 import { createRegistrationRouter } from './web/registration-router.ts';
 import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
+import { createRecordRouter } from './web/record-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
@@ -64,7 +65,9 @@ export function createApp(ctx: Context): express.Express {
   app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));
-  app.use(createHomeRouter({ practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs }));
+  const recordDeps = { practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs, now: ctx.accounts.now };
+  app.use(createHomeRouter(recordDeps));
+  app.use(createRecordRouter(recordDeps));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));

@@ -41,6 +41,10 @@ export const sharedReadTypes: ReadonlySet<string> = new Set(['Practitioner', 'Pr
 export const allowedIncludes: Readonly<Record<string, readonly string[]>> = {
   MedicationRequest: ['MedicationRequest:medication'],
   DiagnosticReport: ['DiagnosticReport:result'],
+  // The record pages name who and where (shared types, readable by id anyway) in one request.
+  Encounter: ['Encounter:participant', 'Encounter:location', 'Encounter:service-provider'],
+  CareTeam: ['CareTeam:participant'],
+  Appointment: ['Appointment:actor'],
 };
 
 /** `_revinclude` values allowed on every type (US Core requires Provenance). */

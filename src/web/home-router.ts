@@ -1,28 +1,22 @@
 import { Router } from 'express';
-import type { Bundle, DocumentReference, Patient } from '@medplum/fhirtypes';
+import type { DocumentReference } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
-import { displayName } from '../core/fhir/names.ts';
-import type { Practice } from '../accounts/emails.ts';
 import { recordClientFor, SignInRequired } from './record-client.ts';
-import type { SessionManager } from './session.ts';
-import type { WebClient } from './web-client.ts';
+import { loadHome } from './record/home.ts';
+import { withRecord, type RecordPageDeps } from './record-page-context.ts';
 import { pageContext } from './page-context.ts';
-import { homePage, landingPage, signedInNav } from './views/patient-pages.ts';
+import { landingPage } from './views/patient-pages.ts';
+import { homePage } from './views/record/home-page.ts';
 
-/** Home: the landing page for visitors; for a signed-in patient, a greeting read from the record. */
-export function createHomeRouter(deps: { practice: Practice; sessions: SessionManager; webClient: WebClient; fhirBase: string; timeoutMs: number }): Router {
+/** Home: the landing page for visitors; for a signed-in patient or proxy, whose record it is and what's new in it. */
+export function createHomeRouter(deps: RecordPageDeps): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const ctx = pageContext(req, deps.practice);
     res.set('Cache-Control', 'no-store');
     try {
-      const record = await recordClientFor(req, res, deps);
-      const [patient, documents] = await Promise.all([
-        record.read<Patient>(`Patient/${record.patient}`),
-        record.read<Bundle<DocumentReference>>(`DocumentReference?patient=${record.patient}&_count=20&_sort=-date`),
-      ]);
-      const lines = (documents.entry ?? []).map((e) => e.resource!).map((d) => ({ id: d.id!, title: d.description ?? d.type?.text ?? d.content?.[0]?.attachment?.title ?? d.id!, date: d.date }));
-      res.send(homePage(ctx, { name: displayName(patient.name), nav: signedInNav(ctx), documents: lines }));
+      const { patient, data } = await withRecord(req, res, deps, loadHome);
+      res.send(homePage(ctx, { patient, model: data }));
     } catch (error) {
       if (error instanceof SignInRequired) return res.send(landingPage(ctx));
       throw error;

@@ -2,7 +2,10 @@
  * English strings. The Spanish catalog must have exactly the same keys (checked by the type system).
  * `{name}` placeholders are filled by translate(); error keys are `error.<ErrorCode>`.
  */
+import { recordEn } from './record-catalog-en.ts';
+
 export const en = {
+  ...recordEn,
   'page.title': 'Patient portal',
   'nav.skip': 'Skip to main content',
   'nav.language': 'Language',

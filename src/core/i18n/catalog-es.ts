@@ -1,7 +1,9 @@
 import type { MessageKey } from './catalog-en.ts';
+import { recordEs } from './record-catalog-es.ts';
 
 /** Spanish strings: `satisfies` makes a missing or extra key a compile error. */
 export const es = {
+  ...recordEs,
   'page.title': 'Portal del paciente',
   'nav.skip': 'Saltar al contenido principal',
   'nav.language': 'Idioma',

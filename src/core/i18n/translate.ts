@@ -8,6 +8,9 @@ export const isLocale = (value: unknown): value is Locale => value === 'es' || v
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en, es };
 
+/** True when `key` is in the catalogs (for keys built from data, such as `status.<code>`). */
+export const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(en, key);
+
 /** The message for `key` in `locale`, with `{name}` placeholders filled from `params`. */
 export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
   return catalogs[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));

@@ -47,6 +47,58 @@ ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:1rem 0}
 .muted{color:#4a5058}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+/* Health record pages: banner, section menu, cards, result tables that reflow into cards on a phone. */
+.banner{background:#fff;border-left:6px solid #0b3d6b;border-radius:4px;padding:.5rem 1rem;margin:0 0 .75rem}
+.banner p{margin:0;display:flex;flex-wrap:wrap;gap:0 1rem}
+.banner-name{font-weight:700}
+.breadcrumb{margin:.25rem 0;font-size:.95rem}
+.breadcrumb a{display:inline-flex;align-items:center;min-height:44px}
+.section-menu details{background:#fff;border:1px solid #d0d5db;border-radius:8px;margin:0 0 1rem}
+.section-menu summary{min-height:44px;display:flex;align-items:center;padding:0 1rem;cursor:pointer;font-weight:600;color:#0b57a4}
+.section-menu ul{list-style:none;margin:0;padding:0 .5rem .5rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:0 .5rem}
+.section-menu a{display:flex;align-items:center;min-height:44px;padding:0 .5rem}
+.section-menu a[aria-current=page]{font-weight:700;color:#1b1f23}
+.section-grid{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.75rem}
+.section-grid a{display:flex;flex-direction:column;min-height:44px;height:100%;padding:.75rem 1rem;background:#fff;border:1px solid #d0d5db;border-radius:8px;text-decoration:none}
+.section-grid a:hover{border-color:#0b57a4}
+.section-title{font-weight:700;text-decoration:underline}
+.section-summary{color:#4a5058;font-size:.95rem}
+.whats-new{display:grid;gap:0 1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
+.whats-new h3{margin:0 0 .25rem;font-size:1.1rem}
+.count{font-weight:400;color:#4a5058}
+.empty{color:#4a5058;background:#fff;border:1px dashed #9aa1a9;border-radius:8px;padding:.75rem 1rem}
+ul.records{list-style:none;margin:0;padding:0}
+ul.records .card h3,ul.records .card .hit-title{margin:0 0 .5rem;font-size:1.1rem}
+dl.facts{margin:0;display:grid;gap:.25rem}
+dl.facts div{display:grid;grid-template-columns:minmax(7rem,35%) 1fr;gap:.5rem}
+dl.facts dt{font-weight:600;color:#4a5058}
+dl.facts dd{margin:0}
+.flag{display:inline-block;font-size:.9rem;font-weight:700;color:#a4161a;border:2px solid #a4161a;border-radius:4px;padding:0 .35rem;margin-left:.25rem}
+.inline-list{margin:0;padding-left:1.25rem}
+.report{margin:0 0 1.5rem}
+.report-date{font-size:1rem;font-weight:400}
+table.reflow{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d0d5db}
+table.reflow th,table.reflow td{text-align:left;vertical-align:top;padding:.5rem .75rem;border-bottom:1px solid #e3e6ea}
+table.reflow thead th{background:#eef1f4}
+table.reflow tbody th{font-weight:600}
+table.reflow tbody th a{display:inline-flex;align-items:center;min-height:44px}
+tr.out-of-range{background:#fbeaea}
+.flag-high,.flag-low,.flag-critical-high,.flag-critical-low,.flag-abnormal{margin:0}
+.link-grid{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:0 1rem}
+.link-grid li{min-height:44px;display:flex;flex-wrap:wrap;align-items:center;gap:0 .5rem;border-bottom:1px solid #e3e6ea}
+.link-grid a{display:inline-flex;align-items:center;min-height:44px}
+.record-search{margin:0 0 1rem}
+.search-row{display:flex;gap:.5rem}
+.search-row input{flex:1 1 auto;min-width:0}
+@media (max-width:40rem){
+table.reflow,table.reflow tbody,table.reflow tr,table.reflow th,table.reflow td{display:block;width:100%}
+table.reflow thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.reflow tr{border-bottom:2px solid #d0d5db;padding:.25rem 0}
+table.reflow td,table.reflow tbody th{border:none;padding:.25rem .75rem}
+table.reflow td::before{content:attr(data-label) ": ";font-weight:600;color:#4a5058}
+dl.facts div{grid-template-columns:1fr;gap:0}
+}
+@media print{.section-menu,.breadcrumb,.record-search,.section-grid{display:none}.card,table.reflow{break-inside:avoid;border-color:#777}tr.out-of-range{background:none}a{color:#000;text-decoration:none}}
 @media (min-width:48rem){main{padding:2rem}h1{font-size:2rem}}
 @media print{header.site,.skip,form,button{display:none}body,html{background:#fff}main{max-width:none;padding:0}}
 .trend{margin:0 0 1.5rem;padding:1rem;background:#fff;border:1px solid #d0d5db;border-radius:8px}

@@ -1,6 +1,6 @@
 /** The patient-side pages of getting started: landing, sign-in, registration, password reset, link states. */
 import { html, SafeHtml } from '../../core/html.ts';
-import { formatDate, type MessageKey } from '../../core/i18n/translate.ts';
+import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { LinkState } from '../../store/invitations.ts';
 import { csrfField, field, notice, page, type PageContext } from './layout.ts';
 
@@ -31,29 +31,6 @@ ${field({ id: 'code', label: ctx.t('signIn.totp'), autocomplete: 'one-time-code'
 <p class="actions"><button type="submit">${ctx.t('signIn.submit')}</button> <a href="/password/forgot">${ctx.t('signIn.forgot')}</a></p>
 </form>
 <p class="muted">${ctx.t('landing.noEmail', { phone: ctx.practicePhone })}</p>`,
-  });
-}
-
-export interface DocumentLine {
-  readonly id: string;
-  readonly title: string;
-  readonly date: string | undefined;
-}
-
-export function homePage(ctx: PatientPageContext, options: { name: string; nav: SafeHtml; documents: readonly DocumentLine[] }): string {
-  return page(ctx, {
-    title: ctx.t('nav.home'),
-    nav: options.nav,
-    body: html`<h1>${ctx.t('home.greeting', { name: options.name })}</h1>
-<p>${ctx.t('home.intro', { practice: ctx.practiceName })}</p>
-<h2>${ctx.t('home.documents')}</h2>
-${
-  options.documents.length === 0
-    ? html`<p>${ctx.t('home.noDocuments')}</p>`
-    : html`<ul class="plain">${options.documents.map(
-        (d) => html`<li>${d.title}${d.date ? html` <span class="muted">· ${formatDate(ctx.locale, d.date)}</span>` : ''} · <a href="/documents/${d.id}">${ctx.t('home.download')}<span class="visually-hidden"> ${d.title}</span></a></li>`,
-      )}</ul>`
-}`,
   });
 }
 

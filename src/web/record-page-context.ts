@@ -1,0 +1,31 @@
+/**
+ * What every record page starts from: the session's record client (the facade, with the web app's
+ * own token), the formatter for the visitor's language, and the patient for the banner, read in
+ * parallel with the page's own data.
+ */
+import type { Request, Response } from 'express';
+import type { Patient } from '@medplum/fhirtypes';
+import { displayName } from '../core/fhir/names.ts';
+import type { Practice } from '../accounts/emails.ts';
+import { recordClientFor } from './record-client.ts';
+import type { SectionContext } from './record/section.ts';
+import type { SessionManager } from './session.ts';
+import type { WebClient } from './web-client.ts';
+import type { BannerPatient } from './views/record/record-layout.ts';
+
+export interface RecordPageDeps {
+  readonly practice: Practice;
+  readonly sessions: SessionManager;
+  readonly webClient: WebClient;
+  readonly fhirBase: string;
+  readonly timeoutMs: number;
+  readonly now?: () => Date;
+}
+
+/** Loads the banner patient and the page's data at the same time. */
+export async function withRecord<T>(req: Request, res: Response, deps: RecordPageDeps, load: (ctx: SectionContext) => Promise<T>): Promise<{ patient: BannerPatient; data: T }> {
+  const record = await recordClientFor(req, res, deps);
+  const ctx: SectionContext = { record, fmt: { locale: req.locale, t: req.t }, now: deps.now?.() ?? new Date(), practicePhone: deps.practice.phone };
+  const [patient, data] = await Promise.all([record.read<Patient>(`Patient/${record.patient}`), load(ctx)]);
+  return { patient: { name: displayName(patient.name), birthDate: patient.birthDate }, data };
+}
