@@ -10,6 +10,7 @@ import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
 import type { Principal } from '../auth/bearer.ts';
 import { FacadeError } from './facade-error.ts';
+import { upstreamHeaders } from './upstream-headers.ts';
 
 /** The only type served by this rule, and the type whose scopes decide it (SMART scopes name the document). */
 export const binaryType = 'Binary';
@@ -69,7 +70,7 @@ export async function authorizingDocuments(deps: BinaryAccessDeps, principal: Pr
   let response: Response;
   try {
     response = await fetch(`${deps.upstreamBase}/${binaryScopeType}?${query}`, {
-      headers: { accept: 'application/fhir+json', prefer: 'handling=strict', 'cache-control': 'no-cache' },
+      headers: upstreamHeaders,
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
   } catch {

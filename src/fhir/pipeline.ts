@@ -15,6 +15,7 @@ import { FacadeError } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 import { authorizingDocuments, binaryReleasable, binaryScopeType, binaryType } from './binary-access.ts';
 import { pointAttachmentsAtFacade } from './attachment-urls.ts';
+import { upstreamHeaders } from './upstream-headers.ts';
 import { matchKeys, revincludedProvenanceReachable } from './revinclude-provenance.ts';
 
 export interface FacadeDeps {
@@ -138,7 +139,7 @@ const forwardRebuilt: Step = async (deps, exchange) => {
   let response: Response;
   try {
     response = await fetch(exchange.upstreamUrl, {
-      headers: { accept: 'application/fhir+json', prefer: 'handling=strict', 'cache-control': 'no-cache' },
+      headers: upstreamHeaders,
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
   } catch {

@@ -9,7 +9,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Logger } from '../core/log.ts';
 import type { Db } from '../store/db.ts';
-import { recordAuditEvent } from '../store/audit-trail.ts';
+import { createAuditBatcher } from '../store/audit-batch.ts';
 import { smartConfiguration } from '../auth/smart-configuration.ts';
 import { clientAddress } from '../web/session.ts';
 import { capabilityStatement } from './capability-statement.ts';
@@ -43,6 +43,8 @@ function outcome(res: Response, status: number, code: OperationOutcomeIssue['cod
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();
   const cursors = createCursorCodec(deps.cursorSecret);
+  // Concurrent requests' AuditEvents share a statement; each response still waits for its own to commit.
+  const audit = createAuditBatcher(deps.db);
   const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
@@ -79,8 +81,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     try {
       const principal = exchange.principal;
       const model = exchange.model;
-      await recordAuditEvent(
-        deps.db,
+      await audit.record(
         fhirAccessAuditEvent({
           interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
           outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
@@ -104,7 +105,10 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
       for (const [name, value] of Object.entries(raw.headers)) res.setHeader(name, value);
       return res.status(status).end(raw.body);
     }
-    res.status(status).type('application/fhir+json').set('Cache-Control', 'no-store').json(body);
+    // Serialised once and sent as is: no ETag hashing of a no-store body, no second pass through res.json.
+    res.status(status).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(JSON.stringify(body));
   });
   return router;
 }
