@@ -30,8 +30,8 @@ export function createRecordRouter(deps: RecordPageDeps): Router {
 
   router.get('/record/results', async (req, res) => {
     const ctx = pageContext(req, deps.practice);
-    const { patient, data } = await withRecord(req, res, deps, loadResults);
-    res.send(recordPage(ctx, { slug: 'results', title: ctx.t('section.results'), patient, body: resultsBody(ctx, data), incomplete: !data.complete }));
+    const { patient, data } = await withRecord(req, res, deps, (section) => loadResults(section, req.query['before']));
+    res.send(recordPage(ctx, { slug: 'results', title: ctx.t('section.results'), patient, body: resultsBody(ctx, data) }));
   });
 
   router.get('/record/results/trend', async (req, res) => {

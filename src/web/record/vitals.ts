@@ -1,7 +1,7 @@
 /**
  * Vital signs over time: weight, height, BMI, blood pressure and heart rate as series for charts
  * (LOINC codes of the FHIR vital signs profiles; Synthea's older blood pressure panel 55284-4 too),
- * and the latest reading of every other vital sign.
+ * and the latest of the other vital signs among the newest readings.
  */
 import type { Observation } from '@medplum/fhirtypes';
 import type { MessageKey } from '../../core/i18n/translate.ts';
@@ -49,13 +49,21 @@ const chartSpecs: readonly ChartSpec[] = [
   { id: 'heart-rate', titleKey: 'vitals.heartRate', codes: ['8867-4'] },
 ];
 
+const codeParam = (codes: readonly string[]) => codes.map((code) => `http://loinc.org|${code}`).join(',');
+
+/**
+ * One search per chart, in parallel (each small and quick for HAPI), and one for the newest readings,
+ * from which the latest of every other vital sign is taken.
+ */
 export async function loadVitals({ record, fmt }: SectionContext): Promise<VitalsModel> {
-  const { matches, complete } = await record.search<Observation>(`Observation?patient=${record.patient}&category=vital-signs&_count=100&_sort=-date`);
-  const usable = matches.filter((o) => o.status !== 'entered-in-error' && o.status !== 'cancelled' && effectiveDate(o));
-  const charted = new Set<Observation>();
-  const charts = chartSpecs.map((spec): VitalChart => {
-    const list = usable.filter((o) => loinc(o).some((code) => spec.codes.includes(code!)));
-    list.forEach((o) => charted.add(o));
+  const base = `Observation?patient=${record.patient}&category=vital-signs`;
+  const usable = (list: Observation[]) => list.filter((o) => o.status !== 'entered-in-error' && o.status !== 'cancelled' && effectiveDate(o));
+  const [recent, ...perChart] = await Promise.all([
+    record.search<Observation>(`${base}&_count=50&_sort=-date`, { maxPages: 1 }),
+    ...chartSpecs.map((spec) => record.search<Observation>(`${base}&code=${encodeURIComponent(codeParam(spec.codes))}&_count=100&_sort=-date`)),
+  ]);
+  const charts = chartSpecs.map((spec, index): VitalChart => {
+    const list = usable(perChart[index]!.matches);
     if (spec.components) {
       const series = spec.components.map((component) => ({
         label: fmt.t(component.labelKey),
@@ -75,9 +83,10 @@ export async function loadVitals({ record, fmt }: SectionContext): Promise<Vital
       series: [{ label: fmt.t(spec.titleKey), points: withValue.map((o) => ({ date: effectiveDate(o)!, value: o.valueQuantity!.value! })) }],
     };
   });
-  // Every other vital sign: its latest reading.
+  const charted = new Set(chartSpecs.flatMap((spec) => spec.codes));
   const latestByCode = new Map<string, Observation>();
-  for (const o of newestFirst(usable.filter((o) => !charted.has(o)), effectiveDate)) {
+  for (const o of newestFirst(usable(recent.matches), effectiveDate)) {
+    if (loinc(o).some((code) => charted.has(code!))) continue;
     const key = loinc(o)[0] ?? conceptText(o.code);
     if (!latestByCode.has(key)) latestByCode.set(key, o);
   }
@@ -85,5 +94,5 @@ export async function loadVitals({ record, fmt }: SectionContext): Promise<Vital
     title: conceptText(o.code),
     facts: facts({ label: fmt.t('fact.value'), value: valueText(fmt, o) }, { label: fmt.t('fact.date'), value: dateText(fmt, effectiveDate(o)) }),
   }));
-  return { charts, others, complete };
+  return { charts, others, complete: perChart.every((result) => result.complete) };
 }

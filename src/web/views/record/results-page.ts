@@ -31,8 +31,8 @@ const resultRow = (ctx: PatientPageContext, row: ResultRow): SafeHtml => html`<t
 </tr>`;
 
 export function resultsBody(ctx: PatientPageContext, model: ResultsModel): SafeHtml {
-  if (model.reports.length === 0) return html`<p class="empty">${ctx.t('results.none')}</p>`;
-  return html`<p>${ctx.t('results.intro', { count: model.reports.length })}</p>
+  if (model.reports.length === 0) return html`<p class="empty">${ctx.t(model.before ? 'results.noneOlder' : 'results.none')}</p>${model.before ? html`<p><a href="/record/results">${ctx.t('results.newest')}</a></p>` : ''}`;
+  return html`<p>${ctx.t(model.before ? 'results.introOlder' : 'results.intro', { count: model.reports.length })}</p>
 ${model.trends.length ? html`<p><a href="#trends">${ctx.t('results.trendsLink', { count: model.trends.length })}</a></p>` : ''}
 ${model.reports.map(
   (report, index) => html`<section class="report" aria-labelledby="report-${index}">
@@ -49,7 +49,10 @@ ${
 ${
   model.trends.length
     ? html`<section aria-labelledby="trends"><h2 id="trends" tabindex="-1">${ctx.t('results.trends')}</h2>
-<ul class="link-grid">${model.trends.map((trend) => html`<li><a href="${trend.href}">${trend.name}</a> <span class="muted">${ctx.t('results.measurements', { count: trend.count })}</span></li>`)}</ul></section>`
+<ul class="link-grid">${model.trends.map((trend) => html`<li><a href="${trend.href}">${trend.name}</a></li>`)}</ul></section>`
     : ''
-}`;
+}
+<p class="actions">${model.before ? html`<a href="/record/results">${ctx.t('results.newest')}</a>` : ''}${
+    model.olderBefore ? html`<a class="button" href="/record/results?before=${model.olderBefore}">${ctx.t('results.older')}</a>` : ''
+  }</p>`;
 }
