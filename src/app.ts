@@ -8,6 +8,7 @@ import { securityHeaders } from './web/security-headers.ts';
 import { createHealthRouter } from './web/health-router.ts';
 import { errorHandler, notFound } from './web/error-handler.ts';
 import { portalCss } from './web/assets/portal-css.ts';
+import { smartStyle } from './web/assets/smart-style.ts';
 import { resolveLocale } from './web/locale.ts';
 import { csrfProtection } from './web/csrf.ts';
 import { createFhirRouter } from './fhir/router.ts';
@@ -33,6 +34,10 @@ export function createApp(ctx: Context): express.Express {
   app.use(requestContext(ctx.log));
   app.use(securityHeaders({ https: ctx.config.publicUrl.protocol === 'https:' }));
   app.use(createHealthRouter({ checkReadiness: ctx.checkReadiness }));
+  // The SMART style document EHR-launched apps are pointed at (smart_style_url); read by apps on other origins.
+  app.get('/assets/smart-style.json', (_req, res) => {
+    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=3600').json(smartStyle);
+  });
   app.get('/assets/portal.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(portalCss);
   });
@@ -61,7 +66,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(resolveLocale);
   app.use(csrfProtection({ secret: ctx.config.secretKeys[0]!, secure, origin: ctx.config.publicUrl.origin }));
   app.use(createLanguageRouter({ secure }));
-  app.use(createInteractionRouter({ provider: ctx.provider, accounts: ctx.accounts, fhirBase: ctx.fhirBase }));
+  app.use(createInteractionRouter({ provider: ctx.provider, accounts: ctx.accounts, fhirBase: ctx.fhirBase, staffSessions: ctx.staffSessions }));
   app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));

@@ -85,3 +85,12 @@ export function systemScopeCatalog(): string[] {
   const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
   return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `system/${type}.${perm}`));
 }
+
+/**
+ * user/ scopes a staff member's app may be granted (SMART App Launch 2.2 §scopes: what the user may see,
+ * here every patient of the practice), v2 and v1 forms. Never granted to a patient-side account.
+ */
+export function userScopeCatalog(): string[] {
+  const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
+  return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `user/${type}.${perm}`));
+}

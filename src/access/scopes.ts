@@ -25,6 +25,8 @@ export interface PatientScopes {
 const scopePatterns = {
   patient: /^patient\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/,
   system: /^system\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/,
+  // Staff tokens only (the facade ignores user/ scopes on any other token).
+  user: /^user\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?category=([^|\s]+)\|([^&\s]+))?$/,
 };
 
 /** Letters of a v2 permission string, or the v1 equivalents (read → rs, write → cud, * → cruds). */
@@ -36,8 +38,8 @@ function permissions(text: string): Set<string> | undefined {
   return /^c?r?u?d?s?$/.test(text) && text.length > 0 ? new Set(text) : undefined;
 }
 
-/** Resource scopes of one context: `patient/…` for patient-context tokens, `system/…` for backend clients. */
-export function parsePatientScopes(scopes: Iterable<string>, context: 'patient' | 'system' = 'patient'): PatientScopes {
+/** Resource scopes of one context: `patient/…` for patient-context tokens, `system/…` for backend clients, `user/…` for staff. */
+export function parsePatientScopes(scopes: Iterable<string>, context: 'patient' | 'system' | 'user' = 'patient'): PatientScopes {
   const scopePattern = scopePatterns[context];
   const grants = new Map<string, TypeGrant>();
   const grantFor = (type: string) => grants.get(type) ?? (grants.set(type, { read: undefined, search: undefined }), grants.get(type)!);

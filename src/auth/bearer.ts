@@ -17,6 +17,8 @@ export interface Principal {
   /** The launch context's patient id; absent means no patient data may be read (fail closed). */
   readonly patient: string | undefined;
   readonly scopes: ReadonlySet<string>;
+  /** A staff member's token (EHR launch from the staff console): the only kind whose user/ scopes count. */
+  readonly staff?: boolean;
 }
 
 export async function authenticateBearer(deps: { db: Db; fhirBase: string }, authorization: string | undefined): Promise<Principal | undefined> {
@@ -36,5 +38,6 @@ export async function authenticateBearer(deps: { db: Db; fhirBase: string }, aut
     fhirUser: token.fhirUser ?? undefined,
     patient: typeof patient === 'string' ? patient : undefined,
     scopes: new Set(token.scope.split(' ').filter(Boolean)),
+    staff: token.staff,
   };
 }

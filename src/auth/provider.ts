@@ -7,11 +7,13 @@
  */
 import { createHmac } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
-import { patientScopeCatalog, systemScopeCatalog } from '../access/allow-lists.ts';
+import { patientScopeCatalog, systemScopeCatalog, userScopeCatalog } from '../access/allow-lists.ts';
+import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch, patientsOfAccount } from '../store/launch-context.ts';
+import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
 import type { Logger } from '../core/log.ts';
 import { tokenAuditMiddleware } from './token-audit.ts';
 
@@ -42,6 +44,10 @@ export const patientResourceScopes = patientScopeCatalog();
 export const openIdScopes = ['openid', 'fhirUser', 'profile', 'email'];
 export const launchScopes = ['launch', 'launch/patient'];
 export const refreshScopes = ['offline_access', 'online_access'];
+/** A staff member's app (EHR launch) may hold the launch patient's patient/ scopes and practice-wide user/ scopes. */
+export const staffResourceScopes = [...patientResourceScopes, ...userScopeCatalog()];
+/** The JSON style document EHR-launched apps are pointed at (SMART App Launch 2.2 smart_style_url). */
+export const smartStyleUrlFor = (publicUrl: URL) => new URL('/assets/smart-style.json', publicUrl).toString();
 
 export function createProvider(options: ProviderOptions): Provider {
   const issuer = issuerFor(options.publicUrl);
@@ -73,6 +79,17 @@ export function createProvider(options: ProviderOptions): Provider {
       aud(_ctx, value) {
         if (value !== fhirBase) throw new errors.InvalidRequest('aud must be this server’s FHIR base URL');
       },
+      // SMART EHR launch: `launch` comes with the `launch` scope, names a live, unused launch made for this app,
+      // or the request fails with an OAuth error before anyone signs in. It is used up when the grant is made.
+      async launch(ctx, value, client) {
+        const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
+        if (value === undefined) {
+          if (scopes.includes('launch')) throw new errors.InvalidRequest('the launch scope needs the launch parameter of an EHR launch');
+          return;
+        }
+        if (typeof value !== 'string' || !scopes.includes('launch')) throw new errors.InvalidRequest('an EHR launch asks for the launch scope');
+        if (!client || !(await findUsableEhrLaunch(options.db, value, client.clientId, new Date()))) throw new errors.InvalidRequest('launch is unknown, expired, already used or for another app');
+      },
     },
     // Client authentication: public apps (PKCE only), client secrets, and signed JWT assertions with
     // RS384 or ES384 as SMART App Launch 2.2 requires for asymmetric clients.
@@ -103,7 +120,7 @@ export function createProvider(options: ProviderOptions): Provider {
         claims: async () => ({ sub: account.id, email: account.email, ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}) }),
       };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyFor(options.db) },
     features: {
       devInteractions: { enabled: false },
       // A client may introspect or revoke only the tokens issued to it (RFC 7009 §2.1; RFC 7662 §4).
@@ -124,7 +141,7 @@ export function createProvider(options: ProviderOptions): Provider {
           const backend = (ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type === 'client_credentials';
           return backend
             ? { scope: systemScopeCatalog().join(' '), audience: fhirBase, accessTokenTTL: 300, accessTokenFormat: 'opaque' }
-            : { scope: patientResourceScopes.join(' '), audience: fhirBase, accessTokenTTL: 900, accessTokenFormat: 'opaque' };
+            : { scope: staffResourceScopes.join(' '), audience: fhirBase, accessTokenTTL: 900, accessTokenFormat: 'opaque' };
         },
       },
     },
@@ -132,6 +149,9 @@ export function createProvider(options: ProviderOptions): Provider {
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const client = ctx.oidc.client!;
       const session = ctx.oidc.session!;
+      // An EHR launch makes its own grant, with the launch's patient, once the right staff member is signed in.
+      const launch = launchParam(ctx);
+      if (launch !== undefined) return ehrLaunchGrant(ctx, { db: options.db, fhirBase, launch, resourceScopes: staffResourceScopes, openIdScopes: [...openIdScopes, ...launchScopes, ...refreshScopes] });
       const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       if (client.clientId !== webClientId) return undefined;
@@ -139,6 +159,9 @@ export function createProvider(options: ProviderOptions): Provider {
       const requested = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
       grant.addOIDCScope(requested.filter((s) => !s.includes('/') || launchScopes.includes(s)).join(' '));
       grant.addResourceScope(fhirBase, requested.filter((s) => patientResourceScopes.includes(s)).join(' '));
+      // user/ scopes are for staff (EHR launch) only: a patient-side account's grant records them as refused.
+      const staffOnly = requested.filter((s) => staffResourceScopes.includes(s) && !patientResourceScopes.includes(s));
+      if (staffOnly.length > 0) grant.rejectResourceScope(fhirBase, staffOnly.join(' '));
       await grant.save();
       return grant;
     },
@@ -150,7 +173,10 @@ export function createProvider(options: ProviderOptions): Provider {
       if (!('accountId' in token) || !token.accountId) return undefined;
       // Carried by the token itself, so the token response and introspection (RFC 7662) can name them.
       const account = await findAccount(options.db, token.accountId as string);
-      const patient = account?.patient?.split('/')[1];
+      // The launch context the grant was made with (EHR launch, patient picker); else the one patient the account acts for.
+      const context = 'grantId' in token && typeof token.grantId === 'string' ? await findGrantContext(options.db, token.grantId) : undefined;
+      const patients = context || account?.kind === 'staff' ? [] : await patientsOfAccount(options.db, token.accountId as string);
+      const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.split('/')[1] : undefined);
       const fhirUser = account?.fhir_user ? `${fhirBase}/${account.fhir_user}` : undefined;
       return { ...(patient ? { patient } : {}), ...(fhirUser ? { fhirUser } : {}) };
     },
@@ -181,7 +207,8 @@ export function createProvider(options: ProviderOptions): Provider {
     if (ctx.path === '/auth' && ctx.method === 'GET') {
       const query = ctx.query as Record<string, string | string[] | undefined>;
       const scopes = typeof query['scope'] === 'string' ? query['scope'].split(' ') : [];
-      if (scopes.includes('offline_access') && query['client_id'] !== webClientId && query['prompt'] === undefined) {
+      // An EHR launch has no consent screen (the practice registered the app for launching): online access only.
+      if (scopes.includes('offline_access') && query['client_id'] !== webClientId && query['prompt'] === undefined && query['launch'] === undefined) {
         ctx.query = { ...query, prompt: 'consent' };
       }
     }
@@ -193,7 +220,7 @@ export function createProvider(options: ProviderOptions): Provider {
     tokenAuditMiddleware({
       db: options.db,
       portalName: options.portalName,
-      patientOfGrant: async () => undefined,
+      patientOfGrant: async (grantId) => (await findGrantContext(options.db, grantId))?.patient,
       onError: (error) => options.log.error({ errorClass: (error as Error)?.name }, 'token event could not be audited'),
     }),
   );
@@ -207,6 +234,10 @@ export function createProvider(options: ProviderOptions): Provider {
     const token = await provider.AccessToken.find(body['access_token']);
     const patient = token?.extra?.['patient'];
     if (typeof patient === 'string') body['patient'] = patient;
+    // EHR launch context: the app shows a patient banner and may take the portal's look (SMART App Launch 2.2).
+    const context = token?.grantId ? await findGrantContext(options.db, token.grantId) : undefined;
+    if (context?.needPatientBanner) body['need_patient_banner'] = true;
+    if (context?.smartStyle) body['smart_style_url'] = smartStyleUrlFor(options.publicUrl);
     // oidc-provider reports the access token's resource scopes; SMART's `scope` is everything granted,
     // OpenID and launch scopes included (SMART App Launch 2.2 §"Response to Access Token request").
     const grant = token?.grantId ? await provider.Grant.find(token.grantId) : undefined;
@@ -215,3 +246,29 @@ export function createProvider(options: ProviderOptions): Provider {
   return provider;
 }
 
+
+/**
+ * oidc-provider's prompts (login, then consent) with two more reasons to ask who is signing in:
+ * an EHR launch must be authorized by the staff member who launched it, and a staff account never
+ * stands in for a patient in a standalone launch.
+ */
+function interactionPolicyFor(db: Db) {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', async (ctx) => {
+      const launch = launchParam(ctx);
+      if (launch === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const owner = await ehrLaunchOwner(db, launch, ctx.oidc.client!.clientId);
+      return owner !== undefined && owner === ctx.oidc.session?.accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  login.checks.add(
+    new interactionPolicy.Check('patient_user', 'a patient-side account must sign in', async (ctx) => {
+      if (launchParam(ctx) !== undefined || !ctx.oidc.session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const account = await findAccount(db, ctx.oidc.session?.accountId);
+      return account?.kind === 'staff' ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}

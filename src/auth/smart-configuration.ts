@@ -1,12 +1,21 @@
 /**
  * SMART App Launch 2.2 discovery (`[base]/.well-known/smart-configuration`, spec §"SMART on FHIR
- * discovery"): lists only what this server really does today. Endpoints that are not built yet
- * (EHR launch, user/ scopes; dynamic registration unless configured) are left out rather than advertised.
+ * discovery"): lists only what this server really does today. What is not built (dynamic registration
+ * unless configured) is left out rather than advertised.
  */
-import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes } from './provider.ts';
+import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes, staffResourceScopes } from './provider.ts';
 
-/** Scopes the authorization server grants today: OpenID, launch, refresh, and the wildcard patient read scopes (v2 and v1). */
-export const supportedScopes = [...openIdScopes, ...launchScopes, ...refreshScopes, ...patientResourceScopes.filter((s) => s.startsWith('patient/*.'))];
+/**
+ * Scopes the authorization server grants today: OpenID, launch, refresh, the wildcard patient read scopes
+ * (v2 and v1), and the wildcard user/ read scopes staff apps get through an EHR launch.
+ */
+export const supportedScopes = [
+  ...openIdScopes,
+  ...launchScopes,
+  ...refreshScopes,
+  ...patientResourceScopes.filter((s) => s.startsWith('patient/*.')),
+  ...staffResourceScopes.filter((s) => s.startsWith('user/*.')),
+];
 
 export function smartConfiguration(publicUrl: URL, options: { registration: boolean }): Record<string, unknown> {
   const issuer = issuerFor(publicUrl);
@@ -28,13 +37,18 @@ export function smartConfiguration(publicUrl: URL, options: { registration: bool
     scopes_supported: supportedScopes,
     capabilities: [
       'launch-standalone',
+      'launch-ehr',
       'authorize-post',
       'client-public',
       'client-confidential-symmetric',
       'client-confidential-asymmetric',
       'sso-openid-connect',
       'context-standalone-patient',
+      'context-ehr-patient',
+      'context-banner',
+      'context-style',
       'permission-patient',
+      'permission-user',
       'permission-offline',
       'permission-online',
       'permission-v1',

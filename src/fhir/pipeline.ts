@@ -38,6 +38,8 @@ export interface Exchange {
   principal?: Principal;
   model?: RequestModel;
   scopes?: PatientScopes;
+  /** Reach is every patient of the practice (system/ scopes, or a staff token's user/ scopes), not one compartment. */
+  practiceWide?: boolean;
   /** The search's type (for a cursor page, the type the cursor was issued for). */
   type?: string;
   upstreamUrl?: string;
@@ -71,8 +73,10 @@ const parseStrictly: Step = (_deps, exchange) => {
 
 /** SMART App Launch 2.2 scopes, v2 (c/r/u/d/s, ?category=) and v1 (read): decided before HAPI is asked. */
 const checkScope: Step = (deps, exchange) => {
-  const scopes = parsePatientScopes(exchange.principal!.scopes, exchange.principal!.kind === 'system' ? 'system' : 'patient');
-  exchange.scopes = scopes;
+  const principal = exchange.principal!;
+  let scopes = parsePatientScopes(principal.scopes, principal.kind === 'system' ? 'system' : 'patient');
+  // SMART user/ scopes count only on a staff member's token (EHR launch): within them, every patient of the practice.
+  const user = principal.staff ? parsePatientScopes(principal.scopes, 'user') : undefined;
   const model = exchange.model!;
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
@@ -85,6 +89,10 @@ const checkScope: Step = (deps, exchange) => {
   const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
   // A Binary is reached through its DocumentReference, so the DocumentReference scopes decide (security model 3).
   const scopeType = exchange.type === binaryType ? binaryScopeType : exchange.type;
+  const byUserScope = !!user && !!scopeType && !!user.allowed(scopeType, interaction);
+  if (byUserScope) scopes = user;
+  exchange.scopes = scopes;
+  exchange.practiceWide = principal.kind === 'system' || byUserScope;
   if (scopeType && !scopes.allowed(scopeType, interaction)) {
     throw new FacadeError(403, 'forbidden', 'forbidden', `The token's scopes do not allow this on ${exchange.type}.`);
   }
@@ -106,8 +114,8 @@ const narrowToReach: Step = (deps, exchange) => {
     return;
   }
   if (model.interaction !== 'search') return;
-  if (exchange.principal!.kind === 'system') {
-    // A backend client may search across the practice; a patient it names is passed on as the selector.
+  if (exchange.practiceWide) {
+    // A backend client (or staff within user/ scopes) may search across the practice; a patient it names is passed on as the selector.
     const query = new URLSearchParams(model.params.map(([k, v]): [string, string] => [k, v]));
     query.set('_count', String(model.count ?? 20));
     const named = model.namedPatients[0];
@@ -166,7 +174,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   const patient = exchange.principal!.patient;
   const scopes = exchange.scopes!;
   const localBases = [deps.fhirBase];
-  const system = exchange.principal!.kind === 'system';
+  const system = exchange.practiceWide === true;
   const reachable = (resource: Resource, interaction: Interaction): boolean => {
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;

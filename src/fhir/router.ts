@@ -16,6 +16,7 @@ import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
 import { runFacade, type Exchange } from './pipeline.ts';
+import { auditedPatient } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 
@@ -86,7 +87,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
           interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
           outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
           ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-          ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(principal.patient ? { patient: `Patient/${principal.patient}` } : {}) } : {}),
+          ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(auditedPatient(exchange) ? { patient: `Patient/${auditedPatient(exchange)}` } : {}) } : {}),
           request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
           clientAddress: clientAddress(req),
           portalName: deps.portalName,

@@ -2,7 +2,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { html } from '../core/html.ts';
 import { AppError } from '../core/errors.ts';
-import { listClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
+import { listClients, listLaunchableClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { pageContext } from '../web/page-context.ts';
 import { csrfField, field, notice, page } from '../web/views/layout.ts';
@@ -23,17 +23,19 @@ export function createClientsRouter(deps: { accounts: AccountsDeps }): Router {
 
   async function render(req: Request, message?: { text: string; kind: 'info' | 'error' }): Promise<string> {
     const ctx = pageContext(req, deps.accounts.practice);
-    const clients = await listClients(deps.accounts.db);
+    const [clients, launchable] = await Promise.all([listClients(deps.accounts.db), listLaunchableClients(deps.accounts.db)]);
+    const launches = new Set(launchable.map((c) => c.clientId));
     return page(ctx, {
       title: ctx.t('staff.clients.title'),
       nav: staffNav(ctx, true),
       body: html`<h1>${ctx.t('staff.clients.title')}</h1>
 ${message ? notice(message.text, message.kind) : ''}
-<ul class="plain">${clients.map((c) => html`<li><strong>${c.name}</strong> · <code>${c.clientId}</code> · ${c.kind} · ${c.redirectUris.join(', ')}</li>`)}</ul>
+<ul class="plain">${clients.map((c) => html`<li><strong>${c.name}</strong> · <code>${c.clientId}</code> · ${c.kind} · ${c.redirectUris.join(', ')}${launches.has(c.clientId) ? html` · ${ctx.t('staff.clients.launchable')}` : ''}</li>`)}</ul>
 <h2 id="register">${ctx.t('staff.clients.register')}</h2>
 <form method="post" action="/staff/apps" novalidate aria-labelledby="register">${csrfField(ctx.csrfToken)}
 ${field({ id: 'name', label: ctx.t('staff.clients.name'), required: true, autocomplete: 'off' })}
 <div class="field"><label for="redirects">${ctx.t('staff.clients.redirects')}</label><textarea id="redirects" name="redirects" required></textarea></div>
+${field({ id: 'launchUrl', label: ctx.t('staff.clients.launchUrl'), type: 'text', autocomplete: 'off' })}
 <fieldset><legend>${ctx.t('staff.clients.type')}</legend>
 <div class="choice"><input type="radio" id="kind-public" name="kind" value="public" checked><label for="kind-public">${ctx.t('staff.clients.public')}</label></div>
 <div class="choice"><input type="radio" id="kind-secret" name="kind" value="confidential-secret"><label for="kind-secret">${ctx.t('staff.clients.secret')}</label></div>
@@ -53,9 +55,11 @@ ${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', au
     const redirects = (typeof req.body.redirects === 'string' ? req.body.redirects : '').split(/\s+/).filter(Boolean);
     const kind = (['public', 'confidential-secret', 'confidential-jwks'] as const).find((k) => k === req.body.kind);
     const jwksUri = typeof req.body.jwksUri === 'string' ? req.body.jwksUri.trim() : '';
-    const valid = name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri));
+    const launchUrl = typeof req.body.launchUrl === 'string' ? req.body.launchUrl.trim() : '';
+    const valid =
+      name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri)) && (!launchUrl || validRedirect(launchUrl));
     if (!valid) return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
-    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}) });
+    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}), ...(launchUrl ? { launchUrl } : {}) });
     const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : ''].filter(Boolean).join(' ');
     res.send(await render(req, { text, kind: 'info' }));
   });

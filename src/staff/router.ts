@@ -22,6 +22,12 @@ import { invitationState } from './invitation-state.ts';
 import { patientPage, searchPage, staffSignInPage } from './views.ts';
 import { staffAdminPage } from './admin-views.ts';
 import { createStaffMember, listStaff, setStaffEnabled } from '../accounts/manage-staff.ts';
+import { listLaunchableClients } from '../store/oauth-clients.ts';
+import { createEhrLaunch } from '../store/launch-context.ts';
+import { allowFormActionTo } from '../web/security-headers.ts';
+
+/** An EHR launch value lives five minutes: long enough for the app to start its authorization request. */
+const launchTtlMs = 5 * 60_000;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -111,11 +117,12 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
   router.get('/staff/patients/:id', async (req, res) => {
     const id = String(req.params['id']);
     if (!fhirId.test(id)) throw new AppError('not_found', 404);
-    const [patient, physicians, accounts] = await Promise.all([
+    const [patient, physicians, accounts, launchable] = await Promise.all([
       fhir.read<Patient>('Patient', id),
       // Most recently updated first: new clinicians appear at the top of the list.
       fhir.search<Practitioner>('Practitioner', { active: 'true', _count: 100, _sort: '-_lastUpdated' }),
       findAccountsForPatient(deps.accounts.db, `Patient/${id}`),
+      listLaunchableClients(deps.accounts.db),
     ]);
     const staffPractitioners = new Set((await listStaff(deps.accounts.db)).map((s) => s.fhir_user));
     const now = deps.accounts.now();
@@ -135,9 +142,26 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
         accounts: withInvitations,
         // Clinicians only: Practitioners that back a staff account (front desk, admins) are not physicians.
         physicians: (physicians.entry ?? []).map((e) => e.resource!).filter((p) => !staffPractitioners.has(`Practitioner/${p.id}`)),
+        launchable,
         ...(message ? { message } : {}),
       }),
     );
+  });
+
+  // SMART EHR launch: a single-use launch value bound to this staff member, the app and the patient, then
+  // the browser goes to the app's registered launch URL with iss and launch (SMART App Launch 2.2 "EHR launch").
+  router.post('/staff/patients/:id/launch', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    const app = (await listLaunchableClients(deps.accounts.db)).find((c) => c.clientId === text(req.body.app));
+    if (!app) throw new AppError('not_found', 404);
+    const patient = await fhir.read<Patient>('Patient', id);
+    const launch = await createEhrLaunch(deps.accounts.db, { accountId: req.staff!.accountId, clientId: app.clientId, patient: patient.id! }, { ttlMs: launchTtlMs, now: deps.accounts.now() });
+    const target = new URL(app.launchUrl);
+    target.searchParams.set('iss', new URL('/fhir', deps.accounts.publicUrl).toString());
+    target.searchParams.set('launch', launch);
+    allowFormActionTo(res, target.toString());
+    res.redirect(303, target.toString());
   });
 
   router.post('/staff/patients/:id/authorization', async (req, res) => {

@@ -13,12 +13,13 @@ export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav
   <form method="post" action="/staff/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
 </nav>`;
 
-export function staffSignInPage(ctx: PageContext, options: { email?: string; failed?: boolean }): string {
+/** The staff sign-in form; `action` lets the authorization server's EHR-launch sign-in reuse it. */
+export function staffSignInPage(ctx: PageContext, options: { email?: string; failed?: boolean; action?: string }): string {
   return page(ctx, {
     title: ctx.t('staff.signIn.title'),
     body: html`<h1>${ctx.t('staff.signIn.title')}</h1>
 ${options.failed ? notice(ctx.t('staff.signIn.failed'), 'error') : ''}
-<form method="post" action="/staff/login" novalidate>
+<form method="post" action="${options.action ?? '/staff/login'}" novalidate>
 ${csrfField(ctx.csrfToken)}
 ${field({ id: 'email', label: ctx.t('signIn.email'), type: 'email', autocomplete: 'username', value: options.email ?? '', required: true })}
 ${field({ id: 'password', label: ctx.t('signIn.password'), type: 'password', autocomplete: 'current-password', required: true })}
@@ -103,6 +104,8 @@ export function patientPage(
     patient: Patient;
     accounts: { account: AccountRow; invitations: InvitationView[] }[];
     physicians: Practitioner[];
+    /** Apps registered with a launch URL (SMART EHR launch). */
+    launchable: readonly { clientId: string; name: string }[];
     message?: { text: string; kind: 'info' | 'error' };
     admin: boolean;
   },
@@ -119,8 +122,20 @@ export function patientPage(
 ${options.message ? notice(options.message.text, options.message.kind) : ''}
 <h2>${ctx.t('staff.patient.account')}</h2>
 ${options.accounts.length === 0 ? html`<p>${ctx.t('staff.patient.noAccount')}</p>` : options.accounts.map((a) => accountCard(ctx, a.account, a.invitations))}
+${options.launchable.length > 0 ? launchForm(ctx, patient, options.launchable) : ''}
 ${canInvite ? authorizationForm(ctx, patient, options.physicians) : ''}`,
   });
+}
+
+function launchForm(ctx: PageContext, patient: Patient, apps: readonly { clientId: string; name: string }[]): SafeHtml {
+  return html`<h2 id="launch">${ctx.t('staff.launch.title')}</h2>
+<form method="post" action="/staff/patients/${patient.id ?? ''}/launch" aria-labelledby="launch">
+${csrfField(ctx.csrfToken)}
+<p class="hint" id="launch-hint">${ctx.t('staff.launch.hint')}</p>
+<div class="field"><label for="app">${ctx.t('staff.launch.app')}</label>
+<select id="app" name="app" aria-describedby="launch-hint">${apps.map((a) => html`<option value="${a.clientId}">${a.name}</option>`)}</select></div>
+<p class="actions"><button type="submit">${ctx.t('staff.launch.submit')}</button></p>
+</form>`;
 }
 
 function authorizationForm(ctx: PageContext, patient: Patient, physicians: Practitioner[]): SafeHtml {

@@ -16,6 +16,8 @@ export interface NewClient {
   readonly jwks?: { keys: unknown[] };
   /** Backend clients: the system/ scopes they may ever be granted. */
   readonly scope?: string;
+  /** SMART EHR launch: where the staff console sends the browser with `iss` and `launch`. */
+  readonly launchUrl?: string;
 }
 
 export interface RegisteredClient {
@@ -39,6 +41,7 @@ export async function registerClient(db: Queryable, input: NewClient): Promise<R
     ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
     ...(input.jwks ? { jwks: input.jwks } : {}),
     ...(input.scope ? { scope: input.scope } : {}),
+    ...(input.launchUrl && !backend ? { smart_launch_url: input.launchUrl } : {}),
   };
   await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(metadata)]);
   return { clientId, ...(clientSecret ? { clientSecret } : {}) };
@@ -49,6 +52,14 @@ export async function listClients(db: Queryable): Promise<{ clientId: string; na
     "SELECT id, payload FROM oidc_payloads WHERE model = 'Client' ORDER BY payload->>'client_name'",
   );
   return rows.rows.map((r) => ({ clientId: r.id, name: r.payload.client_name ?? r.id, kind: r.payload.token_endpoint_auth_method ?? '', redirectUris: r.payload.redirect_uris ?? [] }));
+}
+
+/** Apps staff may launch from a patient's page (those registered with a launch URL), by name. */
+export async function listLaunchableClients(db: Queryable): Promise<{ clientId: string; name: string; launchUrl: string }[]> {
+  const rows = await db.query<{ id: string; name: string | null; launch_url: string }>(
+    "SELECT id, payload->>'client_name' AS name, payload->>'smart_launch_url' AS launch_url FROM oidc_payloads WHERE model = 'Client' AND payload ? 'smart_launch_url' ORDER BY payload->>'client_name'",
+  );
+  return rows.rows.map((r) => ({ clientId: r.id, name: r.name ?? r.id, launchUrl: r.launch_url }));
 }
 
 export async function clientName(db: Queryable, clientId: string): Promise<string> {

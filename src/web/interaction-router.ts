@@ -14,8 +14,12 @@ import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
 import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { clientName } from '../store/oauth-clients.ts';
+import { ehrLaunchOwner } from '../store/launch-context.ts';
+import { staffSignIn } from '../accounts/staff-sign-in.ts';
+import { staffSignInPage } from '../staff/views.ts';
+import type { SessionManager } from './session.ts';
 
-export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string }): Router {
+export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string; staffSessions: SessionManager }): Router {
   const router = Router();
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
@@ -27,6 +31,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const details = await deps.provider.interactionDetails(req, res);
     res.set('Cache-Control', 'no-store');
     allowRedirectToApp(res, details);
+    if (details.prompt.name === 'login' && typeof details.params['launch'] === 'string') return staffLogin(req, res, details);
     if (details.prompt.name === 'login') return res.send(signInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/login` }));
     if (details.prompt.name === 'consent') return res.send(await renderConsent(req, details));
     throw new AppError('not_found', 404);
@@ -64,7 +69,8 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     grant.addResourceScope(deps.fhirBase, chosen.join(' '));
     // What the patient declined is recorded as rejected, so the server does not ask again for it.
     const declinedOpenId = requestedOf(details).filter((s) => s === 'offline_access' && !openid.includes(s));
-    const declinedResource = requested.map((c) => c.scope).filter((s) => !chosen.includes(s));
+    // user/ scopes are never a patient's to grant (staff EHR launch only): recorded as refused with the rest.
+    const declinedResource = [...requested.map((c) => c.scope).filter((s) => !chosen.includes(s)), ...requestedOf(details).filter((s) => s.startsWith('user/'))];
     if (declinedOpenId.length > 0) grant.rejectOIDCScope(declinedOpenId.join(' '));
     if (declinedResource.length > 0) grant.rejectResourceScope(deps.fhirBase, declinedResource.join(' '));
     const grantId = await grant.save();
@@ -75,9 +81,41 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     await deps.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
+  /**
+   * EHR launch: the staff member who launched the app signs in to the authorization server. A live staff
+   * console session of that same account (itself opened with email, password and TOTP) is enough; otherwise
+   * the staff sign-in form asks for all three again. Nobody else can use the launch.
+   */
+  const launchOwner = (details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
+    ehrLaunchOwner(deps.accounts.db, String(details.params['launch']), String(details.params['client_id']));
+  async function staffLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+    const [owner, session] = await Promise.all([launchOwner(details), deps.staffSessions.load(req)]);
+    if (owner && session?.accountId === owner) {
+      await deps.provider.interactionFinished(req, res, { login: { accountId: owner } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    res.send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login` }));
+  }
+
+  router.post('/interaction/:uid/staff-login', async (req, res) => {
+    const details = await deps.provider.interactionDetails(req, res);
+    if (details.prompt.name !== 'login' || typeof details.params['launch'] !== 'string') throw new AppError('not_found', 404);
+    allowRedirectToApp(res, details);
+    const email = text(req.body.email);
+    const result = await staffSignIn(deps.accounts, { email, password: text(req.body.password), code: text(req.body.code), clientAddress: clientAddress(req) });
+    // Signing in as another staff member fails exactly like a wrong password: the launch is not theirs.
+    if (result.ok && result.accountId === (await launchOwner(details))) {
+      await deps.provider.interactionFinished(req, res, { login: { accountId: result.accountId } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    await pause(result.ok ? 0 : result.delayMs);
+    res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login`, email, failed: true }));
+  });
+
   router.post('/interaction/:uid/login', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
-    if (details.prompt.name !== 'login') throw new AppError('not_found', 404);
+    // An EHR launch is signed in by staff only (staff-login above), never with a patient's sign-in.
+    if (details.prompt.name !== 'login' || details.params['launch'] !== undefined) throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
     const email = text(req.body.email);
     const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), code: text(req.body.code), clientAddress: clientAddress(req) });
