@@ -14,6 +14,7 @@ import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { patientScopeCatalog, systemScopeCatalog, userScopeCatalog } from '../access/allow-lists.ts';
 import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch, patientsOfAccount } from '../store/launch-context.ts';
 import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
+import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
 import type { Logger } from '../core/log.ts';
 import { tokenAuditMiddleware } from './token-audit.ts';
 
@@ -152,8 +153,12 @@ export function createProvider(options: ProviderOptions): Provider {
       // An EHR launch makes its own grant, with the launch's patient, once the right staff member is signed in.
       const launch = launchParam(ctx);
       if (launch !== undefined) return ehrLaunchGrant(ctx, { db: options.db, fhirBase, launch, resourceScopes: staffResourceScopes, openIdScopes: [...openIdScopes, ...launchScopes, ...refreshScopes] });
+      // Patient picker: the choice must be a patient this account may act for (checked in the store), and only a
+      // grant made for that patient may serve it; otherwise a new grant (and, for third-party apps, consent).
+      const choice = await verifiedChoice(options.db, ctx);
+      if (pickedPatient(ctx) && !choice) throw new errors.AccessDenied('the chosen patient is not one this account may act for');
       const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (grantId && (await grantFitsChoice(options.db, grantId, choice))) return ctx.oidc.provider.Grant.find(grantId);
       if (client.clientId !== webClientId) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! });
       const requested = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
@@ -162,7 +167,8 @@ export function createProvider(options: ProviderOptions): Provider {
       // user/ scopes are for staff (EHR launch) only: a patient-side account's grant records them as refused.
       const staffOnly = requested.filter((s) => staffResourceScopes.includes(s) && !patientResourceScopes.includes(s));
       if (staffOnly.length > 0) grant.rejectResourceScope(fhirBase, staffOnly.join(' '));
-      await grant.save();
+      const savedId = await grant.save();
+      if (choice) await savePickedContext(options.db, savedId, choice);
       return grant;
     },
     // Refresh tokens for offline_access and for SMART's online_access (SMART App Launch 2.2 §scopes).
@@ -254,6 +260,7 @@ export function createProvider(options: ProviderOptions): Provider {
  */
 function interactionPolicyFor(db: Db) {
   const policy = interactionPolicy.base();
+  policy.add(pickerPrompt(db), 1);
   const login = policy.get('login')!;
   login.checks.add(
     new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', async (ctx) => {

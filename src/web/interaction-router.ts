@@ -14,7 +14,11 @@ import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
 import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { clientName } from '../store/oauth-clients.ts';
-import { ehrLaunchOwner } from '../store/launch-context.ts';
+import { ehrLaunchOwner, patientsOfAccount, saveGrantContext } from '../store/launch-context.ts';
+import type { Patient } from '@medplum/fhirtypes';
+import { displayName } from '../core/fhir/names.ts';
+import { pickerPromptName } from '../auth/patient-picker.ts';
+import { patientPickerPage } from './views/patient-picker-page.ts';
 import { staffSignIn } from '../accounts/staff-sign-in.ts';
 import { staffSignInPage } from '../staff/views.ts';
 import type { SessionManager } from './session.ts';
@@ -33,6 +37,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     allowRedirectToApp(res, details);
     if (details.prompt.name === 'login' && typeof details.params['launch'] === 'string') return staffLogin(req, res, details);
     if (details.prompt.name === 'login') return res.send(signInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/login` }));
+    if (details.prompt.name === pickerPromptName) return res.send(await renderPicker(req, details));
     if (details.prompt.name === 'consent') return res.send(await renderConsent(req, details));
     throw new AppError('not_found', 404);
   });
@@ -50,6 +55,33 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
       error,
     });
   }
+
+  // The patient picker: whose record the app gets, among the patients this account may act for.
+  const patientsOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => patientsOfAccount(deps.accounts.db, String(details.session?.accountId ?? ''));
+  async function renderPicker(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
+    const patients = await Promise.all(
+      (await patientsOf(details)).map(async (reference) => {
+        const patient = await deps.accounts.fhir.read<Patient>('Patient', reference.split('/')[1]!);
+        return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
+      }),
+    );
+    return patientPickerPage(pageContext(req, deps.accounts.practice), {
+      action: `/interaction/${details.uid}/patient`,
+      appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
+      patients,
+      error,
+    });
+  }
+
+  router.post('/interaction/:uid/patient', async (req, res) => {
+    const details = await deps.provider.interactionDetails(req, res);
+    if (details.prompt.name !== pickerPromptName || !details.session?.accountId) throw new AppError('not_found', 404);
+    allowRedirectToApp(res, details);
+    const choice = text(req.body.patient);
+    // Refused on the server: only a patient this account may act for, whatever the browser sent.
+    if (!(await patientsOf(details)).includes(`Patient/${choice}`)) return res.status(422).set('Cache-Control', 'no-store').send(await renderPicker(req, details, true));
+    await deps.provider.interactionFinished(req, res, { [pickerPromptName]: { patient: choice } }, { mergeWithLastSubmission: true });
+  });
 
   router.post('/interaction/:uid/consent', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
@@ -74,6 +106,11 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     if (declinedOpenId.length > 0) grant.rejectOIDCScope(declinedOpenId.join(' '));
     if (declinedResource.length > 0) grant.rejectResourceScope(deps.fhirBase, declinedResource.join(' '));
     const grantId = await grant.save();
+    // The patient chosen in the picker (if any) is this grant's launch context, re-checked against the store.
+    const picked = (details.lastSubmission as { [pickerPromptName]?: { patient?: unknown } } | undefined)?.[pickerPromptName]?.patient;
+    if (typeof picked === 'string' && (await patientsOf(details)).includes(`Patient/${picked}`)) {
+      await saveGrantContext(deps.accounts.db, grantId, { patient: picked, needPatientBanner: false, smartStyle: false });
+    }
     // The authorization resumes with the interaction's saved request; narrowing its scope to what was granted
     // lets a narrower choice (a category under a wildcard) reach the token, which says exactly what was granted.
     details.params['scope'] = [...openid, ...chosen].join(' ');

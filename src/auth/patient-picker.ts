@@ -1,0 +1,52 @@
+/**
+ * The patient picker (SMART App Launch 2.2 standalone launch with `launch/patient`): an account that may
+ * act for several patients chooses, on every authorization, whose record the app gets. The choice comes
+ * back as the interaction result `select_patient`; it is re-checked against the store here before it
+ * becomes the grant's launch context, so a forged choice can never widen reach.
+ */
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Db } from '../store/db.ts';
+import { findGrantContext, patientsOfAccount, saveGrantContext } from '../store/launch-context.ts';
+
+export const pickerPromptName = 'select_patient';
+
+const scopesOf = (ctx: KoaContextWithOIDC) => String(ctx.oidc.params?.['scope'] ?? '').split(' ');
+
+/** The patient chosen in this authorization's picker, if one was. */
+export const pickedPatient = (ctx: KoaContextWithOIDC): string | undefined => {
+  const choice = (ctx.oidc.result as { [pickerPromptName]?: { patient?: unknown } } | undefined)?.[pickerPromptName]?.patient;
+  return typeof choice === 'string' ? choice : undefined;
+};
+
+/** True when this authorization needs a patient chosen: a standalone launch/patient request by an account acting for several. */
+async function needsPicker(db: Db, ctx: KoaContextWithOIDC): Promise<boolean> {
+  const accountId = ctx.oidc.session?.accountId;
+  if (!accountId || ctx.oidc.params?.['launch'] !== undefined || !scopesOf(ctx).includes('launch/patient')) return false;
+  return (await patientsOfAccount(db, accountId)).length > 1;
+}
+
+/** The picker prompt, after login and before consent. */
+export function pickerPrompt(db: Db) {
+  return new interactionPolicy.Prompt(
+    { name: pickerPromptName, requestable: false },
+    new interactionPolicy.Check('patient_not_chosen', 'the patient whose record the app gets must be chosen', async (ctx) =>
+      (await needsPicker(db, ctx)) && !pickedPatient(ctx) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+}
+
+/** The chosen patient id, if the account may act for it (checked against the store, not the browser). */
+export async function verifiedChoice(db: Db, ctx: KoaContextWithOIDC): Promise<string | undefined> {
+  const choice = pickedPatient(ctx);
+  const accountId = ctx.oidc.session?.accountId;
+  if (!choice || !accountId) return undefined;
+  return (await patientsOfAccount(db, accountId)).includes(`Patient/${choice}`) ? choice : undefined;
+}
+
+/** An existing grant may serve this authorization only if it was made for the patient just chosen. */
+export async function grantFitsChoice(db: Db, grantId: string, choice: string | undefined): Promise<boolean> {
+  if (!choice) return true;
+  return (await findGrantContext(db, grantId))?.patient === choice;
+}
+
+export const savePickedContext = (db: Db, grantId: string, patient: string) => saveGrantContext(db, grantId, { patient, needPatientBanner: false, smartStyle: false });

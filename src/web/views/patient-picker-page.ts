@@ -1,0 +1,32 @@
+import { html } from '../../core/html.ts';
+import { formatDate } from '../../core/i18n/translate.ts';
+import { csrfField, notice, page } from './layout.ts';
+import type { PatientPageContext } from './patient-pages.ts';
+
+export interface PickablePatient {
+  readonly id: string;
+  readonly name: string;
+  readonly birthDate: string | undefined;
+}
+
+/** SMART standalone launch with launch/patient for an account that acts for several people: whose record the app gets. */
+export function patientPickerPage(ctx: PatientPageContext, options: { action: string; appName: string; patients: readonly PickablePatient[]; error?: boolean }): string {
+  return page(ctx, {
+    title: ctx.t('picker.title'),
+    body: html`<h1>${ctx.t('picker.title')}</h1>
+${options.error ? notice(ctx.t('picker.none'), 'error') : ''}
+<p>${ctx.t('picker.intro', { app: options.appName })}</p>
+<form method="post" action="${options.action}">
+${csrfField(ctx.csrfToken)}
+<fieldset><legend>${ctx.t('picker.legend')}</legend>
+${options.patients.map(
+  (p, i) =>
+    html`<div class="choice"><input type="radio" id="patient-${i}" name="patient" value="${p.id}"${i === 0 ? html` required` : ''}><label for="patient-${i}">${p.name}${
+      p.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: formatDate(ctx.locale, p.birthDate) })}</span>` : ''
+    }</label></div>`,
+)}
+</fieldset>
+<p class="actions"><button type="submit">${ctx.t('picker.submit')}</button></p>
+</form>`,
+  });
+}
