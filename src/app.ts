@@ -8,6 +8,7 @@ import { securityHeaders } from './web/security-headers.ts';
 import { createHealthRouter } from './web/health-router.ts';
 import { errorHandler, notFound } from './web/error-handler.ts';
 import { portalCss } from './web/assets/portal-css.ts';
+import { faviconSvg } from './web/assets/favicon.ts';
 import { smartStyle } from './web/assets/smart-style.ts';
 import { resolveLocale } from './web/locale.ts';
 import { csrfProtection } from './web/csrf.ts';
@@ -37,6 +38,9 @@ export function createApp(ctx: Context): express.Express {
   // The SMART style document EHR-launched apps are pointed at (smart_style_url); read by apps on other origins.
   app.get('/assets/smart-style.json', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=3600').json(smartStyle);
+  });
+  app.get('/favicon.svg', (_req, res) => {
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(faviconSvg);
   });
   app.get('/assets/portal.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(portalCss);

@@ -12,6 +12,9 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
 import { seedPatient } from '../support/seed.ts';
 import { seedClinicalRecord } from '../support/clinical-seed.ts';
+import { testEnvironment } from '../support/environment.ts';
+import { freePort } from '../../scripts/lib/net.ts';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 
 const locales = { es: 'es-ES', en: 'en-US' } as const;
 type Language = keyof typeof locales;
@@ -248,3 +251,79 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     expect(collapse(await page.locator('main h1').textContent())).to.equal('Signos vitales');
   });
 });
+
+describe('the health record when HAPI is down (issue #5)', function () {
+  this.timeout(300_000);
+  let portal: RunningPortal;
+  let browser: Browser;
+  let upstream: { url: string; up(): Promise<void>; down(): Promise<void> };
+
+  before(async () => {
+    upstream = await switchableProxy(testEnvironment().hapi.baseUrl);
+    await upstream.up();
+    [portal, browser] = await Promise.all([startPortal({ FHIR_UPSTREAM_URL: upstream.url, FHIR_TIMEOUT_MS: '3000' }), launchChromium()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await portal?.stop();
+    await upstream?.down();
+  });
+
+  it('shows a friendly page in the visitor’s language with a way to try again, never an error trace, and recovers', async () => {
+    const patient = await seedPatient(portal.ctx, { given: 'Rocío' });
+    const user = await registerAccountFor(portal.ctx, await portal.ctx.fhir.read<Patient>('Patient', patient.id));
+    const context = await browser.newContext({ locale: 'es-ES' });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/auth/login`);
+    await page.fill('#email', user.email);
+    await page.fill('#password', user.password);
+    await page.fill('#birthDate', user.birthDate);
+    await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.click('main form button[type=submit]')]);
+
+    await upstream.down();
+    const failed = await page.goto(`${portal.url}/record/medications`);
+    expect(failed!.status()).to.equal(503);
+    expect(collapse(await page.locator('main h1').textContent())).to.equal('Su historia clínica no está disponible por el momento. Inténtelo de nuevo en unos minutos.');
+    const retry = page.locator('main a.button');
+    expect(collapse(await retry.textContent())).to.equal('Intentar de nuevo');
+    const body = await failed!.text();
+    expect(body).not.to.match(/at \w+ \(|Error:|ECONNREFUSED|stack/i);
+    expect(await checkAccessibility(page, 'hapi-down')).to.deep.equal([]);
+
+    await upstream.up();
+    await Promise.all([page.waitForEvent('load'), retry.click()]);
+    expect(collapse(await page.locator('main h1').textContent())).to.equal('Medicamentos');
+    await context.close();
+  });
+});
+
+/** A loopback TCP relay to HAPI that the test switches off and on (HAPI itself keeps running for the other suites). */
+async function switchableProxy(target: string): Promise<{ url: string; up(): Promise<void>; down(): Promise<void> }> {
+  const targetUrl = new URL(target);
+  const port = await freePort();
+  let server: NetServer | undefined;
+  const sockets = new Set<Socket>();
+  return {
+    url: `http://127.0.0.1:${port}${targetUrl.pathname}`,
+    up: () =>
+      new Promise((resolve) => {
+        server = createServer((client) => {
+          const upstreamSocket = connect(Number(targetUrl.port), targetUrl.hostname);
+          for (const s of [client, upstreamSocket]) {
+            sockets.add(s);
+            s.on('close', () => sockets.delete(s));
+            s.on('error', () => s.destroy());
+          }
+          client.pipe(upstreamSocket).pipe(client);
+        });
+        server.listen(port, '127.0.0.1', () => resolve());
+      }),
+    down: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server = undefined;
+      }),
+  };
+}

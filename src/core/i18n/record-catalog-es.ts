@@ -2,9 +2,9 @@
 import type { recordEn } from './record-catalog-en.ts';
 
 export const recordEs = {
-  'record.nav': 'Su expediente de salud',
-  'record.menu': 'Secciones de su expediente',
-  'record.incomplete': 'Su expediente es extenso: esta página muestra las entradas más recientes.',
+  'record.nav': 'Su historia clínica',
+  'record.menu': 'Secciones de su historia clínica',
+  'record.incomplete': 'Su historia clínica es extensa: esta página muestra las entradas más recientes.',
   'banner.label': 'Paciente',
   'banner.born': 'Fecha de nacimiento: {date}',
 
@@ -20,7 +20,7 @@ export const recordEs = {
   'section.careTeam': 'Equipo de atención',
   'section.appointments': 'Citas',
   'section.carePlan': 'Plan de tratamiento y progreso',
-  'section.search': 'Buscar en su expediente',
+  'section.search': 'Buscar en su historia clínica',
   'summary.problems': 'Afecciones actuales y pasadas',
   'summary.medications': 'Qué toma y cómo',
   'summary.allergies': 'Alergias y reacciones',
@@ -146,10 +146,10 @@ export const recordEs = {
   'value.yes': 'Sí',
   'value.no': 'No',
 
-  'search.label': 'Buscar en su expediente',
+  'search.label': 'Buscar en su historia clínica',
   'search.hint': 'Por ejemplo: glucosa, gripe, asma.',
   'search.submit': 'Buscar',
-  'search.none': 'Nada en su expediente coincide con «{q}».',
+  'search.none': 'Nada en su historia clínica coincide con «{q}».',
   'search.count': '{count} coincidencias con «{q}».',
   'search.many': 'Se muestran las primeras {count} coincidencias con «{q}». Agregue una palabra para afinar la búsqueda.',
 

@@ -1,0 +1,2 @@
+/** The portal's icon: a bridge ("puente") on the brand colour, as SVG so it is tiny and sharp everywhere. */
+export const faviconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b3d6b"/><path d="M4 22h24M7 22v-5M25 22v-5M4 17c4-8 20-8 24 0M12 22v-7M16 22v-8M20 22v-7" stroke="#fff" stroke-width="2.2" fill="none" stroke-linecap="round"/></svg>`;
