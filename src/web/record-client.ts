@@ -21,6 +21,8 @@ export interface SearchResult<T extends Resource> {
 
 export interface RecordClient {
   readonly patient: string;
+  /** The signed-in person when they act for the patient (RelatedPerson/…), else undefined. */
+  readonly proxy: string | undefined;
   read<T extends Resource>(path: string): Promise<T>;
   /** A search followed through the facade's own paging cursors, up to `maxPages` pages. */
   search<T extends Resource>(path: string, options?: { maxPages?: number }): Promise<SearchResult<T>>;
@@ -40,7 +42,10 @@ export async function recordClientFor(
   if (tokens.expiresAt - 30_000 < Date.now()) {
     if (!tokens.refreshToken) throw new SignInRequired();
     try {
-      tokens = await deps.webClient.refresh(tokens.refreshToken, tokens.accountId);
+      const previous: TokenSet = tokens;
+      const renewed = await deps.webClient.refresh(tokens.refreshToken, tokens.accountId);
+      // A refresh carries no id_token claims of its own: who signed in stays who signed in.
+      tokens = { ...renewed, ...(previous.fhirUser && !renewed.fhirUser ? { fhirUser: previous.fhirUser } : {}) };
     } catch {
       await deps.sessions.end(req, res, session);
       throw new SignInRequired();
@@ -63,8 +68,10 @@ export async function recordClientFor(
     if (!response.ok) throw new AppError('fhir_unavailable', 503);
     return (await response.json()) as T;
   };
+  const fhirUser = tokens.fhirUser;
   return {
     patient: tokens.patient!,
+    proxy: fhirUser?.startsWith('RelatedPerson/') ? fhirUser : undefined,
     read: <T extends Resource>(path: string) => get<T>(`${deps.fhirBase}/${path}`),
     async search<T extends Resource>(path: string, options: { maxPages?: number } = {}): Promise<SearchResult<T>> {
       const type = path.split('?')[0];

@@ -1,10 +1,10 @@
 /**
  * What every record page starts from: the session's record client (the facade, with the web app's
- * own token), the formatter for the visitor's language, and the patient for the banner, read in
- * parallel with the page's own data.
+ * own token), the formatter for the visitor's language, and the patient for the banner (and the
+ * proxy reading it, if any), read in parallel with the page's own data.
  */
 import type { Request, Response } from 'express';
-import type { Patient } from '@medplum/fhirtypes';
+import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
 import type { Practice } from '../accounts/emails.ts';
 import { recordClientFor } from './record-client.ts';
@@ -26,6 +26,12 @@ export interface RecordPageDeps {
 export async function withRecord<T>(req: Request, res: Response, deps: RecordPageDeps, load: (ctx: SectionContext) => Promise<T>): Promise<{ patient: BannerPatient; data: T }> {
   const record = await recordClientFor(req, res, deps);
   const ctx: SectionContext = { record, fmt: { locale: req.locale, t: req.t }, now: deps.now?.() ?? new Date(), practicePhone: deps.practice.phone };
-  const [patient, data] = await Promise.all([record.read<Patient>(`Patient/${record.patient}`), load(ctx)]);
-  return { patient: { name: displayName(patient.name), birthDate: patient.birthDate }, data };
+  // A proxy (family member, caregiver) sees whose record it is and as whom they are reading it.
+  const [patient, proxy, data] = await Promise.all([
+    record.read<Patient>(`Patient/${record.patient}`),
+    record.proxy ? record.read<RelatedPerson>(record.proxy).catch(() => undefined) : undefined,
+    load(ctx),
+  ]);
+  const proxyName = proxy ? displayName(proxy.name) : undefined;
+  return { patient: { name: displayName(patient.name), birthDate: patient.birthDate, ...(proxyName ? { proxyName } : {}) }, data };
 }

@@ -239,6 +239,20 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     expect((await page.goto(`${portal.url}/record/results/trend?code=${encodeURIComponent('<script>')}`))!.status()).to.equal(404);
   });
 
+  it('shows a proxy the record of the patient they act for, saying whose it is and as whom they read it', async () => {
+    const alexis = await loadSyntheaPatient(portal.ctx, 'Alexis_Toy');
+    const mother = await registerAccountFor(portal.ctx, alexis, { designee: { name: 'Ana Toy', relationship: 'Mother / Madre' } });
+    const page = await signedIn(mother, 'en');
+    expect(collapse(await page.locator('main h1').textContent())).to.equal('Hello, Ana Toy');
+    const banner = collapse(await page.locator('.banner').textContent());
+    expect(banner).to.include(mother.name).and.to.include('You are reading this record as Ana Toy');
+    const immunizations = (await all<Immunization>(portal, 'Immunization', { patient: `Patient/${alexis.id}` })).filter((i) => i.status !== 'entered-in-error');
+    await visit(page, '/record/immunizations');
+    expect(await groupCounts(page)).to.deep.equal([immunizations.length]);
+    expect(collapse(await page.locator('.banner').textContent())).to.include('Ana Toy');
+    expect(await checkAccessibility(page, 'proxy-immunizations')).to.deep.equal([]);
+  });
+
   it('sends a visitor whose session ended to sign in, and back to the page they wanted', async () => {
     const page = await signedIn(long, 'es');
     await page.context().clearCookies();

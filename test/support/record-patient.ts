@@ -38,14 +38,15 @@ export async function loadSyntheaPatient(ctx: Context, prefix: string): Promise<
   return patient;
 }
 
-/** Registers a portal account for an existing Patient through the real getting-started services. */
-export async function registerAccountFor(ctx: Context, patient: Patient): Promise<RecordUser> {
+/** Registers a portal account for an existing Patient (or for a designee acting for them) through the real getting-started services. */
+export async function registerAccountFor(ctx: Context, patient: Patient, options: { designee?: { name: string; relationship: string } } = {}): Promise<RecordUser> {
   const staff = await staffMember(ctx);
   const email = `record-${randomUUID().slice(0, 8)}@example.org`;
+  const signer = options.designee ? { kind: 'designee' as const, ...options.designee, email } : { kind: 'patient' as const };
   const { accountId } = await recordAuthorization(
     ctx.accounts,
     staff,
-    { patientId: patient.id!, signer: { kind: 'patient' }, patientEmail: email, physicianId: await seedPhysician(ctx), identityConfirmed: true, locale: 'es' },
+    { patientId: patient.id!, signer, patientEmail: options.designee ? `patient-${email}` : email, physicianId: await seedPhysician(ctx), identityConfirmed: true, locale: 'es' },
     '127.0.0.1',
   );
   const mail = await ctx.db.query<{ text: string }>(

@@ -7,6 +7,7 @@ export const recordEn = {
   'record.menu': 'Sections of your record',
   'record.incomplete': 'Your record is long: this page shows the most recent entries.',
   'banner.label': 'Patient',
+  'banner.proxy': 'You are reading this record as {name}, with the patient’s authorization.',
   'banner.born': 'Born {date}',
 
   'section.problems': 'Health problems',

@@ -6,6 +6,7 @@ export const recordEs = {
   'record.menu': 'Secciones de su historia clínica',
   'record.incomplete': 'Su historia clínica es extensa: esta página muestra las entradas más recientes.',
   'banner.label': 'Paciente',
+  'banner.proxy': 'Usted consulta esta historia clínica como {name}, con la autorización del paciente.',
   'banner.born': 'Fecha de nacimiento: {date}',
 
   'section.problems': 'Problemas de salud',

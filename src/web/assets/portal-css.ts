@@ -51,6 +51,7 @@ ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
 .banner{background:#fff;border-left:6px solid #0b3d6b;border-radius:4px;padding:.5rem 1rem;margin:0 0 .75rem}
 .banner p{margin:0;display:flex;flex-wrap:wrap;gap:0 1rem}
 .banner-name{font-weight:700}
+.banner p.banner-proxy{display:block;color:#4a5058;font-size:.95rem}
 .breadcrumb{margin:.25rem 0;font-size:.95rem}
 .breadcrumb a{display:inline-flex;align-items:center;min-height:44px}
 .section-menu details{background:#fff;border:1px solid #d0d5db;border-radius:8px;margin:0 0 1rem}

@@ -23,7 +23,7 @@ export function homePage(ctx: PatientPageContext, options: { patient: BannerPati
     title: ctx.t('nav.home'),
     nav: signedInNav(ctx),
     body: html`${patientBanner(ctx, options.patient)}
-<h1>${ctx.t('home.greeting', { name: options.patient.name })}</h1>
+<h1>${ctx.t('home.greeting', { name: options.patient.proxyName ?? options.patient.name })}</h1>
 <p>${ctx.t('home.intro', { practice: ctx.practiceName })}</p>
 ${searchForm(ctx, '')}
 <h2>${ctx.t('home.whatsNew')}</h2>

@@ -11,12 +11,14 @@ import { signedInNav, type PatientPageContext } from '../patient-pages.ts';
 export interface BannerPatient {
   readonly name: string;
   readonly birthDate: string | undefined;
+  /** The signed-in proxy's name when someone else reads the patient's record for them. */
+  readonly proxyName?: string;
 }
 
 export const patientBanner = (ctx: PatientPageContext, patient: BannerPatient): SafeHtml =>
   html`<section class="banner" aria-label="${ctx.t('banner.label')}"><p><span class="banner-name">${patient.name}</span>${
     patient.birthDate ? html` <span class="banner-born">${ctx.t('banner.born', { date: formatDate(ctx.locale, patient.birthDate) })}</span>` : ''
-  }</p></section>`;
+  }</p>${patient.proxyName ? html`<p class="banner-proxy">${ctx.t('banner.proxy', { name: patient.proxyName })}</p>` : ''}</section>`;
 
 /** The sections menu: a disclosure that works without JavaScript and stays out of the way on a phone. */
 const sectionMenu = (ctx: PatientPageContext, current: string): SafeHtml => html`<nav class="section-menu" aria-label="${ctx.t('record.nav')}">
