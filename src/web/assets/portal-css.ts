@@ -104,7 +104,7 @@ dl.facts div{grid-template-columns:1fr;gap:0}
 @media print{header.site,.skip,form,button{display:none}body,html{background:#fff}main{max-width:none;padding:0}}
 .trend{margin:0 0 1.5rem;padding:1rem;background:#fff;border:1px solid #d0d5db;border-radius:8px}
 .trend figcaption{margin:0 0 .5rem}
-.trend .trend-title{display:block;font-weight:700;font-size:1.1rem}
+.trend .trend-title{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .trend-svg{display:block;width:100%;height:auto;max-width:32rem}
 .trend-legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;margin:0 0 .5rem;padding:0}
 .trend-legend li{display:flex;align-items:center;gap:.5rem}

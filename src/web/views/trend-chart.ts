@@ -94,7 +94,7 @@ function numberFormat(locale: Locale, fractionDigits?: number): Intl.NumberForma
   const key = `n|${locale}|${fractionDigits ?? ''}`;
   let f = formatterCache.get(key) as Intl.NumberFormat | undefined;
   if (!f) {
-    const digits = fractionDigits === undefined ? { maximumFractionDigits: 3 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
+    const digits = fractionDigits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
     formatterCache.set(key, (f = new Intl.NumberFormat(numberLocales[locale], digits)));
   }
   return f;
