@@ -93,13 +93,28 @@ export async function listAppGrants(db: Queryable, accountId: string, firstParty
   }));
 }
 
-/** Ends a grant and everything issued under it (tokens, codes): the app loses access on its next request. */
-export async function revokeAppGrant(db: Queryable, accountId: string, grantId: string): Promise<boolean> {
-  const owned = await db.query("SELECT 1 FROM oidc_payloads WHERE model = 'Grant' AND id = $1 AND payload->>'accountId' = $2", [grantId, accountId]);
-  if (owned.rows.length === 0) return false;
+export interface RevokedGrant {
+  readonly clientId: string;
+  /** The grant's scopes (OpenID and resource), space-separated, as they stood when it ended. */
+  readonly scope: string;
+}
+
+/**
+ * Ends a grant and everything issued under it (tokens, codes): the app loses access on its next request.
+ * The grant row is locked first, so of two concurrent calls only one ends it (and only one is audited).
+ * Returns what was ended, or undefined when the account holds no such grant.
+ */
+export async function revokeAppGrant(db: Queryable, accountId: string, grantId: string): Promise<RevokedGrant | undefined> {
+  const owned = await db.query<{ payload: { clientId: string; openid?: { scope?: string }; resources?: Record<string, string> } }>(
+    "SELECT payload FROM oidc_payloads WHERE model = 'Grant' AND id = $1 AND payload->>'accountId' = $2 FOR UPDATE",
+    [grantId, accountId],
+  );
+  const grant = owned.rows[0]?.payload;
+  if (!grant) return undefined;
   await db.query("DELETE FROM oidc_payloads WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [grantId]);
   await db.query('DELETE FROM grant_usage WHERE grant_id = $1', [grantId]);
-  return true;
+  const scope = [grant.openid?.scope ?? '', ...Object.values(grant.resources ?? {})].flatMap((s) => s.split(' ')).filter(Boolean).join(' ');
+  return { clientId: grant.clientId, scope };
 }
 
 // When each grant was last written, so a busy app costs one write a minute, not one per request.

@@ -8,9 +8,10 @@ import { formatDateTime } from '../core/i18n/translate.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { requestedChoices } from '../access/scope-choices.ts';
 import { webClientId } from '../auth/provider.ts';
-import { clientName, listAppGrants, revokeAppGrant } from '../store/oauth-clients.ts';
+import { disconnectApp } from '../accounts/disconnect-app.ts';
+import { clientName, listAppGrants } from '../store/oauth-clients.ts';
 import { SignInRequired } from './record-client.ts';
-import type { SessionManager } from './session.ts';
+import { clientAddress, type SessionManager } from './session.ts';
 import { pageContext } from './page-context.ts';
 import { csrfField, notice, page } from './views/layout.ts';
 import { describeScope } from './views/consent-page.ts';
@@ -51,11 +52,9 @@ ${grant.offline ? html`<p>${ctx.t('consent.offline')}</p>` : html`<p>${ctx.t('co
   router.post('/account/apps/:grantId/revoke', async (req, res) => {
     const accountId = await accountOf(req);
     const grantId = String(req.params['grantId']);
-    const grants = await listAppGrants(deps.accounts.db, accountId, webClientId);
-    const grant = grants.find((g) => g.grantId === grantId);
-    const name = grant ? await clientName(deps.accounts.db, grant.clientId) : '';
-    await revokeAppGrant(deps.accounts.db, accountId, grantId);
-    res.set('Cache-Control', 'no-store').send(await render(req, req.t('apps.revoked', { app: name })));
+    const clientId = await disconnectApp(deps.accounts, { accountId, grantId, clientAddress: clientAddress(req) });
+    const name = clientId ? await clientName(deps.accounts.db, clientId) : '';
+    res.set('Cache-Control', 'no-store').send(await render(req, clientId ? req.t('apps.revoked', { app: name }) : undefined));
   });
   return router;
 }

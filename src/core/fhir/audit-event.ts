@@ -133,8 +133,11 @@ export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & 
   };
 }
 
-/** What happened at the token or revocation endpoint. */
-export type TokenEvent = 'token-issued' | 'token-refreshed' | 'token-revoked' | 'token-refused' | 'refresh-token-reuse' | 'revocation-refused';
+/**
+ * What happened at the token or revocation endpoint, or to a whole grant: `app-disconnected` is the
+ * patient ending an app's access on the connected-apps page (every token of the grant revoked).
+ */
+export type TokenEvent = 'token-issued' | 'token-refreshed' | 'token-revoked' | 'token-refused' | 'refresh-token-reuse' | 'revocation-refused' | 'app-disconnected';
 
 export interface TokenAuditInput {
   readonly event: TokenEvent;
@@ -164,7 +167,7 @@ const tokenEventSystem = 'https://puente.example.org/fhir/CodeSystem/token-event
  * patient (when there is one) and the request's grant type, scope and error. Token values never appear.
  */
 export function tokenAuditEvent(input: TokenAuditInput): AuditEvent & { id: string } {
-  const alert = input.event === 'token-revoked' || input.event === 'revocation-refused' || input.event === 'refresh-token-reuse';
+  const alert = input.event === 'token-revoked' || input.event === 'revocation-refused' || input.event === 'refresh-token-reuse' || input.event === 'app-disconnected';
   const agent: AuditEventAgent[] = [
     ...(input.actor || input.accountId
       ? [
@@ -200,7 +203,7 @@ export function tokenAuditEvent(input: TokenAuditInput): AuditEvent & { id: stri
     id: randomUUID(),
     type: alert ? { system: dcm, code: '110113', display: 'Security Alert' } : { system: dcm, code: '110114', display: 'User Authentication' },
     subtype: [...(issuance ? [{ system: 'urn:ihe:event-type-code', code: 'ITI-71', display: 'Get Access Token' }] : []), { system: tokenEventSystem, code: input.event }],
-    action: input.event === 'token-revoked' ? 'D' : 'E',
+    action: input.event === 'token-revoked' || input.event === 'app-disconnected' ? 'D' : 'E',
     recorded: new Date().toISOString(),
     outcome: input.outcome,
     agent,
