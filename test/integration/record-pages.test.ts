@@ -253,6 +253,21 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     expect(await checkAccessibility(page, 'proxy-immunizations')).to.deep.equal([]);
   });
 
+  it('prints cleanly: the record without the site header, menus and forms', async () => {
+    const page = await signedIn(long, 'en');
+    await visit(page, '/record/vitals');
+    await page.emulateMedia({ media: 'print' });
+    for (const hidden of ['header.site', '.section-menu', '.breadcrumb', 'main form']) {
+      expect(await page.locator(hidden).first().isVisible(), hidden).to.equal(false);
+    }
+    expect(await page.locator('.banner').isVisible()).to.equal(true);
+    expect(await page.locator('section[aria-labelledby="vital-weight"] svg').isVisible()).to.equal(true);
+    // The data tables behind "see the measurements" print too.
+    expect(await page.locator('section[aria-labelledby="vital-weight"] table').isVisible()).to.equal(true);
+    const pdf = await page.pdf({ format: 'Letter' });
+    expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
+  });
+
   it('sends a visitor whose session ended to sign in, and back to the page they wanted', async () => {
     const page = await signedIn(long, 'es');
     await page.context().clearCookies();
