@@ -18,7 +18,7 @@ import { ehrLaunchOwner, patientsOfAccount, saveGrantContext } from '../store/la
 import type { Patient } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
 import { pickerPromptName } from '../auth/patient-picker.ts';
-import { patientPickerPage } from './views/patient-picker-page.ts';
+import { patientPickerPage, type PickablePatient } from './views/patient-picker-page.ts';
 import { staffSignIn } from '../accounts/staff-sign-in.ts';
 import { staffSignInPage } from '../staff/views.ts';
 import type { SessionManager } from './session.ts';
@@ -46,7 +46,9 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   const requestedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => String(details.params['scope'] ?? '').split(' ').filter(Boolean);
   async function renderConsent(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
     const requested = requestedChoices(requestedOf(details));
+    const picked = await pickedOf(details);
     return consentPage(pageContext(req, deps.accounts.practice), {
+      ...(picked ? { patient: await pickable(picked) } : {}),
       action: `/interaction/${details.uid}/consent`,
       appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
       requested,
@@ -58,13 +60,17 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
 
   // The patient picker: whose record the app gets, among the patients this account may act for.
   const patientsOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => patientsOfAccount(deps.accounts.db, String(details.session?.accountId ?? ''));
+  const pickable = async (id: string): Promise<PickablePatient> => {
+    const patient = await deps.accounts.fhir.read<Patient>('Patient', id);
+    return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
+  };
+  /** The patient chosen in this interaction's picker, if one was and the account may (still) act for it. */
+  const pickedOf = async (details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string | undefined> => {
+    const picked = (details.lastSubmission as { [pickerPromptName]?: { patient?: unknown } } | undefined)?.[pickerPromptName]?.patient;
+    return typeof picked === 'string' && (await patientsOf(details)).includes(`Patient/${picked}`) ? picked : undefined;
+  };
   async function renderPicker(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
-    const patients = await Promise.all(
-      (await patientsOf(details)).map(async (reference) => {
-        const patient = await deps.accounts.fhir.read<Patient>('Patient', reference.split('/')[1]!);
-        return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
-      }),
-    );
+    const patients = await Promise.all((await patientsOf(details)).map((reference) => pickable(reference.split('/')[1]!)));
     return patientPickerPage(pageContext(req, deps.accounts.practice), {
       action: `/interaction/${details.uid}/patient`,
       appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
@@ -107,10 +113,8 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     if (declinedResource.length > 0) grant.rejectResourceScope(deps.fhirBase, declinedResource.join(' '));
     const grantId = await grant.save();
     // The patient chosen in the picker (if any) is this grant's launch context, re-checked against the store.
-    const picked = (details.lastSubmission as { [pickerPromptName]?: { patient?: unknown } } | undefined)?.[pickerPromptName]?.patient;
-    if (typeof picked === 'string' && (await patientsOf(details)).includes(`Patient/${picked}`)) {
-      await saveGrantContext(deps.accounts.db, grantId, { patient: picked, needPatientBanner: false, smartStyle: false });
-    }
+    const picked = await pickedOf(details);
+    if (picked) await saveGrantContext(deps.accounts.db, grantId, { patient: picked, needPatientBanner: false, smartStyle: false });
     // The authorization resumes with the interaction's saved request; narrowing its scope to what was granted
     // lets a narrower choice (a category under a wildcard) reach the token, which says exactly what was granted.
     details.params['scope'] = [...openid, ...chosen].join(' ');

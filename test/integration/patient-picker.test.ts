@@ -8,6 +8,7 @@ import { seedPatient, type SeededPatient } from '../support/seed.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
 import { webClientToken } from '../support/oauth.ts';
 import { linkAccountToPatient } from '../../src/store/launch-context.ts';
+import { registerClient } from '../../src/store/oauth-clients.ts';
 
 /**
  * The patient picker (issue #4): an account that may act for several patients (seeded here as a store
@@ -111,5 +112,61 @@ describe('patient picker for accounts that act for several patients', function (
     expect(refused.body).not.to.include(stranger.id);
     const forged = await choose(browser, refused, '../Patient/x');
     expect(forged.status).to.equal(422);
+  });
+  it('for a third-party app, asks whose record first, then shows the consent screen naming that person, and the token is theirs', async () => {
+    const redirectUri = 'http://127.0.0.1:9/picker-app';
+    const { clientId } = await registerClient(portal.ctx.db, { name: 'Vacunas Familia', redirectUris: [redirectUri], kind: 'public' });
+    async function authorize(language: 'es' | 'en', patient: string): Promise<{ consent: PageResponse; finish: () => Promise<Record<string, unknown>> }> {
+      const verifier = randomBytes(32).toString('base64url');
+      const browser = new HttpClient(portal.url, language);
+      const query = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: 'openid fhirUser launch/patient patient/*.rs',
+        state: 'third',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        aud: `${portal.url}/fhir`,
+      });
+      const signIn = await browser.get(`/oidc/auth?${query}`);
+      const picker = await browser.submit(formAction(signIn.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
+      expect(picker.body, 'the picker comes first').to.include(`value="${child.id}"`);
+      expect(picker.body).to.include('Vacunas Familia');
+      const consent = await browser.submit(formAction(picker.body, /\/patient$/), { patient });
+      expect(consent.status).to.equal(200);
+      expect(consent.body, 'then the consent screen').to.match(/\/consent"/);
+      const finish = async () => {
+        let answer = await browser.request('POST', formAction(consent.body, /\/consent$/), new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(consent.body)![1]!, decision: 'allow', scope: 'patient/*.rs' }));
+        while (answer.location && !answer.location.startsWith(redirectUri)) answer = await browser.request('GET', new URL(answer.location, answer.url).toString());
+        const back = new URL(answer.location!);
+        expect(back.searchParams.get('state')).to.equal('third');
+        const response = await fetch(`${portal.url}/oidc/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId }),
+        });
+        return (await response.json()) as Record<string, unknown>;
+      };
+      return { consent, finish };
+    }
+
+    const es = await authorize('es', child.id);
+    expect(es.consent.body).to.include('Vacunas Familia quiere usar su historia clínica');
+    expect(es.consent.body).to.include(`Historia clínica de: Lucía ${child.family}`);
+    expect(es.consent.body).to.include('nació el 2 de marzo de 2015');
+    expect(es.consent.body).not.to.include(person.patient.family);
+    const tokens = await es.finish();
+    expect(tokens['patient']).to.equal(child.id);
+    const headers = { authorization: `Bearer ${String(tokens['access_token'])}` };
+    const observations = (await (await fetch(`${portal.url}/fhir/Observation`, { headers })).json()) as Bundle;
+    expect(observations.entry?.map((e) => e.resource?.id).sort()).to.deep.equal([childRecord.ids['lab'], childRecord.ids['vital']].sort());
+
+    // The same app again, for the account's own record: asked again, the consent names them, and that token is theirs.
+    const en = await authorize('en', person.patient.id);
+    expect(en.consent.body).to.include('Vacunas Familia wants to use your health record');
+    expect(en.consent.body).to.include(`Whose record: ${person.patient.given} ${person.patient.family}`);
+    expect(en.consent.body).not.to.include(child.family);
+    expect((await en.finish())['patient']).to.equal(person.patient.id);
   });
 });

@@ -105,6 +105,7 @@ export const en = {
   'consent.title': '{app} wants to use your health record',
   'consent.intro': 'Choose what {app} may see. You can change your mind at any time on the Connected apps page.',
   'consent.readOnly': 'The app can only read. It cannot change your record.',
+  'consent.whose': 'Whose record: {name}',
   'consent.all': 'Everything in your record, including kinds of information added in the future',
   'consent.offline': 'Keep access when you are not using the app (until you disconnect it)',
   'consent.offlineWarning': 'This app asks to keep access to your record even when you are not using it.',

@@ -103,6 +103,7 @@ export const es = {
   'consent.title': '{app} quiere usar su historia clínica',
   'consent.intro': 'Elija qué puede ver {app}. Puede cambiar de opinión en cualquier momento en la página Aplicaciones conectadas.',
   'consent.readOnly': 'La aplicación solo puede leer. No puede cambiar su historia clínica.',
+  'consent.whose': 'Historia clínica de: {name}',
   'consent.all': 'Todo lo que hay en su historia, incluidos los tipos de información que se agreguen en el futuro',
   'consent.offline': 'Mantener el acceso cuando no esté usando la aplicación (hasta que la desconecte)',
   'consent.offlineWarning': 'Esta aplicación pide mantener el acceso a su historia clínica incluso cuando no la está usando.',

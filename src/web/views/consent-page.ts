@@ -1,7 +1,9 @@
 import { html, type SafeHtml } from '../../core/html.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { ScopeChoice } from '../../access/scope-choices.ts';
+import { formatDate } from '../../core/i18n/translate.ts';
 import { csrfField, notice, page } from './layout.ts';
+import type { PickablePatient } from './patient-picker-page.ts';
 import type { PatientPageContext } from './patient-pages.ts';
 
 /** A scope in plain words: "Everything…", a type ("Allergies"), or a type and category ("Test results… — Laboratory results"). */
@@ -16,12 +18,28 @@ const box = (ctx: PatientPageContext, choice: ScopeChoice, index: string, checke
 
 export function consentPage(
   ctx: PatientPageContext,
-  options: { action: string; appName: string; requested: ScopeChoice[]; narrower: ScopeChoice[]; offline: boolean; error?: boolean },
+  options: {
+    action: string;
+    appName: string;
+    requested: ScopeChoice[];
+    narrower: ScopeChoice[];
+    offline: boolean;
+    error?: boolean;
+    /** The patient chosen in the picker: the consent names whose record the app gets. */
+    patient?: PickablePatient;
+  },
 ): string {
   return page(ctx, {
     title: ctx.t('consent.title', { app: options.appName }),
     body: html`<h1>${ctx.t('consent.title', { app: options.appName })}</h1>
 ${options.error ? notice(ctx.t('consent.none'), 'error') : ''}
+${
+  options.patient
+    ? html`<p><strong>${ctx.t('consent.whose', { name: options.patient.name })}</strong>${
+        options.patient.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: formatDate(ctx.locale, options.patient.birthDate) })}</span>` : ''
+      }</p>`
+    : ''
+}
 <p>${ctx.t('consent.intro', { app: options.appName })}</p>
 <p>${ctx.t('consent.readOnly')}</p>
 ${options.offline ? notice(ctx.t('consent.offlineWarning')) : ''}
