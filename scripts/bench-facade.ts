@@ -5,7 +5,9 @@
  * mix of patient-compartment reads and searches straight to HAPI and through the facade.
  * Prints throughput for each, their ratio, and the latency the facade adds at p50 and p99.
  * Settings: BENCH_REQUESTS (per side, default 400), BENCH_CONCURRENCY (default 8), BENCH_HAPI_URL
- * (use a running HAPI instead of starting one).
+ * (use a running HAPI instead of starting one), BENCH_FHIR_TIMEOUT_MS (portal's upstream timeout,
+ * default 120000: loading the 959-resource record into a freshly started HAPI on a busy machine
+ * can take longer than the portal's 10 s default).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig(readEnv({ PUENTE_ENV: 'development', PUBLIC_URL: url, FHIR_UPSTREAM_URL: hapiBase, PGLITE_DATA_DIR: join(work, 'pglite'), SMTP_URL: 'smtp://127.0.0.1:9', LOG_LEVEL: 'silent' }));
+  const config = loadConfig(readEnv({ PUENTE_ENV: 'development', PUBLIC_URL: url, FHIR_UPSTREAM_URL: hapiBase, PGLITE_DATA_DIR: join(work, 'pglite'), SMTP_URL: 'smtp://127.0.0.1:9', LOG_LEVEL: 'silent', FHIR_TIMEOUT_MS: process.env['BENCH_FHIR_TIMEOUT_MS'] ?? '120000' }));
   const ctx = await createContext(config, createLogger('silent', new Writable({ write: (_c, _e, done) => done() })));
   const server: Server = createApp(ctx).listen(port, '127.0.0.1');
   try {
