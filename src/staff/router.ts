@@ -132,6 +132,9 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
         invitations: (await listInvitations(deps.accounts.db, account.id)).map((row) => ({ state: invitationState(row, now), createdAt: row.created_at })),
       })),
     );
+    // "Open the app" answers with a redirect to the app's launch URL, and a browser checks that redirect against
+    // the form-action of the page that submitted the form (CSP 3 §6.3.2): this page allows those origins.
+    for (const app of launchable) allowFormActionTo(res, app.launchUrl);
     const key = text(req.query['done']) as keyof typeof messages;
     const ctx = pageContext(req, deps.accounts.practice);
     const message = messages[key] ? { text: ctx.t(messages[key][0]), kind: messages[key][1] } : undefined;
