@@ -1,7 +1,8 @@
 import { Router } from 'express';
-import type { DocumentReference } from '@medplum/fhirtypes';
+import type { Binary, DocumentReference } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { recordClientFor, SignInRequired } from './record-client.ts';
+import { binaryIdOf, downloadableAttachment } from './record/attachments.ts';
 import { loadHome } from './record/home.ts';
 import { withRecord, type RecordPageDeps } from './record-page-context.ts';
 import { pageContext } from './page-context.ts';
@@ -23,20 +24,23 @@ export function createHomeRouter(deps: RecordPageDeps): Router {
     }
   });
 
-  // A document's attachment, read through the facade with the session's token (inline attachments only).
+  // A document's attachment, read through the facade with the session's token: inline data, or the Binary it
+  // points at (which the facade serves only through a DocumentReference in this patient's compartment).
   router.get('/documents/:id', async (req, res) => {
     const id = String(req.params['id']);
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw new AppError('not_found', 404);
     const record = await recordClientFor(req, res, deps);
     const document = await record.read<DocumentReference>(`DocumentReference/${id}`);
-    const attachment = document.content?.find((c) => c.attachment?.data)?.attachment;
-    if (!attachment?.data) throw new AppError('not_found', 404);
-    const type = /^[a-z]+\/[a-z0-9.+-]+/i.exec(attachment.contentType ?? '')?.[0] ?? 'application/octet-stream';
+    const attachment = downloadableAttachment(document);
+    const binaryId = binaryIdOf(attachment?.url);
+    const content = attachment?.data ? { data: attachment.data, contentType: attachment.contentType } : binaryId ? await record.read<Binary>(`Binary/${binaryId}`) : undefined;
+    if (!content?.data) throw new AppError('not_found', 404);
+    const type = /^[a-z]+\/[a-z0-9.+-]+/i.exec(content.contentType ?? attachment?.contentType ?? '')?.[0] ?? 'application/octet-stream';
     res
       .type(type)
       .set('Cache-Control', 'no-store')
       .set('Content-Disposition', `attachment; filename="document-${id}${type === 'application/pdf' ? '.pdf' : ''}"`)
-      .send(Buffer.from(attachment.data, 'base64'));
+      .send(Buffer.from(content.data, 'base64'));
   });
   return router;
 }

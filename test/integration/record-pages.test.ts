@@ -40,6 +40,7 @@ describe('the health record pages in real Chromium (issue #5)', function () {
   let sparse: RecordUser;
   let otherPatientId: string;
   let otherDocumentId: string;
+  let otherLinkedDocumentId: string;
   const contexts: BrowserContext[] = [];
 
   before(async () => {
@@ -50,7 +51,9 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     // Another patient of the practice whose data must never show up in the others' pages.
     const other = await seedPatient(portal.ctx, { given: 'Bruno', family: 'Otro-Paciente' });
     otherPatientId = other.id;
-    otherDocumentId = (await seedClinicalRecord(portal.ctx, other.id, 'ZZOTHERZZ')).ids['document']!;
+    const otherRecord = await seedClinicalRecord(portal.ctx, other.id, 'ZZOTHERZZ');
+    otherDocumentId = otherRecord.ids['document']!;
+    otherLinkedDocumentId = otherRecord.ids['linkedDocument']!;
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
@@ -251,6 +254,23 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     expect(await groupCounts(page)).to.deep.equal([immunizations.length]);
     expect(collapse(await page.locator('.banner').textContent())).to.include('Ana Toy');
     expect(await checkAccessibility(page, 'proxy-immunizations')).to.deep.equal([]);
+  });
+
+  it('downloads documents kept inline or as a Binary, through the facade, and never another patient’s', async () => {
+    const seeded = await seedPatient(portal.ctx, { given: 'Documentos' });
+    const { ids } = await seedClinicalRecord(portal.ctx, seeded.id, 'DOCMARK');
+    const user = await registerAccountFor(portal.ctx, await portal.ctx.fhir.read<Patient>('Patient', seeded.id));
+    const page = await signedIn(user, 'en');
+    await visit(page, '/record/documents');
+    const links = await page.locator('main a[href^="/documents/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).to.include(`/documents/${ids['document']}`).and.to.include(`/documents/${ids['linkedDocument']}`);
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const download = (id: string) => fetch(`${portal.url}/documents/${id}`, { headers: { cookie } });
+    expect(await (await download(ids['document']!)).text()).to.equal('DOCMARK private note');
+    expect(await (await download(ids['linkedDocument']!)).text()).to.equal('DOCMARK binary content');
+    const theirs = await download(otherLinkedDocumentId);
+    expect(theirs.status).to.equal(404);
+    expect(await theirs.text()).not.to.include('ZZOTHERZZ');
   });
 
   it('prints cleanly: the record without the site header, menus and forms', async () => {

@@ -1,6 +1,7 @@
 /** Documents (DocumentReference), including the signed portal authorization; attachments download through the facade. */
 import type { DocumentReference } from '@medplum/fhirtypes';
 import { conceptText, dateText, referenceText } from './format.ts';
+import { downloadableAttachment } from './attachments.ts';
 import { namesOf } from './resource-names.ts';
 import { facts, newestFirst, type RecordGroup, type SectionContext } from './section.ts';
 
@@ -21,7 +22,7 @@ export async function loadDocuments({ record, fmt }: SectionContext): Promise<Re
       { label: fmt.t('fact.category'), value: conceptText(d.type) },
       { label: fmt.t('fact.author'), value: (d.author ?? []).map((a) => referenceText(a, names)).filter(Boolean).join(', ') },
     ),
-    ...(d.content?.some((c) => c.attachment?.data) ? { link: { href: `/documents/${d.id}`, text: fmt.t('home.download') } } : {}),
+    ...(downloadableAttachment(d) ? { link: { href: `/documents/${d.id}`, text: fmt.t('home.download') } } : {}),
   }));
   return [{ heading: fmt.t('documents.list'), items, empty: fmt.t('documents.none') }];
 }

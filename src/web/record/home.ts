@@ -2,6 +2,7 @@
 import type { Appointment, DiagnosticReport, DocumentReference } from '@medplum/fhirtypes';
 import { conceptText, dateText, dateTimeText } from './format.ts';
 import { documentTitle } from './documents.ts';
+import { downloadableAttachment } from './attachments.ts';
 import type { SectionContext } from './section.ts';
 
 export interface HomeLine {
@@ -31,7 +32,7 @@ export async function loadHome({ record, fmt, now }: SectionContext): Promise<Ho
     documents: documents.matches.map((d) => ({
       title: documentTitle(d),
       when: dateText(fmt, d.date),
-      ...(d.content?.some((c) => c.attachment?.data) ? { href: `/documents/${d.id}` } : {}),
+      ...(downloadableAttachment(d) ? { href: `/documents/${d.id}` } : {}),
     })),
   };
 }

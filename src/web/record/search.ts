@@ -1,9 +1,12 @@
 /**
- * The search box over the record: every list section and the test results are loaded in parallel
- * and matched, accent- and case-insensitively, on what the patient reads (titles and facts).
+ * The search box over the record: every list section and the newest lab results are loaded in
+ * parallel (one round trip each) and matched, accent- and case-insensitively, on what the patient
+ * reads (titles and facts).
  */
-import { foldText } from './format.ts';
-import { loadResults } from './results.ts';
+import type { Observation } from '@medplum/fhirtypes';
+import { conceptText, dateText, foldText } from './format.ts';
+import { effectiveDate, resultCode, valueText } from './observation-values.ts';
+import { trendHref } from './results.ts';
 import type { SectionContext } from './section.ts';
 import { listSections } from './sections.ts';
 
@@ -19,7 +22,10 @@ export const minQueryLength = 2;
 export async function searchRecord(ctx: SectionContext, query: string): Promise<SearchHit[]> {
   const needle = foldText(query.trim());
   if (needle.length < minQueryLength) return [];
-  const [lists, results] = await Promise.all([Promise.all(listSections.map((section) => section.load(ctx))), loadResults(ctx)]);
+  const [lists, labs] = await Promise.all([
+    Promise.all(listSections.map((section) => section.load(ctx))),
+    ctx.record.search<Observation>(`Observation?patient=${ctx.record.patient}&category=laboratory&_count=100&_sort=-date`, { maxPages: 1 }),
+  ]);
   const hits: SearchHit[] = [];
   listSections.forEach((section, index) => {
     for (const group of lists[index]!) {
@@ -32,12 +38,11 @@ export async function searchRecord(ctx: SectionContext, query: string): Promise<
       }
     }
   });
-  for (const report of results.reports) {
-    for (const row of report.rows) {
-      if (foldText(`${row.name} ${report.title}`).includes(needle)) {
-        hits.push({ section: ctx.fmt.t('section.results'), sectionHref: row.trendHref ?? '/record/results', title: row.name, detail: `${report.date} · ${row.value}` });
-      }
-    }
+  for (const o of labs.matches) {
+    const name = conceptText(o.code);
+    if (!foldText(name).includes(needle)) continue;
+    const code = resultCode(o);
+    hits.push({ section: ctx.fmt.t('section.results'), sectionHref: code && o.valueQuantity ? trendHref(code) : '/record/results', title: name, detail: `${dateText(ctx.fmt, effectiveDate(o))} · ${valueText(ctx.fmt, o)}` });
   }
   return hits;
 }
