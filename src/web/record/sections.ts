@@ -39,12 +39,11 @@ export const listSections: readonly ListSection[] = [
   { slug: 'care-plan', titleKey: 'section.carePlan', summaryKey: 'summary.carePlan', load: loadCarePlan },
 ];
 
-/** Every section in menu order (results and vitals have views of their own). */
-export const allSections: readonly SectionLink[] = [
-  listSections[0]!,
-  listSections[1]!,
-  listSections[2]!,
+const chartSections: readonly SectionLink[] = [
   { slug: 'results', titleKey: 'section.results', summaryKey: 'summary.results' },
   { slug: 'vitals', titleKey: 'section.vitals', summaryKey: 'summary.vitals' },
-  ...listSections.slice(3),
 ];
+
+/** Every section in menu order (results and vitals have views of their own): what matters most day to day first. */
+const menuOrder = ['problems', 'medications', 'allergies', 'results', 'vitals', 'immunizations', 'procedures', 'visits', 'documents', 'care-team', 'appointments', 'care-plan'];
+export const allSections: readonly SectionLink[] = menuOrder.map((slug) => [...listSections, ...chartSections].find((s) => s.slug === slug)!);
