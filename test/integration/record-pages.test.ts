@@ -76,6 +76,10 @@ describe('the health record pages in real Chromium (issue #5)', function () {
   }
 
   async function inspect(page: Page, findings: string[], name: string): Promise<void> {
+    // Usable at 320 px: nothing wider than the screen, so nothing scrolls sideways (WCAG 1.4.10 reflow).
+    await page.setViewportSize({ width: 320, height: 900 });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth');
+    if (Number(overflow) > 320) findings.push(`${name} @320px: the page is ${String(overflow)} px wide`);
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       findings.push(...(await checkAccessibility(page, `${name} @${width}px`)));
