@@ -263,7 +263,7 @@ function interactionPolicyFor(db: Db) {
   policy.add(pickerPrompt(db), 1);
   const login = policy.get('login')!;
   login.checks.add(
-    new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', async (ctx) => {
+    new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', 'login_required', async (ctx) => {
       const launch = launchParam(ctx);
       if (launch === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const owner = await ehrLaunchOwner(db, launch, ctx.oidc.client!.clientId);
@@ -271,7 +271,7 @@ function interactionPolicyFor(db: Db) {
     }),
   );
   login.checks.add(
-    new interactionPolicy.Check('patient_user', 'a patient-side account must sign in', async (ctx) => {
+    new interactionPolicy.Check('patient_user', 'a patient-side account must sign in', 'login_required', async (ctx) => {
       if (launchParam(ctx) !== undefined || !ctx.oidc.session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const account = await findAccount(db, ctx.oidc.session?.accountId);
       return account?.kind === 'staff' ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;

@@ -31,6 +31,23 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   const allowRedirectToApp = (res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
     allowFormActionTo(res, String(details.params['redirect_uri'] ?? ''));
 
+  /**
+   * Finishes a sign-in. If the browser still holds someone else's authorization-server session (a patient's,
+   * then a staff member launches an app at the same computer, or the reverse), that session is ended first:
+   * it is never reused for another person or kind of account. (oidc-provider would otherwise answer the
+   * switch with a confirmation form for RP-initiated logout, which the portal does not enable.)
+   */
+  async function finishLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, accountId: string): Promise<void> {
+    const previous = details.session;
+    if (previous?.accountId && previous.accountId !== accountId) {
+      if (previous.cookie) await (await deps.provider.Session.find(previous.cookie))?.destroy();
+      // The interaction no longer belongs to that session; the authorization resumes with a fresh one.
+      delete details.session;
+      await details.save(Math.max(1, (details.exp ?? 0) - Math.floor(Date.now() / 1000)));
+    }
+    await deps.provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+  }
+
   router.get('/interaction/:uid', async (req, res) => {
     const details = await deps.provider.interactionDetails(req, res);
     res.set('Cache-Control', 'no-store');
@@ -132,7 +149,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   async function staffLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
     const [owner, session] = await Promise.all([launchOwner(details), deps.staffSessions.load(req)]);
     if (owner && session?.accountId === owner) {
-      await deps.provider.interactionFinished(req, res, { login: { accountId: owner } }, { mergeWithLastSubmission: false });
+      await finishLogin(req, res, details, owner);
       return;
     }
     res.send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login` }));
@@ -146,7 +163,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const result = await staffSignIn(deps.accounts, { email, password: text(req.body.password), code: text(req.body.code), clientAddress: clientAddress(req) });
     // Signing in as another staff member fails exactly like a wrong password: the launch is not theirs.
     if (result.ok && result.accountId === (await launchOwner(details))) {
-      await deps.provider.interactionFinished(req, res, { login: { accountId: result.accountId } }, { mergeWithLastSubmission: false });
+      await finishLogin(req, res, details, result.accountId);
       return;
     }
     await pause(result.ok ? 0 : result.delayMs);
@@ -161,7 +178,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const email = text(req.body.email);
     const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), code: text(req.body.code), clientAddress: clientAddress(req) });
     if (result.ok) {
-      await deps.provider.interactionFinished(req, res, { login: { accountId: result.accountId } }, { mergeWithLastSubmission: false });
+      await finishLogin(req, res, details, result.accountId);
       return;
     }
     await pause(result.delayMs);
