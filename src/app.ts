@@ -59,6 +59,7 @@ export function createApp(ctx: Context): express.Express {
       cursorSecret: ctx.config.secretKeys[0]!,
       portalName: ctx.config.practice.name,
       log: ctx.log,
+      grantUsage: ctx.grantUsage,
       registration: ctx.config.clientRegistrationToken !== undefined,
     }),
   );

@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from './store/mailer.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
 import { auditDeliveryHandler } from './store/audit-trail.ts';
 import { checkReadiness, type Readiness } from './store/readiness.ts';
+import { createGrantUsage, type GrantUsage } from './store/grant-usage.ts';
 import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
 import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } from './auth/provider.ts';
 import type Provider from 'oidc-provider';
@@ -32,6 +33,8 @@ export interface Context {
   readonly provider: Provider;
   /** The public base of the FHIR facade (the access tokens' audience). */
   readonly fhirBase: string;
+  /** Apps' last use (connected apps), with this portal's own write throttle. */
+  readonly grantUsage: GrantUsage;
   readonly accounts: AccountsDeps;
   readonly webClient: WebClient;
   readonly patientSessions: SessionManager;
@@ -90,6 +93,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
     provider,
     fhirBase,
+    grantUsage: createGrantUsage(db),
     accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now },
     webClient: createWebClient({
       issuer: issuerFor(config.publicUrl),

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db.ts';
 import { findLiveAccessToken } from '../store/live-access-token.ts';
-import { touchGrant } from '../store/oauth-clients.ts';
+import type { GrantUsage } from '../store/grant-usage.ts';
 
 export interface Principal {
   /** 'user': a person's token (patient context); 'system': a backend client's token (SMART Backend Services). */
@@ -21,7 +21,7 @@ export interface Principal {
   readonly staff?: boolean;
 }
 
-export async function authenticateBearer(deps: { db: Db; fhirBase: string }, authorization: string | undefined): Promise<Principal | undefined> {
+export async function authenticateBearer(deps: { db: Db; fhirBase: string; grantUsage: GrantUsage }, authorization: string | undefined): Promise<Principal | undefined> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
   if (!match) return undefined;
   const now = new Date();
@@ -29,7 +29,7 @@ export async function authenticateBearer(deps: { db: Db; fhirBase: string }, aut
   // The token must have been issued for this FHIR base (RFC 8707 resource / SMART aud).
   if (!token || token.audience !== deps.fhirBase) return undefined;
   // "Last used" on the patient's connected-apps page.
-  if (token.kind === 'user') await touchGrant(deps.db, token.grantId, now);
+  if (token.kind === 'user') await deps.grantUsage.touch(token.grantId, now);
   const patient = token.extra['patient'];
   return {
     kind: token.kind,

@@ -9,6 +9,7 @@ import { authenticateBearer, type Principal } from '../auth/bearer.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
 import type { Db } from '../store/db.ts';
+import type { GrantUsage } from '../store/grant-usage.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
@@ -26,6 +27,8 @@ export interface FacadeDeps {
   readonly upstreamBase: string;
   readonly timeoutMs: number;
   readonly cursors: CursorCodec;
+  /** Last-use of app grants (connected apps page), throttled per replica; made by the composition root. */
+  readonly grantUsage: GrantUsage;
 }
 
 export interface Exchange {
@@ -58,7 +61,7 @@ const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
 const authenticate: Step = async (deps, exchange) => {
-  const principal = await authenticateBearer({ db: deps.db, fhirBase: deps.fhirBase }, exchange.authorization);
+  const principal = await authenticateBearer({ db: deps.db, fhirBase: deps.fhirBase, grantUsage: deps.grantUsage }, exchange.authorization);
   if (!principal) throw new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
   // Security model 7: a person's token without a patient context never reads patient data (fail closed).
   // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.

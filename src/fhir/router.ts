@@ -10,6 +10,7 @@ import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Logger } from '../core/log.ts';
 import type { Db } from '../store/db.ts';
 import { createAuditBatcher } from '../store/audit-batch.ts';
+import type { GrantUsage } from '../store/grant-usage.ts';
 import { smartConfiguration } from '../auth/smart-configuration.ts';
 import { clientAddress } from '../web/session.ts';
 import { capabilityStatement } from './capability-statement.ts';
@@ -29,6 +30,7 @@ export interface FhirFacadeDeps {
   readonly cursorSecret: string;
   readonly portalName: string;
   readonly log: Logger;
+  readonly grantUsage: GrantUsage;
   /** Whether RFC 7591 dynamic registration is open (discovery then names its endpoint). */
   readonly registration: boolean;
 }
@@ -46,7 +48,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const cursors = createCursorCodec(deps.cursorSecret);
   // Concurrent requests' AuditEvents share a statement; each response still waits for its own to commit.
   const audit = createAuditBatcher(deps.db);
-  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors };
+  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors, grantUsage: deps.grantUsage };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
   // preflights are answered here and never reach the pipeline.

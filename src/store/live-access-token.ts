@@ -1,7 +1,10 @@
 /**
  * One query answers everything the FHIR facade must know about a bearer token on every request:
- * the token (unexpired), whether its grant still exists, and its account's state. Revocation,
- * grant removal and deactivation are store writes, so they act on the very next request.
+ * the token (unexpired), whether its grant still exists, its account's state, and whether the token's
+ * patient is still one the account may act for. Revocation,
+ * grant removal and deactivation are store writes, so they act on the very next request. The query
+ * itself is the SQL function `live_access_token` (src/store/migrations/0005-live-access-token.ts):
+ * planned once per connection, joined on indexes only; to change what it checks, add a migration.
  */
 import type { Queryable } from './db.ts';
 
@@ -31,21 +34,9 @@ interface Row {
 }
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
-  const result = await db.query<Row>(
-    `SELECT t.model, t.payload, g.id IS NOT NULL AS grant_live, a.status AS account_status, a.kind AS account_kind, a.fhir_user,
-            c.id IS NOT NULL AS client_live,
-            -- The token's patient is still one the account may act for (its own record or a live link).
-            (a.patient = 'Patient/' || (t.payload->'extra'->>'patient')
-              OR a.fhir_user = 'Patient/' || (t.payload->'extra'->>'patient')
-              OR EXISTS (SELECT 1 FROM account_patients l WHERE l.account_id = a.id AND l.revoked_at IS NULL
-                           AND l.patient = 'Patient/' || (t.payload->'extra'->>'patient'))) AS patient_live
-       FROM oidc_payloads t
-       LEFT JOIN oidc_payloads g ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > $2)
-       LEFT JOIN accounts a ON a.id::text = t.payload->>'accountId'
-       LEFT JOIN oidc_payloads c ON c.model = 'Client' AND c.id = t.payload->>'clientId'
-      WHERE t.model IN ('AccessToken', 'ClientCredentials') AND t.id = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-    [value, now],
-  );
+  // One call of live_access_token (migration 0005): its plan is made once per connection and reused,
+  // and it reads the current rows every time, so a revocation or deactivation acts on the next request.
+  const result = await db.query<Row>('SELECT * FROM live_access_token($1, $2)', [value, now]);
   const row = result.rows[0];
   const payload = row?.payload;
   if (row?.model === 'ClientCredentials') {

@@ -116,18 +116,3 @@ export async function revokeAppGrant(db: Queryable, accountId: string, grantId: 
   const scope = [grant.openid?.scope ?? '', ...Object.values(grant.resources ?? {})].flatMap((s) => s.split(' ')).filter(Boolean).join(' ');
   return { clientId: grant.clientId, scope };
 }
-
-// When each grant was last written, so a busy app costs one write a minute, not one per request.
-const lastTouched = new Map<string, number>();
-
-/** Records that a grant was just used (at most once a minute per grant and replica, to keep writes off the hot path). */
-export async function touchGrant(db: Queryable, grantId: string, now: Date): Promise<void> {
-  if ((lastTouched.get(grantId) ?? 0) > now.getTime() - 60_000) return;
-  lastTouched.set(grantId, now.getTime());
-  if (lastTouched.size > 10_000) lastTouched.clear();
-  await db.query(
-    `INSERT INTO grant_usage (grant_id, last_used_at) VALUES ($1, $2)
-     ON CONFLICT (grant_id) DO UPDATE SET last_used_at = $2 WHERE grant_usage.last_used_at < $2 - interval '1 minute'`,
-    [grantId, now],
-  );
-}

@@ -2,6 +2,7 @@ import * as initial from './0001-initial.ts';
 import * as signIn from './0002-sign-in.ts';
 import * as apps from './0003-apps.ts';
 import * as launchContext from './0004-launch-context.ts';
+import * as liveAccessToken from './0005-live-access-token.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
-export const migrations: readonly { readonly id: string; readonly sql: string }[] = [initial, signIn, apps, launchContext];
+export const migrations: readonly { readonly id: string; readonly sql: string }[] = [initial, signIn, apps, launchContext, liveAccessToken];

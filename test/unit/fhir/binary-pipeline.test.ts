@@ -6,6 +6,7 @@ import type { Db } from '../../../src/store/db.ts';
 import { createCursorCodec } from '../../../src/fhir/cursors.ts';
 import { FacadeError } from '../../../src/fhir/facade-error.ts';
 import { runFacade } from '../../../src/fhir/pipeline.ts';
+import { createGrantUsage } from '../../../src/store/grant-usage.ts';
 
 const fhirBase = 'https://portal.example/fhir';
 const upstream = 'http://hapi.test';
@@ -26,7 +27,7 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
   });
   after(() => db.close());
 
-  const read = (id: string) => runFacade({ db, ...deps }, { method: 'GET', path: `/Binary/${id}`, rawQuery: '', authorization: 'Bearer patient-token' });
+  const read = (id: string) => runFacade({ db, ...deps, grantUsage: createGrantUsage(db) }, { method: 'GET', path: `/Binary/${id}`, rawQuery: '', authorization: 'Bearer patient-token' });
   const failure = async (promise: Promise<unknown>) => {
     try {
       await promise;

@@ -5,10 +5,13 @@ import type { Db } from '../../../src/store/db.ts';
 import { createCursorCodec } from '../../../src/fhir/cursors.ts';
 import { FacadeError } from '../../../src/fhir/facade-error.ts';
 import { runFacade } from '../../../src/fhir/pipeline.ts';
+import { createGrantUsage } from '../../../src/store/grant-usage.ts';
 
 const fhirBase = 'https://portal.example/fhir';
 
-describe('facade pipeline: tokens without a patient context', () => {
+describe('facade pipeline: tokens without a patient context', function () {
+  // Opening and migrating a PGlite store can take over mocha's 10 s default on a busy machine.
+  this.timeout(20_000);
   let db: Db;
   let accountId: string;
   before(async () => {
@@ -25,7 +28,7 @@ describe('facade pipeline: tokens without a patient context', () => {
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'live-token', $1, 'g1')", [
       JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: {}, exp }),
     ]);
-    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', timeoutMs: 100, cursors: createCursorCodec('k'.repeat(40)) };
+    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', timeoutMs: 100, cursors: createCursorCodec('k'.repeat(40)), grantUsage: createGrantUsage(db) };
     let error: unknown;
     try {
       await runFacade(deps, { method: 'GET', path: '/Patient/p1', rawQuery: '', authorization: 'Bearer live-token' });
