@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, statSync, closeSync } fro
 import { dirname, join } from 'node:path';
 import { fromRoot } from './paths.ts';
 import { waitFor } from './net.ts';
+import { portalConsentProfile } from '../../src/accounts/record-authorization.ts';
 
 export const hapiJar = fromRoot('hapi/target/puente-hapi.jar');
 
@@ -109,7 +110,25 @@ export async function startHapi(options: HapiOptions): Promise<RunningHapi> {
     throw error;
   }
   const startupMs = Date.now() - started;
+  await warmUpValidator(baseUrl);
   return { baseUrl, process: child, startupMs, stop: () => stopProcess(child) };
+}
+
+/**
+ * HAPI builds its validation support lazily: the first $validate after start-up can take longer than
+ * the portal's per-call timeout on a small machine, and the first authorization form would then fail.
+ * One throw-away validation against the portal's Consent profile gets that out of the way.
+ */
+async function warmUpValidator(baseUrl: string): Promise<void> {
+  const consent = { resourceType: 'Consent', status: 'draft', scope: { text: 'warm-up' }, category: [{ text: 'warm-up' }] };
+  await fetch(`${baseUrl}/Consent/$validate?profile=${encodeURIComponent(portalConsentProfile)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    body: JSON.stringify(consent),
+    signal: AbortSignal.timeout(180_000),
+  })
+    .then((response) => response.arrayBuffer())
+    .catch(() => undefined);
 }
 
 /** SIGTERM, then SIGKILL if the JVM has not exited within 20 s. */

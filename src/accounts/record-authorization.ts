@@ -208,8 +208,9 @@ async function assertValid(deps: AccountsDeps, consent: Consent): Promise<void> 
   const outcome = await deps.fhir
     .operation<OperationOutcome>({ name: `$validate?profile=${encodeURIComponent(portalConsentProfile)}`, resourceType: 'Consent', method: 'POST', input: consent })
     .catch((error: unknown) => {
-      // HAPI answers 412 with the OperationOutcome when validation fails.
-      if (error instanceof AppError) throw new AuthorizationFormError('profile_invalid');
+      // HAPI answers 412 (or another 4xx) with the OperationOutcome when validation fails; a timeout or an
+      // unavailable server is not an invalid form and keeps its own error.
+      if (error instanceof AppError && (error.code === 'fhir_conflict' || error.code === 'fhir_rejected')) throw new AuthorizationFormError('profile_invalid');
       throw error;
     });
   if ((outcome.issue ?? []).some((issue) => issue.severity === 'error' || issue.severity === 'fatal')) throw new AuthorizationFormError('profile_invalid');
