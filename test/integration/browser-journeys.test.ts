@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkAccessibility, launchChromium, screenshot } from '../support/browser.ts';
+import { checkAccessibility, collapse, h1, launchChromium, screenshot, submit } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { seedPatient, seedPhysician, seedStaff } from '../support/seed.ts';
 
@@ -60,12 +60,6 @@ const pagesVisited = [
   'forgot-password',
 ];
 
-const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
-const h1 = async (page: Page) => collapse((await page.locator('main h1').textContent()) ?? '');
-/** Clicks a submit button and waits for the page the server answers with (after any redirects). */
-const submit = async (page: Page, selector: string) => {
-  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
-};
 
 describe('browser journeys in real Chromium: staff records the form, the patient registers and signs in (axe-core, WCAG 2.2 AA)', function () {
   this.timeout(180_000);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { registerClient } from '../../src/store/oauth-clients.ts';
-import { launchChromium } from '../support/browser.ts';
+import { collapse, h1, launchChromium } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
@@ -31,8 +31,6 @@ interface AppResult {
   observationError?: { status: number | null; message: string };
 }
 
-const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
-const h1 = async (page: Page) => collapse((await page.locator('main h1').textContent()) ?? '');
 
 describe('SMART standalone launch by SMART Health IT’s fhirclient in real Chromium', function () {
   this.timeout(180_000);

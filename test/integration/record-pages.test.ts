@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AllergyIntolerance, Appointment, Bundle, CarePlan, CareTeam, Condition, DiagnosticReport, DocumentReference, Encounter, Goal, Immunization, MedicationRequest, Observation, Patient, Procedure, Resource } from '@medplum/fhirtypes';
-import { checkAccessibility, launchChromium, screenshot } from '../support/browser.ts';
+import { checkAccessibility, collapse, launchChromium, screenshot } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
 import { seedPatient } from '../support/seed.ts';
@@ -26,7 +26,6 @@ async function all<T extends Resource>(portal: RunningPortal, type: T['resourceT
 }
 
 const code = (concept: { coding?: { code?: string }[] } | undefined) => concept?.coding?.[0]?.code;
-const collapse = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
 
 /** Item counts of each group on a list-style page, in page order. */
 const groupCounts = (page: Page) =>

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkAccessibility, launchChromium, screenshot } from '../support/browser.ts';
+import { checkAccessibility, collapse, h1, launchChromium, screenshot, submit } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard } from '../support/onboard.ts';
 import { seedPatient, seedStaff } from '../support/seed.ts';
@@ -36,11 +36,6 @@ interface AppResult {
   scope: string;
 }
 
-const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
-const h1 = async (page: Page) => collapse((await page.locator('main h1').textContent()) ?? '');
-const submit = async (page: Page, selector: string) => {
-  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
-};
 
 /**
  * The SMART pages of issue #4 in real Chromium, in Spanish and English, each checked with axe-core

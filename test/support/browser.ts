@@ -72,3 +72,14 @@ export async function screenshot(page: Page, name: string): Promise<string[]> {
   }
   return files;
 }
+
+/** Text as a person reads it: runs of white space folded, ends trimmed. */
+export const collapse = (text: string | null | undefined): string => (text ?? '').replace(/\s+/g, ' ').trim();
+
+/** The page's main heading, as read. */
+export const h1 = async (page: Page): Promise<string> => collapse(await page.locator('main h1').textContent());
+
+/** Clicks a submit button and waits for the page the server answers with (after any redirects). */
+export const submit = async (page: Page, selector: string): Promise<void> => {
+  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
+};
