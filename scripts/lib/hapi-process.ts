@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, statSync, closeSync } fro
 import { dirname, join } from 'node:path';
 import { fromRoot } from './paths.ts';
 import { waitFor } from './net.ts';
-import { portalConsentProfile } from '../../src/accounts/record-authorization.ts';
+import { portalConsentProfile } from '../../src/core/fhir/profiles.ts';
 
 export const hapiJar = fromRoot('hapi/target/puente-hapi.jar');
 

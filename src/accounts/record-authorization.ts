@@ -8,6 +8,7 @@
  *   3. the store side is written in one transaction: the account, the single-use registration
  *      link, the invitation email (with the form copy) in the outbox, and the audit record.
  */
+import { portalConsentProfile } from '../core/fhir/profiles.ts';
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Consent, DocumentReference, OperationOutcome, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
@@ -22,7 +23,6 @@ import { renderAuthorizationForm } from './authorization-form-pdf.ts';
 import { invitationEmail } from './emails.ts';
 import type { AccountsDeps } from './deps.ts';
 
-export const portalConsentProfile = 'https://puente.example.org/fhir/StructureDefinition/puente-portal-consent';
 
 export interface AuthorizationForm {
   readonly patientId: string;

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
-import { portalConsentProfile } from '../../src/accounts/record-authorization.ts';
+import { portalConsentProfile } from '../../src/core/fhir/profiles.ts';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { seedPatient, seedPhysician, seedStaff, type SeededPatient } from '../support/seed.ts';

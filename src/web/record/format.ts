@@ -3,7 +3,7 @@
  * without time-zone shifts, numbers with the language's separators, units in plain symbols, and
  * status codes from the catalogs.
  */
-import type { CodeableConcept, Coding, Quantity, Reference } from '@medplum/fhirtypes';
+import type { CodeableConcept, Quantity, Reference } from '@medplum/fhirtypes';
 import { formatDate, formatDateTime, isMessageKey, type Locale, type MessageKey } from '../../core/i18n/translate.ts';
 
 export interface Formatter {
@@ -24,8 +24,6 @@ export function conceptText(concept: CodeableConcept | undefined): string {
 
 /** Synthea's LOINC names carry zero-width spaces after slashes; they only get in the way of search. */
 const stripZeroWidth = (text: string) => text.replace(/\u200b/g, '');
-
-export const codingsOf = (concept: CodeableConcept | undefined): Coding[] => concept?.coding ?? [];
 
 /** The first coding's code of a status-like concept (e.g. Condition.clinicalStatus). */
 export const codeOf = (concept: CodeableConcept | undefined): string | undefined => concept?.coding?.find((c) => c.code)?.code;

@@ -13,7 +13,7 @@ export interface ResultRow {
   readonly value: string;
   readonly range: string;
   readonly flag: OutOfRange | undefined;
-  /** The trend page of this test, when it has numeric history. */
+  /** The trend page of this test, when its value is a number. */
   readonly trendHref: string | undefined;
 }
 
@@ -26,7 +26,6 @@ export interface ResultGroup {
 export interface TrendLink {
   readonly name: string;
   readonly href: string;
-  readonly count: number;
 }
 
 export interface ResultsModel {
@@ -40,7 +39,6 @@ export interface ResultsModel {
 
 export const trendHref = (code: { system: string; code: string }) => `/record/results/trend?code=${encodeURIComponent(`${code.system}|${code.code}`)}`;
 
-const isLab = (o: Observation) => (o.category ?? []).some((c) => (c.coding ?? []).some((coding) => coding.code === 'laboratory'));
 const shown = (o: Observation) => o.status !== 'entered-in-error' && o.status !== 'cancelled';
 const day = (value: string | undefined) => (value ?? '').slice(0, 10);
 const isDay = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
@@ -92,7 +90,7 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
   // Lab results that no report groups: one group per day.
   const loose = new Map<string, Observation[]>();
   for (const [reference, o] of observations) {
-    if (inReports.has(reference) || !isLab(o)) continue;
+    if (inReports.has(reference)) continue;
     const key = day(effectiveDate(o));
     loose.set(key, [...(loose.get(key) ?? []), o]);
   }
@@ -104,8 +102,7 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
     const code = resultCode(o);
     if (!code || o.valueQuantity?.value === undefined) continue;
     const key = `${code.system}|${code.code}`;
-    const known = trends.get(key);
-    trends.set(key, { name: known?.name ?? conceptText(o.code), href: trendHref(code), count: (known?.count ?? 0) + 1 });
+    if (!trends.has(key)) trends.set(key, { name: conceptText(o.code), href: trendHref(code) });
   }
   return {
     reports: newestFirst(groups, (g) => g.date).map((g) => ({ title: g.title, date: dateText(fmt, g.date), rows: g.rows })),
