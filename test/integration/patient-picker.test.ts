@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedPatient, type SeededPatient } from '../support/seed.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
-import { webClientToken } from '../support/oauth.ts';
+import { signInToAuthorize, webClientToken } from '../support/oauth.ts';
 import { linkAccountToPatient } from '../../src/store/launch-context.ts';
 import { registerClient } from '../../src/store/oauth-clients.ts';
 
@@ -37,21 +36,7 @@ describe('patient picker for accounts that act for several patients', function (
 
   /** Starts the web client's authorization, signs in, and returns the page it stops on (the picker). */
   async function toPicker(language: 'es' | 'en'): Promise<{ browser: HttpClient; page: PageResponse; verifier: string }> {
-    const verifier = randomBytes(32).toString('base64url');
-    const browser = new HttpClient(portal.url, language);
-    const query = new URLSearchParams({
-      client_id: 'puente-web',
-      response_type: 'code',
-      redirect_uri: `${portal.url}/auth/callback`,
-      scope: 'openid fhirUser launch/patient patient/*.rs',
-      state: 'pick',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      aud: `${portal.url}/fhir`,
-    });
-    const signIn = await browser.get(`/oidc/auth?${query}`);
-    const page = await browser.submit(formAction(signIn.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
-    return { browser, page, verifier };
+    return signInToAuthorize(portal, person, { scope: 'openid fhirUser launch/patient patient/*.rs', state: 'pick' }, language);
   }
 
   async function choose(browser: HttpClient, page: PageResponse, patient: string): Promise<PageResponse> {
@@ -117,20 +102,7 @@ describe('patient picker for accounts that act for several patients', function (
     const redirectUri = 'http://127.0.0.1:9/picker-app';
     const { clientId } = await registerClient(portal.ctx.db, { name: 'Vacunas Familia', redirectUris: [redirectUri], kind: 'public' });
     async function authorize(language: 'es' | 'en', patient: string): Promise<{ consent: PageResponse; finish: () => Promise<Record<string, unknown>> }> {
-      const verifier = randomBytes(32).toString('base64url');
-      const browser = new HttpClient(portal.url, language);
-      const query = new URLSearchParams({
-        client_id: clientId,
-        response_type: 'code',
-        redirect_uri: redirectUri,
-        scope: 'openid fhirUser launch/patient patient/*.rs',
-        state: 'third',
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-        aud: `${portal.url}/fhir`,
-      });
-      const signIn = await browser.get(`/oidc/auth?${query}`);
-      const picker = await browser.submit(formAction(signIn.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
+      const { browser, page: picker, verifier } = await signInToAuthorize(portal, person, { client_id: clientId, redirect_uri: redirectUri, state: 'third' }, language);
       expect(picker.body, 'the picker comes first').to.include(`value="${child.id}"`);
       expect(picker.body).to.include('Vacunas Familia');
       const consent = await browser.submit(formAction(picker.body, /\/patient$/), { patient });

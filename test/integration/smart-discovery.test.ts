@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { authorizationRequest } from '../support/oauth.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 
 const registrationToken = 'initial-access-token-for-tests-0123456789';
@@ -33,22 +33,8 @@ describe('SMART discovery and authorization request checks (issue #4, first part
     expect(oidc['response_types_supported']).to.deep.equal(['code']);
   });
 
-  const authorize = (overrides: Record<string, string | undefined>) => {
-    const verifier = randomBytes(32).toString('base64url');
-    const params: Record<string, string | undefined> = {
-      client_id: 'puente-web',
-      response_type: 'code',
-      redirect_uri: `${portal.url}/auth/callback`,
-      scope: 'openid fhirUser launch/patient patient/*.rs',
-      state: 'state-123',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      aud: `${portal.url}/fhir`,
-      ...overrides,
-    };
-    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-    return fetch(`${portal.url}/oidc/auth?${query}`, { redirect: 'manual', headers: { 'accept-language': 'es' } });
-  };
+  const authorize = (overrides: Record<string, string | undefined>) =>
+    fetch(`${portal.url}${authorizationRequest(portal, { state: 'state-123', ...overrides }).path}`, { redirect: 'manual', headers: { 'accept-language': 'es' } });
   const redirectOf = (response: Response) => new URL(response.headers.get('location')!, portal.url);
 
   it('sends a correct request on to sign-in', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { signInToAuthorize } from '../support/oauth.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
@@ -36,21 +36,7 @@ describe('third-party apps: staff registration, consent in plain words, connecte
 
   /** Starts an authorization request as the app, signs in as the patient, and stops at the consent screen. */
   async function toConsent(scope: string): Promise<{ browser: HttpClient; page: PageResponse; verifier: string }> {
-    const verifier = randomBytes(32).toString('base64url');
-    const browser = new HttpClient(portal.url);
-    const query = new URLSearchParams({
-      client_id: client.id,
-      response_type: 'code',
-      redirect_uri: redirectUri,
-      scope,
-      state: 'xyz',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      aud: `${portal.url}/fhir`,
-    });
-    const signIn = await browser.get(`/oidc/auth?${query}`);
-    const page = await browser.submit(formAction(signIn.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
-    return { browser, page, verifier };
+    return signInToAuthorize(portal, person, { client_id: client.id, redirect_uri: redirectUri, scope, state: 'xyz' });
   }
 
   /** Posts the consent form and follows redirects until the one that goes back to the app. */
