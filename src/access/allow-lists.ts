@@ -71,8 +71,7 @@ const sdohCategory = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sd
  * per type and as `*`, plus the v2 granular category scopes SMART 2.2 and US Core name).
  */
 export function patientScopeCatalog(): string[] {
-  const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
-  const plain = types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `patient/${type}.${perm}`));
+  const plain = readScopes('patient');
   const granular = [
     ...[...observationCategories, sdohCategory].map((category) => `patient/Observation.rs?category=${category}`),
     ...conditionCategories.map((category) => `patient/Condition.rs?category=${category}`),
@@ -80,17 +79,17 @@ export function patientScopeCatalog(): string[] {
   return [...plain, ...granular];
 }
 
-/** System scopes a backend client may be registered for (SMART Backend Services): read and search, per type or all. */
-export function systemScopeCatalog(): string[] {
+/** Read and search scopes of one context, per type and as `*`, in the v2 (`rs`, `r`, `s`) and v1 (`read`) forms. */
+function readScopes(context: 'patient' | 'system' | 'user'): string[] {
   const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
-  return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `system/${type}.${perm}`));
+  return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `${context}/${type}.${perm}`));
 }
+
+/** System scopes a backend client may be registered for (SMART Backend Services). */
+export const systemScopeCatalog = (): string[] => readScopes('system');
 
 /**
  * user/ scopes a staff member's app may be granted (SMART App Launch 2.2 §scopes: what the user may see,
- * here every patient of the practice), v2 and v1 forms. Never granted to a patient-side account.
+ * here every patient of the practice). Never granted to a patient-side account.
  */
-export function userScopeCatalog(): string[] {
-  const types = ['*', ...Object.keys(patientSearchParams), ...sharedReadTypes];
-  return types.flatMap((type) => ['rs', 'r', 's', 'read'].map((perm) => `user/${type}.${perm}`));
-}
+export const userScopeCatalog = (): string[] => readScopes('user');
