@@ -6,8 +6,12 @@
  * resource this same response already releases as a match, or the patient: it then says nothing
  * about anything outside the token's reach. One target outside reach (another patient's resource,
  * a resource not in this response, a reference that cannot be read as a literal one) refuses it.
+ * Its `entity[].what` and `agent[].who` / `agent[].onBehalfOf` must stay within reach too: each is a
+ * released match, the patient, or a resource of a shared read type (Practitioner, Organization …);
+ * a display-only reference names nothing and passes, any other (identifier-only, contained) refuses.
  */
 import type { Provenance, Reference, Resource } from '@medplum/fhirtypes';
+import { sharedReadTypes } from '../access/allow-lists.ts';
 import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
 
 const literal = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
@@ -35,7 +39,7 @@ export interface RevincludeReach {
   readonly scopes: PatientScopes;
 }
 
-/** True when a revincluded Provenance may leave: the token may read Provenance, and every target is a released match or the patient. */
+/** True when a revincluded Provenance may leave: the token may read Provenance, every target is a released match or the patient, and every entity and agent is within reach. */
 export function revincludedProvenanceReachable(resource: Resource, reach: RevincludeReach): boolean {
   if (resource.resourceType !== 'Provenance') return false;
   const granted = reach.scopes.allowed('Provenance', 'read');
@@ -44,8 +48,16 @@ export function revincludedProvenanceReachable(resource: Resource, reach: Revinc
   const targets = (resource as Provenance).target ?? [];
   if (targets.length === 0) return false;
   const patient = `Patient/${reach.patient}`;
-  return targets.every((target) => {
-    const key = targetKey(target, reach.localBases);
-    return key !== undefined && (key === patient || reach.matches.has(key));
+  const inReach = (key: string | undefined) => key !== undefined && (key === patient || reach.matches.has(key));
+  if (!targets.every((target) => inReach(targetKey(target, reach.localBases)))) return false;
+  const provenance = resource as Provenance;
+  const others: unknown[] = [...(provenance.entity ?? []).map((e) => e.what), ...(provenance.agent ?? []).flatMap((a) => [a.who, a.onBehalfOf])];
+  return others.every((value) => {
+    if (value === undefined) return true;
+    if (typeof value !== 'object' || value === null) return false;
+    const reference = value as Reference;
+    if (reference.reference === undefined && reference.identifier === undefined) return true;
+    const key = targetKey(reference, reach.localBases);
+    return inReach(key) || (key !== undefined && sharedReadTypes.has(key.slice(0, key.indexOf('/'))));
   });
 }

@@ -304,6 +304,11 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const ofBoth = await provenance('BRAVO', labA, labB);
     const ofLabAndPractitioner = await provenance('ALPHA', labA, `Practitioner/${await seedPhysicianId()}`);
     const ofB = await provenance('BRAVO', labB);
+    // Targets only A's lab, but its entity or agent names B: never released to A.
+    const mentioningB = async (extra: Partial<Pick<Provenance, 'entity' | 'agent'>>) =>
+      (await fhir.create<Provenance>({ resourceType: 'Provenance', target: [{ reference: labA }], recorded: '2024-06-01T00:00:00Z', ...{ agent: [{ who: { display: 'ALPHA author' } }], ...extra } })).id!;
+    await mentioningB({ entity: [{ role: 'source', what: { reference: labB } }] });
+    await mentioningB({ agent: [{ who: { display: 'ALPHA author' }, onBehalfOf: { reference: `Patient/${b.patient.id}` } }] });
     const included = async (path: string, token = tokenA) => {
       const answer = await send('GET', path, { token });
       expect(answer.status, path).to.equal(200);
