@@ -14,7 +14,7 @@ import { acceptedStep } from './totp.ts';
 
 export async function staffSignIn(
   deps: AccountsDeps,
-  attempt: { email: string; password: string; code: string; clientAddress: string },
+  attempt: { email: string; password: string; code: string; clientAddress: string; onlyAccountId?: string | null },
 ): Promise<{ ok: true; accountId: string; practitioner: string } | { ok: false; delayMs: number }> {
   const now = deps.now();
   const accountKey = `staff:${normalizeEmail(attempt.email)}`;
@@ -27,7 +27,9 @@ export async function staffSignIn(
   const passwordOk = await verifyPassword(attempt.password, staff?.password_hash ?? (await dummyPasswordHash()));
   const step = staff?.totp_secret ? acceptedStep(staff.totp_secret, attempt.code, now) : undefined;
   const fresh = step !== undefined && (staff?.totp_last_step === null || Number(staff?.totp_last_step) < step);
-  const ok = !!staff && staff.status === 'active' && passwordOk && fresh && !accountThrottle.blocked && !addressThrottle.blocked;
+  // When only one account may sign in here (an EHR launch's staff member), anyone else fails like a wrong password.
+  const allowed = attempt.onlyAccountId === undefined || (!!attempt.onlyAccountId && staff?.id === attempt.onlyAccountId);
+  const ok = !!staff && staff.status === 'active' && passwordOk && fresh && allowed && !accountThrottle.blocked && !addressThrottle.blocked;
 
   if (ok) {
     await deps.db.transaction(async (tx) => {

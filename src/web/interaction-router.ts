@@ -160,13 +160,14 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     if (details.prompt.name !== 'login' || typeof details.params['launch'] !== 'string') throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
     const email = text(req.body.email);
-    const result = await staffSignIn(deps.accounts, { email, password: text(req.body.password), code: text(req.body.code), clientAddress: clientAddress(req) });
-    // Signing in as another staff member fails exactly like a wrong password: the launch is not theirs.
-    if (result.ok && result.accountId === (await launchOwner(details))) {
+    // Signing in as another staff member fails exactly like a wrong password (counted, audited): the launch is not theirs.
+    const onlyAccountId = (await launchOwner(details)) ?? null;
+    const result = await staffSignIn(deps.accounts, { email, password: text(req.body.password), code: text(req.body.code), clientAddress: clientAddress(req), onlyAccountId });
+    if (result.ok) {
       await finishLogin(req, res, details, result.accountId);
       return;
     }
-    await pause(result.ok ? 0 : result.delayMs);
+    await pause(result.delayMs);
     res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login`, email, failed: true }));
   });
 

@@ -187,6 +187,13 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     expect(wrong.status).to.equal(200);
     expect(wrong.body, 'the same generic failure as a wrong password').to.include('role="alert"');
     expect(wrong.body).to.include('/staff-login');
+    // Refused inside the sign-in itself: counted and audited as a failure, the colleague's code not used up.
+    const colleagueRow = (await findStaffByEmail(portal.ctx.db, colleague.email))!;
+    expect(colleagueRow.totp_last_step, 'the TOTP step is not spent').to.equal(null);
+    const throttle = await portal.ctx.db.query<{ failures: number }>('SELECT failures FROM rate_limits WHERE key = $1', [`staff:${colleague.email.toLowerCase()}`]);
+    expect(throttle.rows.map((r) => Number(r.failures)), 'counted as a failure').to.deep.equal([1]);
+    const logins = await portal.ctx.db.query<{ outcome: string }>("SELECT outcome FROM audit_events WHERE agent = $1 AND resource->'subtype' @> '[{\"code\":\"110122\"}]'::jsonb", [colleagueRow.fhir_user]);
+    expect(logins.rows.map((r) => r.outcome), 'audited as a failed sign-in, never a success').to.deep.equal(['4']);
 
     // A patient's sign-in form cannot be used for an EHR launch.
     const csrf = /name="_csrf" value="([^"]+)"/.exec(wrong.body)![1]!;
