@@ -85,3 +85,29 @@ export function isInPatientCompartment(resource: Resource, patientId: string, op
   const input = [toTypedValue(resource)];
   return atoms.some((atom) => evalFhirPathTyped(atom, input).some((result) => isTargetReference(result.value, targets)));
 }
+
+/**
+ * The ids of every patient whose compartment holds `resource` (the same parameters and reference rule
+ * as isInPatientCompartment), e.g. to name each patient a practice-wide response released in its audit.
+ */
+export function compartmentPatientIds(resource: Resource, options: CompartmentOptions = {}): readonly string[] {
+  const type: unknown = resource?.resourceType;
+  if (typeof type !== 'string') return [];
+  if (type === 'Patient') return typeof resource.id === 'string' && fhirId.test(resource.id) ? [resource.id] : [];
+  const atoms = atomsByType.get(type);
+  if (!atoms) return [];
+  const prefixes = ['', ...(options.localBases ?? []).map((base) => `${base.replace(/\/+$/, '')}/`)];
+  const input = [toTypedValue(resource)];
+  const ids = new Set<string>();
+  for (const atom of atoms) {
+    for (const result of evalFhirPathTyped(atom, input)) {
+      const value = result.value as Reference | null;
+      if (typeof value !== 'object' || value === null || typeof value.reference !== 'string') continue;
+      const prefix = prefixes.find((p) => value.reference!.startsWith(`${p}Patient/`));
+      if (prefix === undefined) continue;
+      const id = value.reference.slice(`${prefix}Patient/`.length);
+      if (fhirId.test(id) && (value.type === undefined || value.type === 'Patient')) ids.add(id);
+    }
+  }
+  return [...ids];
+}

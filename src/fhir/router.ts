@@ -17,7 +17,7 @@ import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
 import { FacadeError } from './facade-error.ts';
 import { runFacade, type Exchange } from './pipeline.ts';
-import { auditedPatient } from './audited-patient.ts';
+import { auditedPatients } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 
@@ -84,16 +84,20 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     try {
       const principal = exchange.principal;
       const model = exchange.model;
+      // BALP: one AuditEvent per patient whose data the request touched, all in one durable write.
+      const patients: readonly (string | undefined)[] = principal ? auditedPatients(exchange, [deps.fhirBase, deps.upstreamBase]) : [];
       await audit.record(
-        fhirAccessAuditEvent({
-          interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
-          outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
-          ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-          ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(auditedPatient(exchange) ? { patient: `Patient/${auditedPatient(exchange)}` } : {}) } : {}),
-          request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
-          clientAddress: clientAddress(req),
-          portalName: deps.portalName,
-        }),
+        (patients.length ? patients : [undefined]).map((patient) =>
+          fhirAccessAuditEvent({
+            interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
+            outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
+            ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
+            ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) } : {}),
+            request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+            clientAddress: clientAddress(req),
+            portalName: deps.portalName,
+          }),
+        ),
       );
     } catch {
       return outcome(res, 503, 'transient', 'The request could not be recorded, so it was not completed.');

@@ -13,14 +13,14 @@ import { recordAuditEvents } from './audit-trail.ts';
 type Event = AuditEvent & { id: string };
 
 interface Waiting {
-  readonly event: Event;
+  readonly events: readonly Event[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
 export interface AuditBatcher {
-  /** Resolves once the event is durably stored (with its outbox row); rejects if it could not be. */
-  record(event: Event): Promise<void>;
+  /** Resolves once the event (or every event given together, in one statement) is durably stored with its outbox row; rejects if it could not be. */
+  record(event: Event | readonly Event[]): Promise<void>;
 }
 
 export function createAuditBatcher(db: Queryable, maxBatch = 32): AuditBatcher {
@@ -31,7 +31,7 @@ export function createAuditBatcher(db: Queryable, maxBatch = 32): AuditBatcher {
     while (waiting.length > 0) {
       const batch = waiting.splice(0, maxBatch);
       try {
-        await recordAuditEvents(db, batch.map((w) => w.event));
+        await recordAuditEvents(db, batch.flatMap((w) => w.events));
         for (const w of batch) w.resolve();
       } catch (error) {
         for (const w of batch) w.reject(error);
@@ -42,7 +42,7 @@ export function createAuditBatcher(db: Queryable, maxBatch = 32): AuditBatcher {
   return {
     record: (event) =>
       new Promise<void>((resolve, reject) => {
-        waiting.push({ event, resolve, reject });
+        waiting.push({ events: Array.isArray(event) ? event : [event as Event], resolve, reject });
         if (!writing) void drain();
       }),
   };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, Observation } from '@medplum/fhirtypes';
 import { registerClient } from '../../src/store/oauth-clients.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { seedPatient } from '../support/seed.ts';
@@ -63,6 +63,22 @@ describe('SMART Backend Services: client_credentials with private_key_jwt and sy
     const observations = (await (await fetch(`${portal.url}/fhir/Observation?patient=${patientId}`, { headers })).json()) as Bundle;
     expect(observations.entry?.map((e) => e.resource?.id).sort()).to.deep.equal([record.ids['lab'], record.ids['vital']].sort());
     expect((await fetch(`${portal.url}/fhir/Condition?patient=${patientId}`, { headers })).status, 'not registered for Condition').to.equal(403);
+  });
+
+  it('audits a search across patients with one AuditEvent naming each patient whose data it released (BALP)', async () => {
+    const otherId = (await seedPatient(portal.ctx)).id;
+    const code = { coding: [{ system: 'urn:puente:test', code: randomUUID() }] };
+    const observe = async (patient: string) => (await portal.ctx.fhir.create<Observation>({ resourceType: 'Observation', status: 'final', code, subject: { reference: `Patient/${patient}` } })).id!;
+    const ids = [await observe(patientId), await observe(otherId)];
+    const { json } = await requestToken({});
+    // No patient parameter: the patients come from what the response released.
+    const query = `code=${encodeURIComponent(`urn:puente:test|${code.coding[0]!.code}`)}`;
+    const answer = await fetch(`${portal.url}/fhir/Observation?${query}`, { headers: { authorization: `Bearer ${json.access_token}` } });
+    expect(answer.status).to.equal(200);
+    expect(((await answer.json()) as Bundle).entry?.map((e) => e.resource?.id).sort()).to.deep.equal(ids.sort());
+    const entity = JSON.stringify([{ query: Buffer.from(`GET /Observation?${query}`).toString('base64') }]);
+    const rows = await portal.ctx.db.query<{ patient: string | null }>("SELECT patient FROM audit_events WHERE resource->'type'->>'code' = 'rest' AND resource->'entity' @> $1::jsonb", [entity]);
+    expect(rows.rows.map((r) => r.patient).sort()).to.deep.equal([`Patient/${patientId}`, `Patient/${otherId}`].sort());
   });
 
   it('refuses a scope the client was not registered for', async () => {
