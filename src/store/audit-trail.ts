@@ -7,19 +7,8 @@ import type { Queryable } from './db.ts';
 import type { FhirClient } from './fhir-client.ts';
 import type { DeliveryHandler } from './outbox-worker.ts';
 
-export async function recordAuditEvent(tx: Queryable, event: AuditEvent & { id: string }): Promise<void> {
-  const patient = event.entity?.find((e) => e.what?.reference?.startsWith('Patient/'))?.what?.reference ?? null;
-  const agent = event.agent?.find((a) => a.requestor)?.who?.reference ?? null;
-  // One statement writes the local copy and the outbox row, so it is atomic even outside a transaction
-  // (the FHIR facade audits every request this way, in a single round trip).
-  await tx.query(
-    `WITH copy AS (
-       INSERT INTO audit_events (id, recorded_at, action, outcome, agent, patient, resource) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     )
-     INSERT INTO outbox (kind, payload) VALUES ('audit', $7)`,
-    [event.id, event.recorded, event.action ?? 'E', event.outcome ?? '0', agent, patient, JSON.stringify(event)],
-  );
-}
+/** One AuditEvent: its local copy and its outbox row in one statement, atomic even outside a transaction. */
+export const recordAuditEvent = (tx: Queryable, event: AuditEvent & { id: string }): Promise<void> => recordAuditEvents(tx, [event]);
 
 /**
  * Several AuditEvents in one statement (local copies and outbox rows together), so the batch is
