@@ -2,6 +2,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { html } from '../core/html.ts';
 import { AppError } from '../core/errors.ts';
+import { userScopeCatalog } from '../access/allow-lists.ts';
 import { listClients, listLaunchableClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { pageContext } from '../web/page-context.ts';
@@ -36,6 +37,7 @@ ${message ? notice(message.text, message.kind) : ''}
 ${field({ id: 'name', label: ctx.t('staff.clients.name'), required: true, autocomplete: 'off' })}
 <div class="field"><label for="redirects">${ctx.t('staff.clients.redirects')}</label><textarea id="redirects" name="redirects" required></textarea></div>
 ${field({ id: 'launchUrl', label: ctx.t('staff.clients.launchUrl'), type: 'text', autocomplete: 'off' })}
+${field({ id: 'userScopes', label: ctx.t('staff.clients.userScopes'), type: 'text', autocomplete: 'off' })}
 <fieldset><legend>${ctx.t('staff.clients.type')}</legend>
 <div class="choice"><input type="radio" id="kind-public" name="kind" value="public" checked><label for="kind-public">${ctx.t('staff.clients.public')}</label></div>
 <div class="choice"><input type="radio" id="kind-secret" name="kind" value="confidential-secret"><label for="kind-secret">${ctx.t('staff.clients.secret')}</label></div>
@@ -56,10 +58,14 @@ ${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', au
     const kind = (['public', 'confidential-secret', 'confidential-jwks'] as const).find((k) => k === req.body.kind);
     const jwksUri = typeof req.body.jwksUri === 'string' ? req.body.jwksUri.trim() : '';
     const launchUrl = typeof req.body.launchUrl === 'string' ? req.body.launchUrl.trim() : '';
+    // The user/ scopes an app opened from the console may ever hold (none unless listed here; launchable apps only).
+    const userScopes: string[] = (typeof req.body.userScopes === 'string' ? req.body.userScopes : '').split(/\s+/).filter(Boolean);
+    const catalog = userScopeCatalog();
     const valid =
-      name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri)) && (!launchUrl || validRedirect(launchUrl));
+      name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri)) && (!launchUrl || validRedirect(launchUrl)) &&
+      (userScopes.length === 0 || (!!launchUrl && userScopes.every((s) => catalog.includes(s))));
     if (!valid) return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
-    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}), ...(launchUrl ? { launchUrl } : {}) });
+    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}), ...(launchUrl ? { launchUrl, userScopes: [...new Set(userScopes)] } : {}) });
     const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : ''].filter(Boolean).join(' ');
     res.send(await render(req, { text, kind: 'info' }));
   });

@@ -18,6 +18,8 @@ export interface NewClient {
   readonly scope?: string;
   /** SMART EHR launch: where the staff console sends the browser with `iss` and `launch`. */
   readonly launchUrl?: string;
+  /** SMART EHR launch: the user/ scopes the app may ever be granted when opened from the console (none if absent). */
+  readonly userScopes?: readonly string[];
 }
 
 export interface RegisteredClient {
@@ -42,6 +44,8 @@ export async function registerClient(db: Queryable, input: NewClient): Promise<R
     ...(input.jwks ? { jwks: input.jwks } : {}),
     ...(input.scope ? { scope: input.scope } : {}),
     ...(input.launchUrl && !backend ? { smart_launch_url: input.launchUrl } : {}),
+    // Kept beside the launch URL rather than in `scope`, which oidc-provider allows for its own (OpenID, system/) scopes only.
+    ...(input.launchUrl && !backend && input.userScopes?.length ? { smart_user_scopes: input.userScopes.join(' ') } : {}),
   };
   await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(metadata)]);
   return { clientId, ...(clientSecret ? { clientSecret } : {}) };
@@ -60,6 +64,12 @@ export async function listLaunchableClients(db: Queryable): Promise<{ clientId: 
     "SELECT id, payload->>'client_name' AS name, payload->>'smart_launch_url' AS launch_url FROM oidc_payloads WHERE model = 'Client' AND payload ? 'smart_launch_url' ORDER BY payload->>'client_name'",
   );
   return rows.rows.map((r) => ({ clientId: r.id, name: r.name ?? r.id, launchUrl: r.launch_url }));
+}
+
+/** The user/ scopes staff registered for an EHR-launchable app (none when it was registered without any). */
+export async function registeredUserScopes(db: Queryable, clientId: string): Promise<string[]> {
+  const rows = await db.query<{ scopes: string | null }>("SELECT payload->>'smart_user_scopes' AS scopes FROM oidc_payloads WHERE model = 'Client' AND id = $1", [clientId]);
+  return (rows.rows[0]?.scopes ?? '').split(' ').filter(Boolean);
 }
 
 export async function clientName(db: Queryable, clientId: string): Promise<string> {

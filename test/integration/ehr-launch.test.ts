@@ -41,9 +41,9 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
   let patientB: string;
   let person: Onboarded;
 
-  async function register(name: string, withLaunch: boolean): Promise<{ id: string; secret: string }> {
+  async function register(name: string, withLaunch: boolean, userScopes = withLaunch ? 'user/Observation.rs' : ''): Promise<{ id: string; secret: string }> {
     await desk.get('/staff/apps');
-    const page = await desk.submit('/staff/apps', { name, redirects: redirectUri, kind: 'confidential-secret', ...(withLaunch ? { launchUrl } : {}) });
+    const page = await desk.submit('/staff/apps', { name, redirects: redirectUri, kind: 'confidential-secret', ...(withLaunch ? { launchUrl } : {}), ...(userScopes ? { userScopes } : {}) });
     return { id: /Client id: ([0-9a-f-]{36})/.exec(page.body)![1]!, secret: /shown only once\): ([A-Za-z0-9_-]+)/.exec(page.body)![1]! };
   }
 
@@ -206,6 +206,23 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     expect(tokens.patient).to.equal(patientA);
     const idToken = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(idToken['fhirUser']).to.equal(`${portal.url}/fhir/${practitioner}`);
+  });
+
+  it('grants a launched app only the user/ scopes staff registered for it, and none to an app registered without any', async () => {
+    const scope = 'launch openid fhirUser user/Observation.rs user/*.rs user/Patient.rs patient/Patient.rs';
+    const launch = (await launchFromConsole(patientA, app.id)).searchParams.get('launch')!;
+    const granted = await authorize(desk, app.id, { launch, scope });
+    const tokens = await exchange(app, granted.back!.searchParams.get('code')!, granted.verifier);
+    expect(tokens.scope!.split(' ').filter((s) => s.startsWith('user/')), JSON.stringify(tokens)).to.deep.equal(['user/Observation.rs']);
+    expect(tokens.scope!.split(' ')).to.include('patient/Patient.rs');
+    const headers = { authorization: `Bearer ${tokens.access_token}` };
+    expect((await fetch(`${portal.url}/fhir/Patient/${patientB}`, { headers })).status, 'user/Patient.rs was not registered').to.equal(404);
+
+    const bare = await register('Launchable Without User Scopes', true, '');
+    const bareLaunch = (await launchFromConsole(patientA, bare.id)).searchParams.get('launch')!;
+    const none = await authorize(desk, bare.id, { launch: bareLaunch, scope });
+    const bareTokens = await exchange(bare, none.back!.searchParams.get('code')!, none.verifier);
+    expect(bareTokens.scope!.split(' ').filter((s) => s.startsWith('user/')), JSON.stringify(bareTokens)).to.deep.equal([]);
   });
 
   it('never grants user/ scopes to a patient’s own account', async () => {

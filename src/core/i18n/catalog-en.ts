@@ -136,6 +136,7 @@ export const en = {
   'staff.clients.invalid': 'Check the name and the redirect URIs (https, or http on localhost).',
   'staff.clients.launchUrl': 'Launch URL, to open the app from a patient’s page (optional; https, or http on localhost)',
   'staff.clients.launchable': 'opens from patient pages',
+  'staff.clients.userScopes': 'user/ scopes the app may hold when opened from a patient’s page (space-separated, e.g. user/Observation.rs; needs a launch URL; none if empty)',
   'staff.launch.title': 'Open an app for this patient',
   'staff.launch.hint': 'The app opens with this patient’s record and signs you in as yourself.',
   'staff.launch.app': 'App',

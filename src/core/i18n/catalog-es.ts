@@ -134,6 +134,7 @@ export const es = {
   'staff.clients.invalid': 'Revise el nombre y las URI de redirección (https, o http en localhost).',
   'staff.clients.launchUrl': 'URL de inicio, para abrir la aplicación desde la página de un paciente (opcional; https, o http en localhost)',
   'staff.clients.launchable': 'se abre desde las páginas de pacientes',
+  'staff.clients.userScopes': 'Permisos user/ que la aplicación puede tener al abrirse desde la página de un paciente (separados por espacios, p. ej. user/Observation.rs; requiere URL de inicio; ninguno si está vacío)',
   'staff.launch.title': 'Abrir una aplicación para este paciente',
   'staff.launch.hint': 'La aplicación se abre con la historia de este paciente y con su propia sesión.',
   'staff.launch.app': 'Aplicación',
