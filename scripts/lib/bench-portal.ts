@@ -4,7 +4,7 @@
  * patient (Josue Sipes, 959 resources) with the practice's resources, and a portal account for them
  * made the real way and signed in through the real authorization server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,6 +33,8 @@ export interface BenchPortal {
   readonly browser: HttpClient;
   /** The web app's access token for the facade. */
   readonly accessToken: string;
+  /** The HAPI process this set-up started (absent with BENCH_HAPI_URL), for CPU accounting. */
+  readonly hapiPid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,11 +42,13 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
   const work = mkdtempSync(join(tmpdir(), 'puente-bench-'));
   let stopHapi = async () => {};
   let hapiBase = process.env['BENCH_HAPI_URL'];
+  let hapiPid: number | undefined;
   if (!hapiBase) {
     buildHapi();
     say('Starting HAPI FHIR…');
     const hapi = await startHapi({ port: await freePort(), dataDir: join(work, 'hapi'), logFile: join(work, 'hapi.log') });
     hapiBase = hapi.baseUrl;
+    hapiPid = hapi.process.pid;
     stopHapi = hapi.stop;
   }
   const port = await freePort();
@@ -84,7 +88,7 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
     const form = await browser.get('/auth/login');
     await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate: patient.birthDate! });
     const accessToken = (await ctx.db.query<{ t: string }>("SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE account_id = $1", [accountId])).rows[0]!.t;
-    return { url, hapiBase, patientId: patient.id!, browser, accessToken, stop };
+    return { url, hapiBase, patientId: patient.id!, browser, accessToken, hapiPid, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -93,3 +97,18 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
 
 /** The q-quantile of already sorted numbers (nearest rank). */
 export const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+/**
+ * CPU time (ms) a process has used so far, from /proc (Linux); undefined elsewhere. Clock ticks are
+ * 1/100 s on Linux, fine over a run of hundreds of requests.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that closes the command name: utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
