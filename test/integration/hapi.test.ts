@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import type { Bundle, Consent, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 import { createFhirClient, type FhirClient } from '../../src/store/fhir-client.ts';
@@ -29,6 +30,40 @@ async function allPages(first: Bundle): Promise<Resource[]> {
     page = next ? await getJson<Bundle>(toDirect(next)) : undefined;
   }
   return resources;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** The sizes of the HTTP/1.1 chunks as they came over the wire (empty without chunked encoding). */
+  readonly chunkSizes: readonly number[];
+  readonly body: Buffer;
+}
+
+/** A GET over a plain socket, so the test sees how HAPI framed the body (Node's HTTP client hides chunk boundaries). */
+async function rawGet(path: string): Promise<RawResponse> {
+  const base = new URL(testEnvironment().hapi.baseUrl);
+  const socket = connect(Number(base.port), base.hostname);
+  socket.write(`GET ${base.pathname}${path} HTTP/1.1\r\nHost: ${base.host}\r\nAccept: application/fhir+json\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n`);
+  const parts: Buffer[] = [];
+  for await (const part of socket) parts.push(part as Buffer);
+  const raw = Buffer.concat(parts);
+  const headerEnd = raw.indexOf('\r\n\r\n');
+  const [statusLine, ...headerLines] = raw.subarray(0, headerEnd).toString('latin1').split('\r\n');
+  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  let rest = raw.subarray(headerEnd + 4);
+  if (headers['transfer-encoding'] !== 'chunked') return { status: Number(statusLine!.split(' ')[1]), headers, chunkSizes: [], body: rest };
+  const chunkSizes: number[] = [];
+  const body: Buffer[] = [];
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n');
+    const size = parseInt(rest.subarray(0, lineEnd).toString('latin1'), 16);
+    if (size === 0) break;
+    chunkSizes.push(size);
+    body.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
+    rest = rest.subarray(lineEnd + 2 + size + 2);
+  }
+  return { status: Number(statusLine!.split(' ')[1]), headers, chunkSizes, body: Buffer.concat(body) };
 }
 
 describe('HAPI FHIR server (real, from hapi/)', function () {
@@ -71,6 +106,24 @@ describe('HAPI FHIR server (real, from hapi/)', function () {
     const ids = new Set((await allPages(first)).map((r) => `${r.resourceType}/${r.id}`));
     const expected = synthea.entry!.map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
     expect([...ids]).to.have.members(expected);
+  });
+
+  it('sends JSON in large writes: a small bundle in one piece with Content-Length, a large one in chunks of at least 64 KiB', async () => {
+    // HAPI's JSON encoder flushes after every property; hapi/ CoalescingResponseFilter turns ~1,300 tiny chunks per bundle into these.
+    const small = await rawGet(`/Observation?subject=Patient/${patient.id}&_count=5`);
+    expect(small.headers['transfer-encoding']).to.equal(undefined);
+    expect(Number(small.headers['content-length'])).to.equal(small.body.length);
+    expect((JSON.parse(small.body.toString('utf8')) as Bundle).entry).to.have.length(5);
+
+    const large = await rawGet(`/Patient/${patient.id}/$everything?_count=200`);
+    expect(large.headers['transfer-encoding']).to.equal('chunked');
+    expect(large.chunkSizes.length).to.be.greaterThan(1);
+    for (const size of large.chunkSizes.slice(0, -1)) expect(size).to.be.at.least(64 * 1024);
+    expect((JSON.parse(large.body.toString('utf8')) as Bundle).entry).to.have.length(synthea.entry!.length);
+
+    const missing = await rawGet('/Patient/no-such-patient');
+    expect(missing.status).to.equal(404);
+    expect((JSON.parse(missing.body.toString('utf8')) as OperationOutcome).resourceType).to.equal('OperationOutcome');
   });
 
   it('loads the same bundle again without duplicating anything', async () => {

@@ -29,6 +29,7 @@ import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientA
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.quartz.QuartzAutoConfiguration;
 import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -153,6 +154,14 @@ public class PuenteHapiApplication {
 	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
 		ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(server, "/fhir/*");
 		registration.setLoadOnStartup(1);
+		return registration;
+	}
+
+	/** Coalesces HAPI's per-property JSON flushes into large writes (see {@link CoalescingResponseFilter}). */
+	@Bean
+	public FilterRegistrationBean<CoalescingResponseFilter> coalescingResponseFilter() {
+		FilterRegistrationBean<CoalescingResponseFilter> registration = new FilterRegistrationBean<>(new CoalescingResponseFilter());
+		registration.addUrlPatterns("/fhir/*");
 		return registration;
 	}
 }
