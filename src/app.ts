@@ -55,7 +55,7 @@ export function createApp(ctx: Context): express.Express {
       fhirBase: ctx.fhirBase,
       upstreamBase: ctx.config.fhir.upstreamUrl.toString().replace(/\/$/, ''),
       publicUrl: ctx.config.publicUrl,
-      timeoutMs: ctx.config.fhir.timeoutMs,
+      upstream: ctx.facadeUpstream,
       cursorSecret: ctx.config.secretKeys[0]!,
       portalName: ctx.config.practice.name,
       log: ctx.log,

@@ -9,6 +9,7 @@ import { migrate } from './store/migrate.ts';
 import { createFhirClient, type FhirClient } from './store/fhir-client.ts';
 import { createMailer, type Mailer } from './store/mailer.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
+import { createUpstream, type Upstream } from './fhir/upstream.ts';
 import { auditDeliveryHandler } from './store/audit-trail.ts';
 import { checkReadiness, type Readiness } from './store/readiness.ts';
 import { createGrantUsage, type GrantUsage } from './store/grant-usage.ts';
@@ -29,6 +30,8 @@ export interface Context {
   readonly fhir: FhirClient;
   readonly mailer: Mailer;
   readonly outbox: OutboxWorker;
+  /** The FHIR facade's connection pool to HAPI (kept apart from `fhir`, the portal's own client). */
+  readonly facadeUpstream: Upstream;
   readonly checkReadiness: () => Promise<Readiness>;
   readonly provider: Provider;
   /** The public base of the FHIR facade (the access tokens' audience). */
@@ -50,6 +53,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
 
   const upstreamBase = config.fhir.upstreamUrl.toString().replace(/\/$/, '');
   const fhir = createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs });
+  const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs });
   const fhirProbe = createFhirClient({ baseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
   const outbox = createOutboxWorker({
@@ -90,6 +94,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     fhir,
     mailer,
     outbox,
+    facadeUpstream,
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
     provider,
     fhirBase,
@@ -106,6 +111,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     staffSessions: createSessionManager({ ...sessionOptions, surface: 'staff' }),
     async close() {
       await outbox.stop();
+      await facadeUpstream.close();
       mailer.close();
       await db.close();
     },

@@ -9,8 +9,8 @@ import type { Binary, Bundle, DocumentReference, Resource } from '@medplum/fhirt
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
 import type { Principal } from '../auth/bearer.ts';
-import { FacadeError } from './facade-error.ts';
-import { upstreamHeaders } from './upstream-headers.ts';
+import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
+import type { Upstream } from './upstream.ts';
 
 /** The only type served by this rule, and the type whose scopes decide it (SMART scopes name the document). */
 export const binaryType = 'Binary';
@@ -20,11 +20,10 @@ export interface BinaryAccessDeps {
   /** The facade's public base and HAPI's base: absolute attachment urls on either name a local Binary. */
   readonly fhirBase: string;
   readonly upstreamBase: string;
-  readonly timeoutMs: number;
+  readonly upstream: Upstream;
 }
 
 const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
-const notFound = () => new FacadeError(404, 'not-found', 'not-found', 'Resource not found.');
 const trimBase = (base: string) => base.replace(/\/+$/, '');
 
 /**
@@ -67,20 +66,7 @@ export async function authorizingDocuments(deps: BinaryAccessDeps, principal: Pr
   const bases = [deps.fhirBase, deps.upstreamBase];
   const query = new URLSearchParams({ location: locationValues(binaryId, bases), _count: '100' });
   if (principal.kind !== 'system') query.set('patient', `Patient/${principal.patient}`);
-  let response: Response;
-  try {
-    response = await fetch(`${deps.upstreamBase}/${binaryScopeType}?${query}`, {
-      headers: upstreamHeaders,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-  } catch {
-    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
-  }
-  const bundle = (await response.json()) as Bundle;
+  const bundle = (await deps.upstream.get(`${deps.upstreamBase}/${binaryScopeType}?${query}`)) as Bundle;
   const documents = (bundle.entry ?? [])
     .map((entry) => entry.resource)
     .filter((resource): resource is DocumentReference => !!resource && documentReachable(resource, principal, scopes, [deps.fhirBase]))

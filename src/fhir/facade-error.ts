@@ -14,3 +14,6 @@ export class FacadeError extends Error {
     this.text = text;
   }
 }
+
+/** The one answer for "missing" and "outside your reach" alike (DESIGN.md security model 6). */
+export const facadeNotFound = (): FacadeError => new FacadeError(404, 'not-found', 'not-found', 'Resource not found.');

@@ -12,11 +12,11 @@ import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import type { CursorCodec } from './cursors.ts';
-import { FacadeError } from './facade-error.ts';
+import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 import { authorizingDocuments, binaryReleasable, binaryScopeType, binaryType } from './binary-access.ts';
 import { pointAttachmentsAtFacade } from './attachment-urls.ts';
-import { upstreamHeaders } from './upstream-headers.ts';
+import type { Upstream } from './upstream.ts';
 import { matchKeys, revincludedProvenanceReachable } from './revinclude-provenance.ts';
 
 export interface FacadeDeps {
@@ -25,7 +25,8 @@ export interface FacadeDeps {
   readonly fhirBase: string;
   /** HAPI's base, reachable only from here. */
   readonly upstreamBase: string;
-  readonly timeoutMs: number;
+  /** HAPI, through the facade's one upstream client (allow-listed headers, timeout, error mapping). */
+  readonly upstream: Upstream;
   readonly cursors: CursorCodec;
   /** Last-use of app grants (connected apps page), throttled per replica; made by the composition root. */
   readonly grantUsage: GrantUsage;
@@ -56,7 +57,6 @@ export interface Exchange {
 
 type Step = (deps: FacadeDeps, exchange: Exchange) => Promise<void> | void;
 
-const notFound = () => new FacadeError(404, 'not-found', 'not-found', 'Resource not found.');
 const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: [] });
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
@@ -147,28 +147,7 @@ const narrowToReach: Step = (deps, exchange) => {
 /** Security model 1: the upstream request is rebuilt from the model, with allow-listed headers only. */
 const forwardRebuilt: Step = async (deps, exchange) => {
   if (exchange.answer || !exchange.upstreamUrl) return;
-  let response: Response;
-  try {
-    response = await fetch(exchange.upstreamUrl, {
-      headers: upstreamHeaders,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-  } catch {
-    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
-  }
-  if (response.status === 404 || response.status === 410) {
-    await response.body?.cancel();
-    throw notFound();
-  }
-  if (response.status === 400) {
-    await response.body?.cancel();
-    throw new FacadeError(400, 'invalid', 'invalid', 'The health record server could not run this search.');
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
-  }
-  exchange.upstream = (await response.json()) as Resource;
+  exchange.upstream = await deps.upstream.get(exchange.upstreamUrl);
 };
 
 /** Security model 2–3: every resource, match and include alike, is checked for compartment membership and scope. */

@@ -15,6 +15,7 @@ import { smartConfiguration } from '../auth/smart-configuration.ts';
 import { clientAddress } from '../web/session.ts';
 import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
+import type { Upstream } from './upstream.ts';
 import { FacadeError } from './facade-error.ts';
 import { runFacade, type Exchange } from './pipeline.ts';
 import { auditedPatients } from './audited-patient.ts';
@@ -26,7 +27,8 @@ export interface FhirFacadeDeps {
   readonly fhirBase: string;
   readonly upstreamBase: string;
   readonly publicUrl: URL;
-  readonly timeoutMs: number;
+  /** The facade's client for HAPI (src/fhir/upstream.ts), owned by the composition root. */
+  readonly upstream: Upstream;
   readonly cursorSecret: string;
   readonly portalName: string;
   readonly log: Logger;
@@ -48,7 +50,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const cursors = createCursorCodec(deps.cursorSecret);
   // Concurrent requests' AuditEvents share a statement; each response still waits for its own to commit.
   const audit = createAuditBatcher(deps.db);
-  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, timeoutMs: deps.timeoutMs, cursors, grantUsage: deps.grantUsage };
+  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, upstream: deps.upstream, cursors, grantUsage: deps.grantUsage };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
   // preflights are answered here and never reach the pipeline.
