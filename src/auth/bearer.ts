@@ -1,11 +1,14 @@
 /**
- * Bearer-token authentication for the FHIR facade (RFC 6750). Tokens are opaque, so each request
- * looks the token up in the store: an expired, revoked or rotated token, a revoked grant or a
- * deactivated account fail on the very next request (DESIGN.md security model 8).
+ * Bearer-token authentication for the FHIR facade (RFC 6750). Tokens are opaque, so a token is looked
+ * up in the store — or taken from the answers already checked while the access epoch stands still
+ * (checked-tokens.ts), in which case the facade's audit write confirms the epoch before release. An
+ * expired, revoked or rotated token, a revoked grant or a deactivated account fail on the very next
+ * request (DESIGN.md security model 8).
  */
 import type { Db } from '../store/db.ts';
 import { findLiveAccessToken } from '../store/live-access-token.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
+import type { CheckedTokens } from './checked-tokens.ts';
 
 export interface Principal {
   /** 'user': a person's token (patient context); 'system': a backend client's token (SMART Backend Services). */
@@ -19,13 +22,30 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
   /** A staff member's token (EHR launch from the staff console): the only kind whose user/ scopes count. */
   readonly staff?: boolean;
+  /** The access epoch at which this token was found live: the request's audit write must still see it (router.ts). */
+  readonly accessEpoch?: string;
 }
 
-export async function authenticateBearer(deps: { db: Db; fhirBase: string; grantUsage: GrantUsage }, authorization: string | undefined): Promise<Principal | undefined> {
+export interface BearerDeps {
+  readonly db: Db;
+  readonly fhirBase: string;
+  readonly grantUsage: GrantUsage;
+  /** Answers kept while access is unchanged; without it, every call asks the store. */
+  readonly checked?: CheckedTokens;
+}
+
+/** `recheck` skips the kept answers: the store decides (used when the access epoch has moved mid-request). */
+export async function authenticateBearer(deps: BearerDeps, authorization: string | undefined, options: { recheck?: boolean } = {}): Promise<Principal | undefined> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
   if (!match) return undefined;
+  const value = match[1]!;
   const now = new Date();
-  const token = await findLiveAccessToken(deps.db, match[1]!, now);
+  let token = options.recheck ? undefined : deps.checked?.get(value, now.getTime());
+  if (!token) {
+    token = await findLiveAccessToken(deps.db, value, now);
+    if (token) deps.checked?.remember(value, token);
+    else deps.checked?.forget(value);
+  }
   // The token must have been issued for this FHIR base (RFC 8707 resource / SMART aud).
   if (!token || token.audience !== deps.fhirBase) return undefined;
   // "Last used" on the patient's connected-apps page.
@@ -39,5 +59,6 @@ export async function authenticateBearer(deps: { db: Db; fhirBase: string; grant
     patient: typeof patient === 'string' ? patient : undefined,
     scopes: new Set(token.scope.split(' ').filter(Boolean)),
     staff: token.staff,
+    accessEpoch: token.epoch,
   };
 }

@@ -10,6 +10,7 @@ import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
 import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
+import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
@@ -30,6 +31,8 @@ export interface FacadeDeps {
   readonly cursors: CursorCodec;
   /** Last-use of app grants (connected apps page), throttled per replica; made by the composition root. */
   readonly grantUsage: GrantUsage;
+  /** Token answers kept while the access epoch stands still (src/auth/checked-tokens.ts); optional in unit tests. */
+  readonly checked?: CheckedTokens;
 }
 
 export interface Exchange {
@@ -57,12 +60,14 @@ export interface Exchange {
 
 type Step = (deps: FacadeDeps, exchange: Exchange) => Promise<void> | void;
 
+/** RFC 6750 invalid_token: no token, or one that is not (or no longer) live for this server. */
+export const unauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
 const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: [] });
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
 const authenticate: Step = async (deps, exchange) => {
-  const principal = await authenticateBearer({ db: deps.db, fhirBase: deps.fhirBase, grantUsage: deps.grantUsage }, exchange.authorization);
-  if (!principal) throw new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
+  const principal = await authenticateBearer(deps, exchange.authorization);
+  if (!principal) throw unauthenticated();
   // Security model 7: a person's token without a patient context never reads patient data (fail closed).
   // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.
   if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');

@@ -17,7 +17,9 @@ import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
 import type { Upstream } from './upstream.ts';
 import { FacadeError } from './facade-error.ts';
-import { runFacade, type Exchange } from './pipeline.ts';
+import { runFacade, unauthenticated, type Exchange } from './pipeline.ts';
+import { authenticateBearer } from '../auth/bearer.ts';
+import { createCheckedTokens } from '../auth/checked-tokens.ts';
 import { auditedPatients } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
@@ -50,7 +52,9 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const cursors = createCursorCodec(deps.cursorSecret);
   // Concurrent requests' AuditEvents share a statement; each response still waits for its own to commit.
   const audit = createAuditBatcher(deps.db);
-  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, upstream: deps.upstream, cursors, grantUsage: deps.grantUsage };
+  // Token answers kept while the access epoch stands still; the audit write below has the last word.
+  const checked = createCheckedTokens();
+  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, upstream: deps.upstream, cursors, grantUsage: deps.grantUsage, checked };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
   // preflights are answered here and never reach the pipeline.
@@ -68,6 +72,24 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     res.set('Access-Control-Allow-Origin', '*').type('application/fhir+json').json(capabilityStatement(deps.publicUrl));
   });
 
+  // The BALP AuditEvents of one facade request: one per patient whose data it touched (none known: one without).
+  const accessEvents = (exchange: Exchange, req: Request, rawQuery: string, failure: FacadeError | undefined) => {
+    const principal = exchange.principal;
+    const model = exchange.model;
+    const patients: readonly (string | undefined)[] = principal ? auditedPatients(exchange, [deps.fhirBase, deps.upstreamBase]) : [];
+    return (patients.length ? patients : [undefined]).map((patient) =>
+      fhirAccessAuditEvent({
+        interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
+        outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
+        ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
+        ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) } : {}),
+        request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+        clientAddress: clientAddress(req),
+        portalName: deps.portalName,
+      }),
+    );
+  };
+
   router.all('/{*path}', async (req: Request, res: Response) => {
     const queryIndex = req.originalUrl.indexOf('?');
     const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
@@ -82,25 +104,29 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
       if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade request failed');
       status = failure.status;
     }
-    // Audit before release; a request without a recognizable token is audited without an agent.
+    // Audit before release, and only while access is what the token was checked at (security model 8, 10).
     try {
-      const principal = exchange.principal;
-      const model = exchange.model;
-      // BALP: one AuditEvent per patient whose data the request touched, all in one durable write.
-      const patients: readonly (string | undefined)[] = principal ? auditedPatients(exchange, [deps.fhirBase, deps.upstreamBase]) : [];
-      await audit.record(
-        (patients.length ? patients : [undefined]).map((patient) =>
-          fhirAccessAuditEvent({
-            interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
-            outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
-            ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-            ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) } : {}),
-            request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
-            clientAddress: clientAddress(req),
-            portalName: deps.portalName,
-          }),
-        ),
-      );
+      let write = await audit.record(accessEvents(exchange, req, rawQuery, failure), exchange.principal?.accessEpoch);
+      checked.observeEpoch(write.epoch);
+      for (let attempt = 0; !write.written; attempt++) {
+        // Something that can end access was written since this token was checked (a revocation, a
+        // deactivation, a revoked link — here or on another replica): check again before anything leaves.
+        if (attempt === 3) throw new Error('access kept changing while the request was audited');
+        const principal = await authenticateBearer(facade, exchange.authorization, { recheck: true });
+        const before = exchange.principal;
+        if (!principal || principal.patient !== before?.patient || principal.clientId !== before?.clientId || principal.staff !== before?.staff) {
+          // The token died (or no longer means what the answer was computed for): nothing is released, and the
+          // trail says so, without an agent like any dead token.
+          exchange.principal = undefined;
+          body = undefined;
+          failure = unauthenticated();
+          status = failure.status;
+        } else {
+          exchange.principal = principal;
+        }
+        write = await audit.record(accessEvents(exchange, req, rawQuery, failure), exchange.principal?.accessEpoch);
+        checked.observeEpoch(write.epoch);
+      }
     } catch {
       return outcome(res, 503, 'transient', 'The request could not be recorded, so it was not completed.');
     }

@@ -3,8 +3,10 @@
  * the token (unexpired), whether its grant still exists, its account's state, and whether the token's
  * patient is still one the account may act for. Revocation,
  * grant removal and deactivation are store writes, so they act on the very next request. The query
- * itself is the SQL function `live_access_token` (src/store/migrations/0005-live-access-token.ts):
+ * itself is the SQL function `live_access_token` (migrations 0005, replaced in 0006-access-epoch.ts):
  * planned once per connection, joined on indexes only; to change what it checks, add a migration.
+ * The answer also says until when it holds at most (`liveUntil`) and the access epoch it was read at,
+ * so a caller may keep it while nothing that could end it has been written (src/auth/checked-tokens.ts).
  */
 import type { Queryable } from './db.ts';
 
@@ -20,6 +22,10 @@ export interface LiveAccessToken {
   readonly fhirUser: string | null;
   /** True for a staff member's token (EHR launch): only these may use user/ scopes. */
   readonly staff: boolean;
+  /** Epoch milliseconds after which the token (or its grant) has expired; Infinity when neither row expires. */
+  readonly liveUntil: number;
+  /** The access epoch (migration 0006) this answer was read at. */
+  readonly epoch: string;
 }
 
 interface Row {
@@ -31,18 +37,22 @@ interface Row {
   account_kind: string | null;
   patient_live: boolean | null;
   fhir_user: string | null;
+  live_until: Date | string | null;
+  epoch: bigint | number | string;
 }
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
-  // One call of live_access_token (migration 0005): its plan is made once per connection and reused,
+  // One call of live_access_token (migrations 0005/0006): its plan is made once per connection and reused,
   // and it reads the current rows every time, so a revocation or deactivation acts on the next request.
   const result = await db.query<Row>('SELECT * FROM live_access_token($1, $2)', [value, now]);
   const row = result.rows[0];
   const payload = row?.payload;
+  const liveUntil = Math.min(row?.live_until ? new Date(row.live_until).getTime() : Infinity, payload?.exp !== undefined ? payload.exp * 1000 : Infinity);
+  const epoch = String(row?.epoch);
   if (row?.model === 'ClientCredentials') {
     // A backend client's token lives while the token does and the client is still registered.
     if (!payload?.clientId || !row.client_live || (payload.exp !== undefined && payload.exp * 1000 <= now.getTime())) return undefined;
-    return { kind: 'system', accountId: '', clientId: payload.clientId, grantId: '', audience: payload.aud, scope: payload.scope ?? '', extra: payload.extra ?? {}, fhirUser: null, staff: false };
+    return { kind: 'system', accountId: '', clientId: payload.clientId, grantId: '', audience: payload.aud, scope: payload.scope ?? '', extra: payload.extra ?? {}, fhirUser: null, staff: false, liveUntil, epoch };
   }
   if (!row || !payload?.accountId || !payload.clientId || !payload.grantId) return undefined;
   if (payload.exp !== undefined && payload.exp * 1000 <= now.getTime()) return undefined;
@@ -60,5 +70,7 @@ export async function findLiveAccessToken(db: Queryable, value: string, now: Dat
     extra: payload.extra ?? {},
     fhirUser: row.fhir_user,
     staff,
+    liveUntil,
+    epoch,
   };
 }

@@ -51,6 +51,7 @@ describe('live access token: every request re-checks token, grant, account and p
   }
 
   const live = async (value: string, at = now) => (await findLiveAccessToken(db, value, at)) !== undefined;
+  const currentEpoch = async () => String((await db.query<{ n: string }>('SELECT n::text AS n FROM access_epoch')).rows[0]!.n);
 
   before(async () => {
     db = await openPglite('memory://');
@@ -72,6 +73,7 @@ describe('live access token: every request re-checks token, grant, account and p
   it('answers a live token with its account, client, grant, scope, patient and fhirUser', async () => {
     const accountId = await account();
     const seeded = await token(accountId);
+    const epoch = await currentEpoch();
     expect(await findLiveAccessToken(db, seeded.token, now)).to.deep.equal({
       kind: 'user',
       accountId,
@@ -82,6 +84,9 @@ describe('live access token: every request re-checks token, grant, account and p
       extra: { patient: 'p-own' },
       fhirUser: 'Patient/p-own',
       staff: false,
+      // The token row expires before its grant; the answer holds until then at most.
+      liveUntil: later(900).getTime(),
+      epoch,
     });
   });
 
@@ -160,6 +165,7 @@ describe('live access token: every request re-checks token, grant, account and p
       JSON.stringify({ clientId: 'backend', aud: 'https://portal.example/fhir', scope: 'system/Patient.rs' }),
       later(300),
     ]);
+    const epoch = await currentEpoch();
     expect(await findLiveAccessToken(db, value, now)).to.deep.equal({
       kind: 'system',
       accountId: '',
@@ -170,6 +176,8 @@ describe('live access token: every request re-checks token, grant, account and p
       extra: {},
       fhirUser: null,
       staff: false,
+      liveUntil: later(300).getTime(),
+      epoch,
     });
     expect(await live(value, later(301)), 'expired').to.equal(false);
     await db.query("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = 'backend'");
@@ -193,5 +201,33 @@ describe('live access token: every request re-checks token, grant, account and p
     const before = await scans();
     for (let i = 0; i < 20; i++) expect(await live(tokens[i % 2]!.token)).to.equal(true);
     expect(await scans()).to.deep.equal(before);
+  });
+
+  it('moves the access epoch with every write that can end access, and with no other', async () => {
+    const moves = async (write: () => Promise<unknown>) => {
+      const before = BigInt(await currentEpoch());
+      await write();
+      return BigInt(await currentEpoch()) > before;
+    };
+    const accountId = await account();
+    const seeded = await token(accountId);
+    // Writes that end access: each one moves it.
+    expect(await moves(() => db.query("DELETE FROM oidc_payloads WHERE model = 'AccessToken' AND id = $1", [seeded.token])), 'token revoked').to.equal(true);
+    const second = await token(accountId);
+    expect(await moves(() => db.query("UPDATE oidc_payloads SET expires_at = $2 WHERE model = 'Grant' AND id = $1", [second.grantId, later(60)])), 'grant changed').to.equal(true);
+    expect(await moves(() => db.query("DELETE FROM oidc_payloads WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [second.grantId])), 'grant revoked').to.equal(true);
+    expect(await moves(() => db.query("UPDATE accounts SET status = 'deactivated' WHERE id = $1", [accountId])), 'account deactivated').to.equal(true);
+    const parent = await account();
+    await db.query("INSERT INTO account_patients (account_id, patient) VALUES ($1, 'Patient/p-epoch-child')", [parent]);
+    expect(await moves(() => db.query("UPDATE account_patients SET revoked_at = now() WHERE account_id = $1", [parent])), 'link revoked').to.equal(true);
+    expect(await moves(() => db.query("UPDATE accounts SET patient = 'Patient/p-other' WHERE id = $1", [parent])), 'patient changed').to.equal(true);
+    await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'epoch-app', '{}')");
+    expect(await moves(() => db.query("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = 'epoch-app'")), 'client removed').to.equal(true);
+    // Everyday writes that cannot end access leave it alone, so kept answers stay usable.
+    const other = await account();
+    expect(await moves(() => token(other)), 'token issued').to.equal(false);
+    expect(await moves(() => db.query('UPDATE accounts SET totp_last_step = 5, locale = $2 WHERE id = $1', [other, 'en'])), 'sign-in bookkeeping').to.equal(false);
+    expect(await moves(() => db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Session', $1, '{}')", [randomUUID()])), 'session saved').to.equal(false);
+    expect(await moves(() => db.query("INSERT INTO account_patients (account_id, patient) VALUES ($1, 'Patient/p-new-child')", [other])), 'link added').to.equal(false);
   });
 });
