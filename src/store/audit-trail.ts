@@ -15,7 +15,7 @@ export const recordAuditEvent = (tx: Queryable, event: AuditEvent & { id: string
  * atomic: every event of it is durable, or none is and every caller learns it.
  */
 export async function recordAuditEvents(tx: Queryable, events: readonly (AuditEvent & { id: string })[]): Promise<void> {
-  if (events.length > 0) await insertAuditEvents(tx, events, undefined);
+  if (events.length > 0) await recordAuditEventsIfAccessUnchanged(tx, events, undefined);
 }
 
 /**
@@ -29,10 +29,6 @@ export async function recordAuditEventsIfAccessUnchanged(
   events: readonly (AuditEvent & { id: string })[],
   accessEpoch: string | undefined,
 ): Promise<{ written: boolean; epoch: string }> {
-  return insertAuditEvents(tx, events, accessEpoch);
-}
-
-async function insertAuditEvents(tx: Queryable, events: readonly (AuditEvent & { id: string })[], accessEpoch: string | undefined): Promise<{ written: boolean; epoch: string }> {
   if (events.length === 0) throw new Error('no AuditEvent to record');
   const values: unknown[] = [accessEpoch ?? null];
   const rows: string[] = [];
