@@ -5,7 +5,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { testEnvironment } from '../support/environment.ts';
 
-const expectedTables = ['account_patients', 'accounts', 'audit_events', 'ehr_launches', 'grant_contexts', 'grant_usage', 'invitations', 'oidc_payloads', 'outbox', 'rate_limits', 'schema_migrations', 'signing_keys', 'web_sessions'];
+const expectedTables = ['access_epoch', 'account_patients', 'accounts', 'audit_events', 'ehr_launches', 'grant_contexts', 'grant_usage', 'invitations', 'oidc_payloads', 'outbox', 'rate_limits', 'schema_migrations', 'signing_keys', 'web_sessions'];
 
 async function tablesOf(db: Db): Promise<string[]> {
   const result = await db.query<{ table_name: string }>(
