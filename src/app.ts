@@ -3,15 +3,16 @@
  */
 import express from 'express';
 import type { Context } from './context.ts';
-import { requestContext } from './web/request-context.ts';
-import { securityHeaders } from './web/security-headers.ts';
-import { createHealthRouter } from './web/health-router.ts';
-import { errorHandler, notFound } from './web/error-handler.ts';
-import { portalCss } from './web/assets/portal-css.ts';
-import { faviconSvg } from './web/assets/favicon.ts';
-import { smartStyle } from './web/assets/smart-style.ts';
-import { resolveLocale } from './web/locale.ts';
-import { csrfProtection } from './web/csrf.ts';
+import { requestContext } from './http/request-context.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { createHealthRouter } from './http/health-router.ts';
+import { errorHandler, notFound } from './http/error-handler.ts';
+import { errorPage } from './ui/error-page.ts';
+import { portalCss } from './ui/assets/portal-css.ts';
+import { faviconSvg } from './ui/assets/favicon.ts';
+import { smartStyle } from './ui/assets/smart-style.ts';
+import { resolveLocale } from './http/locale.ts';
+import { csrfProtection } from './http/csrf.ts';
 import { createFhirRouter } from './fhir/router.ts';
 import { createLanguageRouter } from './web/language-router.ts';
 import { createInteractionRouter } from './web/interaction-router.ts';
@@ -75,7 +76,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));
-  const recordDeps = { practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs, now: ctx.accounts.now };
+  const recordDeps = { practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs, http: ctx.http, now: ctx.accounts.now };
   app.use(createHomeRouter(recordDeps));
   app.use(createRecordRouter(recordDeps));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
@@ -84,6 +85,6 @@ export function createApp(ctx: Context): express.Express {
   app.use(createClientsRouter({ accounts: ctx.accounts }));
 
   app.use(notFound);
-  app.use(errorHandler(ctx.log, ctx.config.practice.name));
+  app.use(errorHandler(ctx.log, (input) => errorPage(input, ctx.config.practice.name)));
   return app;
 }

@@ -9,7 +9,9 @@ import { migrate } from './store/migrate.ts';
 import { createFhirClient, type FhirClient } from './store/fhir-client.ts';
 import { createMailer, type Mailer } from './store/mailer.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
+import type { Dispatcher } from 'undici';
 import { createUpstream, type Upstream } from './fhir/upstream.ts';
+import { createHttpPool } from './store/http-pool.ts';
 import { auditDeliveryHandler } from './store/audit-trail.ts';
 import { checkReadiness, type Readiness } from './store/readiness.ts';
 import { createGrantUsage, type GrantUsage } from './store/grant-usage.ts';
@@ -18,7 +20,7 @@ import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } 
 import type Provider from 'oidc-provider';
 import type { AccountsDeps } from './accounts/deps.ts';
 import { createWebClient, type WebClient } from './web/web-client.ts';
-import { createSessionManager, type SessionManager } from './web/session.ts';
+import { createSessionManager, type SessionManager } from './http/session.ts';
 import { oauthErrorPage } from './web/views/patient-pages.ts';
 import { negotiateLocale, translate, type MessageKey } from './core/i18n/translate.ts';
 
@@ -30,7 +32,9 @@ export interface Context {
   readonly fhir: FhirClient;
   readonly mailer: Mailer;
   readonly outbox: OutboxWorker;
-  /** The FHIR facade's connection pool to HAPI (kept apart from `fhir`, the portal's own client). */
+  /** The portal's HTTP connection pool (src/store/http-pool.ts): the facade's calls to HAPI and the record client's reads of /fhir. */
+  readonly http: Dispatcher;
+  /** The FHIR facade's client for HAPI, on that pool (kept apart from `fhir`, the portal's system client). */
   readonly facadeUpstream: Upstream;
   readonly checkReadiness: () => Promise<Readiness>;
   readonly provider: Provider;
@@ -53,7 +57,8 @@ export async function createContext(config: Config, log: Logger, options: { now?
 
   const upstreamBase = config.fhir.upstreamUrl.toString().replace(/\/$/, '');
   const fhir = createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs });
-  const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs });
+  const http = createHttpPool({ timeoutMs: config.fhir.timeoutMs });
+  const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs, dispatcher: http });
   const fhirProbe = createFhirClient({ baseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
   const outbox = createOutboxWorker({
@@ -94,6 +99,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     fhir,
     mailer,
     outbox,
+    http,
     facadeUpstream,
     checkReadiness: () => checkReadiness({ db, fhirProbe }),
     provider,
@@ -111,7 +117,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     staffSessions: createSessionManager({ ...sessionOptions, surface: 'staff' }),
     async close() {
       await outbox.stop();
-      await facadeUpstream.close();
+      await http.close();
       mailer.close();
       await db.close();
     },

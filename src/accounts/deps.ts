@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Db } from '../store/db.ts';
 import type { FhirClient } from '../store/fhir-client.ts';
-import type { Practice } from './emails.ts';
+import type { Practice } from '../config/config.ts';
 
 /** What the account services need; a narrow slice of the context, with a clock tests can move. */
 export interface AccountsDeps {

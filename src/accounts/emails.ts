@@ -2,14 +2,11 @@
  * The account emails, in the recipient's language. Each is plain text (readable everywhere) with a
  * simple HTML alternative; links are the only personal content besides the practice's details.
  */
-import { escapeHtml } from '../core/html.ts';
+import { escapeHtml } from '../ui/html.ts';
 import { translate, type Locale, type MessageKey } from '../core/i18n/translate.ts';
 import type { EmailMessage } from '../store/outbox.ts';
+import type { Practice } from '../config/config.ts';
 
-export interface Practice {
-  readonly name: string;
-  readonly phone: string;
-}
 
 function compose(locale: Locale, practice: Practice, to: string, subjectKey: MessageKey, paragraphs: (string | { link: string })[]): EmailMessage {
   const t = (key: MessageKey, params: Record<string, string | number> = {}) => translate(locale, key, { practice: practice.name, phone: practice.phone, ...params });

@@ -9,6 +9,12 @@ import { devSecretKey, parseSecretKeys } from './secrets.ts';
 
 export type PuenteEnvironment = 'production' | 'development';
 
+/** The practice as patients see it: its name and phone on every page, email and PDF. */
+export interface Practice {
+  readonly name: string;
+  readonly phone: string;
+}
+
 export interface Config {
   readonly environment: PuenteEnvironment;
   readonly host: string;
@@ -20,7 +26,7 @@ export interface Config {
   readonly secretKeys: readonly string[];
   readonly logLevel: string;
   readonly trustProxy: number;
-  readonly practice: { readonly name: string; readonly phone: string };
+  readonly practice: Practice;
   readonly sessions: { readonly idleMs: number; readonly maxMs: number };
   /** RFC 7591 dynamic registration's initial access token; undefined keeps registration closed. */
   readonly clientRegistrationToken: string | undefined;

@@ -31,3 +31,14 @@ export class AppError extends Error {
 }
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/**
+ * The caller must sign in (again): no session, or the facade refused its token (revoked, expired,
+ * account ended). Web surfaces answer it with a redirect to sign-in that comes back to the page.
+ */
+export class SignInRequired extends Error {
+  constructor() {
+    super('sign_in_required');
+    this.name = 'SignInRequired';
+  }
+}

@@ -12,7 +12,7 @@ import type { Db } from '../store/db.ts';
 import { createAuditBatcher } from '../store/audit-batch.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import { smartConfiguration } from '../auth/smart-configuration.ts';
-import { clientAddress } from '../web/session.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { capabilityStatement } from './capability-statement.ts';
 import { createCursorCodec } from './cursors.ts';
 import type { Upstream } from './upstream.ts';

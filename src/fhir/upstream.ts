@@ -5,29 +5,24 @@
  *
  * undici's `request` rather than `fetch`: fetch wraps every body in WHATWG streams, which on the
  * facade's hot path cost about 0.8 ms more CPU per call on the benchmark machine (docs/smart-and-facade.md
- * "Benchmark"). The connection pool belongs to the composition root (src/context.ts), which closes it.
+ * "Benchmark"). The connection pool belongs to the composition root (src/context.ts), which closes it
+ * (src/store/http-pool.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { FacadeError, facadeNotFound } from './facade-error.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 
 export interface Upstream {
   /** The JSON resource HAPI answers at `url`; throws FacadeError 404 (missing or gone), 400 (HAPI refused the search) or 503. */
   get(url: string): Promise<Resource>;
-  close(): Promise<void>;
 }
-
-/** Larger than any FHIR answer the portal serves (a Binary of a scanned document included); a bigger one is refused, not buffered. */
-const maxResponseBytes = 256 * 1024 * 1024;
 
 const unavailable = () => new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
 
-/** `dispatcher` is for unit tests (undici's MockAgent); the portal uses its own pool. */
-export function createUpstream(options: { readonly timeoutMs: number; readonly dispatcher?: Dispatcher }): Upstream {
-  // Idle connections are dropped after 4 s, well before HAPI's own keep-alive timeout (Tomcat: 60 s).
-  const dispatcher =
-    options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, maxResponseSize: maxResponseBytes });
+/** `dispatcher` is the portal's pool (src/store/http-pool.ts), or undici's MockAgent in unit tests. */
+export function createUpstream(options: { readonly timeoutMs: number; readonly dispatcher: Dispatcher }): Upstream {
+  const dispatcher = options.dispatcher;
   return {
     async get(url) {
       let response: Awaited<ReturnType<typeof request>>;
@@ -49,6 +44,5 @@ export function createUpstream(options: { readonly timeoutMs: number; readonly d
         throw unavailable();
       }
     },
-    close: () => dispatcher.close(),
   };
 }

@@ -1,7 +1,7 @@
-import { html, SafeHtml } from '../core/html.ts';
+import { html, SafeHtml } from '../ui/html.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import type { NewStaffCredentials } from '../accounts/manage-staff.ts';
-import { csrfField, field, notice, page, type PageContext } from '../web/views/layout.ts';
+import { csrfField, field, notice, page, type PageContext } from '../ui/layout.ts';
 import { staffNav } from './views.ts';
 
 export function staffAdminPage(ctx: PageContext, options: { staff: AccountRow[]; self: string; created?: NewStaffCredentials; invalid?: boolean }): string {

@@ -1,12 +1,12 @@
 /** Staff registration of SMART apps (public, confidential with a secret, confidential with keys). Admins only. */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { html } from '../core/html.ts';
+import { html } from '../ui/html.ts';
 import { AppError } from '../core/errors.ts';
 import { userScopeCatalog } from '../access/allow-lists.ts';
 import { listClients, listLaunchableClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
-import { pageContext } from '../web/page-context.ts';
-import { csrfField, field, notice, page } from '../web/views/layout.ts';
+import { pageContext } from '../ui/page-context.ts';
+import { csrfField, field, notice, page } from '../ui/layout.ts';
 import { staffNav } from './views.ts';
 
 const validRedirect = (uri: string) => {

@@ -16,15 +16,18 @@ import { changeAccountEmail } from '../accounts/change-account-email.ts';
 import { deactivateAccount } from '../accounts/deactivate-account.ts';
 import { findAccount, findAccountsForPatient } from '../store/accounts.ts';
 import { listInvitations } from '../store/invitations.ts';
-import { clientAddress, type SessionManager } from '../web/session.ts';
-import { pageContext, pause } from '../web/page-context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import type { SessionManager } from '../http/session.ts';
+import { pageContext } from '../ui/page-context.ts';
+import { pause } from '../core/pause.ts';
 import { invitationState } from './invitation-state.ts';
-import { patientPage, searchPage, staffSignInPage } from './views.ts';
+import { patientPage, searchPage } from './views.ts';
+import { staffSignInPage } from '../ui/staff-sign-in-page.ts';
 import { staffAdminPage } from './admin-views.ts';
 import { createStaffMember, listStaff, setStaffEnabled } from '../accounts/manage-staff.ts';
 import { listLaunchableClients } from '../store/oauth-clients.ts';
 import { createEhrLaunch } from '../store/launch-context.ts';
-import { allowFormActionTo } from '../web/security-headers.ts';
+import { allowFormActionTo } from '../http/security-headers.ts';
 
 /** An EHR launch value lives five minutes: long enough for the app to start its authorization request. */
 const launchTtlMs = 5 * 60_000;

@@ -1,10 +1,10 @@
 /** Staff console pages: sign-in, patient search, the patient's portal account and the authorization form. */
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
-import { html, type SafeHtml } from '../core/html.ts';
+import { html, type SafeHtml } from '../ui/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import { formatDate, formatDateTime, type MessageKey } from '../core/i18n/translate.ts';
 import type { AccountRow } from '../store/accounts.ts';
-import { csrfField, field, notice, page, type PageContext } from '../web/views/layout.ts';
+import { csrfField, field, notice, page, type PageContext } from '../ui/layout.ts';
 import type { InvitationView } from './invitation-state.ts';
 
 export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav aria-label="${ctx.t('staff.title')}">
@@ -12,22 +12,6 @@ export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav
   ${admin ? html`<a href="/staff/admin">${ctx.t('staff.admin.nav')}</a> <a href="/staff/apps">${ctx.t('staff.clients.title')}</a>` : ''}
   <form method="post" action="/staff/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
 </nav>`;
-
-/** The staff sign-in form; `action` lets the authorization server's EHR-launch sign-in reuse it. */
-export function staffSignInPage(ctx: PageContext, options: { email?: string; failed?: boolean; action?: string }): string {
-  return page(ctx, {
-    title: ctx.t('staff.signIn.title'),
-    body: html`<h1>${ctx.t('staff.signIn.title')}</h1>
-${options.failed ? notice(ctx.t('staff.signIn.failed'), 'error') : ''}
-<form method="post" action="${options.action ?? '/staff/login'}" novalidate>
-${csrfField(ctx.csrfToken)}
-${field({ id: 'email', label: ctx.t('signIn.email'), type: 'email', autocomplete: 'username', value: options.email ?? '', required: true })}
-${field({ id: 'password', label: ctx.t('signIn.password'), type: 'password', autocomplete: 'current-password', required: true })}
-${field({ id: 'code', label: ctx.t('staff.totp'), autocomplete: 'one-time-code', inputmode: 'numeric', required: true })}
-<p class="actions"><button type="submit">${ctx.t('signIn.submit')}</button></p>
-</form>`,
-  });
-}
 
 function patientLine(ctx: PageContext, patient: Patient): SafeHtml {
   const mrn = medicalRecordNumber(patient);

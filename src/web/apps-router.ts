@@ -3,17 +3,18 @@
  * what it can see in words, when it was last used, and a button that revokes it at once.
  */
 import { Router, type Request } from 'express';
-import { html } from '../core/html.ts';
+import { html } from '../ui/html.ts';
 import { formatDateTime } from '../core/i18n/translate.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { requestedChoices } from '../access/scope-choices.ts';
 import { webClientId } from '../auth/provider.ts';
 import { disconnectApp } from '../accounts/disconnect-app.ts';
 import { clientName, listAppGrants } from '../store/oauth-clients.ts';
-import { SignInRequired } from './record-client.ts';
-import { clientAddress, type SessionManager } from './session.ts';
-import { pageContext } from './page-context.ts';
-import { csrfField, notice, page } from './views/layout.ts';
+import { SignInRequired } from '../core/errors.ts';
+import { clientAddress } from '../http/client-address.ts';
+import type { SessionManager } from '../http/session.ts';
+import { pageContext } from '../ui/page-context.ts';
+import { csrfField, notice, page } from '../ui/layout.ts';
 import { describeScope } from './views/consent-page.ts';
 import { signedInNav } from './views/patient-pages.ts';
 

@@ -11,8 +11,9 @@ import { recordAuditEvent } from '../store/audit-trail.ts';
 import { revokeAccountAuthorizations } from '../store/oidc-adapter.ts';
 import { deleteAccountWebSessions } from '../store/web-sessions.ts';
 import type { PendingLogin, WebClient } from './web-client.ts';
-import { clientAddress, safeReturnPath, type SessionManager } from './session.ts';
-import { pageContext } from './page-context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { safeReturnPath, type SessionManager } from '../http/session.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { messagePage } from './views/patient-pages.ts';
 
 export interface AuthRouterDeps {

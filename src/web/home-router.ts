@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import type { Binary, DocumentReference } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
-import { recordClientFor, SignInRequired } from './record-client.ts';
-import { binaryIdOf, downloadableAttachment } from './record/attachments.ts';
-import { loadHome } from './record/home.ts';
+import { SignInRequired } from '../core/errors.ts';
+import { recordClientFor } from './record-session.ts';
+import { binaryIdOf, downloadableAttachment } from '../record/attachments.ts';
+import { loadHome } from '../record/home.ts';
 import { withRecord, type RecordPageDeps } from './record-page-context.ts';
-import { pageContext } from './page-context.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { landingPage } from './views/patient-pages.ts';
 import { homePage } from './views/record/home-page.ts';
 

@@ -7,9 +7,10 @@ import type Provider from 'oidc-provider';
 import { AppError } from '../core/errors.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { signIn } from '../accounts/sign-in.ts';
-import { clientAddress } from './session.ts';
-import { pageContext, pause } from './page-context.ts';
-import { allowFormActionTo } from './security-headers.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { pageContext } from '../ui/page-context.ts';
+import { pause } from '../core/pause.ts';
+import { allowFormActionTo } from '../http/security-headers.ts';
 import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
 import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
@@ -20,8 +21,8 @@ import { displayName } from '../core/fhir/names.ts';
 import { pickerPromptName } from '../auth/patient-picker.ts';
 import { patientPickerPage, type PickablePatient } from './views/patient-picker-page.ts';
 import { staffSignIn } from '../accounts/staff-sign-in.ts';
-import { staffSignInPage } from '../staff/views.ts';
-import type { SessionManager } from './session.ts';
+import { staffSignInPage } from '../ui/staff-sign-in-page.ts';
+import type { SessionManager } from '../http/session.ts';
 
 export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string; staffSessions: SessionManager }): Router {
   const router = Router();

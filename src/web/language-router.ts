@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { isLocale } from '../core/i18n/translate.ts';
-import { localeCookie } from './locale.ts';
-import { safeReturnPath } from './session.ts';
+import { localeCookie } from '../http/locale.ts';
+import { safeReturnPath } from '../http/session.ts';
 
 /** Switches the page language and remembers the choice for a year; works without JavaScript. */
 export function createLanguageRouter(options: { secure: boolean }): Router {

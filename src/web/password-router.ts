@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { completePasswordReset, inspectResetLink, requestPasswordReset } from '../accounts/password-reset.ts';
-import { clientAddress } from './session.ts';
-import { pageContext } from './page-context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { forgotPasswordPage, linkStatePage, messagePage, resetPasswordPage } from './views/patient-pages.ts';
 
 /** Promise 7: self-service password reset from a link on the sign-in page. */

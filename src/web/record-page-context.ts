@@ -4,12 +4,13 @@
  * proxy reading it, if any), read in parallel with the page's own data.
  */
 import type { Request, Response } from 'express';
+import type { Dispatcher } from 'undici';
 import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
-import type { Practice } from '../accounts/emails.ts';
-import { recordClientFor } from './record-client.ts';
-import type { SectionContext } from './record/section.ts';
-import type { SessionManager } from './session.ts';
+import type { Practice } from '../config/config.ts';
+import { recordClientFor } from './record-session.ts';
+import type { SectionContext } from '../record/section.ts';
+import type { SessionManager } from '../http/session.ts';
 import type { WebClient } from './web-client.ts';
 import type { BannerPatient } from './views/record/record-layout.ts';
 
@@ -19,6 +20,8 @@ export interface RecordPageDeps {
   readonly webClient: WebClient;
   readonly fhirBase: string;
   readonly timeoutMs: number;
+  /** The portal's HTTP connection pool (src/store/http-pool.ts). */
+  readonly http: Dispatcher;
   readonly now?: () => Date;
 }
 

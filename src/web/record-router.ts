@@ -4,12 +4,12 @@
  */
 import { Router } from 'express';
 import { AppError } from '../core/errors.ts';
-import { loadResults } from './record/results.ts';
-import { minQueryLength, searchRecord } from './record/search.ts';
-import { listSections } from './record/sections.ts';
-import { loadTrend } from './record/trend.ts';
-import { loadVitals } from './record/vitals.ts';
-import { pageContext } from './page-context.ts';
+import { loadResults } from '../record/results.ts';
+import { minQueryLength, searchRecord } from '../record/search.ts';
+import { listSections } from '../record/sections.ts';
+import { loadTrend } from '../record/trend.ts';
+import { loadVitals } from '../record/vitals.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { withRecord, type RecordPageDeps } from './record-page-context.ts';
 import { recordPage } from './views/record/record-layout.ts';
 import { recordGroups } from './views/record/record-list.ts';

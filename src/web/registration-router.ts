@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { completeRegistration, inspectRegistrationLink } from '../accounts/registration.ts';
-import { clientAddress } from './session.ts';
-import { pageContext } from './page-context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { linkStatePage, registeredPage, registrationPage } from './views/patient-pages.ts';
 
 /** Promise 5 step 2: the emailed registration link. Opening it changes nothing; submitting the form does. */

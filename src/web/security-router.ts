@@ -2,9 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import { confirmTwoStep, disableTwoStep, proposeTwoStep } from '../accounts/patient-two-step.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { findAccount } from '../store/accounts.ts';
-import { SignInRequired } from './record-client.ts';
-import type { SessionManager } from './session.ts';
-import { pageContext } from './page-context.ts';
+import { SignInRequired } from '../core/errors.ts';
+import type { SessionManager } from '../http/session.ts';
+import { pageContext } from '../ui/page-context.ts';
 import { securityPage } from './views/patient-pages.ts';
 
 /** The patient's security page: turn the optional authenticator-app second factor on or off. */

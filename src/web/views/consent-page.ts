@@ -1,8 +1,8 @@
-import { html, type SafeHtml } from '../../core/html.ts';
+import { html, type SafeHtml } from '../../ui/html.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { ScopeChoice } from '../../access/scope-choices.ts';
 import { formatDate } from '../../core/i18n/translate.ts';
-import { csrfField, notice, page } from './layout.ts';
+import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { PickablePatient } from './patient-picker-page.ts';
 import type { PatientPageContext } from './patient-pages.ts';
 

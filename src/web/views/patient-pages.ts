@@ -1,12 +1,10 @@
 /** The patient-side pages of getting started: landing, sign-in, registration, password reset, link states. */
-import { html, SafeHtml } from '../../core/html.ts';
+import { html, SafeHtml } from '../../ui/html.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { LinkState } from '../../store/invitations.ts';
-import { csrfField, field, notice, page, type PageContext } from './layout.ts';
+import { csrfField, field, notice, page, type PageContext, type PatientPageContext } from '../../ui/layout.ts';
 
-export interface PatientPageContext extends PageContext {
-  readonly practicePhone: string;
-}
+export type { PatientPageContext };
 
 export const landingPage = (ctx: PatientPageContext) =>
   page(ctx, {

@@ -1,6 +1,6 @@
-import { html } from '../../core/html.ts';
+import { html } from '../../ui/html.ts';
 import { formatDate } from '../../core/i18n/translate.ts';
-import { csrfField, notice, page } from './layout.ts';
+import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { PatientPageContext } from './patient-pages.ts';
 
 export interface PickablePatient {

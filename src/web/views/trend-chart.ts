@@ -5,19 +5,11 @@
  * and dash pattern, not only by colour (1.4.1); lines, markers and band edges have at least 3:1
  * contrast against white (1.4.11). Server-rendered, no client JavaScript.
  */
-import { html, type SafeHtml } from '../../core/html.ts';
+import { html, type SafeHtml } from '../../ui/html.ts';
 import type { Locale, MessageKey } from '../../core/i18n/translate.ts';
+import type { TrendPoint, TrendSeries } from '../../record/trend-series.ts';
 
-export interface TrendPoint {
-  /** FHIR dateTime or date (YYYY, YYYY-MM, YYYY-MM-DD or with a time). */
-  readonly date: string;
-  readonly value: number;
-}
-
-export interface TrendSeries {
-  readonly label: string;
-  readonly points: readonly TrendPoint[];
-}
+export type { TrendPoint, TrendSeries };
 
 export interface TrendChartOptions {
   /** Unique on the page, used for aria ids (already safe: [a-z0-9-]). */

@@ -4,6 +4,7 @@ import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createCursorCodec } from '../../../src/fhir/cursors.ts';
 import { createUpstream } from '../../../src/fhir/upstream.ts';
+import { createHttpPool } from '../../../src/store/http-pool.ts';
 import { FacadeError } from '../../../src/fhir/facade-error.ts';
 import { runFacade } from '../../../src/fhir/pipeline.ts';
 import { createGrantUsage } from '../../../src/store/grant-usage.ts';
@@ -29,7 +30,7 @@ describe('facade pipeline: tokens without a patient context', function () {
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'live-token', $1, 'g1')", [
       JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: {}, exp }),
     ]);
-    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', upstream: createUpstream({ timeoutMs: 100 }), cursors: createCursorCodec('k'.repeat(40)), grantUsage: createGrantUsage(db) };
+    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', upstream: createUpstream({ timeoutMs: 100, dispatcher: createHttpPool({ timeoutMs: 100 }) }), cursors: createCursorCodec('k'.repeat(40)), grantUsage: createGrantUsage(db) };
     let error: unknown;
     try {
       await runFacade(deps, { method: 'GET', path: '/Patient/p1', rawQuery: '', authorization: 'Bearer live-token' });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MockAgent } from 'undici';
 import { createUpstream } from '../../../src/fhir/upstream.ts';
+import { createHttpPool } from '../../../src/store/http-pool.ts';
 import { FacadeError } from '../../../src/fhir/facade-error.ts';
 
 const hapi = 'http://hapi.test';
@@ -56,11 +57,11 @@ describe('the facade’s upstream client (src/fhir/upstream.ts)', () => {
     expect(await refusal(get())).to.include({ status: 503 });
     answer(200, { resourceType: 'Patient', id: 'p1' }, 500);
     expect(await refusal(get(50))).to.include({ status: 503 });
-    const unreachable = createUpstream({ timeoutMs: 500 });
+    const pool = createHttpPool({ timeoutMs: 500 });
     try {
-      expect(await refusal(unreachable.get('http://127.0.0.1:9/fhir/Patient/p1'))).to.include({ status: 503 });
+      expect(await refusal(createUpstream({ timeoutMs: 500, dispatcher: pool }).get('http://127.0.0.1:9/fhir/Patient/p1'))).to.include({ status: 503 });
     } finally {
-      await unreachable.close();
+      await pool.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { portalCss } from '../../../src/web/assets/portal-css.ts';
+import { portalCss } from '../../../src/ui/assets/portal-css.ts';
 import { translate, type Locale } from '../../../src/core/i18n/translate.ts';
 import { hasTrend, markerLimit, trendChart, type TrendChartOptions, type TrendSeries } from '../../../src/web/views/trend-chart.ts';
 

@@ -1,8 +1,8 @@
 /** Home for a signed-in patient or proxy: whose record, what's new, and the map of the record. */
-import { html, type SafeHtml } from '../../../core/html.ts';
-import type { HomeLine, HomeModel } from '../../record/home.ts';
-import { allSections } from '../../record/sections.ts';
-import { page } from '../layout.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
+import type { HomeLine, HomeModel } from '../../../record/home.ts';
+import { allSections } from '../../../record/sections.ts';
+import { page } from '../../../ui/layout.ts';
 import { signedInNav, type PatientPageContext } from '../patient-pages.ts';
 import { patientBanner, type BannerPatient } from './record-layout.ts';
 import { searchForm } from './search-page.ts';

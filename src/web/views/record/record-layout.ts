@@ -2,10 +2,10 @@
  * The frame of every record page: the patient banner (name and date of birth, so a proxy always
  * sees whose record this is), a way home, the menu of sections, and the page's own content.
  */
-import { html, type SafeHtml } from '../../../core/html.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
 import { formatDate } from '../../../core/i18n/translate.ts';
-import { allSections } from '../../record/sections.ts';
-import { page } from '../layout.ts';
+import { allSections } from '../../../record/sections.ts';
+import { page } from '../../../ui/layout.ts';
 import { signedInNav, type PatientPageContext } from '../patient-pages.ts';
 
 export interface BannerPatient {

@@ -3,10 +3,10 @@
  * said in words with a symbol (WCAG 1.4.1: never by colour alone); tests with history link to
  * their trend chart.
  */
-import { html, type SafeHtml } from '../../../core/html.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
 import type { MessageKey } from '../../../core/i18n/translate.ts';
-import type { OutOfRange } from '../../record/observation-values.ts';
-import type { ResultsModel, ResultRow } from '../../record/results.ts';
+import type { OutOfRange } from '../../../record/observation-values.ts';
+import type { ResultsModel, ResultRow } from '../../../record/results.ts';
 import type { PatientPageContext } from '../patient-pages.ts';
 
 const flagKeys: Record<OutOfRange, MessageKey> = {

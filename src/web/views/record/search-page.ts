@@ -1,6 +1,6 @@
 /** The record search: a labelled search box (GET, so results can be bookmarked) and the matches by section. */
-import { html, type SafeHtml } from '../../../core/html.ts';
-import type { SearchHit } from '../../record/search.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
+import type { SearchHit } from '../../../record/search.ts';
 import type { PatientPageContext } from '../patient-pages.ts';
 
 export const searchForm = (ctx: PatientPageContext, query: string): SafeHtml => html`<form method="get" action="/record/search" role="search" class="record-search">

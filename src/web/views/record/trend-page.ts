@@ -1,6 +1,6 @@
 /** One test's trend: the chart with its reference band, and the data as a table. */
-import { html, type SafeHtml } from '../../../core/html.ts';
-import type { TrendModel } from '../../record/trend.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
+import type { TrendModel } from '../../../record/trend.ts';
 import type { PatientPageContext } from '../patient-pages.ts';
 import { hasTrend, trendChart } from '../trend-chart.ts';
 

@@ -1,6 +1,6 @@
 /** Vital signs: a trend chart (with its data as a table) for each measure, and the latest of the others. */
-import { html, type SafeHtml } from '../../../core/html.ts';
-import type { VitalsModel } from '../../record/vitals.ts';
+import { html, type SafeHtml } from '../../../ui/html.ts';
+import type { VitalsModel } from '../../../record/vitals.ts';
 import type { PatientPageContext } from '../patient-pages.ts';
 import { hasTrend, trendChart } from '../trend-chart.ts';
 import { recordGroups } from './record-list.ts';

@@ -1,0 +1,101 @@
+/**
+ * How the portal reads a patient's record: through the public /fhir facade with the caller's own
+ * access token, exactly like a third-party SMART app (no side door to HAPI). The record pages, the
+ * export and the message views all read through this client, so the facade's enforcement (scope,
+ * compartment, family-access limits, audit) applies to every one of them.
+ *
+ * It speaks HTTP through undici's `request` on the connection pool the composition root owns, the
+ * same client and pool the facade uses to reach HAPI (src/fhir/upstream.ts says why not fetch).
+ * Paging follows only the facade's own signed cursors.
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { request, type Dispatcher } from 'undici';
+import { AppError, SignInRequired } from '../core/errors.ts';
+
+export interface SearchResult<T extends Resource> {
+  readonly matches: T[];
+  /** Resources the search's _include brought along (practitioners, medications, report results …). */
+  readonly included: Resource[];
+  /** False when the record had more pages than `maxPages` (the page then says it shows the newest only). */
+  readonly complete: boolean;
+}
+
+export interface RecordClient {
+  readonly patient: string;
+  /** The signed-in person when they act for the patient (RelatedPerson/…), else undefined. */
+  readonly proxy: string | undefined;
+  read<T extends Resource>(path: string): Promise<T>;
+  /** A search followed through the facade's own paging cursors, up to `maxPages` pages. */
+  search<T extends Resource>(path: string, options?: { maxPages?: number }): Promise<SearchResult<T>>;
+}
+
+export interface RecordClientOptions {
+  /** The facade's public base (the token's audience). */
+  readonly fhirBase: string;
+  readonly accessToken: string;
+  /** The token's patient id. */
+  readonly patient: string;
+  /** Who holds the token, as fhirUser names them (Patient/… or RelatedPerson/…). */
+  readonly fhirUser?: string | undefined;
+  readonly timeoutMs: number;
+  readonly dispatcher: Dispatcher;
+  /** Called when the facade refuses the token (revoked, expired, account ended), before SignInRequired is thrown. */
+  readonly onUnauthorized?: () => Promise<void>;
+}
+
+/** Pages followed per search by default: 10 pages of 100 cover the longest demo record several times over. */
+const defaultMaxPages = 10;
+
+export function createRecordClient(options: RecordClientOptions): RecordClient {
+  const get = async <T extends Resource>(url: string): Promise<T> => {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${options.accessToken}`, accept: 'application/fhir+json' },
+        dispatcher: options.dispatcher,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch {
+      throw new AppError('fhir_unavailable', 503);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      await response.body.dump().catch(() => undefined);
+      if (response.statusCode === 401) {
+        await options.onUnauthorized?.();
+        throw new SignInRequired();
+      }
+      if (response.statusCode === 404) throw new AppError('fhir_not_found', 404);
+      throw new AppError('fhir_unavailable', 503);
+    }
+    try {
+      return (await response.body.json()) as T;
+    } catch {
+      throw new AppError('fhir_unavailable', 503);
+    }
+  };
+  const fhirBase = options.fhirBase;
+  return {
+    patient: options.patient,
+    proxy: options.fhirUser?.startsWith('RelatedPerson/') ? options.fhirUser : undefined,
+    read: <T extends Resource>(path: string) => get<T>(`${fhirBase}/${path}`),
+    async search<T extends Resource>(path: string, searchOptions: { maxPages?: number } = {}): Promise<SearchResult<T>> {
+      const type = path.split('?')[0];
+      const matches: T[] = [];
+      const included: Resource[] = [];
+      let url: string | undefined = `${fhirBase}/${path}`;
+      for (let page = 0; url && page < (searchOptions.maxPages ?? defaultMaxPages); page++) {
+        const bundle: Bundle = await get<Bundle>(url);
+        for (const entry of bundle.entry ?? []) {
+          if (!entry.resource) continue;
+          if (entry.search?.mode !== 'include' && entry.resource.resourceType === type) matches.push(entry.resource as T);
+          else included.push(entry.resource);
+        }
+        const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+        // Only the facade's own cursors are followed: a link anywhere else is never fetched with the token.
+        url = next?.startsWith(`${fhirBase}?_cursor=`) ? next : undefined;
+      }
+      return { matches, included, complete: url === undefined };
+    },
+  };
+}

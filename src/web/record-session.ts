@@ -1,0 +1,48 @@
+/**
+ * The signed-in visitor's record client: the web app's own tokens, kept server-side in the session
+ * (backend-for-frontend), refreshed shortly before they expire. A refused token or a failed refresh
+ * ends the session, and the visitor is asked to sign in again.
+ */
+import type { Request, Response } from 'express';
+import type { Dispatcher } from 'undici';
+import { SignInRequired } from '../core/errors.ts';
+import type { SessionManager } from '../http/session.ts';
+import { createRecordClient, type RecordClient } from '../record/record-client.ts';
+import type { TokenSet, WebClient } from './web-client.ts';
+
+export interface RecordSessionDeps {
+  readonly sessions: SessionManager;
+  readonly webClient: WebClient;
+  readonly fhirBase: string;
+  readonly timeoutMs: number;
+  /** The portal's HTTP connection pool (made by the composition root). */
+  readonly http: Dispatcher;
+}
+
+export async function recordClientFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<RecordClient> {
+  const session = await deps.sessions.load(req);
+  let tokens = session?.data['tokens'] as TokenSet | undefined;
+  if (!session || !tokens?.patient) throw new SignInRequired();
+  if (tokens.expiresAt - 30_000 < Date.now()) {
+    if (!tokens.refreshToken) throw new SignInRequired();
+    try {
+      const previous: TokenSet = tokens;
+      const renewed = await deps.webClient.refresh(tokens.refreshToken, tokens.accountId);
+      // A refresh carries no id_token claims of its own: who signed in stays who signed in.
+      tokens = { ...renewed, ...(previous.fhirUser && !renewed.fhirUser ? { fhirUser: previous.fhirUser } : {}) };
+    } catch {
+      await deps.sessions.end(req, res, session);
+      throw new SignInRequired();
+    }
+    await deps.sessions.save(session, { ...session.data, tokens });
+  }
+  return createRecordClient({
+    fhirBase: deps.fhirBase,
+    accessToken: tokens.accessToken,
+    patient: tokens.patient!,
+    fhirUser: tokens.fhirUser,
+    timeoutMs: deps.timeoutMs,
+    dispatcher: deps.http,
+    onUnauthorized: () => deps.sessions.end(req, res, session),
+  });
+}
