@@ -13,6 +13,7 @@ import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { createFhirClient } from '../src/store/fhir-client.ts';
 import { createStaffMember } from '../src/accounts/manage-staff.ts';
+import { trimBase } from '../src/core/fhir/base-url.ts';
 
 const { values } = parseArgs({ options: { email: { type: 'string' }, given: { type: 'string' }, family: { type: 'string' } } });
 if (!values.email || !values.given || !values.family) {
@@ -32,7 +33,7 @@ try {
 const db = await openDb(config.store);
 try {
   await migrate(db);
-  const fhir = createFhirClient({ baseUrl: config.fhir.upstreamUrl.toString().replace(/\/$/, ''), timeoutMs: config.fhir.timeoutMs });
+  const fhir = createFhirClient({ baseUrl: trimBase(config.fhir.upstreamUrl), timeoutMs: config.fhir.timeoutMs });
   const created = await createStaffMember({ db, fhir }, { email: values.email, givenName: values.given, familyName: values.family, admin: true });
   console.log(`Administrator ${created.email} created (linked to a new Practitioner).
 Temporary password: ${created.temporaryPassword}

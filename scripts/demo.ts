@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     summary = await loadDemoData(
-      { db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }), publicUrl: new URL(publicUrl), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100' } },
+      { db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }), publicUrl: new URL(publicUrl), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100', timeZone: 'America/Chicago' } },
       say,
     );
   } finally {
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       PGLITE_DATA_DIR: fromRoot('var/pglite'),
       PRACTICE_NAME: 'Clínica Puente (demo)',
       PRACTICE_PHONE: '+1 555 0100',
+      PRACTICE_TIME_ZONE: 'America/Chicago',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     },
   });

@@ -25,6 +25,7 @@ import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
 import { createClientsRouter } from './staff/clients-router.ts';
+import { trimBase } from './core/fhir/base-url.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -54,7 +55,7 @@ export function createApp(ctx: Context): express.Express {
     createFhirRouter({
       db: ctx.db,
       fhirBase: ctx.fhirBase,
-      upstreamBase: ctx.config.fhir.upstreamUrl.toString().replace(/\/$/, ''),
+      upstreamBase: trimBase(ctx.config.fhir.upstreamUrl),
       publicUrl: ctx.config.publicUrl,
       upstream: ctx.facadeUpstream,
       cursorSecret: ctx.config.secretKeys[0]!,
@@ -85,6 +86,6 @@ export function createApp(ctx: Context): express.Express {
   app.use(createClientsRouter({ accounts: ctx.accounts }));
 
   app.use(notFound);
-  app.use(errorHandler(ctx.log, (input) => errorPage(input, ctx.config.practice.name)));
+  app.use(errorHandler(ctx.log, (input) => errorPage(input, ctx.config.practice)));
   return app;
 }

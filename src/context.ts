@@ -23,6 +23,8 @@ import { createWebClient, type WebClient } from './web/web-client.ts';
 import { createSessionManager, type SessionManager } from './http/session.ts';
 import { oauthErrorPage } from './web/views/patient-pages.ts';
 import { negotiateLocale, translate, type MessageKey } from './core/i18n/translate.ts';
+import { dateFormatter } from './core/fhir/dates.ts';
+import { trimBase } from './core/fhir/base-url.ts';
 
 export interface Context {
   readonly config: Config;
@@ -55,7 +57,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'store migrated');
 
-  const upstreamBase = config.fhir.upstreamUrl.toString().replace(/\/$/, '');
+  const upstreamBase = trimBase(config.fhir.upstreamUrl);
   const fhir = createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs });
   const http = createHttpPool({ timeoutMs: config.fhir.timeoutMs });
   const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs, dispatcher: http });
@@ -86,7 +88,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     renderErrorPage: (acceptLanguage, code) => {
       const locale = negotiateLocale(acceptLanguage);
       const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
-      return oauthErrorPage({ locale, t, path: '/', practiceName: config.practice.name, practicePhone: config.practice.phone }, code);
+      return oauthErrorPage({ locale, t, path: '/', practiceName: config.practice.name, practicePhone: config.practice.phone, dates: dateFormatter(locale, config.practice.timeZone) }, code);
     },
   });
   const now = options.now ?? (() => new Date());

@@ -9,6 +9,8 @@
 import { evalFhirPathTyped, parseFhirPath, toTypedValue, type FhirPathAtom } from '@medplum/core';
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import { compartmentParamData, compartmentTypes } from './patient-compartment.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
+import { trimBase } from '../core/fhir/base-url.ts';
 
 export { compartmentParams, isCompartmentType } from './patient-compartment.ts';
 
@@ -44,8 +46,6 @@ const atomsByType: ReadonlyMap<string, readonly FhirPathAtom[]> = new Map(
   compartmentTypes().map((type) => [type, compartmentParamData(type).map((p) => compile(p.expression))]),
 );
 
-// FHIR R4 id grammar (datatypes.html#id): anything else cannot name a Patient, so nothing matches it.
-const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function patientReferences(patientId: string, localBases: readonly string[]): ReadonlySet<string> {
   const relative = `Patient/${patientId}`;
@@ -56,7 +56,7 @@ function patientReferences(patientId: string, localBases: readonly string[]): Re
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || base.includes('#') || base.includes('?')) {
       throw new TypeError(`compartment-membership: local base is not an absolute http(s) FHIR base: ${base}`);
     }
-    out.add(`${base.replace(/\/+$/, '')}/${relative}`);
+    out.add(`${trimBase(base)}/${relative}`);
   }
   return out;
 }
@@ -75,7 +75,8 @@ function isTargetReference(value: unknown, targets: ReadonlySet<string>): boolea
 
 /** True iff `resource` is in the Patient compartment of `Patient/<patientId>` (FHIR R4 CompartmentDefinition/patient). */
 export function isInPatientCompartment(resource: Resource, patientId: string, options: CompartmentOptions = {}): boolean {
-  if (!fhirId.test(patientId)) return false;
+  // FHIR R4 id grammar (datatypes.html#id): anything else cannot name a Patient, so nothing matches it.
+  if (!isFhirId(patientId)) return false;
   const targets = patientReferences(patientId, options.localBases ?? []);
   const type: unknown = resource?.resourceType;
   if (typeof type !== 'string') return false;
@@ -93,10 +94,10 @@ export function isInPatientCompartment(resource: Resource, patientId: string, op
 export function compartmentPatientIds(resource: Resource, options: CompartmentOptions = {}): readonly string[] {
   const type: unknown = resource?.resourceType;
   if (typeof type !== 'string') return [];
-  if (type === 'Patient') return typeof resource.id === 'string' && fhirId.test(resource.id) ? [resource.id] : [];
+  if (type === 'Patient') return isFhirId(resource.id) ? [resource.id] : [];
   const atoms = atomsByType.get(type);
   if (!atoms) return [];
-  const prefixes = ['', ...(options.localBases ?? []).map((base) => `${base.replace(/\/+$/, '')}/`)];
+  const prefixes = ['', ...(options.localBases ?? []).map((base) => `${trimBase(base)}/`)];
   const input = [toTypedValue(resource)];
   const ids = new Set<string>();
   for (const atom of atoms) {
@@ -106,7 +107,7 @@ export function compartmentPatientIds(resource: Resource, options: CompartmentOp
       const prefix = prefixes.find((p) => value.reference!.startsWith(`${p}Patient/`));
       if (prefix === undefined) continue;
       const id = value.reference.slice(`${prefix}Patient/`.length);
-      if (fhirId.test(id) && (value.type === undefined || value.type === 'Patient')) ids.add(id);
+      if (isFhirId(id) && (value.type === undefined || value.type === 'Patient')) ids.add(id);
     }
   }
   return [...ids];

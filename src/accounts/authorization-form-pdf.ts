@@ -9,6 +9,7 @@
  * The output depends only on its input: the PDF creation date is the time the form was recorded,
  * and pdfkit derives the file identifier from the metadata.
  */
+import { dateFormatter, isFhirDate } from '../core/fhir/dates.ts';
 import PDFDocument from 'pdfkit';
 import { authorizationFormText, type AuthorizationFormText } from './authorization-form-text.ts';
 
@@ -354,16 +355,9 @@ function formDates(data: AuthorizationFormData, recordedAt: Date, locale: Author
  */
 function formatBirthDate(value: string, locale: AuthorizationFormLocale): string {
   if (value === '') return '';
-  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
-  const [year, month, day] = [match?.[1], match?.[2], match?.[3]].map((part) => (part === undefined ? undefined : Number(part)));
-  const date = year === undefined ? undefined : new Date(Date.UTC(year, (month ?? 1) - 1, day ?? 1));
-  // Date.UTC rolls 2005-02-30 over to March; a date that does not round-trip is not a date.
-  if (!date || date.toISOString().slice(0, value.length) !== value) throw new RangeError('patient.birthDate must be a FHIR date (YYYY-MM-DD)');
-  // A birth date is a calendar day, not an instant: formatted in UTC so no time zone shifts it.
-  const parts: Intl.DateTimeFormatOptions = { year: 'numeric', timeZone: 'UTC' };
-  if (month !== undefined) parts.month = 'long';
-  if (day !== undefined) parts.day = 'numeric';
-  return new Intl.DateTimeFormat(locale, parts).format(date);
+  if (!isFhirDate(value)) throw new RangeError('patient.birthDate must be a FHIR date (YYYY-MM-DD)');
+  // A birth date is a calendar day, not an instant: the shared formatter never shifts it by a time zone.
+  return dateFormatter(locale, 'UTC').day(value);
 }
 
 /** The offset an ISO date-time was written with ("Z" is UTC); undefined for a local time without one. */

@@ -5,7 +5,10 @@
 import { escapeHtml } from '../ui/html.ts';
 import { translate, type Locale, type MessageKey } from '../core/i18n/translate.ts';
 import type { EmailMessage } from '../store/outbox.ts';
-import type { Practice } from '../config/config.ts';
+import type { Practice as PracticeConfig } from '../config/config.ts';
+
+/** What an email says of the practice: its name and phone. */
+type Practice = Pick<PracticeConfig, 'name' | 'phone'>;
 
 
 function compose(locale: Locale, practice: Practice, to: string, subjectKey: MessageKey, paragraphs: (string | { link: string })[]): EmailMessage {

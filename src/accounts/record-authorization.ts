@@ -89,6 +89,7 @@ export async function recordAuthorization(
       authorizedUserEmail: authorizedEmail,
       verifiedBy: staff.name,
       recordedAt: now.toISOString(),
+      timeZone: deps.practice.timeZone,
       ...(form.staffNote?.trim() ? { staffNote: form.staffNote.trim() } : {}),
       formId: ids.consent,
     },

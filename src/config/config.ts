@@ -4,6 +4,7 @@
  * (issue #2 point 5); start-up stops on any of them.
  */
 import { Ajv } from 'ajv';
+import { isTimeZone } from '../core/fhir/dates.ts';
 import type { Env, EnvName } from './env.ts';
 import { devSecretKey, parseSecretKeys } from './secrets.ts';
 
@@ -13,6 +14,8 @@ export type PuenteEnvironment = 'production' | 'development';
 export interface Practice {
   readonly name: string;
   readonly phone: string;
+  /** IANA time zone in which times are said on pages, PDFs and emails (PRACTICE_TIME_ZONE). */
+  readonly timeZone: string;
 }
 
 export interface Config {
@@ -81,6 +84,7 @@ const envSchema = {
     TRUST_PROXY: integer(0, 10),
     PRACTICE_NAME: { type: 'string', minLength: 1, maxLength: 200 },
     PRACTICE_PHONE: { type: 'string', pattern: '^[+0-9 ().-]{3,40}$' },
+    PRACTICE_TIME_ZONE: { type: 'string', minLength: 1, maxLength: 64 },
     SESSION_IDLE_MINUTES: integer(1, 1440),
     SESSION_MAX_HOURS: integer(1, 720),
     INVITATION_TTL_HOURS: integer(1, 720),
@@ -149,6 +153,9 @@ export function loadConfig(rawEnv: Env): Config {
   const retryMaxMs = get<number>('OUTBOX_RETRY_MAX_MS') ?? 900000;
   if (retryMaxMs < retryBaseMs) problems.push('OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
 
+  const timeZone = get<string>('PRACTICE_TIME_ZONE') ?? 'UTC';
+  if (!isTimeZone(timeZone)) problems.push('PRACTICE_TIME_ZONE: must be an IANA time zone name, e.g. America/Chicago');
+
   if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
 
   const databaseUrl = get<string>('DATABASE_URL');
@@ -165,7 +172,7 @@ export function loadConfig(rawEnv: Env): Config {
     secretKeys,
     logLevel: get<string>('LOG_LEVEL') ?? 'info',
     trustProxy: get<number>('TRUST_PROXY') ?? 0,
-    practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100' },
+    practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100', timeZone },
     clientRegistrationToken: get<string>('CLIENT_REGISTRATION_TOKEN'),
     sessions: {
       idleMs: (get<number>('SESSION_IDLE_MINUTES') ?? 15) * 60_000,

@@ -5,8 +5,8 @@
  * Relative urls (`Binary/<id>`) already resolve against the facade's base and are left as they are.
  */
 import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
+import { trimBase } from '../core/fhir/base-url.ts';
 
-const trimBase = (base: string) => base.replace(/\/+$/, '');
 
 function rewriteDocument(document: DocumentReference, from: string, to: string): void {
   for (const content of document.content ?? []) {

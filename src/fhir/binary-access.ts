@@ -11,6 +11,8 @@ import { inGrantedCategory, type Category, type PatientScopes } from '../access/
 import type { Principal } from '../auth/bearer.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import type { Upstream } from './upstream.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
+import { trimBase } from '../core/fhir/base-url.ts';
 
 /** The only type served by this rule, and the type whose scopes decide it (SMART scopes name the document). */
 export const binaryType = 'Binary';
@@ -23,8 +25,6 @@ export interface BinaryAccessDeps {
   readonly upstream: Upstream;
 }
 
-const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
-const trimBase = (base: string) => base.replace(/\/+$/, '');
 
 /**
  * The Binary id an attachment url names: `Binary/<id>`, or `<base>/Binary/<id>` on one of `bases`,
@@ -36,7 +36,7 @@ export function binaryIdOfUrl(url: unknown, bases: readonly string[]): string | 
   const relative = local === undefined ? url : url.slice(local.length + 1);
   if (!relative.startsWith('Binary/')) return undefined;
   const id = relative.slice('Binary/'.length);
-  return fhirId.test(id) ? id : undefined;
+  return isFhirId(id) ? id : undefined;
 }
 
 /** The attachment urls under which a DocumentReference may name `Binary/<id>` (FHIR search escaping for `,`, `|`, `$`, `\`). */

@@ -6,6 +6,7 @@
 import { allowedIncludes, allowedRevIncludes, maxCount, patientSearchParams, patientSelectors, sharedReadTypes, type ParamKind } from '../access/allow-lists.ts';
 import { FacadeError } from './facade-error.ts';
 import { binaryType } from './binary-access.ts';
+import { fhirIdSource, isFhirId } from '../core/fhir/ids.ts';
 
 export type RequestModel =
   | { readonly interaction: 'read'; readonly type: string; readonly id: string }
@@ -21,10 +22,9 @@ export type RequestModel =
   | { readonly interaction: 'page'; readonly cursor: string }
   | { readonly interaction: 'capabilities' };
 
-const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
 const tokenValue = /^(?:[A-Za-z0-9:/._%-]{1,200}\|)?[A-Za-z0-9._:/-]{1,100}(?:,(?:[A-Za-z0-9:/._%-]{1,200}\|)?[A-Za-z0-9._:/-]{1,100}){0,9}$/;
 const dateValue = /^(?:eq|ne|gt|lt|ge|le|sa|eb|ap)?\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?$/;
-const valueCheck: Record<ParamKind, RegExp> = { token: tokenValue, date: dateValue, id: /^[A-Za-z0-9\-.]{1,64}(?:,[A-Za-z0-9\-.]{1,64}){0,19}$/ };
+const valueCheck: Record<ParamKind, RegExp> = { token: tokenValue, date: dateValue, id: new RegExp(`^${fhirIdSource}(?:,${fhirIdSource}){0,19}$`) };
 const repeatable: ReadonlySet<ParamKind> = new Set(['date']);
 
 const refuse = (text: string): never => {
@@ -53,7 +53,7 @@ function queryPairs(rawQuery: string): [string, string][] {
 /** The patient id a selector value names: "123", "Patient/123", or undefined for anything else. */
 function selectedPatient(value: string): string | undefined {
   const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
-  return fhirId.test(id) ? id : undefined;
+  return isFhirId(id) ? id : undefined;
 }
 
 export function parseRequest(method: string, path: string, rawQuery: string): RequestModel {
@@ -75,7 +75,7 @@ export function parseRequest(method: string, path: string, rawQuery: string): Re
   if (rest.length > 0) refuse('History, operations and compartments are not available.');
 
   if (id !== undefined) {
-    if (!fhirId.test(id)) refuse('The id is not valid.');
+    if (!isFhirId(id)) refuse('The id is not valid.');
     if (pairs.length > 0) refuse('A read takes no parameters.');
     return { interaction: 'read', type, id };
   }

@@ -13,19 +13,15 @@
 import type { Provenance, Reference, Resource } from '@medplum/fhirtypes';
 import { sharedReadTypes } from '../access/allow-lists.ts';
 import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
-
-const literal = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+import { parseLiteralReference } from '../core/fhir/references.ts';
 
 /** `Type/id` for a literal reference (relative, or absolute on a local base; a version is ignored), else undefined. */
 function targetKey(reference: Reference, localBases: readonly string[]): string | undefined {
-  const text = reference.reference;
-  if (typeof text !== 'string') return undefined;
-  const base = localBases.map((b) => b.replace(/\/+$/, '')).find((b) => text.startsWith(`${b}/`));
-  const match = literal.exec(base === undefined ? text : text.slice(base.length + 1));
-  if (!match) return undefined;
+  const literal = parseLiteralReference(reference.reference, localBases);
+  if (!literal) return undefined;
   // Reference.type must agree with the literal reference's type (R4 references.html#Reference).
-  if (reference.type !== undefined && reference.type !== match[1]) return undefined;
-  return `${match[1]}/${match[2]}`;
+  if (reference.type !== undefined && reference.type !== literal.type) return undefined;
+  return `${literal.type}/${literal.id}`;
 }
 
 /** The `Type/id` of each resource the response releases as a match. */

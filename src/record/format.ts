@@ -4,11 +4,14 @@
  * status codes from the catalogs.
  */
 import type { CodeableConcept, Quantity, Reference } from '@medplum/fhirtypes';
-import { formatDate, formatDateTime, isMessageKey, type Locale, type MessageKey } from '../core/i18n/translate.ts';
+import { isMessageKey, type Locale, type MessageKey } from '../core/i18n/translate.ts';
+import type { DateFormatter } from '../core/fhir/dates.ts';
 
 export interface Formatter {
   readonly locale: Locale;
   readonly t: (key: MessageKey, params?: Record<string, string | number>) => string;
+  /** Days as written, times in the practice's time zone. */
+  readonly dates: DateFormatter;
 }
 
 // Numbers in Spanish use the decimal comma (80,2 kg), as the trend charts do (views/trend-chart.ts).
@@ -29,14 +32,10 @@ const stripZeroWidth = (text: string) => text.replace(/\u200b/g, '');
 export const codeOf = (concept: CodeableConcept | undefined): string | undefined => concept?.coding?.find((c) => c.code)?.code;
 
 /** A FHIR date or dateTime as a long date in `locale`, using the date the record wrote (no time-zone shift). */
-export const dateText = (fmt: Formatter, value: string | undefined): string => (value ? formatDate(fmt.locale, value) : '');
+export const dateText = (fmt: Formatter, value: string | undefined): string => (value ? fmt.dates.day(value) : '');
 
-/** A dateTime with its time, for appointments (in UTC, and saying so, until a practice time zone is configured). */
-export const dateTimeText = (fmt: Formatter, value: string | undefined): string => {
-  if (!value) return '';
-  const instant = new Date(value);
-  return Number.isNaN(instant.getTime()) ? value : formatDateTime(fmt.locale, instant);
-};
+/** A dateTime with its time, for appointments: in the practice's time zone, saying which. */
+export const dateTimeText = (fmt: Formatter, value: string | undefined): string => (value ? fmt.dates.instant(value) : '');
 
 export function numberText(fmt: Formatter, value: number): string {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;

@@ -28,6 +28,7 @@ import { createStaffMember, listStaff, setStaffEnabled } from '../accounts/manag
 import { listLaunchableClients } from '../store/oauth-clients.ts';
 import { createEhrLaunch } from '../store/launch-context.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
 
 /** An EHR launch value lives five minutes: long enough for the app to start its authorization request. */
 const launchTtlMs = 5 * 60_000;
@@ -38,7 +39,6 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 
 const messages = {
@@ -119,7 +119,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
 
   router.get('/staff/patients/:id', async (req, res) => {
     const id = String(req.params['id']);
-    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const [patient, physicians, accounts, launchable] = await Promise.all([
       fhir.read<Patient>('Patient', id),
       // Most recently updated first: new clinicians appear at the top of the list.
@@ -158,7 +158,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
   // the browser goes to the app's registered launch URL with iss and launch (SMART App Launch 2.2 "EHR launch").
   router.post('/staff/patients/:id/launch', async (req, res) => {
     const id = String(req.params['id']);
-    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const app = (await listLaunchableClients(deps.accounts.db)).find((c) => c.clientId === text(req.body.app));
     if (!app) throw new AppError('not_found', 404);
     const patient = await fhir.read<Patient>('Patient', id);
@@ -172,7 +172,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
 
   router.post('/staff/patients/:id/authorization', async (req, res) => {
     const id = String(req.params['id']);
-    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const designee = text(req.body.signer) === 'designee';
     const language = text(req.body.language);
     try {
@@ -185,7 +185,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
             ? { kind: 'designee', name: text(req.body.designeeName), relationship: text(req.body.designeeRelationship), email: text(req.body.designeeEmail) }
             : { kind: 'patient' },
           patientEmail: text(req.body.patientEmail),
-          physicianId: fhirId.test(text(req.body.physician)) ? text(req.body.physician) : 'missing',
+          physicianId: isFhirId(text(req.body.physician)) ? text(req.body.physician) : 'missing',
           identityConfirmed: req.body.verified === 'yes',
           staffNote: text(req.body.note).slice(0, 1000),
           locale: isLocale(language) ? language : req.locale,
@@ -224,7 +224,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
 
   router.get('/staff/consents/:id/form.pdf', async (req, res) => {
     const id = String(req.params['id']);
-    if (!fhirId.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const consent = await fhir.read<Consent>('Consent', id);
     const data = consent.sourceAttachment?.data;
     if (!data) throw new AppError('not_found', 404);

@@ -2,7 +2,7 @@
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
 import { html, type SafeHtml } from '../ui/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
-import { formatDate, formatDateTime, type MessageKey } from '../core/i18n/translate.ts';
+import type { MessageKey } from '../core/i18n/translate.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { csrfField, field, notice, page, type PageContext } from '../ui/layout.ts';
 import type { InvitationView } from './invitation-state.ts';
@@ -16,7 +16,7 @@ export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav
 function patientLine(ctx: PageContext, patient: Patient): SafeHtml {
   const mrn = medicalRecordNumber(patient);
   return html`<a href="/staff/patients/${patient.id ?? ''}">${displayName(patient.name)}</a>
-  <span class="muted">· ${patient.birthDate ? ctx.t('staff.patient.born', { date: formatDate(ctx.locale, patient.birthDate) }) : ''}${mrn ? ` · ${ctx.t('staff.patient.mrn', { mrn })}` : ''}</span>`;
+  <span class="muted">· ${patient.birthDate ? ctx.t('staff.patient.born', { date: ctx.dates.day(patient.birthDate) }) : ''}${mrn ? ` · ${ctx.t('staff.patient.mrn', { mrn })}` : ''}</span>`;
 }
 
 export function searchPage(ctx: PageContext, options: { query: { name: string; birthDate: string; mrn: string }; results?: Patient[]; admin: boolean }): string {
@@ -59,7 +59,7 @@ ${consentId ? html`<p><a href="/staff/consents/${consentId}/form.pdf">${ctx.t('s
 ${
   invitations.length > 0
     ? html`<h4>${ctx.t('staff.invitations.title')}</h4><ul class="plain">${invitations.map(
-        (i) => html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: formatDateTime(ctx.locale, i.createdAt) })}</span></li>`,
+        (i) => html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: ctx.dates.instant(i.createdAt) })}</span></li>`,
       )}</ul>`
     : ''
 }
@@ -100,7 +100,7 @@ export function patientPage(
     title: displayName(patient.name),
     nav: staffNav(ctx, options.admin),
     body: html`<h1>${displayName(patient.name)}</h1>
-<p>${patient.birthDate ? ctx.t('staff.patient.born', { date: formatDate(ctx.locale, patient.birthDate) }) : ''}${
+<p>${patient.birthDate ? ctx.t('staff.patient.born', { date: ctx.dates.day(patient.birthDate) }) : ''}${
       medicalRecordNumber(patient) ? ` · ${ctx.t('staff.patient.mrn', { mrn: medicalRecordNumber(patient)! })}` : ''
     }</p>
 ${options.message ? notice(options.message.text, options.message.kind) : ''}

@@ -4,6 +4,7 @@
  */
 import { html, type SafeHtml } from './html.ts';
 import type { Locale, MessageKey } from '../core/i18n/translate.ts';
+import type { DateFormatter } from '../core/fhir/dates.ts';
 
 export interface PageContext {
   readonly locale: Locale;
@@ -12,6 +13,8 @@ export interface PageContext {
   readonly path: string;
   readonly practiceName: string;
   readonly csrfToken?: string;
+  /** Dates in the visitor's language, times in the practice's time zone. */
+  readonly dates: DateFormatter;
 }
 
 /** Patient-side pages also name the practice's phone (the way to get help when something fails). */

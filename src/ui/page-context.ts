@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Practice } from '../config/config.ts';
+import { dateFormatter } from '../core/fhir/dates.ts';
 import type { PatientPageContext } from './layout.ts';
 
 /** What every page needs from the request: language, translations, CSRF token, the practice. */
@@ -10,4 +11,5 @@ export const pageContext = (req: Request, practice: Practice): PatientPageContex
   practiceName: practice.name,
   practicePhone: practice.phone,
   csrfToken: req.csrfToken,
+  dates: dateFormatter(req.locale, practice.timeZone),
 });

@@ -4,7 +4,6 @@
  */
 import { Router, type Request } from 'express';
 import { html } from '../ui/html.ts';
-import { formatDateTime } from '../core/i18n/translate.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { requestedChoices } from '../access/scope-choices.ts';
 import { webClientId } from '../auth/provider.ts';
@@ -33,7 +32,7 @@ export function createAppsRouter(deps: { accounts: AccountsDeps; sessions: Sessi
       grants.map(async (grant) => {
         const name = await clientName(deps.accounts.db, grant.clientId);
         return html`<li class="card"><h2>${name}</h2>
-<p>${grant.lastUsedAt ? ctx.t('apps.lastUsed', { date: formatDateTime(ctx.locale, grant.lastUsedAt) }) : ctx.t('apps.neverUsed')}</p>
+<p>${grant.lastUsedAt ? ctx.t('apps.lastUsed', { date: ctx.dates.instant(grant.lastUsedAt) }) : ctx.t('apps.neverUsed')}</p>
 <p>${ctx.t('apps.sees')}</p><ul>${requestedChoices(grant.resourceScopes).map((c) => html`<li>${describeScope(ctx, c)}</li>`)}</ul>
 ${grant.offline ? html`<p>${ctx.t('consent.offline')}</p>` : html`<p>${ctx.t('consent.online')}</p>`}
 <form method="post" action="/account/apps/${grant.grantId}/revoke">${csrfField(ctx.csrfToken)}<button class="danger" type="submit">${ctx.t('apps.revoke')}</button></form></li>`;

@@ -9,6 +9,7 @@ import { withRecord, type RecordPageDeps } from './record-page-context.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { landingPage } from './views/patient-pages.ts';
 import { homePage } from './views/record/home-page.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
 
 /** Home: the landing page for visitors; for a signed-in patient or proxy, whose record it is and what's new in it. */
 export function createHomeRouter(deps: RecordPageDeps): Router {
@@ -29,7 +30,7 @@ export function createHomeRouter(deps: RecordPageDeps): Router {
   // points at (which the facade serves only through a DocumentReference in this patient's compartment).
   router.get('/documents/:id', async (req, res) => {
     const id = String(req.params['id']);
-    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const record = await recordClientFor(req, res, deps);
     const document = await record.read<DocumentReference>(`DocumentReference/${id}`);
     const attachment = downloadableAttachment(document);

@@ -3,6 +3,7 @@
  * server (openid-client), backend-for-frontend style: tokens never reach the browser.
  */
 import * as oidc from 'openid-client';
+import { trailingReference } from '../core/fhir/references.ts';
 
 export interface WebClientOptions {
   readonly issuer: string;
@@ -38,8 +39,6 @@ export interface WebClient {
 // The web app asks for the patient's record and a refresh token that lives no longer than the session.
 const scope = 'openid fhirUser launch/patient patient/*.rs online_access';
 
-/** `https://portal/fhir/RelatedPerson/1` → `RelatedPerson/1` (the last two path segments). */
-const relativeFhirUser = (url: string): string | undefined => /([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(url)?.[1];
 
 export function createWebClient(options: WebClientOptions): WebClient {
   let configuration: Promise<oidc.Configuration> | undefined;
@@ -65,7 +64,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
       expiresAt: Date.now() + (tokens.expires_in ?? 0) * 1000,
       patient: typeof tokens['patient'] === 'string' ? (tokens['patient'] as string) : undefined,
       accountId: claims?.sub ?? previousAccount ?? '',
-      ...(typeof claims?.['fhirUser'] === 'string' ? { fhirUser: relativeFhirUser(claims['fhirUser'] as string) } : {}),
+      ...(typeof claims?.['fhirUser'] === 'string' ? { fhirUser: trailingReference(claims['fhirUser'] as string) } : {}),
     };
   };
 

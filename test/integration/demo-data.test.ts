@@ -18,7 +18,7 @@ describe('demo data (npm run demo)', function () {
     db = await openPglite('memory://');
     await migrate(db);
     fhir = createFhirClient({ baseUrl: testEnvironment().hapi.baseUrl, timeoutMs: 120_000 });
-    const site = { publicUrl: new URL('http://localhost:3000'), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100' } };
+    const site = { publicUrl: new URL('http://localhost:3000'), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100', timeZone: 'America/Chicago' } };
     first = await loadDemoData({ db, fhir, ...site }, () => {});
     second = await loadDemoData({ db, fhir, ...site }, () => {});
   });
@@ -68,7 +68,7 @@ describe('demo data (npm run demo)', function () {
     ]);
     for (const user of first.portalUsers) {
       const result = await signIn(
-        { db, fhir, publicUrl: new URL('http://localhost:3000'), practice: { name: 'x', phone: '1' }, signIn: { invitationTtlMs: 1, resetTtlMs: 1, maxFailures: 5, lockoutMs: 1 }, now: () => new Date() },
+        { db, fhir, publicUrl: new URL('http://localhost:3000'), practice: { name: 'x', phone: '1', timeZone: 'UTC' }, signIn: { invitationTtlMs: 1, resetTtlMs: 1, maxFailures: 5, lockoutMs: 1 }, now: () => new Date() },
         { email: user.email, password: user.password, birthDate: user.birthDate, clientAddress: '127.0.0.1' },
       );
       expect(result.ok, user.email).to.equal(true);

@@ -16,18 +16,6 @@ export function translate(locale: Locale, key: MessageKey, params: Record<string
   return catalogs[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-/** Formats a FHIR date (YYYY-MM-DD) in words for `locale`, without time-zone shifts. */
-export function formatDate(locale: Locale, isoDate: string): string {
-  const [year, month, day] = isoDate.slice(0, 10).split('-').map(Number);
-  if (!year || !month || !day) return isoDate;
-  return new Intl.DateTimeFormat(locale === 'es' ? 'es-US' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(year, month - 1, day));
-}
-
-/** Formats an instant with date and time for `locale`, in UTC and saying so (the practice's time zone is not configured yet). */
-export function formatDateTime(locale: Locale, instant: Date): string {
-  return `${new Intl.DateTimeFormat(locale === 'es' ? 'es-US' : 'en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(instant)} UTC`;
-}
-
 /** Picks the best supported locale from an Accept-Language header (RFC 9110 §12.5.4 q-values). */
 export function negotiateLocale(acceptLanguage: string | undefined, fallback: Locale = 'es'): Locale {
   if (!acceptLanguage) return fallback;

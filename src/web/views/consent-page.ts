@@ -1,7 +1,6 @@
 import { html, type SafeHtml } from '../../ui/html.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { ScopeChoice } from '../../access/scope-choices.ts';
-import { formatDate } from '../../core/i18n/translate.ts';
 import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { PickablePatient } from './patient-picker-page.ts';
 import type { PatientPageContext } from './patient-pages.ts';
@@ -36,7 +35,7 @@ ${options.error ? notice(ctx.t('consent.none'), 'error') : ''}
 ${
   options.patient
     ? html`<p><strong>${ctx.t('consent.whose', { name: options.patient.name })}</strong>${
-        options.patient.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: formatDate(ctx.locale, options.patient.birthDate) })}</span>` : ''
+        options.patient.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: ctx.dates.day(options.patient.birthDate) })}</span>` : ''
       }</p>`
     : ''
 }

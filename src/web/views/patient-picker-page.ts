@@ -1,5 +1,4 @@
 import { html } from '../../ui/html.ts';
-import { formatDate } from '../../core/i18n/translate.ts';
 import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { PatientPageContext } from './patient-pages.ts';
 
@@ -22,7 +21,7 @@ ${csrfField(ctx.csrfToken)}
 ${options.patients.map(
   (p, i) =>
     html`<div class="choice"><input type="radio" id="patient-${i}" name="patient" value="${p.id}"${i === 0 ? html` required` : ''}><label for="patient-${i}">${p.name}${
-      p.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: formatDate(ctx.locale, p.birthDate) })}</span>` : ''
+      p.birthDate ? html` <span class="muted">· ${ctx.t('picker.born', { date: ctx.dates.day(p.birthDate) })}</span>` : ''
     }</label></div>`,
 )}
 </fieldset>

@@ -86,6 +86,14 @@ describe('config', () => {
     expect(config.secretKeys).to.deep.equal([devSecretKey]);
   });
 
+  it('takes the practice time zone as an IANA name, UTC by default, and refuses anything else by name', () => {
+    expect(loadConfig(readEnv({ ...production })).practice.timeZone).to.equal('UTC');
+    expect(loadConfig(readEnv({ ...production, PRACTICE_TIME_ZONE: 'America/Chicago' })).practice.timeZone).to.equal('America/Chicago');
+    for (const bad of ['Mars/Olympus', 'EST5EDT;rm', '-05:00']) {
+      expect(problemsOf({ ...production, PRACTICE_TIME_ZONE: bad })).to.deep.equal(['PRACTICE_TIME_ZONE: must be an IANA time zone name, e.g. America/Chicago']);
+    }
+  });
+
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig(readEnv({ ...production, DATABASE_URL: 'postgres://u:p@db:5432/puente' }));
     expect(config.store).to.deep.equal({ kind: 'postgres', url: 'postgres://u:p@db:5432/puente' });

@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { translate, type Locale, type MessageKey } from '../../../src/core/i18n/translate.ts';
 import type { RecordClient, SearchResult } from '../../../src/record/record-client.ts';
 import type { SectionContext } from '../../../src/record/section.ts';
+import { dateFormatter } from '../../../src/core/fhir/dates.ts';
 
 export function fakeRecord(resources: readonly Resource[], options: { complete?: (path: string) => boolean } = {}): RecordClient & { asked: string[] } {
   const asked: string[] = [];
@@ -26,7 +27,7 @@ export function fakeRecord(resources: readonly Resource[], options: { complete?:
 
 export const sectionContext = (record: RecordClient, locale: Locale = 'en', now = new Date('2026-12-02T12:00:00Z')): SectionContext => ({
   record,
-  fmt: { locale, t: (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params) },
+  fmt: { locale, t: (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params), dates: dateFormatter(locale, 'UTC') },
   now,
   practicePhone: '+1 555 0100',
 });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { Dosage, Observation } from '@medplum/fhirtypes';
 import { translate, type Locale } from '../../../src/core/i18n/translate.ts';
+import { dateFormatter } from '../../../src/core/fhir/dates.ts';
 import { conceptText, numberText, quantityText, statusText, unitText, foldText } from '../../../src/record/format.ts';
 import { dosageText } from '../../../src/record/dosage.ts';
 import { outOfRange, rangeText, valueText } from '../../../src/record/observation-values.ts';
 
-const fmt = (locale: Locale) => ({ locale, t: (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(locale, key, params) });
+const fmt = (locale: Locale) => ({ locale, t: (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(locale, key, params), dates: dateFormatter(locale, 'UTC') });
 const glucose = (value: number, extra: Partial<Observation> = {}): Observation => ({
   resourceType: 'Observation',
   status: 'final',

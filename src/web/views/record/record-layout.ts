@@ -3,7 +3,6 @@
  * sees whose record this is), a way home, the menu of sections, and the page's own content.
  */
 import { html, type SafeHtml } from '../../../ui/html.ts';
-import { formatDate } from '../../../core/i18n/translate.ts';
 import { allSections } from '../../../record/sections.ts';
 import { page } from '../../../ui/layout.ts';
 import { signedInNav, type PatientPageContext } from '../patient-pages.ts';
@@ -17,7 +16,7 @@ export interface BannerPatient {
 
 export const patientBanner = (ctx: PatientPageContext, patient: BannerPatient): SafeHtml =>
   html`<section class="banner" aria-label="${ctx.t('banner.label')}"><p><span class="banner-name">${patient.name}</span>${
-    patient.birthDate ? html` <span class="banner-born">${ctx.t('banner.born', { date: formatDate(ctx.locale, patient.birthDate) })}</span>` : ''
+    patient.birthDate ? html` <span class="banner-born">${ctx.t('banner.born', { date: ctx.dates.day(patient.birthDate) })}</span>` : ''
   }</p>${patient.proxyName ? html`<p class="banner-proxy">${ctx.t('banner.proxy', { name: patient.proxyName })}</p>` : ''}</section>`;
 
 /** The sections menu: a disclosure that works without JavaScript and stays out of the way on a phone. */
