@@ -9,22 +9,7 @@ import type { Db } from '../store/db.ts';
 import { findLiveAccessToken } from '../store/live-access-token.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from './checked-tokens.ts';
-
-export interface Principal {
-  /** 'user': a person's token (patient context); 'system': a backend client's token (SMART Backend Services). */
-  readonly kind: 'user' | 'system';
-  readonly accountId: string;
-  readonly clientId: string;
-  /** Patient/…, RelatedPerson/… or Practitioner/… */
-  readonly fhirUser: string | undefined;
-  /** The launch context's patient id; absent means no patient data may be read (fail closed). */
-  readonly patient: string | undefined;
-  readonly scopes: ReadonlySet<string>;
-  /** A staff member's token (EHR launch from the staff console): the only kind whose user/ scopes count. */
-  readonly staff?: boolean;
-  /** The access epoch at which this token was found live: the request's audit write must still see it (router.ts). */
-  readonly accessEpoch?: string;
-}
+import type { Principal } from '../access/principal.ts';
 
 export interface BearerDeps {
   readonly db: Db;

@@ -8,7 +8,7 @@
 import type { Binary, Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
-import type { Principal } from '../auth/bearer.ts';
+import type { Principal } from '../access/principal.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import type { Upstream } from './upstream.ts';
 import { isFhirId } from '../core/fhir/ids.ts';

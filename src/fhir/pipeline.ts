@@ -5,7 +5,8 @@
  * and nothing leaves before every resource has been re-checked.
  */
 import type { Bundle, BundleEntry, BundleLink, DocumentReference, Resource } from '@medplum/fhirtypes';
-import { authenticateBearer, type Principal } from '../auth/bearer.ts';
+import { authenticateBearer } from '../auth/bearer.ts';
+import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { inGrantedCategory, parsePatientScopes, type Category, type Interaction, type PatientScopes } from '../access/scopes.ts';
 import type { Db } from '../store/db.ts';

@@ -3,7 +3,7 @@ import type { Binary, DocumentReference } from '@medplum/fhirtypes';
 import { binaryIdOfUrl, binaryReleasable } from '../../../src/fhir/binary-access.ts';
 import { rawBinaryContent, wantsBinaryResource } from '../../../src/fhir/binary-content.ts';
 import { pointAttachmentsAtFacade } from '../../../src/fhir/attachment-urls.ts';
-import type { Principal } from '../../../src/auth/bearer.ts';
+import type { Principal } from '../../../src/access/principal.ts';
 
 const facade = 'https://portal.example/fhir';
 const hapi = 'http://127.0.0.1:8091/fhir';
