@@ -12,7 +12,8 @@ import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { patientScopeCatalog, systemScopeCatalog, userScopeCatalog } from '../access/allow-lists.ts';
-import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch, patientsOfAccount } from '../store/launch-context.ts';
+import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch } from '../store/launch-context.ts';
+import { reachOf } from '../access/reach.ts';
 import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
 import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
 import type { Logger } from '../core/log.ts';
@@ -181,8 +182,8 @@ export function createProvider(options: ProviderOptions): Provider {
       const account = await findAccount(options.db, token.accountId as string);
       // The launch context the grant was made with (EHR launch, patient picker); else the one patient the account acts for.
       const context = 'grantId' in token && typeof token.grantId === 'string' ? await findGrantContext(options.db, token.grantId) : undefined;
-      const patients = context || account?.kind === 'staff' ? [] : await patientsOfAccount(options.db, token.accountId as string);
-      const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.split('/')[1] : undefined);
+      const patients = context ? [] : (await reachOf(options.db, { kind: 'user', accountId: token.accountId as string, staff: account?.kind === 'staff' })).patients;
+      const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.patient : undefined);
       const fhirUser = account?.fhir_user ? `${fhirBase}/${account.fhir_user}` : undefined;
       return { ...(patient ? { patient } : {}), ...(fhirUser ? { fhirUser } : {}) };
     },

@@ -1,7 +1,8 @@
 /**
  * SMART launch context in the store: EHR launch values (opaque, CSPRNG, single use, short-lived,
- * stored hashed), the context each grant was authorized with, and the patients an account may act
- * for (its own record and, once proxy invitations exist, the patients it is linked to).
+ * stored hashed), the context each grant was authorized with, and the proxy links of an account.
+ * Which patients an account may act for is the `account_reach` view (migration 0007), read through
+ * account-reach.ts and src/access/reach.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './db.ts';
@@ -72,24 +73,6 @@ export async function findGrantContext(db: Queryable, grantId: string): Promise<
   const rows = await db.query<{ patient: string; need_patient_banner: boolean; smart_style: boolean }>('SELECT patient, need_patient_banner, smart_style FROM grant_contexts WHERE grant_id = $1', [grantId]);
   const row = rows.rows[0];
   return row ? { patient: row.patient, needPatientBanner: row.need_patient_banner, smartStyle: row.smart_style } : undefined;
-}
-
-/**
- * Every patient (Patient/<id>) an active patient-side account may act for: its own record and its live
- * links, in a stable order (own record first). Staff accounts act for no patient this way.
- */
-export async function patientsOfAccount(db: Queryable, accountId: string): Promise<string[]> {
-  if (!/^[0-9a-f-]{36}$/.test(accountId)) return [];
-  const rows = await db.query<{ patient: string }>(
-    `SELECT patient FROM (
-       SELECT a.patient, 0 AS rank, a.created_at FROM accounts a WHERE a.id = $1 AND a.kind IN ('patient', 'proxy') AND a.patient IS NOT NULL
-       UNION
-       SELECT l.patient, 1 AS rank, l.created_at FROM account_patients l JOIN accounts a ON a.id = l.account_id
-        WHERE l.account_id = $1 AND l.revoked_at IS NULL AND a.kind IN ('patient', 'proxy')
-     ) p ORDER BY rank, created_at, patient`,
-    [accountId],
-  );
-  return [...new Set(rows.rows.map((r) => r.patient))];
 }
 
 /** Links an account to a patient it may act for (proxy invitations will call this; tests seed with it). */

@@ -1,9 +1,10 @@
 /**
  * One query answers everything the FHIR facade must know about a bearer token on every request:
  * the token (unexpired), whether its grant still exists, its account's state, and whether the token's
- * patient is still one the account may act for. Revocation,
+ * patient is still one the account may act for (the `account_reach` view of migration 0007, the one
+ * definition of reach, also read by src/access/reach.ts). Revocation,
  * grant removal and deactivation are store writes, so they act on the very next request. The query
- * itself is the SQL function `live_access_token` (migrations 0005, replaced in 0006-access-epoch.ts):
+ * itself is the SQL function `live_access_token` (migration 0005, replaced in 0006-access-epoch.ts and 0007-account-reach.ts):
  * planned once per connection, joined on indexes only; to change what it checks, add a migration.
  * The answer also says until when it holds at most (`liveUntil`) and the access epoch it was read at,
  * so a caller may keep it while nothing that could end it has been written (src/auth/checked-tokens.ts).
@@ -42,7 +43,7 @@ interface Row {
 }
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
-  // One call of live_access_token (migrations 0005/0006): its plan is made once per connection and reused,
+  // One call of live_access_token (migrations 0005–0007): its plan is made once per connection and reused,
   // and it reads the current rows every time, so a revocation or deactivation acts on the next request.
   const result = await db.query<Row>('SELECT * FROM live_access_token($1, $2)', [value, now]);
   const row = result.rows[0];

@@ -15,10 +15,10 @@ import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
 import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { clientName } from '../store/oauth-clients.ts';
-import { ehrLaunchOwner, patientsOfAccount, saveGrantContext } from '../store/launch-context.ts';
+import { ehrLaunchOwner } from '../store/launch-context.ts';
 import type { Patient } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
-import { pickerPromptName } from '../auth/patient-picker.ts';
+import { mayPick, pickablePatients, pickerPromptName, savePickedContext, verifiedSubmission } from '../auth/patient-picker.ts';
 import { patientPickerPage, type PickablePatient } from './views/patient-picker-page.ts';
 import { staffSignIn } from '../accounts/staff-sign-in.ts';
 import { staffSignInPage } from '../ui/staff-sign-in-page.ts';
@@ -76,19 +76,16 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     });
   }
 
-  // The patient picker: whose record the app gets, among the patients this account may act for.
-  const patientsOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => patientsOfAccount(deps.accounts.db, String(details.session?.accountId ?? ''));
+  // The patient picker: whose record the app gets, among the patients this account may act for (auth/patient-picker.ts).
+  const patientsOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => pickablePatients(deps.accounts.db, String(details.session?.accountId ?? ''));
   const pickable = async (id: string): Promise<PickablePatient> => {
     const patient = await deps.accounts.fhir.read<Patient>('Patient', id);
     return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
   };
   /** The patient chosen in this interaction's picker, if one was and the account may (still) act for it. */
-  const pickedOf = async (details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string | undefined> => {
-    const picked = (details.lastSubmission as { [pickerPromptName]?: { patient?: unknown } } | undefined)?.[pickerPromptName]?.patient;
-    return typeof picked === 'string' && (await patientsOf(details)).includes(`Patient/${picked}`) ? picked : undefined;
-  };
+  const pickedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => verifiedSubmission(deps.accounts.db, details.session?.accountId, details.lastSubmission);
   async function renderPicker(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
-    const patients = await Promise.all((await patientsOf(details)).map((reference) => pickable(reference.split('/')[1]!)));
+    const patients = await Promise.all((await patientsOf(details)).map((id) => pickable(id)));
     return patientPickerPage(pageContext(req, deps.accounts.practice), {
       action: `/interaction/${details.uid}/patient`,
       appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
@@ -103,7 +100,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     allowRedirectToApp(res, details);
     const choice = text(req.body.patient);
     // Refused on the server: only a patient this account may act for, whatever the browser sent.
-    if (!(await patientsOf(details)).includes(`Patient/${choice}`)) return res.status(422).set('Cache-Control', 'no-store').send(await renderPicker(req, details, true));
+    if (!(await mayPick(deps.accounts.db, details.session.accountId, choice))) return res.status(422).set('Cache-Control', 'no-store').send(await renderPicker(req, details, true));
     await deps.provider.interactionFinished(req, res, { [pickerPromptName]: { patient: choice } }, { mergeWithLastSubmission: true });
   });
 
@@ -132,7 +129,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const grantId = await grant.save();
     // The patient chosen in the picker (if any) is this grant's launch context, re-checked against the store.
     const picked = await pickedOf(details);
-    if (picked) await saveGrantContext(deps.accounts.db, grantId, { patient: picked, needPatientBanner: false, smartStyle: false });
+    if (picked) await savePickedContext(deps.accounts.db, grantId, picked);
     // The authorization resumes with the interaction's saved request; narrowing its scope to what was granted
     // lets a narrower choice (a category under a wildcard) reach the token, which says exactly what was granted.
     details.params['scope'] = [...openid, ...chosen].join(' ');

@@ -7,9 +7,12 @@ import { testEnvironment } from '../support/environment.ts';
 
 const expectedTables = ['access_epoch', 'account_patients', 'accounts', 'audit_events', 'ehr_launches', 'grant_contexts', 'grant_usage', 'invitations', 'oidc_payloads', 'outbox', 'rate_limits', 'schema_migrations', 'signing_keys', 'web_sessions'];
 
-async function tablesOf(db: Db): Promise<string[]> {
+const expectedViews = ['account_reach'];
+
+async function relationsOf(db: Db, type: 'BASE TABLE' | 'VIEW'): Promise<string[]> {
   const result = await db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = $1 ORDER BY table_name",
+    [type],
   );
   return result.rows.map((r) => r.table_name);
 }
@@ -31,7 +34,8 @@ for (const target of targets) {
       const db = await openDb(config);
       try {
         expect(await migrate(db)).to.deep.equal(migrations.map((m) => m.id));
-        expect(await tablesOf(db)).to.deep.equal(expectedTables);
+        expect(await relationsOf(db, 'BASE TABLE')).to.deep.equal(expectedTables);
+        expect(await relationsOf(db, 'VIEW'), 'account_reach (0007): the one definition of reach').to.deep.equal(expectedViews);
         expect(await migrate(db)).to.deep.equal([]);
       } finally {
         await db.close();
