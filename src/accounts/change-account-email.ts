@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
-import { findAccount, findPortalAccountByEmail, normalizeEmail } from '../store/accounts.ts';
+import { findAccount, findPortalAccountByEmail, normalizeEmail, setAccountEmail } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { voidOpenLinks } from '../store/invitations.ts';
 import { enqueue } from '../store/outbox.ts';
@@ -22,7 +22,7 @@ export async function changeAccountEmail(deps: AccountsDeps, staff: StaffMember,
     if (account.email === email) return;
     const holder = await findPortalAccountByEmail(tx, email);
     if (holder) throw new AuthorizationFormError('email_in_use');
-    await tx.query('UPDATE accounts SET email = $2, updated_at = $3 WHERE id = $1', [account.id, email, now]);
+    await setAccountEmail(tx, account.id, email, now);
     await voidOpenLinks(tx, account.id, now);
     await enqueue(tx, { kind: 'email', payload: emailChangedOldAddress(account.locale, deps.practice, account.email) });
     await enqueue(tx, { kind: 'email', payload: emailChangedNewAddress(account.locale, deps.practice, email) });

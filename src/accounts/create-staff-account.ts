@@ -7,6 +7,7 @@ import { Secret } from 'otpauth';
 import type { Db } from '../store/db.ts';
 import type { FhirClient } from '../store/fhir-client.ts';
 import { hashPassword } from '../core/password-hash.ts';
+import { insertStaffAccount, normalizeEmail } from '../store/accounts.ts';
 
 export interface NewStaffAccount {
   readonly email: string;
@@ -26,7 +27,7 @@ export interface CreatedStaffAccount {
 }
 
 export async function createStaffAccount(deps: { db: Db; fhir: FhirClient }, input: NewStaffAccount): Promise<CreatedStaffAccount> {
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   const practitionerId =
     input.practitionerId ??
     (
@@ -38,11 +39,8 @@ export async function createStaffAccount(deps: { db: Db; fhir: FhirClient }, inp
       } satisfies Practitioner)
     ).id!;
   const totpSecret = new Secret({ size: 20 }).base32;
-  const result = await deps.db.query<{ id: string }>(
-    `INSERT INTO accounts (kind, email, password_hash, status, fhir_user, roles, locale, totp_secret)
-     VALUES ('staff', $1, $2, 'active', $3, $4, $5, $6) RETURNING id`,
-    [email, await hashPassword(input.password), `Practitioner/${practitionerId}`, [...input.roles], input.locale ?? 'es', totpSecret],
-  );
-  return { accountId: result.rows[0]!.id, practitioner: `Practitioner/${practitionerId}`, totpSecret };
+  const practitioner = `Practitioner/${practitionerId}`;
+  const accountId = await insertStaffAccount(deps.db, { email, passwordHash: await hashPassword(input.password), practitioner, roles: input.roles, locale: input.locale ?? 'es', totpSecret });
+  return { accountId, practitioner, totpSecret };
 }
 

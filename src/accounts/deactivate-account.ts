@@ -1,7 +1,7 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
-import { findAccount } from '../store/accounts.ts';
+import { findAccount, markAccountDeactivated } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { voidOpenLinks } from '../store/invitations.ts';
 import { revokeAccountAuthorizations } from '../store/oidc-adapter.ts';
@@ -24,7 +24,7 @@ export async function deactivateAccount(deps: AccountsDeps, staff: StaffMember, 
   if (account.status === 'deactivated') return;
 
   await deps.db.transaction(async (tx) => {
-    await tx.query("UPDATE accounts SET status = 'deactivated', deactivated_at = $2, updated_at = $2 WHERE id = $1", [account.id, now]);
+    await markAccountDeactivated(tx, account.id, now);
     await voidOpenLinks(tx, account.id, now);
     await deleteAccountWebSessions(tx, account.id);
     await revokeAccountAuthorizations(tx, account.id);

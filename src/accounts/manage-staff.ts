@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { AppError } from '../core/errors.ts';
-import type { Queryable } from '../store/db.ts';
-import { findAccount, findStaffByEmail, normalizeEmail, type AccountRow } from '../store/accounts.ts';
+import { findAccount, findStaffByEmail, listStaffAccounts, normalizeEmail, setStaffStatus, type AccountRow } from '../store/accounts.ts';
 import { deleteAccountWebSessions } from '../store/web-sessions.ts';
 import { createStaffAccount } from './create-staff-account.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -45,21 +44,14 @@ export async function createStaffMember(
   return { email, temporaryPassword: password, totpSecret, totpUri, totpQrSvg: await QRCode.toString(totpUri, { type: 'svg', margin: 2, width: 220 }) };
 }
 
-export async function listStaff(db: Queryable): Promise<AccountRow[]> {
-  return (
-    await db.query<AccountRow>(
-      `SELECT id, kind, email, NULL AS password_hash, status, fhir_user, patient, NULL AS birth_date, consent, roles, locale, NULL AS totp_secret, NULL AS totp_last_step
-         FROM accounts WHERE kind = 'staff' ORDER BY email`,
-    )
-  ).rows;
-}
+export const listStaff = (deps: Pick<AccountsDeps, 'db'>): Promise<AccountRow[]> => listStaffAccounts(deps.db);
 
-export async function setStaffEnabled(db: AccountsDeps['db'], actingAccountId: string, accountId: string, enabled: boolean): Promise<void> {
-  const account = await findAccount(db, accountId);
+export async function setStaffEnabled(deps: Pick<AccountsDeps, 'db' | 'now'>, actingAccountId: string, accountId: string, enabled: boolean): Promise<void> {
+  const account = await findAccount(deps.db, accountId);
   // An admin cannot lock themselves out by mistake.
   if (!account || account.kind !== 'staff' || account.id === actingAccountId) throw new AppError('not_found', 404);
-  await db.transaction(async (tx) => {
-    await tx.query('UPDATE accounts SET status = $2, updated_at = now() WHERE id = $1', [accountId, enabled ? 'active' : 'disabled']);
+  await deps.db.transaction(async (tx) => {
+    await setStaffStatus(tx, accountId, enabled, deps.now());
     if (!enabled) await deleteAccountWebSessions(tx, accountId);
   });
 }

@@ -5,7 +5,7 @@
  */
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { hashPassword } from '../core/password-hash.ts';
-import { findAccount, findPortalAccountByEmail } from '../store/accounts.ts';
+import { findAccount, findPortalAccountByEmail, setPasswordHash } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { consumeLink, findLink, issueLink, linkState, type LinkState } from '../store/invitations.ts';
 import { revokeAccountAuthorizations } from '../store/oidc-adapter.ts';
@@ -51,7 +51,7 @@ export async function completePasswordReset(deps: AccountsDeps, input: { token: 
     if (!account || account.status !== 'active') return { status: 'link', state: 'voided' };
     const verdict = checkPassword(input.password, { email: account.email, practiceName: deps.practice.name });
     if (!verdict.ok) return { status: 'weak_password', problem: verdict.code };
-    await tx.query('UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1', [account.id, await hashPassword(input.password), now]);
+    await setPasswordHash(tx, account.id, await hashPassword(input.password), now);
     await consumeLink(tx, link!.id, now);
     await deleteAccountWebSessions(tx, account.id);
     await revokeAccountAuthorizations(tx, account.id);

@@ -5,7 +5,8 @@
  */
 import { Secret } from 'otpauth';
 import QRCode from 'qrcode';
-import type { Queryable } from '../store/db.ts';
+import { findAccount, setPatientTotp } from '../store/accounts.ts';
+import type { AccountsDeps } from './deps.ts';
 import { acceptedStep, totpFor } from './totp.ts';
 
 export interface TwoStepProposal {
@@ -19,13 +20,20 @@ export async function proposeTwoStep(label: string, secret: string = new Secret(
   return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 2, width: 220 }) };
 }
 
-export async function confirmTwoStep(db: Queryable, accountId: string, secret: string, code: string, now: Date): Promise<boolean> {
+export async function confirmTwoStep(deps: Pick<AccountsDeps, 'db' | 'now'>, accountId: string, secret: string, code: string): Promise<boolean> {
+  const now = deps.now();
   const step = acceptedStep(secret, code, now);
   if (step === undefined) return false;
-  await db.query("UPDATE accounts SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1 AND kind <> 'staff'", [accountId, secret, step, now]);
+  await setPatientTotp(deps.db, accountId, { secret, step }, now);
   return true;
 }
 
-export async function disableTwoStep(db: Queryable, accountId: string, now: Date): Promise<void> {
-  await db.query("UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL, updated_at = $2 WHERE id = $1 AND kind <> 'staff'", [accountId, now]);
+export async function disableTwoStep(deps: Pick<AccountsDeps, 'db' | 'now'>, accountId: string): Promise<void> {
+  await setPatientTotp(deps.db, accountId, null, deps.now());
+}
+
+/** Whether a signed-in account uses an authenticator app, and the email its enrollment is labelled with; undefined for an unknown account. */
+export async function twoStepStatus(deps: Pick<AccountsDeps, 'db'>, accountId: string): Promise<{ id: string; email: string; enabled: boolean } | undefined> {
+  const account = await findAccount(deps.db, accountId);
+  return account ? { id: account.id, email: account.email, enabled: !!account.totp_secret } : undefined;
 }

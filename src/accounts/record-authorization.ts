@@ -15,7 +15,7 @@ import { AppError } from '../core/errors.ts';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import type { Locale } from '../core/i18n/translate.ts';
-import { findAccountsForPatient, findPortalAccountByEmail, normalizeEmail } from '../store/accounts.ts';
+import { findAccountsForPatient, findPortalAccountByEmail, insertPendingPortalAccount, normalizeEmail, reopenPortalAccount } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { attachOutbox, issueLink } from '../store/invitations.ts';
 import { enqueue } from '../store/outbox.ts';
@@ -163,21 +163,11 @@ export async function recordAuthorization(
   } as Bundle);
 
   const accountId = await deps.db.transaction(async (tx) => {
-    const account = existing
-      ? (
-          await tx.query<{ id: string }>(
-            `UPDATE accounts SET status = 'pending', password_hash = NULL, consent = $2, locale = $3, birth_date = $4, deactivated_at = NULL, updated_at = $5
-              WHERE id = $1 RETURNING id`,
-            [existing.id, `Consent/${ids.consent}`, form.locale, patient.birthDate ?? null, now],
-          )
-        ).rows[0]!
-      : (
-          await tx.query<{ id: string }>(
-            `INSERT INTO accounts (kind, email, status, fhir_user, patient, birth_date, consent, locale)
-             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7) RETURNING id`,
-            [designee ? 'proxy' : 'patient', authorizedEmail, performer, patientRef, patient.birthDate ?? null, `Consent/${ids.consent}`, form.locale],
-          )
-        ).rows[0]!;
+    const authorization = { consent: `Consent/${ids.consent}`, locale: form.locale, birthDate: patient.birthDate ?? null, now };
+    if (existing) await reopenPortalAccount(tx, existing.id, authorization);
+    const account = {
+      id: existing?.id ?? (await insertPendingPortalAccount(tx, { ...authorization, kind: designee ? 'proxy' : 'patient', email: authorizedEmail, fhirUser: performer, patient: patientRef })),
+    };
     await recordAuditEvent(
       tx,
       accountAuditEvent({ event: 'authorization-recorded', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: patientRef, clientAddress, portalName: deps.practice.name, recorded: now }),

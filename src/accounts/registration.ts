@@ -5,7 +5,7 @@
  */
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { hashPassword } from '../core/password-hash.ts';
-import { findAccount } from '../store/accounts.ts';
+import { activateAccount, findAccount } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { consumeLink, findLink, linkState, recordWrongBirthDate, type LinkState } from '../store/invitations.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
@@ -40,7 +40,7 @@ export async function completeRegistration(
     const verdict = checkPassword(input.password, { email: account.email, practiceName: deps.practice.name });
     if (!verdict.ok) return { status: 'weak_password', problem: verdict.code };
 
-    await tx.query("UPDATE accounts SET password_hash = $2, status = 'active', updated_at = $3 WHERE id = $1", [account.id, await hashPassword(input.password), now]);
+    await activateAccount(tx, account.id, await hashPassword(input.password), now);
     await consumeLink(tx, link!.id, now);
     await recordAuditEvent(
       tx,

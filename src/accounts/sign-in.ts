@@ -7,7 +7,7 @@
  */
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { dummyPasswordHash, verifyPassword } from '../core/password-hash.ts';
-import { findPortalAccountByEmail, normalizeEmail } from '../store/accounts.ts';
+import { findPortalAccountByEmail, normalizeEmail, rememberTotpStep } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { enqueue } from '../store/outbox.ts';
 import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
@@ -46,7 +46,7 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
 
   if (ok) {
     await deps.db.transaction(async (tx) => {
-      if (step !== undefined) await tx.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [account.id, step]);
+      if (step !== undefined) await rememberTotpStep(tx, account.id, step);
       await clearThrottle(tx, accountKey);
       await recordAuditEvent(
         tx,

@@ -3,9 +3,11 @@
  * (the last used time step is remembered) and within one step of clock drift. Same throttling and
  * uniform failure as patient sign-in.
  */
+import type { Practitioner } from '@medplum/fhirtypes';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { displayName } from '../core/fhir/names.ts';
 import { dummyPasswordHash, verifyPassword } from '../core/password-hash.ts';
-import { findStaffByEmail, normalizeEmail } from '../store/accounts.ts';
+import { findStaffByEmail, normalizeEmail, rememberTotpStep } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } from '../store/rate-limits.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -15,7 +17,7 @@ import { acceptedStep } from './totp.ts';
 export async function staffSignIn(
   deps: AccountsDeps,
   attempt: { email: string; password: string; code: string; clientAddress: string; onlyAccountId?: string | null },
-): Promise<{ ok: true; accountId: string; practitioner: string } | { ok: false; delayMs: number }> {
+): Promise<{ ok: true; accountId: string; practitioner: string; admin: boolean } | { ok: false; delayMs: number }> {
   const now = deps.now();
   const accountKey = `staff:${normalizeEmail(attempt.email)}`;
   const addressKey = `address:${attempt.clientAddress}`;
@@ -33,11 +35,11 @@ export async function staffSignIn(
 
   if (ok) {
     await deps.db.transaction(async (tx) => {
-      await tx.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [staff.id, step]);
+      await rememberTotpStep(tx, staff.id, step!);
       await clearThrottle(tx, accountKey);
       await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: true, actor: staff.fhir_user ?? undefined, accountId: staff.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
     });
-    return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '' };
+    return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '', admin: staff.roles.includes('admin') };
   }
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
   const failures = await deps.db.transaction(async (tx) => {
@@ -46,4 +48,10 @@ export async function staffSignIn(
     return counted.failures;
   });
   return { ok: false, delayMs: failureDelayMs(failures) };
+}
+
+/** The staff member's name as the console greets them (their Practitioner's). */
+export async function staffDisplayName(deps: Pick<AccountsDeps, 'fhir'>, practitioner: string): Promise<string> {
+  const id = practitioner.split('/')[1];
+  return id ? displayName((await deps.fhir.read<Practitioner>('Practitioner', id)).name) : '';
 }

@@ -2,21 +2,21 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { html } from '../ui/html.ts';
 import { AppError } from '../core/errors.ts';
-import { userScopeCatalog } from '../access/allow-lists.ts';
-import { listClients, listLaunchableClients, registerClient, type ClientKind } from '../store/oauth-clients.ts';
+import { registerApp, registeredApps, registrableKinds } from '../accounts/app-registry.ts';
+import { formBody } from '../http/form-body.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { csrfField, field, notice, page } from '../ui/layout.ts';
 import { staffNav } from './views.ts';
 
-const validRedirect = (uri: string) => {
-  try {
-    const url = new URL(uri);
-    return !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)));
-  } catch {
-    return false;
-  }
-};
+const registrationForm = formBody({
+  name: {},
+  redirects: {},
+  kind: { oneOf: registrableKinds },
+  jwksUri: {},
+  launchUrl: {},
+  userScopes: {},
+});
 
 export function createClientsRouter(deps: { accounts: AccountsDeps }): Router {
   const router = Router();
@@ -24,7 +24,7 @@ export function createClientsRouter(deps: { accounts: AccountsDeps }): Router {
 
   async function render(req: Request, message?: { text: string; kind: 'info' | 'error' }): Promise<string> {
     const ctx = pageContext(req, deps.accounts.practice);
-    const [clients, launchable] = await Promise.all([listClients(deps.accounts.db), listLaunchableClients(deps.accounts.db)]);
+    const { clients, launchable } = await registeredApps(deps.accounts);
     const launches = new Set(launchable.map((c) => c.clientId));
     return page(ctx, {
       title: ctx.t('staff.clients.title'),
@@ -53,19 +53,22 @@ ${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', au
   });
 
   router.post('/staff/apps', async (req, res) => {
-    const name = typeof req.body.name === 'string' ? req.body.name.trim().slice(0, 100) : '';
-    const redirects = (typeof req.body.redirects === 'string' ? req.body.redirects : '').split(/\s+/).filter(Boolean);
-    const kind = (['public', 'confidential-secret', 'confidential-jwks'] as const).find((k) => k === req.body.kind);
-    const jwksUri = typeof req.body.jwksUri === 'string' ? req.body.jwksUri.trim() : '';
-    const launchUrl = typeof req.body.launchUrl === 'string' ? req.body.launchUrl.trim() : '';
-    // The user/ scopes an app opened from the console may ever hold (none unless listed here; launchable apps only).
-    const userScopes: string[] = (typeof req.body.userScopes === 'string' ? req.body.userScopes : '').split(/\s+/).filter(Boolean);
-    const catalog = userScopeCatalog();
-    const valid =
-      name && redirects.length > 0 && redirects.every(validRedirect) && kind && (kind !== 'confidential-jwks' || validRedirect(jwksUri)) && (!launchUrl || validRedirect(launchUrl)) &&
-      (userScopes.length === 0 || (!!launchUrl && userScopes.every((s) => catalog.includes(s))));
-    if (!valid) return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
-    const created = await registerClient(deps.accounts.db, { name, redirectUris: redirects, kind: kind as ClientKind, ...(jwksUri ? { jwksUri } : {}), ...(launchUrl ? { launchUrl, userScopes: [...new Set(userScopes)] } : {}) });
+    const form = registrationForm.parse(req.body);
+    const words = (text: string) => text.split(/\s+/).filter(Boolean);
+    let created;
+    try {
+      created = await registerApp(deps.accounts, {
+        name: form.name.slice(0, 100),
+        redirectUris: words(form.redirects),
+        kind: form.kind as (typeof registrableKinds)[number] | '',
+        jwksUri: form.jwksUri,
+        launchUrl: form.launchUrl,
+        userScopes: words(form.userScopes),
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'bad_request') throw error;
+      return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
+    }
     const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : ''].filter(Boolean).join(' ');
     res.send(await render(req, { text, kind: 'info' }));
   });

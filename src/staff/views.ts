@@ -5,7 +5,7 @@ import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import type { MessageKey } from '../core/i18n/translate.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { csrfField, field, notice, page, type PageContext } from '../ui/layout.ts';
-import type { InvitationView } from './invitation-state.ts';
+import type { InvitationView } from '../accounts/invitation-state.ts';
 
 export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav aria-label="${ctx.t('staff.title')}">
   <a href="/staff">${ctx.t('staff.search.title')}</a>

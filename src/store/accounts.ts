@@ -1,4 +1,8 @@
-/** Portal accounts: patients, designees (proxies) and staff. Emails are stored lower-cased. */
+/**
+ * Portal accounts: patients, designees (proxies) and staff. Every write to the `accounts` table and
+ * every lookup of its rows lives in this module; services in src/accounts/ call it (the reach view of
+ * migration 0007 and the session check join it read-only). Emails are stored lower-cased.
+ */
 import type { Queryable } from './db.ts';
 
 export type AccountKind = 'patient' | 'proxy' | 'staff';
@@ -47,4 +51,102 @@ export async function findStaffByEmail(db: Queryable, email: string): Promise<Ac
 export async function findAccountsForPatient(db: Queryable, patient: string): Promise<AccountRow[]> {
   return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE patient = $1 AND kind IN ('patient', 'proxy') ORDER BY created_at DESC`, [patient]))
     .rows;
+}
+
+/** Staff accounts for the admin page, without secrets. */
+export async function listStaffAccounts(db: Queryable): Promise<AccountRow[]> {
+  return (
+    await db.query<AccountRow>(
+      `SELECT id, kind, email, NULL AS password_hash, status, fhir_user, patient, NULL AS birth_date, consent, roles, locale, NULL AS totp_secret, NULL AS totp_last_step
+         FROM accounts WHERE kind = 'staff' ORDER BY email`,
+    )
+  ).rows;
+}
+
+export interface NewStaffRow {
+  readonly email: string;
+  readonly passwordHash: string;
+  /** Practitioner/<id> */
+  readonly practitioner: string;
+  readonly roles: readonly string[];
+  readonly locale: 'es' | 'en';
+  readonly totpSecret: string;
+}
+
+/** A new, active staff account; its id. */
+export async function insertStaffAccount(db: Queryable, row: NewStaffRow): Promise<string> {
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO accounts (kind, email, password_hash, status, fhir_user, roles, locale, totp_secret)
+     VALUES ('staff', $1, $2, 'active', $3, $4, $5, $6) RETURNING id`,
+    [normalizeEmail(row.email), row.passwordHash, row.practitioner, [...row.roles], row.locale, row.totpSecret],
+  );
+  return result.rows[0]!.id;
+}
+
+export interface PortalAccountAuthorization {
+  /** Consent/<id> of the signed portal and email authorization. */
+  readonly consent: string;
+  readonly locale: 'es' | 'en';
+  readonly birthDate: string | null;
+  readonly now: Date;
+}
+
+/** A new patient-side account waiting for registration (promise 10: only after a signed authorization); its id. */
+export async function insertPendingPortalAccount(
+  db: Queryable,
+  row: PortalAccountAuthorization & { kind: 'patient' | 'proxy'; email: string; fhirUser: string; patient: string },
+): Promise<string> {
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO accounts (kind, email, status, fhir_user, patient, birth_date, consent, locale)
+     VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7) RETURNING id`,
+    [row.kind, normalizeEmail(row.email), row.fhirUser, row.patient, row.birthDate, row.consent, row.locale],
+  );
+  return result.rows[0]!.id;
+}
+
+/** An existing account under a new signed authorization: pending again, its old password gone (it registers afresh). */
+export async function reopenPortalAccount(db: Queryable, accountId: string, row: PortalAccountAuthorization): Promise<void> {
+  await db.query(
+    `UPDATE accounts SET status = 'pending', password_hash = NULL, consent = $2, locale = $3, birth_date = $4, deactivated_at = NULL, updated_at = $5
+      WHERE id = $1`,
+    [accountId, row.consent, row.locale, row.birthDate, row.now],
+  );
+}
+
+/** Registration completed: the password is set and the account becomes active. */
+export async function activateAccount(db: Queryable, accountId: string, passwordHash: string, now: Date): Promise<void> {
+  await db.query("UPDATE accounts SET password_hash = $2, status = 'active', updated_at = $3 WHERE id = $1", [accountId, passwordHash, now]);
+}
+
+export async function setPasswordHash(db: Queryable, accountId: string, passwordHash: string, now: Date): Promise<void> {
+  await db.query('UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1', [accountId, passwordHash, now]);
+}
+
+/** The TOTP time step just accepted: a code is good once (RFC 6238 §5.2). */
+export async function rememberTotpStep(db: Queryable, accountId: string, step: number): Promise<void> {
+  await db.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [accountId, step]);
+}
+
+/** Turns a patient-side account's authenticator-app second factor on (with the step just used) or off (null). */
+export async function setPatientTotp(db: Queryable, accountId: string, totp: { secret: string; step: number } | null, now: Date): Promise<void> {
+  await db.query("UPDATE accounts SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1 AND kind <> 'staff'", [
+    accountId,
+    totp?.secret ?? null,
+    totp?.step ?? null,
+    now,
+  ]);
+}
+
+export async function setAccountEmail(db: Queryable, accountId: string, email: string, now: Date): Promise<void> {
+  await db.query('UPDATE accounts SET email = $2, updated_at = $3 WHERE id = $1', [accountId, normalizeEmail(email), now]);
+}
+
+/** Promise 11: the account stops; it can be reopened only by a new signed authorization. */
+export async function markAccountDeactivated(db: Queryable, accountId: string, now: Date): Promise<void> {
+  await db.query("UPDATE accounts SET status = 'deactivated', deactivated_at = $2, updated_at = $2 WHERE id = $1", [accountId, now]);
+}
+
+/** A staff member enabled or disabled by an admin. */
+export async function setStaffStatus(db: Queryable, accountId: string, enabled: boolean, now: Date): Promise<void> {
+  await db.query("UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1 AND kind = 'staff'", [accountId, enabled ? 'active' : 'disabled', now]);
 }

@@ -8,7 +8,7 @@ import type { AccountsDeps } from '../accounts/deps.ts';
 import { requestedChoices } from '../access/scope-choices.ts';
 import { webClientId } from '../auth/provider.ts';
 import { disconnectApp } from '../accounts/disconnect-app.ts';
-import { clientName, listAppGrants } from '../store/oauth-clients.ts';
+import { appName, listConnectedApps } from '../accounts/connected-apps.ts';
 import { SignInRequired } from '../core/errors.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { SessionManager } from '../http/session.ts';
@@ -27,16 +27,13 @@ export function createAppsRouter(deps: { accounts: AccountsDeps; sessions: Sessi
 
   async function render(req: Request, message?: string): Promise<string> {
     const ctx = pageContext(req, deps.accounts.practice);
-    const grants = await listAppGrants(deps.accounts.db, await accountOf(req), webClientId);
-    const items = await Promise.all(
-      grants.map(async (grant) => {
-        const name = await clientName(deps.accounts.db, grant.clientId);
-        return html`<li class="card"><h2>${name}</h2>
+    const grants = await listConnectedApps(deps.accounts, await accountOf(req), webClientId);
+    const items = grants.map(
+      (grant) => html`<li class="card"><h2>${grant.name}</h2>
 <p>${grant.lastUsedAt ? ctx.t('apps.lastUsed', { date: ctx.dates.instant(grant.lastUsedAt) }) : ctx.t('apps.neverUsed')}</p>
 <p>${ctx.t('apps.sees')}</p><ul>${requestedChoices(grant.resourceScopes).map((c) => html`<li>${describeScope(ctx, c)}</li>`)}</ul>
 ${grant.offline ? html`<p>${ctx.t('consent.offline')}</p>` : html`<p>${ctx.t('consent.online')}</p>`}
-<form method="post" action="/account/apps/${grant.grantId}/revoke">${csrfField(ctx.csrfToken)}<button class="danger" type="submit">${ctx.t('apps.revoke')}</button></form></li>`;
-      }),
+<form method="post" action="/account/apps/${grant.grantId}/revoke">${csrfField(ctx.csrfToken)}<button class="danger" type="submit">${ctx.t('apps.revoke')}</button></form></li>`,
     );
     return page(ctx, {
       title: ctx.t('apps.title'),
@@ -53,7 +50,7 @@ ${grant.offline ? html`<p>${ctx.t('consent.offline')}</p>` : html`<p>${ctx.t('co
     const accountId = await accountOf(req);
     const grantId = String(req.params['grantId']);
     const clientId = await disconnectApp(deps.accounts, { accountId, grantId, clientAddress: clientAddress(req) });
-    const name = clientId ? await clientName(deps.accounts.db, clientId) : '';
+    const name = clientId ? await appName(deps.accounts, clientId) : '';
     res.set('Cache-Control', 'no-store').send(await render(req, clientId ? req.t('apps.revoked', { app: name }) : undefined));
   });
   return router;

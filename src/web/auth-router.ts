@@ -4,12 +4,8 @@
  * everywhere). The browser only ever holds a session cookie.
  */
 import { Router } from 'express';
-import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
-import { findAccount } from '../store/accounts.ts';
-import { recordAuditEvent } from '../store/audit-trail.ts';
-import { revokeAccountAuthorizations } from '../store/oidc-adapter.ts';
-import { deleteAccountWebSessions } from '../store/web-sessions.ts';
+import { recordSignOut, signOutEverywhere } from '../accounts/sign-out.ts';
 import type { PendingLogin, WebClient } from './web-client.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { safeReturnPath, type SessionManager } from '../http/session.ts';
@@ -48,34 +44,17 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     if (tokens?.refreshToken) await deps.webClient.revoke(tokens.refreshToken).catch(() => {});
     if (tokens?.accessToken) await deps.webClient.revoke(tokens.accessToken).catch(() => {});
     await deps.sessions.end(req, res, session);
-    if (session?.accountId) await audit(deps, session.accountId, clientAddress(req));
+    if (session?.accountId) await recordSignOut(deps.accounts, session.accountId, clientAddress(req));
     const ctx = pageContext(req, deps.accounts.practice);
     res.send(messagePage(ctx, ctx.t('signedOut.title'), ctx.t('landing.intro')));
   });
 
   router.post('/auth/logout-everywhere', async (req, res) => {
     const session = await deps.sessions.load(req);
-    if (session?.accountId) {
-      const accountId = session.accountId;
-      await deps.accounts.db.transaction(async (tx) => {
-        await deleteAccountWebSessions(tx, accountId);
-        await revokeAccountAuthorizations(tx, accountId);
-      });
-      await audit(deps, accountId, clientAddress(req));
-    }
+    if (session?.accountId) await signOutEverywhere(deps.accounts, session.accountId, clientAddress(req));
     await deps.sessions.end(req, res, session);
     const ctx = pageContext(req, deps.accounts.practice);
     res.send(messagePage(ctx, ctx.t('signedOut.title'), ctx.t('signedOut.everywhere')));
   });
   return router;
-}
-
-async function audit(deps: AuthRouterDeps, accountId: string, address: string): Promise<void> {
-  const account = await findAccount(deps.accounts.db, accountId);
-  await deps.accounts.db.transaction((tx) =>
-    recordAuditEvent(
-      tx,
-      accountAuditEvent({ event: 'logout', success: true, actor: account?.fhir_user ?? undefined, accountId, patient: account?.patient ?? undefined, clientAddress: address, portalName: deps.accounts.practice.name }),
-    ),
-  );
 }

@@ -2,16 +2,20 @@ import { Router } from 'express';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { completeRegistration, inspectRegistrationLink } from '../accounts/registration.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { formBody } from '../http/form-body.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { linkStatePage, registeredPage, registrationPage } from './views/patient-pages.ts';
+
+// Link tokens, dates and passwords are taken as typed (the services compare and trim what they must).
+const linkQuery = formBody({ t: { trim: false } });
+const registrationForm = formBody({ t: { trim: false }, birthDate: { trim: false }, password: { trim: false } });
 
 /** Promise 5 step 2: the emailed registration link. Opening it changes nothing; submitting the form does. */
 export function createRegistrationRouter(deps: { accounts: AccountsDeps }): Router {
   const router = Router();
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
   router.get('/register', async (req, res) => {
-    const token = text(req.query['t']);
+    const token = linkQuery.parse(req.query).t;
     const ctx = pageContext(req, deps.accounts.practice);
     const state = await inspectRegistrationLink(deps.accounts, token);
     res.set('Cache-Control', 'no-store');
@@ -20,9 +24,9 @@ export function createRegistrationRouter(deps: { accounts: AccountsDeps }): Rout
   });
 
   router.post('/register', async (req, res) => {
-    const token = text(req.body.t);
+    const { t: token, birthDate, password } = registrationForm.parse(req.body);
     const ctx = pageContext(req, deps.accounts.practice);
-    const outcome = await completeRegistration(deps.accounts, { token, birthDate: text(req.body.birthDate), password: text(req.body.password), clientAddress: clientAddress(req) });
+    const outcome = await completeRegistration(deps.accounts, { token, birthDate, password, clientAddress: clientAddress(req) });
     res.set('Cache-Control', 'no-store');
     switch (outcome.status) {
       case 'registered':

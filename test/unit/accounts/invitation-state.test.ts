@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { invitationState } from '../../../src/staff/invitation-state.ts';
+import { invitationState } from '../../../src/accounts/invitation-state.ts';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const row = (overrides: Record<string, unknown>) =>
