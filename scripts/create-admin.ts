@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
 import { loadConfig, ConfigError } from '../src/config/config.ts';
 import { readEnv } from '../src/config/env.ts';
-import { openDb } from '../src/store/db.ts';
+import { openDb } from '../src/store/open-db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { createFhirClient } from '../src/store/fhir-client.ts';
 import { createStaffMember } from '../src/accounts/manage-staff.ts';

@@ -4,7 +4,8 @@
  */
 import type { Config } from './config/config.ts';
 import type { Logger } from './core/log.ts';
-import { openDb, type Db } from './store/db.ts';
+import type { Db } from './store/db.ts';
+import { openDb } from './store/open-db.ts';
 import { migrate } from './store/migrate.ts';
 import { createFhirClient, type FhirClient } from './store/fhir-client.ts';
 import { createMailer, type Mailer } from './store/mailer.ts';

@@ -23,12 +23,3 @@ export interface Db extends Queryable {
 }
 
 export type StoreConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
-
-export async function openDb(config: StoreConfig): Promise<Db> {
-  if (config.kind === 'postgres') {
-    const { openPostgres } = await import('./postgres-db.ts');
-    return openPostgres(config.url);
-  }
-  const { openPglite } = await import('./pglite-db.ts');
-  return openPglite(config.dataDir);
-}

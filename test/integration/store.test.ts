@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { openDb, type Db, type StoreConfig } from '../../src/store/db.ts';
+import type { Db, StoreConfig } from '../../src/store/db.ts';
+import { openDb } from '../../src/store/open-db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { testEnvironment } from '../support/environment.ts';
