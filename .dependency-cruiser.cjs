@@ -82,8 +82,7 @@ module.exports = {
       name: 'record-imports-only-config-and-core',
       folder: 'record',
       mayImport: ['core', 'config'],
-      comment:
-        "DESIGN \"Source layout\": core ← record; the record is read through the portal's own /fhir facade like any SMART app, never from the store or HAPI directly.",
+      comment: 'DESIGN "Source layout": core ← record; the record is read through the portal\'s own /fhir facade like any SMART app, never from the store or HAPI directly.',
     }),
     layer({
       name: 'ui-imports-only-http-and-below',
@@ -95,16 +94,14 @@ module.exports = {
     // ── capabilities: each stands on the layers below and never on another capability ─────────────────
     {
       name: 'capabilities-never-import-each-other',
-      comment:
-        'DESIGN "Source layout": capabilities (fhir, accounts, proxies, messaging, export) never import each other; what two of them share moves down.',
+      comment: 'DESIGN "Source layout": capabilities (fhir, accounts, proxies, messaging, export) never import each other; what two of them share moves down.',
       severity: 'error',
       from: { path: inFolders(...CAPABILITIES) },
       to: { path: inFolders(...CAPABILITIES), pathNot: '^src/$1/' },
     },
     {
       name: 'capabilities-never-import-ui-web-or-staff',
-      comment:
-        'DESIGN "Source layout": capabilities ← web/staff; fhir, accounts and proxies stand on config, core, store, access, auth, http and record only.',
+      comment: 'DESIGN "Source layout": capabilities ← web/staff; fhir, accounts and proxies stand on config, core, store, access, auth, http and record only.',
       severity: 'error',
       from: { path: inFolders('fhir', 'accounts', 'proxies') },
       to: { path: inFolders('ui', 'web', 'staff') },
@@ -121,8 +118,7 @@ module.exports = {
     // ── the two surfaces ─────────────────────────────────────────────────────────────────────────────
     {
       name: 'web-and-staff-never-import-each-other',
-      comment:
-        'DESIGN "Source layout": capabilities ← web/staff; the patient pages and the staff console are separate surfaces and share only what lies below them.',
+      comment: 'DESIGN "Source layout": capabilities ← web/staff; the patient pages and the staff console are separate surfaces and share only what lies below them.',
       severity: 'error',
       from: { path: inFolders('web', 'staff') },
       to: { path: inFolders('web', 'staff'), pathNot: '^src/$1/' },
@@ -139,8 +135,7 @@ module.exports = {
     },
     {
       name: 'src-folders-are-the-designed-ones',
-      comment:
-        'DESIGN "Source layout": every imported module of src/ lives in a folder the layering places (or is the composition root); a new folder gets its arrows here first.',
+      comment: 'DESIGN "Source layout": every imported module of src/ lives in a folder the layering places (or is the composition root); a new folder gets its arrows here first.',
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '^src/', pathNot: [inFolders(...FOLDERS), COMPOSITION_ROOT] },
@@ -154,16 +149,14 @@ module.exports = {
     },
     {
       name: 'no-circular',
-      comment:
-        'DESIGN "Source layout": imports run downward, so no module reaches itself again through its imports (type-only imports included).',
+      comment: 'DESIGN "Source layout": imports run downward, so no module reaches itself again through its imports (type-only imports included).',
       severity: 'error',
       from: { path: '^src/' },
       to: { circular: true },
     },
     {
       name: 'relative-imports-resolve',
-      comment:
-        'Not an arrow but what keeps the arrows honest: a relative import the resolver cannot follow would escape every rule above.',
+      comment: 'Not an arrow but what keeps the arrows honest: a relative import the resolver cannot follow would escape every rule above.',
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '^[.]', couldNotResolve: true },

@@ -19,9 +19,7 @@ async function violationsIn(tree: string): Promise<string[]> {
     tsConfig: { fileName: join(root, 'tsconfig.json') },
   });
   const output = result.output as ICruiseResult;
-  return output.summary.violations
-    .map(({ rule, from, to, cycle }) => `${rule.name}: ${from} → ${cycle ? cycle.map(({ name }) => name).join(' → ') : to}`)
-    .sort();
+  return output.summary.violations.map(({ rule, from, to, cycle }) => `${rule.name}: ${from} → ${cycle ? cycle.map(({ name }) => name).join(' → ') : to}`).sort();
 }
 
 describe('layering rules (.dependency-cruiser.cjs)', () => {
