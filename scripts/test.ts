@@ -1,7 +1,8 @@
 /**
  * `npm test`: the whole suite from a fresh clone. Installs what the tests need (Debian packages,
- * the HAPI FHIR server build), type-checks, runs the unit suite (no network) and the integration
- * suite (real HAPI, PostgreSQL, SMTP), then prints one closing line: "N passed, N failed, N skipped".
+ * the HAPI FHIR server build), type-checks, lints (layering, format, code), runs the unit suite (no
+ * network) and the integration suite (real HAPI, PostgreSQL, SMTP), then prints one closing line:
+ * "N passed, N failed, N skipped".
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,15 @@ buildHapi();
 step('Type check');
 const typecheck = spawnSync('tsc', ['-p', fromRoot('tsconfig.json')], { stdio: 'inherit', cwd: fromRoot() });
 if (typecheck.status !== 0) {
+  process.stdout.write('\n0 passed, 1 failed, 0 skipped\n');
+  process.exit(1);
+}
+
+// `npm run lint`: the DESIGN layering (dependency-cruiser), then Biome's formatter and linter. Like the type
+// check it gates the suites: a failure counts as one failed check and nothing else runs.
+step('Lint (layering, format, code)');
+const lint = spawnSync('npm', ['run', 'lint'], { stdio: 'inherit', cwd: fromRoot() });
+if (lint.status !== 0) {
   process.stdout.write('\n0 passed, 1 failed, 0 skipped\n');
   process.exit(1);
 }
