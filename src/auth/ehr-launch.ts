@@ -11,6 +11,7 @@ import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { consumeEhrLaunch, saveGrantContext } from '../store/launch-context.ts';
 import { registeredUserScopes } from '../store/oauth-clients.ts';
+import { ehrLaunchGrantScopes, grantWith, requestedScopes } from './grant-policy.ts';
 
 /** The authorization request's `launch` parameter, if it has one. */
 export const launchParam = (ctx: KoaContextWithOIDC): string | undefined => {
@@ -20,7 +21,7 @@ export const launchParam = (ctx: KoaContextWithOIDC): string | undefined => {
 
 export async function ehrLaunchGrant(
   ctx: KoaContextWithOIDC,
-  deps: { db: Db; fhirBase: string; launch: string; resourceScopes: readonly string[]; openIdScopes: readonly string[] },
+  deps: { db: Db; fhirBase: string; launch: string },
 ) {
   const client = ctx.oidc.client!;
   const accountId = ctx.oidc.session!.accountId!;
@@ -29,16 +30,9 @@ export async function ehrLaunchGrant(
   if (account?.kind !== 'staff') return undefined;
   const launched = await consumeEhrLaunch(deps.db, deps.launch, client.clientId, accountId, new Date());
   if (!launched) throw new errors.InvalidRequest('launch is unknown, expired, already used or for another app');
-  const requested = String(ctx.oidc.params?.['scope'] ?? '').split(' ').filter(Boolean);
-  const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId });
-  grant.addOIDCScope(requested.filter((s) => deps.openIdScopes.includes(s)).join(' '));
-  // user/ scopes only as staff registered them for this app; none otherwise.
-  const registered = new Set(await registeredUserScopes(deps.db, client.clientId));
-  const resource = requested.filter((s) => deps.resourceScopes.includes(s) && (!s.startsWith('user/') || registered.has(s)));
-  if (resource.length > 0) grant.addResourceScope(deps.fhirBase, resource.join(' '));
-  // The rest are recorded as refused, so the authorization completes with what was granted (no consent prompt).
-  const refused = requested.filter((s) => deps.resourceScopes.includes(s) && !resource.includes(s));
-  if (refused.length > 0) grant.rejectResourceScope(deps.fhirBase, refused.join(' '));
+  // user/ scopes only as staff registered them for this app; none otherwise (grant-policy.ts).
+  const scopes = ehrLaunchGrantScopes(requestedScopes(ctx.oidc.params?.['scope']), await registeredUserScopes(deps.db, client.clientId));
+  const grant = grantWith(ctx.oidc.provider, { clientId: client.clientId, accountId }, deps.fhirBase, scopes);
   const grantId = await grant.save();
   await saveGrantContext(deps.db, grantId, { patient: launched.patient, needPatientBanner: true, smartStyle: true });
   return grant;

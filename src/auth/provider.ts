@@ -11,10 +11,11 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
-import { patientScopeCatalog, systemScopeCatalog, userScopeCatalog } from '../access/allow-lists.ts';
+import { systemScopeCatalog } from '../access/allow-lists.ts';
 import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch } from '../store/launch-context.ts';
 import { reachOf } from '../access/reach.ts';
 import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
+import { firstPartyGrantScopes, grantWith, launchScopes, openIdScopes, refreshScopes, requestedScopes, staffResourceScopes } from './grant-policy.ts';
 import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
 import type { Logger } from '../core/log.ts';
 import { tokenAuditMiddleware } from './token-audit.ts';
@@ -41,13 +42,6 @@ export const issuerFor = (publicUrl: URL) => new URL('/oidc', publicUrl).toStrin
 export const fhirBaseFor = (publicUrl: URL) => new URL('/fhir', publicUrl).toString();
 export const webClientSecret = (secretKeys: readonly string[]) => createHmac('sha256', secretKeys[0]!).update('client-secret:puente-web').digest('base64url');
 
-/** Scopes the FHIR facade understands for patient-context tokens (SMART v2 and v1 forms). */
-export const patientResourceScopes = patientScopeCatalog();
-export const openIdScopes = ['openid', 'fhirUser', 'profile', 'email'];
-export const launchScopes = ['launch', 'launch/patient'];
-export const refreshScopes = ['offline_access', 'online_access'];
-/** A staff member's app (EHR launch) may hold the launch patient's patient/ scopes and practice-wide user/ scopes. */
-export const staffResourceScopes = [...patientResourceScopes, ...userScopeCatalog()];
 /** The JSON style document EHR-launched apps are pointed at (SMART App Launch 2.2 smart_style_url). */
 export const smartStyleUrlFor = (publicUrl: URL) => new URL('/assets/smart-style.json', publicUrl).toString();
 
@@ -153,7 +147,7 @@ export function createProvider(options: ProviderOptions): Provider {
       const session = ctx.oidc.session!;
       // An EHR launch makes its own grant, with the launch's patient, once the right staff member is signed in.
       const launch = launchParam(ctx);
-      if (launch !== undefined) return ehrLaunchGrant(ctx, { db: options.db, fhirBase, launch, resourceScopes: staffResourceScopes, openIdScopes: [...openIdScopes, ...launchScopes, ...refreshScopes] });
+      if (launch !== undefined) return ehrLaunchGrant(ctx, { db: options.db, fhirBase, launch });
       // Patient picker: the choice must be a patient this account may act for (checked in the store), and only a
       // grant made for that patient may serve it; otherwise a new grant (and, for third-party apps, consent).
       const choice = await verifiedChoice(options.db, ctx);
@@ -161,13 +155,8 @@ export function createProvider(options: ProviderOptions): Provider {
       const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
       if (grantId && (await grantFitsChoice(options.db, grantId, choice))) return ctx.oidc.provider.Grant.find(grantId);
       if (client.clientId !== webClientId) return undefined;
-      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! });
-      const requested = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
-      grant.addOIDCScope(requested.filter((s) => !s.includes('/') || launchScopes.includes(s)).join(' '));
-      grant.addResourceScope(fhirBase, requested.filter((s) => patientResourceScopes.includes(s)).join(' '));
-      // user/ scopes are for staff (EHR launch) only: a patient-side account's grant records them as refused.
-      const staffOnly = requested.filter((s) => staffResourceScopes.includes(s) && !patientResourceScopes.includes(s));
-      if (staffOnly.length > 0) grant.rejectResourceScope(fhirBase, staffOnly.join(' '));
+      // The portal's own app: what it asked for, user/ scopes refused (grant-policy.ts).
+      const grant = grantWith(ctx.oidc.provider, { clientId: client.clientId, accountId: session.accountId! }, fhirBase, firstPartyGrantScopes(requestedScopes(ctx.oidc.params?.['scope'])));
       const savedId = await grant.save();
       if (choice) await savePickedContext(options.db, savedId, choice);
       return grant;

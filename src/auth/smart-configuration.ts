@@ -3,7 +3,8 @@
  * discovery"): lists only what this server really does today. What is not built (dynamic registration
  * unless configured) is left out rather than advertised.
  */
-import { issuerFor, launchScopes, openIdScopes, patientResourceScopes, refreshScopes, staffResourceScopes } from './provider.ts';
+import { issuerFor } from './provider.ts';
+import { launchScopes, openIdScopes, patientResourceScopes, refreshScopes, staffResourceScopes } from './grant-policy.ts';
 
 /**
  * Scopes the authorization server grants today: OpenID, launch, refresh, the wildcard patient read scopes

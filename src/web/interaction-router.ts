@@ -13,7 +13,8 @@ import { pause } from '../core/pause.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
 import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
-import { grantableScopes, narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
+import { narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
+import { consentGrantScopes, grantWith, requestedScopes } from '../auth/grant-policy.ts';
 import { clientName } from '../store/oauth-clients.ts';
 import { ehrLaunchOwner } from '../store/launch-context.ts';
 import type { Patient } from '@medplum/fhirtypes';
@@ -61,7 +62,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   });
 
   // The consent screen for third-party apps (SMART App Launch 2.2: the patient decides, and may grant less than asked).
-  const requestedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => String(details.params['scope'] ?? '').split(' ').filter(Boolean);
+  const requestedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => requestedScopes(details.params['scope']);
   async function renderConsent(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
     const requested = requestedChoices(requestedOf(details));
     const picked = await pickedOf(details);
@@ -112,27 +113,18 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
       await deps.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The patient did not allow access.' }, { mergeWithLastSubmission: false });
       return;
     }
-    const requested = requestedChoices(requestedOf(details));
-    const grantable = grantableScopes(requested);
-    const chosen = [req.body.scope].flat().filter((s): s is string => typeof s === 'string' && grantable.has(s));
-    if (chosen.length === 0) return res.status(422).send(await renderConsent(req, details, true));
-    const openid = requestedOf(details).filter((s) => !s.includes('/') || s === 'launch/patient').filter((s) => s !== 'offline_access' || req.body.offline === 'yes');
-    const grant = new deps.provider.Grant({ accountId: details.session.accountId, clientId: String(details.params['client_id']) });
-    grant.addOIDCScope(openid.join(' '));
-    grant.addResourceScope(deps.fhirBase, chosen.join(' '));
-    // What the patient declined is recorded as rejected, so the server does not ask again for it.
-    const declinedOpenId = requestedOf(details).filter((s) => s === 'offline_access' && !openid.includes(s));
-    // user/ scopes are never a patient's to grant (staff EHR launch only): recorded as refused with the rest.
-    const declinedResource = [...requested.map((c) => c.scope).filter((s) => !chosen.includes(s)), ...requestedOf(details).filter((s) => s.startsWith('user/'))];
-    if (declinedOpenId.length > 0) grant.rejectOIDCScope(declinedOpenId.join(' '));
-    if (declinedResource.length > 0) grant.rejectResourceScope(deps.fhirBase, declinedResource.join(' '));
+    // What the patient ticked, among what this request may be granted; the rest recorded as refused (auth/grant-policy.ts).
+    const ticked = [req.body.scope].flat().filter((s): s is string => typeof s === 'string');
+    const scopes = consentGrantScopes(requestedOf(details), ticked, req.body.offline === 'yes');
+    if (!scopes) return res.status(422).send(await renderConsent(req, details, true));
+    const grant = grantWith(deps.provider, { accountId: details.session.accountId, clientId: String(details.params['client_id']) }, deps.fhirBase, scopes);
     const grantId = await grant.save();
     // The patient chosen in the picker (if any) is this grant's launch context, re-checked against the store.
     const picked = await pickedOf(details);
     if (picked) await savePickedContext(deps.accounts.db, grantId, picked);
     // The authorization resumes with the interaction's saved request; narrowing its scope to what was granted
     // lets a narrower choice (a category under a wildcard) reach the token, which says exactly what was granted.
-    details.params['scope'] = [...openid, ...chosen].join(' ');
+    details.params['scope'] = [...scopes.oidc, ...scopes.resource].join(' ');
     await details.save(Math.max(1, (details.exp ?? 0) - Math.floor(Date.now() / 1000)));
     await deps.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
