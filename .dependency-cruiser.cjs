@@ -2,6 +2,7 @@
  * The import arrows between the top-level folders of src/, as docs/DESIGN.md "Source layout" draws them:
  *
  *   config, core ← store ← access ← auth ← capabilities (fhir, accounts, proxies, messaging, export) ← web, staff ← context, app, main
+ *                  (web and staff call capabilities, never the store; capabilities may render with ui)
  *                  store ← http (request plumbing) ← ui (shared HTML rendering)
  *                  core  ← record (the patient record read through /fhir, FHIR → view models)
  *
@@ -100,18 +101,11 @@ module.exports = {
       to: { path: inFolders(...CAPABILITIES), pathNot: '^src/$1/' },
     },
     {
-      name: 'capabilities-never-import-ui-web-or-staff',
-      comment: 'DESIGN "Source layout": capabilities ← web/staff; fhir, accounts and proxies stand on config, core, store, access, auth, http and record only.',
-      severity: 'error',
-      from: { path: inFolders('fhir', 'accounts', 'proxies') },
-      to: { path: inFolders('ui', 'web', 'staff') },
-    },
-    {
-      name: 'messaging-and-export-never-import-web-or-staff',
+      name: 'capabilities-never-import-web-or-staff',
       comment:
-        'DESIGN "Source layout": capabilities ← web/staff; messaging and export render HTML (notifications, the summary), so they may also import ui, but never web or staff.',
+        'DESIGN "Source layout": capabilities ← web/staff; a capability may render with ui (emails, the summary) but never reaches into the patient pages or the staff console.',
       severity: 'error',
-      from: { path: inFolders('messaging', 'export') },
+      from: { path: inFolders(...CAPABILITIES) },
       to: { path: inFolders('web', 'staff') },
     },
 
@@ -122,6 +116,15 @@ module.exports = {
       severity: 'error',
       from: { path: inFolders('web', 'staff') },
       to: { path: inFolders('web', 'staff'), pathNot: '^src/$1/' },
+    },
+
+    {
+      name: 'surfaces-call-services-not-the-store',
+      comment:
+        'DESIGN "Source layout": routers call services, never the store; web/ and staff/ may name a store row\'s type (import type), but every read and write goes through a capability.',
+      severity: 'error',
+      from: { path: inFolders('web', 'staff') },
+      to: { path: inFolders('store'), dependencyTypesNot: ['type-only'] },
     },
 
     // ── the composition root and the edges of src/ ───────────────────────────────────────────────────
