@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
-import { loadConfig, ConfigError } from '../src/config/config.ts';
+import { loadConfig, ConfigError, type Config } from '../src/config/config.ts';
 import { readEnv } from '../src/config/env.ts';
 import { openDb } from '../src/store/open-db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -20,7 +20,7 @@ if (!values.email || !values.given || !values.family) {
   console.error('usage: npm run staff:create-admin -- --email <email> --given <given name> --family <family name>');
   process.exit(2);
 }
-let config;
+let config: Config;
 try {
   config = loadConfig(readEnv());
 } catch (error) {

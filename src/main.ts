@@ -3,13 +3,13 @@
  */
 import type { Server } from 'node:http';
 import { readEnv } from './config/env.ts';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './core/log.ts';
 import { createContext } from './context.ts';
 import { createApp } from './app.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(readEnv());
   } catch (error) {

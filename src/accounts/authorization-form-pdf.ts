@@ -268,7 +268,9 @@ function fieldRow(form: Form, fields: readonly { label: string; value: string }[
   const top = doc.y;
   artifact(doc, () => {
     doc.lineWidth(0.75).strokeColor(colors.rule);
-    cells.forEach((_, index) => doc.rect(left + index * boxWidth, top, boxWidth, height).stroke());
+    cells.forEach((_, index) => {
+      doc.rect(left + index * boxWidth, top, boxWidth, height).stroke();
+    });
   });
   cells.forEach((cell, index) => {
     const x = left + index * boxWidth + field.padding;

@@ -84,7 +84,7 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
   const groups: { title: string; date: string | undefined; rows: ResultRow[] }[] = [];
   for (const report of listed) {
     const members = (report.result ?? []).map((ref) => observations.get(ref.reference ?? '')).filter((o): o is Observation => !!o);
-    members.forEach((o) => inReports.add(`Observation/${o.id}`));
+    for (const o of members) inReports.add(`Observation/${o.id}`);
     groups.push({ title: conceptText(report.code), date: report.effectiveDateTime ?? report.effectivePeriod?.start ?? report.issued, rows: members.map(row) });
   }
   // Lab results that no report groups: one group per day.

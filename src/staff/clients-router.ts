@@ -55,7 +55,7 @@ ${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', au
   router.post('/staff/apps', async (req, res) => {
     const form = registrationForm.parse(req.body);
     const words = (text: string) => text.split(/\s+/).filter(Boolean);
-    let created;
+    let created: Awaited<ReturnType<typeof registerApp>>;
     try {
       created = await registerApp(deps.accounts, {
         name: form.name.slice(0, 100),

@@ -113,6 +113,6 @@ describe('outbox delivery to real servers (PostgreSQL store, SMTP, HAPI)', funct
     await auditDeliveryHandler(fhir)(event, { id: 'x', attempts: 2 });
     const stored = await fhir.search('AuditEvent', { _id: event.id, _total: 'accurate' });
     expect(stored.total).to.equal(1);
-    expect((stored.entry?.[0]?.resource as AuditEvent).entity?.[0]?.what?.reference).to.equal(`Patient/${patient.id}`);
+    expect((stored.entry?.[0]?.resource as AuditEvent | undefined)?.entity?.[0]?.what?.reference).to.equal(`Patient/${patient.id}`);
   });
 });

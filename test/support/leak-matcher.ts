@@ -14,14 +14,14 @@ export interface Markers {
   readonly texts: readonly string[];
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The id as it appears in a resource or a reference: after `"id":"` up to the closing quote, or after
  * `/`, `=` or `,` and not followed by another id character (a `.` counts only when one follows it,
  * so `Patient/12.` at the end of a sentence is still a match).
  */
-const wholeId = (id: string) => new RegExp(`"id"\\s*:\\s*"${escape(id)}"|[/=,]${escape(id)}(?![A-Za-z0-9-]|\\.[A-Za-z0-9-])`);
+const wholeId = (id: string) => new RegExp(`"id"\\s*:\\s*"${escapeRegExp(id)}"|[/=,]${escapeRegExp(id)}(?![A-Za-z0-9-]|\\.[A-Za-z0-9-])`);
 
 /** Returns the markers found in `text` (ids and texts alike, in the order given). */
 export function leakMatcher(markers: Markers): (text: string) => string[] {

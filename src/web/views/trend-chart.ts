@@ -78,18 +78,20 @@ const numberLocales: Record<Locale, string> = { en: 'en-US', es: 'es' };
 const formatterCache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
 function dateFormat(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = `d|${locale}|${JSON.stringify(options)}`;
-  let f = formatterCache.get(key) as Intl.DateTimeFormat | undefined;
-  if (!f) formatterCache.set(key, (f = new Intl.DateTimeFormat(dateLocales[locale], { ...options, timeZone: 'UTC' })));
-  return f;
+  const cached = formatterCache.get(key) as Intl.DateTimeFormat | undefined;
+  if (cached) return cached;
+  const made = new Intl.DateTimeFormat(dateLocales[locale], { ...options, timeZone: 'UTC' });
+  formatterCache.set(key, made);
+  return made;
 }
 function numberFormat(locale: Locale, fractionDigits?: number): Intl.NumberFormat {
   const key = `n|${locale}|${fractionDigits ?? ''}`;
-  let f = formatterCache.get(key) as Intl.NumberFormat | undefined;
-  if (!f) {
-    const digits = fractionDigits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
-    formatterCache.set(key, (f = new Intl.NumberFormat(numberLocales[locale], digits)));
-  }
-  return f;
+  const cached = formatterCache.get(key) as Intl.NumberFormat | undefined;
+  if (cached) return cached;
+  const digits = fractionDigits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
+  const made = new Intl.NumberFormat(numberLocales[locale], digits);
+  formatterCache.set(key, made);
+  return made;
 }
 
 const precisionFormats: Record<Precision, Intl.DateTimeFormatOptions> = {
@@ -205,13 +207,20 @@ function calendarTicks(min: number, max: number, unit: TickUnit, step: number, l
   }
   if (unit === 'month') {
     m = Math.ceil(m / step) * step;
-    for (t = Date.UTC(y, m, 1); t < min; t = Date.UTC(y, (m += step), 1));
-    for (; t <= max; t = Date.UTC(y, (m += step), 1)) if (ticks.push(t) > limit) return undefined;
+    // The first month boundary at or after min, then every step months up to max.
+    for (t = Date.UTC(y, m, 1); t < min; t = Date.UTC(y, m, 1)) m += step;
+    for (; t <= max; t = Date.UTC(y, m, 1)) {
+      if (ticks.push(t) > limit) return undefined;
+      m += step;
+    }
     return ticks;
   }
   y = Math.ceil(y / step) * step;
-  for (t = Date.UTC(y, 0, 1); t < min; t = Date.UTC((y += step), 0, 1));
-  for (; t <= max; t = Date.UTC((y += step), 0, 1)) if (ticks.push(t) > limit) return undefined;
+  for (t = Date.UTC(y, 0, 1); t < min; t = Date.UTC(y, 0, 1)) y += step;
+  for (; t <= max; t = Date.UTC(y, 0, 1)) {
+    if (ticks.push(t) > limit) return undefined;
+    y += step;
+  }
   return ticks;
 }
 
@@ -358,9 +367,11 @@ function tableRows(drawn: readonly Drawn[]): { point: Point; cells: (Point | und
   const byTime = new Map<number, (Point[] | undefined)[]>();
   drawn.forEach((s, index) => {
     for (const p of s.points) {
-      let slot = byTime.get(p.at);
-      if (!slot) byTime.set(p.at, (slot = drawn.map(() => undefined)));
-      (slot[index] ??= []).push(p);
+      const slot = byTime.get(p.at) ?? drawn.map(() => undefined);
+      byTime.set(p.at, slot);
+      const points = slot[index] ?? [];
+      slot[index] = points;
+      points.push(p);
     }
   });
   const rows: { point: Point; cells: (Point | undefined)[] }[] = [];
