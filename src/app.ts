@@ -6,6 +6,7 @@ import type { Context } from './context.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { createHealthRouter } from './http/health-router.ts';
+import { canonicalHost } from './http/canonical-host.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { errorPage } from './ui/error-page.ts';
 import { portalCss } from './ui/assets/portal-css.ts';
@@ -37,6 +38,8 @@ export function createApp(ctx: Context): express.Express {
   app.use(requestContext(ctx.log));
   app.use(securityHeaders({ https: ctx.config.publicUrl.protocol === 'https:' }));
   app.use(createHealthRouter({ checkReadiness: ctx.checkReadiness }));
+  // Probes above answer on any host; everything below only on PUBLIC_URL's (GET/HEAD 301 there, others 421).
+  app.use(canonicalHost({ publicUrl: ctx.config.publicUrl }));
   // The SMART style document EHR-launched apps are pointed at (smart_style_url); read by apps on other origins.
   app.get('/assets/smart-style.json', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=3600').json(smartStyle);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'forbidden'
   | 'csrf'
+  | 'misdirected_request'
   | 'internal_error'
   | 'service_unavailable'
   | 'fhir_unavailable'

@@ -53,6 +53,17 @@ describe('portal health, readiness and logs (real HAPI, PGlite store)', function
     expect(await ready.json()).to.deep.equal({ status: 'ready', checks: { store: 'up', fhir: 'up' } });
   });
 
+  it('sends a page asked for on another host name to PUBLIC_URL, while the probes above answer on any host', async () => {
+    // This portal listens on 127.0.0.1 with PUBLIC_URL's development default, http://localhost:3000.
+    expect(ctx.config.publicUrl.origin).to.equal('http://localhost:3000');
+    const page = await fetch(`${base}/auth/login?next=%2Frecord`, { redirect: 'manual' });
+    expect(page.status).to.equal(301);
+    expect(page.headers.get('location')).to.equal('http://localhost:3000/auth/login?next=%2Frecord');
+    const post = await fetch(`${base}/auth/login`, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json' } });
+    expect(post.status).to.equal(421);
+    expect(((await post.json()) as { error: string }).error).to.equal('misdirected_request');
+  });
+
   it('logs JSON lines with a request id, and no tokens, cookies or query values', async () => {
     logLines.length = 0;
     const response = await get('/readyz?name=Mar%C3%ADa%20Secreta&birthdate=1970-01-01', {

@@ -18,6 +18,7 @@ export const en = {
   'error.bad_request': 'The request could not be understood.',
   'error.forbidden': 'You do not have access to this page.',
   'error.csrf': 'This form has expired. Please go back, reload the page and try again.',
+  'error.misdirected_request': 'This request reached the portal under another address, so it was not carried out. Open the portal at its usual address and try again.',
   'error.internal_error': 'Something went wrong on our side. Please try again in a moment.',
   'error.service_unavailable': 'The portal is temporarily unavailable. Please try again in a few minutes.',
   'error.fhir_unavailable': 'Your health record is temporarily unavailable. Please try again in a few minutes.',

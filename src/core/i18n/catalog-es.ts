@@ -16,6 +16,7 @@ export const es = {
   'error.bad_request': 'No pudimos entender la solicitud.',
   'error.forbidden': 'No tiene acceso a esta página.',
   'error.csrf': 'Este formulario caducó. Vuelva atrás, recargue la página e inténtelo de nuevo.',
+  'error.misdirected_request': 'Esta solicitud llegó al portal con otra dirección, así que no se realizó. Abra el portal en su dirección habitual e inténtelo de nuevo.',
   'error.internal_error': 'Algo salió mal de nuestro lado. Inténtelo de nuevo en un momento.',
   'error.service_unavailable': 'El portal no está disponible por el momento. Inténtelo de nuevo en unos minutos.',
   'error.fhir_unavailable': 'Su historia clínica no está disponible por el momento. Inténtelo de nuevo en unos minutos.',
