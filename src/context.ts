@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import { createUpstream, type Upstream } from './fhir/upstream.ts';
 import { createHttpPool } from './store/http-pool.ts';
 import { auditDeliveryHandler } from './store/audit-trail.ts';
-import { checkReadiness, type Readiness } from './store/readiness.ts';
+import { createReadinessCheck, type Readiness } from './store/readiness.ts';
 import { createGrantUsage, type GrantUsage } from './store/grant-usage.ts';
 import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
 import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } from './auth/provider.ts';
@@ -62,7 +62,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
   const fhir = createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs });
   const http = createHttpPool({ timeoutMs: config.fhir.timeoutMs });
   const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs, dispatcher: http });
-  const fhirProbe = createFhirClient({ baseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
+  const checkReadiness = createReadinessCheck({ db, fhirBaseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
   const outbox = createOutboxWorker({
     db,
@@ -104,7 +104,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     outbox,
     http,
     facadeUpstream,
-    checkReadiness: () => checkReadiness({ db, fhirProbe }),
+    checkReadiness,
     provider,
     fhirBase,
     grantUsage: createGrantUsage(db),

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { createContext, type Context } from '../../src/context.ts';
 import { createApp } from '../../src/app.ts';
 import { startHapi } from '../../scripts/lib/hapi-process.ts';
+import { fhirProbePath } from '../../src/store/readiness.ts';
 import { testEnvironment } from '../support/environment.ts';
 
 describe('portal health, readiness and logs (real HAPI, PGlite store)', function () {
@@ -51,6 +52,14 @@ describe('portal health, readiness and logs (real HAPI, PGlite store)', function
     const ready = await get('/readyz');
     expect(ready.status).to.equal(200);
     expect(await ready.json()).to.deep.equal({ status: 'ready', checks: { store: 'up', fhir: 'up' } });
+  });
+
+  it('probes HAPI with its CapabilityStatement trimmed to one element, not the whole 1.5 MB statement', async () => {
+    const response = await fetch(`${testEnvironment().hapi.baseUrl}/${fhirProbePath}`, { headers: { accept: 'application/fhir+json' } });
+    const text = await response.text();
+    expect(response.status).to.equal(200);
+    expect(JSON.parse(text)).to.include({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' });
+    expect(text.length).to.be.lessThan(1024);
   });
 
   it('sends a page asked for on another host name to PUBLIC_URL, while the probes above answer on any host', async () => {
