@@ -26,7 +26,7 @@ const stops: (() => Promise<void>)[] = [];
 async function main(): Promise<void> {
   const started = Date.now();
   ensureSystemDependencies(['java', 'maven']);
-  buildHapi();
+  await buildHapi();
 
   say('\nCompiling the portal (TypeScript → dist/)…');
   if (spawnSync('tsc', ['-p', fromRoot('tsconfig.build.json')], { stdio: 'inherit' }).status !== 0) throw new Error('TypeScript build failed');

@@ -16,12 +16,12 @@ const answers = () => fetch(`${baseUrl}/metadata?_summary=true`, { signal: Abort
 const commands: Record<string, () => Promise<void>> = {
   async build() {
     ensureSystemDependencies(['java', 'maven']);
-    buildHapi({ force: true });
+    await buildHapi({ force: true });
   },
   async start() {
     if (await answers()) return void console.log(`HAPI FHIR is already running at ${baseUrl}`);
     ensureSystemDependencies(['java', 'maven']);
-    buildHapi();
+    await buildHapi();
     const hapi = await startHapi({
       port,
       dataDir: process.env['HAPI_DATA_DIR'] ?? fromRoot('var/hapi'),

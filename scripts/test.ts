@@ -19,7 +19,7 @@ step('System packages');
 ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose']);
 
 step('HAPI FHIR server build');
-buildHapi();
+await buildHapi();
 
 step('Type check');
 const typecheck = spawnSync('tsc', ['-p', fromRoot('tsconfig.json')], { stdio: 'inherit', cwd: fromRoot() });

@@ -44,7 +44,7 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
   let hapiBase = process.env['BENCH_HAPI_URL'];
   let hapiPid: number | undefined;
   if (!hapiBase) {
-    buildHapi();
+    await buildHapi();
     say('Starting HAPI FHIR…');
     const hapi = await startHapi({ port: await freePort(), dataDir: join(work, 'hapi'), logFile: join(work, 'hapi.log') });
     hapiBase = hapi.baseUrl;

@@ -2,11 +2,13 @@
  * Builds and runs the project's HAPI FHIR server (hapi/): used by `npm run demo`, `npm test`
  * and `npm run hapi:*`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, statSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, closeSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fromRoot } from './paths.ts';
 import { waitFor } from './net.ts';
+import { createProgressOutput, downloadedBytes, downloadsText, formatElapsed, progressLine, tailLines } from './build-progress.ts';
 import { portalConsentProfile } from '../../src/core/fhir/profiles.ts';
 
 export const hapiJar = fromRoot('hapi/target/puente-hapi.jar');
@@ -48,24 +50,66 @@ export function hapiNeedsBuild(): boolean {
   return statSync(hapiJar).mtimeMs < sources;
 }
 
-/** Builds hapi/ with Maven when needed, with Maven's own download progress on screen. */
-export function buildHapi(options: { force?: boolean } = {}): void {
+/** Maven's full output of the last HAPI build (the screen shows one progress line). */
+export const hapiBuildLog = fromRoot('var/log/hapi-build.log');
+
+/**
+ * Builds hapi/ with Maven when needed. Maven's output (over two thousand download lines on a first
+ * run) goes to var/log/hapi-build.log; the screen shows one progress line (scripts/lib/build-progress.ts),
+ * and on failure the log's last lines and its path.
+ */
+export async function buildHapi(options: { force?: boolean } = {}): Promise<void> {
   if (!options.force && !hapiNeedsBuild()) return;
   const firstBuild = !existsSync(join(process.env['HOME'] ?? '/root', '.m2/repository/ca/uhn/hapi/fhir/hapi-fhir-jpaserver-base'));
+  const shownLog = relative(fromRoot(), hapiBuildLog);
   process.stdout.write(
     firstBuild
       ? '\nBuilding the HAPI FHIR server (hapi/) with Maven. This first build downloads about 350 MB of Java\n' +
           'libraries (HAPI FHIR, Spring Boot, Hibernate) from Maven Central into ~/.m2 and takes a few minutes;\n' +
-          'later builds reuse them and take seconds.\n\n'
-      : '\nBuilding the HAPI FHIR server (hapi/) with Maven…\n',
+          `later builds reuse them and take seconds. Maven's full output: ${shownLog}\n`
+      : `\nBuilding the HAPI FHIR server (hapi/) with Maven (full output: ${shownLog})…\n`,
   );
-  const args = ['-B', '-f', fromRoot('hapi/pom.xml'), 'package', '-DskipTests'];
-  // CI logs stay readable without one line per downloaded file; a person at a terminal sees the progress.
-  if (process.env['CI']) args.splice(1, 0, '--no-transfer-progress');
-  const result = spawnSync('mvn', args, { stdio: 'inherit' });
-  if (result.status !== 0 || !existsSync(hapiJar)) {
-    throw new Error(`Maven could not build the HAPI FHIR server (exit ${result.status}); see the output above.`);
+  mkdirSync(dirname(hapiBuildLog), { recursive: true });
+  const log = createWriteStream(hapiBuildLog);
+  const output = createProgressOutput({ tty: process.stdout.isTTY === true, columns: process.stdout.columns, write: (text) => process.stdout.write(text), now: Date.now });
+  const started = Date.now();
+  const state = { files: 0, bytes: 0 };
+  const elapsed = () => ({ ...state, elapsedMs: Date.now() - started });
+  const title = firstBuild ? 'Building HAPI FHIR (first run downloads ~350 MB of Java libraries)' : 'Building HAPI FHIR';
+  const show = () => output.update(progressLine(title, elapsed()));
+  show();
+  const ticker = setInterval(show, 1000);
+  let status: number | null;
+  try {
+    // -B: batch mode, no colours and no interactive transfer display; one line per finished download.
+    const child = spawn('mvn', ['-B', '-f', fromRoot('hapi/pom.xml'), 'package', '-DskipTests'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      const bytes = downloadedBytes(line);
+      if (bytes === undefined) return;
+      state.files += 1;
+      state.bytes += bytes;
+    });
+    status = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+  } catch (error) {
+    status = null;
+    log.write(`\n${String(error)}\n`);
+  } finally {
+    clearInterval(ticker);
+    await new Promise((resolve) => log.end(resolve));
   }
+  const done = elapsed();
+  if (status !== 0 || !existsSync(hapiJar)) {
+    output.finish(`Maven could not build the HAPI FHIR server (exit ${status ?? 'none'}) after ${formatElapsed(done.elapsedMs)}. The end of ${shownLog}:`);
+    const tail = tailLines(readFileSync(hapiBuildLog, 'utf8'), 40);
+    process.stderr.write(`${tail.map((line) => `  ${line}`).join('\n')}\n`);
+    throw new Error(`Maven could not build the HAPI FHIR server (exit ${status ?? 'none'}); full log: ${hapiBuildLog}`);
+  }
+  output.finish(`Built HAPI FHIR in ${formatElapsed(done.elapsedMs)}${downloadsText(done)} (log: ${shownLog})`);
 }
 
 async function metadataAnswers(baseUrl: string): Promise<boolean> {
