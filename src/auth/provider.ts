@@ -12,13 +12,14 @@ import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { systemScopeCatalog } from '../access/allow-lists.ts';
-import { ehrLaunchOwner, findGrantContext, findUsableEhrLaunch } from '../store/launch-context.ts';
+import { ehrLaunchOwner, findUsableEhrLaunch } from '../store/launch-context.ts';
 import { reachOf } from '../access/reach.ts';
 import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
 import { firstPartyGrantScopes, grantWith, launchScopes, openIdScopes, refreshScopes, requestedScopes, staffResourceScopes } from './grant-policy.ts';
 import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
 import type { Logger } from '../core/log.ts';
 import { tokenAuditMiddleware } from './token-audit.ts';
+import { createRequestReads } from './request-reads.ts';
 
 export interface ProviderOptions {
   readonly db: Db;
@@ -49,6 +50,9 @@ export function createProvider(options: ProviderOptions): Provider {
   const issuer = issuerFor(options.publicUrl);
   const fhirBase = fhirBaseFor(options.publicUrl);
   const secure = options.publicUrl.protocol === 'https:';
+  // The account and launch context one token request needs, read once and shared by its steps (request-reads.ts).
+  const reads = createRequestReads(options.db);
+  const accountFor = (ctx: unknown, accountId: string) => (typeof ctx === 'object' && ctx !== null ? reads.account(ctx, accountId) : findAccount(options.db, accountId));
 
   const configuration: Configuration = {
     adapter: createOidcAdapter(options.db),
@@ -108,8 +112,8 @@ export function createProvider(options: ProviderOptions): Provider {
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },
     // SMART apps read fhirUser from the id_token even when an access token is also issued.
     conformIdTokenClaims: false,
-    async findAccount(_ctx, sub) {
-      const account = await findAccount(options.db, sub);
+    async findAccount(ctx, sub) {
+      const account = await accountFor(ctx, sub);
       if (!account || account.status !== 'active') return undefined;
       return {
         accountId: account.id,
@@ -165,12 +169,12 @@ export function createProvider(options: ProviderOptions): Provider {
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
     rotateRefreshToken: true,
-    async extraTokenClaims(_ctx, token) {
+    async extraTokenClaims(ctx, token) {
       if (!('accountId' in token) || !token.accountId) return undefined;
       // Carried by the token itself, so the token response and introspection (RFC 7662) can name them.
-      const account = await findAccount(options.db, token.accountId as string);
+      const account = await accountFor(ctx, token.accountId as string);
       // The launch context the grant was made with (EHR launch, patient picker); else the one patient the account acts for.
-      const context = 'grantId' in token && typeof token.grantId === 'string' ? await findGrantContext(options.db, token.grantId) : undefined;
+      const context = 'grantId' in token && typeof token.grantId === 'string' ? await reads.grantContext(ctx, token.grantId) : undefined;
       const patients = context ? [] : (await reachOf(options.db, { kind: 'user', accountId: token.accountId as string, staff: account?.kind === 'staff' })).patients;
       const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.patient : undefined);
       const fhirUser = account?.fhir_user ? `${fhirBase}/${account.fhir_user}` : undefined;
@@ -216,7 +220,8 @@ export function createProvider(options: ProviderOptions): Provider {
     tokenAuditMiddleware({
       db: options.db,
       portalName: options.portalName,
-      patientOfGrant: async (grantId) => (await findGrantContext(options.db, grantId))?.patient,
+      account: (ctx, accountId) => reads.account(ctx, accountId),
+      patientOfGrant: async (ctx, grantId) => (await reads.grantContext(ctx, grantId))?.patient,
       onError: (error) => options.log.error({ errorClass: (error as Error)?.name }, 'token event could not be audited'),
     }),
   );
@@ -227,16 +232,19 @@ export function createProvider(options: ProviderOptions): Provider {
     if (ctx.path !== '/token' || ctx.status !== 200) return;
     const body = ctx.body as Record<string, unknown> | undefined;
     if (typeof body?.['access_token'] !== 'string') return;
-    const token = await provider.AccessToken.find(body['access_token']);
+    // The token and grant this exchange just issued and loaded (an opaque token's value is its jti); read only if absent.
+    const issued = ctx.oidc.entities.AccessToken;
+    const token = issued?.jti === body['access_token'] ? issued : await provider.AccessToken.find(body['access_token']);
     const patient = token?.extra?.['patient'];
     if (typeof patient === 'string') body['patient'] = patient;
     // EHR launch context: the app shows a patient banner and may take the portal's look (SMART App Launch 2.2).
-    const context = token?.grantId ? await findGrantContext(options.db, token.grantId) : undefined;
+    const context = token?.grantId ? await reads.grantContext(ctx, token.grantId) : undefined;
     if (context?.needPatientBanner) body['need_patient_banner'] = true;
     if (context?.smartStyle) body['smart_style_url'] = smartStyleUrlFor(options.publicUrl);
     // oidc-provider reports the access token's resource scopes; SMART's `scope` is everything granted,
     // OpenID and launch scopes included (SMART App Launch 2.2 §"Response to Access Token request").
-    const grant = token?.grantId ? await provider.Grant.find(token.grantId) : undefined;
+    const loaded = ctx.oidc.entities.Grant;
+    const grant = token?.grantId ? (loaded?.jti === token.grantId ? loaded : await provider.Grant.find(token.grantId)) : undefined;
     if (grant) body['scope'] = [...new Set([...String(grant.getOIDCScope() ?? '').split(' '), ...String(body['scope'] ?? '').split(' ')])].filter(Boolean).join(' ');
   });
   return provider;

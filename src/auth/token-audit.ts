@@ -9,14 +9,16 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { tokenAuditEvent, type TokenAuditInput, type TokenEvent } from '../core/fhir/audit-event.ts';
 import type { Db } from '../store/db.ts';
-import { findAccount } from '../store/accounts.ts';
+import type { AccountRow } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 
 export interface TokenAuditDeps {
   readonly db: Db;
   readonly portalName: string;
-  /** The patient context recorded for a grant (launch context), if any. */
-  readonly patientOfGrant: (grantId: string) => Promise<string | undefined>;
+  /** The account row, as this request already read it (request-reads.ts) or from the store. */
+  readonly account: (ctx: KoaContextWithOIDC, accountId: string) => Promise<AccountRow | undefined>;
+  /** The patient context recorded for a grant (launch context), if any, as this request read it. */
+  readonly patientOfGrant: (ctx: KoaContextWithOIDC, grantId: string) => Promise<string | undefined>;
   readonly onError: (error: unknown) => void;
 }
 
@@ -38,10 +40,10 @@ export function tokenAuditMiddleware(deps: TokenAuditDeps) {
   async function describe(ctx: KoaContextWithOIDC, event: TokenEvent, outcome: TokenAuditInput['outcome'], token: TokenLike | undefined, extra: { grantType?: string; error?: string }): Promise<TokenAuditInput> {
     const entities = ctx.oidc.entities as Record<string, TokenLike | undefined>;
     const accountId = token?.accountId ?? entities['Account']?.accountId ?? entities['RefreshToken']?.accountId ?? entities['AuthorizationCode']?.accountId;
-    const account = accountId ? await findAccount(deps.db, accountId) : undefined;
+    const account = accountId ? await deps.account(ctx, accountId) : undefined;
     const grantId = token?.grantId ?? (ctx.oidc.entities.Grant as { jti?: string } | undefined)?.jti ?? entities['RefreshToken']?.grantId;
     const tokenPatient = token?.extra?.['patient'];
-    const patient = typeof tokenPatient === 'string' ? tokenPatient : grantId ? await deps.patientOfGrant(grantId) : account?.patient?.split('/')[1];
+    const patient = typeof tokenPatient === 'string' ? tokenPatient : grantId ? await deps.patientOfGrant(ctx, grantId) : account?.patient?.split('/')[1];
     return {
       event,
       outcome,

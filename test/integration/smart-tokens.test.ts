@@ -84,6 +84,41 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
     expect((await readPatient(tokens.access_token)).status).to.equal(401);
   });
 
+  it('reads the account and the launch context once per exchange, and the issued token and its grant not again (src/auth/request-reads.ts)', async () => {
+    const db = portal.ctx.db;
+    const statements: { sql: string; params: readonly unknown[] }[] = [];
+    const query = db.query;
+    // Every store statement of one exchange (the outbox worker's own polls are told apart by their SQL).
+    const during = async <T>(work: () => Promise<T>): Promise<T> => {
+      statements.length = 0;
+      db.query = ((sql: string, params: readonly unknown[] = []) => (statements.push({ sql, params }), query.call(db, sql, params))) as typeof db.query;
+      try {
+        return await work();
+      } finally {
+        db.query = query;
+      }
+    };
+    const count = (pattern: RegExp, model?: string) => statements.filter((s) => pattern.test(s.sql) && (model === undefined || s.params[0] === model)).length;
+    const reads = () => ({
+      account: count(/FROM accounts WHERE id = \$1/),
+      launchContext: count(/FROM grant_contexts WHERE grant_id/),
+      grant: count(/^\s*SELECT payload, consumed_at FROM oidc_payloads/, 'Grant'),
+      accessToken: count(/^\s*SELECT payload, consumed_at FROM oidc_payloads/, 'AccessToken'),
+    });
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await authorizationCodeFor(verifier);
+    const exchanged = await during(() => token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }));
+    // What is returned and audited is unchanged: the patient, the SMART scope, and the token-issued AuditEvent.
+    expect(exchanged.status).to.equal(200);
+    expect(exchanged.json).to.include({ patient: person.patient.id });
+    expect(exchanged.json.scope.split(' ')).to.include.members(['openid', 'fhirUser', 'launch/patient', 'patient/*.rs', 'online_access']);
+    expect(count(/INSERT INTO audit_events/), 'audited').to.be.greaterThan(0);
+    expect(reads()).to.deep.equal({ account: 1, launchContext: 1, grant: 1, accessToken: 0 });
+    const refreshed = await during(() => token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token! }));
+    expect(refreshed.json).to.include({ patient: person.patient.id });
+    expect(reads()).to.deep.equal({ account: 1, launchContext: 1, grant: 1, accessToken: 0 });
+  });
+
   it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
     const verifier = randomBytes(32).toString('base64url');
     const first = (await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
