@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { openDb } from '../src/store/db.ts';
+import { openDb } from '../src/store/open-db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { createFhirClient } from '../src/store/fhir-client.ts';
 import { ensureSystemDependencies } from './lib/system-deps.ts';
@@ -13,7 +13,7 @@ import { buildHapi, startHapi, stopProcess, type RunningHapi } from './lib/hapi-
 import { startMaildev } from './lib/maildev-process.ts';
 import { waitFor } from './lib/net.ts';
 import { fromRoot } from './lib/paths.ts';
-import { loadDemoData } from './demo/load-demo-data.ts';
+import { loadDemoData, type DemoSummary } from './demo/load-demo-data.ts';
 
 const port = Number(process.env['PORT'] ?? 3000);
 const hapiPort = Number(process.env['DEMO_HAPI_PORT'] ?? 8091);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   say('Loading the demo record (idempotent: a second run updates, never duplicates)…');
   const db = await openDb({ kind: 'pglite', dataDir: fromRoot('var/pglite') });
-  let summary;
+  let summary: DemoSummary;
   try {
     await migrate(db);
     summary = await loadDemoData(
