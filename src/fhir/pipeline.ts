@@ -107,11 +107,14 @@ const checkScope: Step = (deps, exchange) => {
   }
 };
 
+/** The reach checkScope decided (practice-wide or the token's patient), as the Binary rule takes it: one decision per request. */
+const binaryReach = (exchange: Exchange) => ({ practiceWide: exchange.practiceWide === true, patient: exchange.principal!.patient });
+
 /** Security model 3: Binary only through a reachable DocumentReference naming it; decided before HAPI is asked for the Binary. */
 const reachBinaryThroughDocument: Step = async (deps, exchange) => {
   const model = exchange.model!;
   if (model.interaction !== 'read' || model.type !== binaryType) return;
-  exchange.binaryDocuments = await authorizingDocuments(deps, exchange.principal!, exchange.scopes!, model.id);
+  exchange.binaryDocuments = await authorizingDocuments(deps, binaryReach(exchange), exchange.scopes!, model.id);
 };
 
 /** Security model 2: narrow the search to the token's patient before HAPI runs it (injected patient parameter, strict handling). */
@@ -180,7 +183,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   if (model.interaction === 'read') {
     const ok =
       model.type === binaryType
-        ? binaryReleasable(upstream, model.id, exchange.binaryDocuments ?? [], exchange.principal!, deps.fhirBase)
+        ? binaryReleasable(upstream, model.id, exchange.binaryDocuments ?? [], binaryReach(exchange), deps.fhirBase)
         : upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
     if (!ok) throw notFound();
     exchange.response = upstream;

@@ -225,6 +225,32 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     expect(bareTokens.scope!.split(' ').filter((s) => s.startsWith('user/')), JSON.stringify(bareTokens)).to.deep.equal([]);
   });
 
+  it('reads another patient’s DocumentReference and its Binary within user/DocumentReference.rs, as the facade decided reach once; a patient token reads neither', async () => {
+    const documentsApp = await register('Clinic Document Viewer', true, 'user/DocumentReference.rs');
+    const launch = (await launchFromConsole(patientA, documentsApp.id)).searchParams.get('launch')!;
+    const granted = await authorize(desk, documentsApp.id, { launch, scope: 'launch openid fhirUser user/DocumentReference.rs patient/Patient.rs' });
+    const tokens = await exchange(documentsApp, granted.back!.searchParams.get('code')!, granted.verifier);
+    expect(tokens.patient).to.equal(patientA);
+    const headers = { authorization: `Bearer ${tokens.access_token}` };
+    expect((await fetch(`${portal.url}/fhir/DocumentReference/${recordB.ids['linkedDocument']}`, { headers })).status, 'the document').to.equal(200);
+    const binary = await fetch(`${portal.url}/fhir/Binary/${recordB.ids['binary']}`, { headers });
+    expect(binary.status, 'and the Binary it names').to.equal(200);
+    expect(await binary.text()).to.equal('EHRB binary content');
+    // Audited as patient B's data, with the staff member as the agent.
+    const audit = await portal.ctx.db.query<{ resource: AuditEvent }>("SELECT resource FROM audit_events WHERE resource->'type'->>'code' = 'rest' ORDER BY recorded_at");
+    const read = audit.rows.map((r) => r.resource).filter((e) => Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64').toString().includes(`/Binary/${recordB.ids['binary']}`)).at(-1)!;
+    expect(read.outcome).to.equal('0');
+    expect(read.agent.find((a) => a.requestor)?.who?.reference).to.equal(practitioner);
+    expect(read.entity?.find((e) => e.what?.reference?.startsWith('Patient/'))?.what?.reference).to.equal(`Patient/${patientB}`);
+
+    // The patient's own token (patient/*.rs) reaches neither.
+    const { code, verifier } = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/*.rs', { resource: `${portal.url}/fhir` });
+    const own = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json as TokenResponse;
+    const ownHeaders = { authorization: `Bearer ${own.access_token}` };
+    expect((await fetch(`${portal.url}/fhir/DocumentReference/${recordB.ids['linkedDocument']}`, { headers: ownHeaders })).status).to.equal(404);
+    expect((await fetch(`${portal.url}/fhir/Binary/${recordB.ids['binary']}`, { headers: ownHeaders })).status).to.equal(404);
+  });
+
   it('never grants user/ scopes to a patient’s own account', async () => {
     const { code, verifier } = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/Patient.rs user/Observation.rs user/*.read', { resource: `${portal.url}/fhir` });
     const tokens = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json as TokenResponse;

@@ -3,12 +3,12 @@ import type { Binary, DocumentReference } from '@medplum/fhirtypes';
 import { binaryIdOfUrl, binaryReleasable } from '../../../src/fhir/binary-access.ts';
 import { rawBinaryContent, wantsBinaryResource } from '../../../src/fhir/binary-content.ts';
 import { pointAttachmentsAtFacade } from '../../../src/fhir/attachment-urls.ts';
-import type { Principal } from '../../../src/access/principal.ts';
 
 const facade = 'https://portal.example/fhir';
 const hapi = 'http://127.0.0.1:8091/fhir';
 const bases = [facade, hapi];
-const patientToken: Principal = { kind: 'user', accountId: 'a1', clientId: 'app', fhirUser: 'Patient/p1', patient: 'p1', scopes: new Set(['patient/*.rs']) };
+// A patient token's reach as the pipeline decided it: the compartment of patient p1.
+const patientToken = { practiceWide: false, patient: 'p1' };
 const document = { resourceType: 'DocumentReference', id: 'd1', status: 'current', content: [{ attachment: { url: 'Binary/b1' } }] } satisfies DocumentReference;
 
 describe('Binary through its DocumentReference (security model 3)', () => {
@@ -36,6 +36,10 @@ describe('Binary through its DocumentReference (security model 3)', () => {
     expect(binaryReleasable(binary({ securityContext: { reference: 'Patient/p2' } }), 'b1', [document], patientToken, facade), 'another patient').to.equal(false);
     expect(binaryReleasable(binary({ securityContext: { reference: 'DocumentReference/d9' } }), 'b1', [document], patientToken, facade)).to.equal(false);
     expect(binaryReleasable(binary({ securityContext: { display: 'someone' } }), 'b1', [document], patientToken, facade), 'unresolvable context').to.equal(false);
+    // Practice-wide reach as the pipeline decided it (system/ scopes, or staff within user/ scopes): any patient's context.
+    const practiceWide = { practiceWide: true, patient: 'p1' };
+    expect(binaryReleasable(binary({ securityContext: { reference: 'Patient/p2' } }), 'b1', [document], practiceWide, facade), 'practice-wide').to.equal(true);
+    expect(binaryReleasable(binary(), 'b1', [], practiceWide, facade), 'practice-wide still needs a document').to.equal(false);
   });
 
   it('answers the resource for FHIR formats and the content otherwise (R4 http.html#binary)', () => {
