@@ -71,7 +71,7 @@ function documentReachable(document: Resource, reach: BinaryReach, scopes: Patie
  * its reach is practice-wide, and re-checking every answer here. Throws the uniform 404 when there is none.
  */
 export async function authorizingDocuments(deps: BinaryAccessDeps, reach: BinaryReach, scopes: PatientScopes, binaryId: string): Promise<readonly DocumentReference[]> {
-  if (!scopes.allowed(binaryScopeType, 'read')) throw new FacadeError(403, 'forbidden', 'forbidden', `The token's scopes do not allow this on ${binaryType}.`);
+  if (!scopes.allowed(binaryScopeType, 'read')) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: binaryType });
   if (!reach.practiceWide && !reach.patient) throw notFound();
   const bases = [deps.fhirBase, deps.upstreamBase];
   const query = new URLSearchParams({ location: locationValues(binaryId, bases), _count: '100' });

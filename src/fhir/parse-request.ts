@@ -4,7 +4,7 @@
  * types case-sensitive, ids by the FHIR id grammar, no encoded slashes or dot segments.
  */
 import { allowedIncludes, allowedRevIncludes, maxCount, patientSearchParams, patientSelectors, sharedReadTypes, type ParamKind } from '../access/allow-lists.ts';
-import { FacadeError } from './facade-error.ts';
+import { FacadeError, type FacadeMessageKey } from './facade-error.ts';
 import { binaryType } from './binary-access.ts';
 import { fhirIdSource, isFhirId } from '../core/fhir/ids.ts';
 
@@ -27,8 +27,8 @@ const dateValue = /^(?:eq|ne|gt|lt|ge|le|sa|eb|ap)?\d{4}(?:-\d{2}(?:-\d{2}(?:T\d
 const valueCheck: Record<ParamKind, RegExp> = { token: tokenValue, date: dateValue, id: new RegExp(`^${fhirIdSource}(?:,${fhirIdSource}){0,19}$`) };
 const repeatable: ReadonlySet<ParamKind> = new Set(['date']);
 
-const refuse = (text: string): never => {
-  throw new FacadeError(400, 'invalid', 'not-supported', text);
+const refuse = (key: FacadeMessageKey, params?: Record<string, string>): never => {
+  throw new FacadeError(400, 'invalid', 'not-supported', key, params);
 };
 
 /** Splits a raw query string strictly: every pair decodes cleanly, names are plain words. */
@@ -36,16 +36,16 @@ function queryPairs(rawQuery: string): [string, string][] {
   if (rawQuery === '') return [];
   return rawQuery.split('&').map((pair) => {
     const index = pair.indexOf('=');
-    if (index <= 0) refuse('Every query parameter needs a name and a value.');
+    if (index <= 0) refuse('facade.query_pair_invalid');
     let name: string;
     let value: string;
     try {
       name = decodeURIComponent(pair.slice(0, index).replace(/\+/g, ' '));
       value = decodeURIComponent(pair.slice(index + 1).replace(/\+/g, ' '));
     } catch {
-      return refuse('The query string is not valid.');
+      return refuse('facade.query_invalid');
     }
-    if (!/^_?[a-z][a-z-]*(?:\.[a-z]+)?$/.test(name!)) refuse(`The parameter name is not supported.`);
+    if (!/^_?[a-z][a-z-]*(?:\.[a-z]+)?$/.test(name!)) refuse('facade.param_name_unsupported');
     return [name!, value!];
   });
 }
@@ -57,29 +57,29 @@ function selectedPatient(value: string): string | undefined {
 }
 
 export function parseRequest(method: string, path: string, rawQuery: string): RequestModel {
-  if (method !== 'GET' && method !== 'HEAD') throw new FacadeError(405, 'not-supported', 'not-supported', 'Only reading is available.');
+  if (method !== 'GET' && method !== 'HEAD') throw new FacadeError(405, 'not-supported', 'not-supported', 'facade.read_only');
   // Percent-encoded slashes, backslashes and dot segments never reach routing (path confusion).
-  if (/%2f|%5c|\\|\/\.\.?(\/|$)|\/\//i.test(path)) refuse('The path is not valid.');
+  if (/%2f|%5c|\\|\/\.\.?(\/|$)|\/\//i.test(path)) refuse('facade.path_invalid');
   const segments = path.split('/').filter(Boolean);
   const pairs = queryPairs(rawQuery);
 
   if (segments.length === 0) {
     if (pairs.length === 1 && pairs[0]![0] === '_cursor') return { interaction: 'page', cursor: pairs[0]![1] };
-    return refuse('Whole-system interactions are not available.');
+    return refuse('facade.system_interaction_unavailable');
   }
   if (segments.length === 1 && segments[0] === 'metadata') return { interaction: 'capabilities' };
   const [type, id, ...rest] = segments as [string, string | undefined, ...string[]];
   const searchable = Object.hasOwn(patientSearchParams, type);
   // Binary is read by id only, and only through a DocumentReference that names it (security model 3).
-  if (!searchable && !sharedReadTypes.has(type) && type !== binaryType) throw new FacadeError(404, 'not-found', 'not-found', 'This resource type is not available.');
-  if (rest.length > 0) refuse('History, operations and compartments are not available.');
+  if (!searchable && !sharedReadTypes.has(type) && type !== binaryType) throw new FacadeError(404, 'not-found', 'not-found', 'facade.type_unavailable');
+  if (rest.length > 0) refuse('facade.path_operations_unavailable');
 
   if (id !== undefined) {
-    if (!isFhirId(id)) refuse('The id is not valid.');
-    if (pairs.length > 0) refuse('A read takes no parameters.');
+    if (!isFhirId(id)) refuse('facade.id_invalid');
+    if (pairs.length > 0) refuse('facade.read_takes_no_params');
     return { interaction: 'read', type, id };
   }
-  if (!searchable) refuse('Searching this type is not available.');
+  if (!searchable) refuse('facade.search_unavailable');
 
   const allowed = patientSearchParams[type]!;
   const params: [string, string][] = [];
@@ -91,28 +91,28 @@ export function parseRequest(method: string, path: string, rawQuery: string): Re
     const repeated = seen.has(name);
     seen.add(name);
     if (patientSelectors.has(name) || (type === 'Patient' && name === '_id')) {
-      if (repeated) refuse('A patient may be named only once.');
+      if (repeated) refuse('facade.patient_repeated');
       const patient = selectedPatient(value);
-      if (!patient) refuse('The patient is not valid.');
+      if (!patient) refuse('facade.patient_invalid');
       namedPatients.push(patient!);
       continue;
     }
     if (name === '_count') {
-      if (repeated || !/^\d{1,3}$/.test(value) || Number(value) < 1) refuse('_count must be a number from 1 to 100.');
+      if (repeated || !/^\d{1,3}$/.test(value) || Number(value) < 1) refuse('facade.count_invalid');
       count = Math.min(Number(value), maxCount);
       continue;
     }
     if (name === '_include') {
-      if (!(allowedIncludes[type] ?? []).includes(value)) refuse('This _include is not available.');
+      if (!(allowedIncludes[type] ?? []).includes(value)) refuse('facade.include_unavailable');
     } else if (name === '_revinclude') {
-      if (!allowedRevIncludes.includes(value)) refuse('This _revinclude is not available.');
+      if (!allowedRevIncludes.includes(value)) refuse('facade.revinclude_unavailable');
     } else if (name === '_sort') {
       const field = value.replace(/^-/, '');
-      if (repeated || allowed[field] !== 'date') refuse('Sorting is available by date only.');
+      if (repeated || allowed[field] !== 'date') refuse('facade.sort_date_only');
     } else if (!kind || !valueCheck[kind].test(value)) {
-      refuse(`The parameter is not supported for ${type}.`);
+      refuse('facade.param_unsupported', { type });
     } else if (repeated && !repeatable.has(kind)) {
-      refuse('This parameter may appear only once.');
+      refuse('facade.param_repeated');
     }
     params.push([name, value]);
   }

@@ -62,7 +62,7 @@ export interface Exchange {
 type Step = (deps: FacadeDeps, exchange: Exchange) => Promise<void> | void;
 
 /** RFC 6750 invalid_token: no token, or one that is not (or no longer) live for this server. */
-export const unauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'A valid access token for this server is required.');
+export const unauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'facade.token_required');
 const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: [] });
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
@@ -71,7 +71,7 @@ const authenticate: Step = async (deps, exchange) => {
   if (!principal) throw unauthenticated();
   // Security model 7: a person's token without a patient context never reads patient data (fail closed).
   // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.
-  if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
+  if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.no_patient_context');
   exchange.principal = principal;
 };
 
@@ -89,7 +89,7 @@ const checkScope: Step = (deps, exchange) => {
   const model = exchange.model!;
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
-    if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'This page link is not valid for this token.');
+    if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
     exchange.type = page.type;
     exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
@@ -103,7 +103,7 @@ const checkScope: Step = (deps, exchange) => {
   exchange.scopes = scopes;
   exchange.practiceWide = principal.kind === 'system' || byUserScope;
   if (scopeType && !scopes.allowed(scopeType, interaction)) {
-    throw new FacadeError(403, 'forbidden', 'forbidden', `The token's scopes do not allow this on ${exchange.type}.`);
+    throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
   }
 };
 
@@ -135,7 +135,7 @@ const narrowToReach: Step = (deps, exchange) => {
     exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${query}`;
     return;
   }
-  if (!patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'This token has no patient context.');
+  if (!patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.no_patient_context');
   // Naming another patient is a legitimate shape with nothing reachable: an empty result, no upstream call.
   if (model.namedPatients.some((named) => named !== patient)) {
     exchange.answer = emptySearchset();
@@ -189,7 +189,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
     exchange.response = upstream;
     return;
   }
-  if (upstream.resourceType !== 'Bundle') throw new FacadeError(503, 'transient', 'transient', 'The health record server answered unexpectedly.');
+  if (upstream.resourceType !== 'Bundle') throw new FacadeError(503, 'transient', 'transient', 'facade.upstream_unexpected');
   const bundle = upstream as Bundle;
   const candidates = (bundle.entry ?? []).filter((entry): entry is BundleEntry & { resource: Resource } => !!entry.resource && entry.search?.mode !== 'outcome');
   const isMatch = (entry: BundleEntry & { resource: Resource }) => entry.search?.mode !== 'include' && entry.resource.resourceType === exchange.type;

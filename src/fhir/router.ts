@@ -2,7 +2,9 @@
  * The FHIR facade at /fhir: public discovery (SMART configuration, CapabilityStatement), and every
  * other request through the enforcement pipeline (pipeline.ts). Every request, allowed or denied,
  * is audited before the answer is released; if the audit cannot be written, PHI is not released
- * (DESIGN.md security model 10).
+ * (DESIGN.md security model 10). Refusals are OperationOutcomes whose text is in the caller's
+ * language (Accept-Language, Spanish by default like the rest of the portal; DESIGN.md: Spanish and
+ * English everywhere, errors included).
  */
 import { Router, type Request, type Response } from 'express';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
@@ -22,6 +24,7 @@ import { authenticateBearer } from '../auth/bearer.ts';
 import { createCheckedTokens } from '../auth/checked-tokens.ts';
 import { auditedPatients } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
+import { negotiateLocale } from '../core/i18n/translate.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 
 export interface FhirFacadeDeps {
@@ -39,12 +42,17 @@ export interface FhirFacadeDeps {
   readonly registration: boolean;
 }
 
-function outcome(res: Response, status: number, code: OperationOutcomeIssue['code'], text: string): void {
+/** A refusal as an OperationOutcome, its text in the language the caller asked for (RFC 9110 §12.5.4). */
+function outcome(req: Request, res: Response, failure: FacadeError): void {
+  const locale = negotiateLocale(req.get('accept-language'));
+  const code: OperationOutcomeIssue['code'] = failure.issueCode;
   res
-    .status(status)
+    .status(failure.status)
     .type('application/fhir+json')
     .set('Cache-Control', 'no-store')
-    .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] } satisfies OperationOutcome);
+    .set('Content-Language', locale)
+    .vary('Accept-Language')
+    .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text: failure.textIn(locale) } }] } satisfies OperationOutcome);
 }
 
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
@@ -100,7 +108,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     try {
       body = await runFacade(facade, exchange);
     } catch (error) {
-      failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'The request could not be completed.');
+      failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
       if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade request failed');
       status = failure.status;
     }
@@ -128,11 +136,11 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
         checked.observeEpoch(write.epoch);
       }
     } catch {
-      return outcome(res, 503, 'transient', 'The request could not be recorded, so it was not completed.');
+      return outcome(req, res, new FacadeError(503, 'transient', 'transient', 'facade.audit_failed'));
     }
     if (failure) {
       if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return outcome(res, failure.status, failure.issueCode, failure.text);
+      return outcome(req, res, failure);
     }
     // A Binary read without a FHIR format in Accept answers the content itself (FHIR R4 http.html#binary).
     if (body?.resourceType === 'Binary' && !wantsBinaryResource(exchange.accept)) {

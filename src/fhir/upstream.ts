@@ -18,7 +18,7 @@ export interface Upstream {
   get(url: string): Promise<Resource>;
 }
 
-const unavailable = () => new FacadeError(503, 'transient', 'transient', 'The health record server is not available.');
+const unavailable = () => new FacadeError(503, 'transient', 'transient', 'facade.upstream_unavailable');
 
 /** `dispatcher` is the portal's pool (src/store/http-pool.ts), or undici's MockAgent in unit tests. */
 export function createUpstream(options: { readonly timeoutMs: number; readonly dispatcher: Dispatcher }): Upstream {
@@ -34,7 +34,7 @@ export function createUpstream(options: { readonly timeoutMs: number; readonly d
       if (response.statusCode < 200 || response.statusCode >= 300) {
         await response.body.dump().catch(() => undefined);
         if (response.statusCode === 404 || response.statusCode === 410) throw facadeNotFound();
-        if (response.statusCode === 400) throw new FacadeError(400, 'invalid', 'invalid', 'The health record server could not run this search.');
+        if (response.statusCode === 400) throw new FacadeError(400, 'invalid', 'invalid', 'facade.upstream_search_refused');
         throw unavailable();
       }
       try {

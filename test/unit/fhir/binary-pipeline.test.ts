@@ -84,7 +84,8 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
     binaryRequest();
     const error = await failure(read('b1'));
     expect(error).to.be.instanceOf(FacadeError);
-    expect(error).to.include({ status: 404, text: 'Resource not found.' });
+    expect(error).to.include({ status: 404, key: 'facade.not_found' });
+    expect((error as FacadeError).textIn('en')).to.equal('Resource not found.');
     expect(pending(), 'the search was made, the Binary never requested').to.deep.equal(['/fhir/Binary/b1']);
   });
 

@@ -38,6 +38,7 @@ describe('facade pipeline: tokens without a patient context', function () {
       error = caught;
     }
     expect(error).to.be.instanceOf(FacadeError);
-    expect(error).to.include({ status: 403, text: 'This token has no patient context.' });
+    expect(error).to.include({ status: 403, key: 'facade.no_patient_context' });
+    expect((error as FacadeError).textIn('en')).to.equal('This token has no patient context.');
   });
 });

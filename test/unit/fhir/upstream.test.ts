@@ -39,15 +39,19 @@ describe('the facade’s upstream client (src/fhir/upstream.ts)', () => {
 
   it('answers a missing or deleted resource with the uniform 404', async () => {
     answer(404, { resourceType: 'OperationOutcome', issue: [{ diagnostics: 'HAPI-2001: Resource Patient/p1 is not known' }] });
-    expect(await refusal(get())).to.include({ status: 404, text: 'Resource not found.' });
+    const missing = await refusal(get());
+    expect(missing).to.include({ status: 404, key: 'facade.not_found' });
+    expect(missing.textIn('en')).to.equal('Resource not found.');
     answer(410, { resourceType: 'OperationOutcome' });
-    expect(await refusal(get())).to.include({ status: 404, text: 'Resource not found.' });
+    expect(await refusal(get())).to.include({ status: 404, key: 'facade.not_found' });
   });
 
   it('answers a search HAPI refused with our own 400 text, never HAPI’s diagnostics', async () => {
     answer(400, { resourceType: 'OperationOutcome', issue: [{ diagnostics: 'HAPI-0000: Unknown search parameter' }] });
     const error = await refusal(get());
-    expect(error).to.include({ status: 400, text: 'The health record server could not run this search.' });
+    expect(error).to.include({ status: 400, key: 'facade.upstream_search_refused' });
+    expect(error.textIn('en')).to.equal('The health record server could not run this search.');
+    expect(error.textIn('es')).to.equal('El servidor de la historia clínica no pudo realizar esta búsqueda.');
   });
 
   it('fails closed with 503 on a server error, a body that is not JSON, a timeout and a refused connection', async () => {
