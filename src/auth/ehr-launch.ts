@@ -9,7 +9,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
-import { consumeEhrLaunch, saveGrantContext } from '../store/launch-context.ts';
+import { consumeEhrLaunch, ehrLaunchOwner, saveGrantContext } from '../store/launch-context.ts';
 import { registeredUserScopes } from '../store/oauth-clients.ts';
 import { ehrLaunchGrantScopes, grantWith, requestedScopes } from './grant-policy.ts';
 
@@ -18,6 +18,17 @@ export const launchParam = (ctx: KoaContextWithOIDC): string | undefined => {
   const value = (ctx.oidc.params as Record<string, unknown> | undefined)?.['launch'];
   return typeof value === 'string' ? value : undefined;
 };
+
+/**
+ * The staff account that made the EHR launch an authorization request names (its `launch` for its
+ * `client_id`), used or not: the one person who must sign in for it. Undefined when the request has no
+ * launch or names none made for that app.
+ */
+export async function launchingStaff(db: Db, params: Readonly<Record<string, unknown>>): Promise<string | undefined> {
+  const launch = params['launch'];
+  const clientId = params['client_id'];
+  return typeof launch === 'string' && typeof clientId === 'string' ? ehrLaunchOwner(db, launch, clientId) : undefined;
+}
 
 export async function ehrLaunchGrant(
   ctx: KoaContextWithOIDC,

@@ -37,7 +37,10 @@ export interface GrantScopes {
 }
 
 /** The scopes of an authorization request's `scope` parameter, in order. */
-export const requestedScopes = (scope: unknown): string[] => String(scope ?? '').split(' ').filter(Boolean);
+export const requestedScopes = (scope: unknown): string[] =>
+  String(scope ?? '')
+    .split(' ')
+    .filter(Boolean);
 
 const staffOnly = (scope: string) => staffResourceScopes.includes(scope) && !patientResourceScopes.includes(scope);
 

@@ -12,9 +12,9 @@ import type { Db } from '../store/db.ts';
 import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { systemScopeCatalog } from '../access/allow-lists.ts';
-import { ehrLaunchOwner, findUsableEhrLaunch } from '../store/launch-context.ts';
+import { findUsableEhrLaunch } from '../store/launch-context.ts';
 import { reachOf } from '../access/reach.ts';
-import { ehrLaunchGrant, launchParam } from './ehr-launch.ts';
+import { ehrLaunchGrant, launchParam, launchingStaff } from './ehr-launch.ts';
 import { firstPartyGrantScopes, grantWith, launchScopes, openIdScopes, refreshScopes, requestedScopes, staffResourceScopes } from './grant-policy.ts';
 import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
 import type { Logger } from '../core/log.ts';
@@ -114,7 +114,7 @@ export function createProvider(options: ProviderOptions): Provider {
     conformIdTokenClaims: false,
     async findAccount(ctx, sub) {
       const account = await accountFor(ctx, sub);
-      if (!account || account.status !== 'active') return undefined;
+      if (account?.status !== 'active') return undefined;
       return {
         accountId: account.id,
         claims: async () => ({ sub: account.id, email: account.email, ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}) }),
@@ -262,9 +262,8 @@ function interactionPolicyFor(db: Db) {
   const login = policy.get('login')!;
   login.checks.add(
     new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', 'login_required', async (ctx) => {
-      const launch = launchParam(ctx);
-      if (launch === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const owner = await ehrLaunchOwner(db, launch, ctx.oidc.client!.clientId);
+      if (launchParam(ctx) === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const owner = await launchingStaff(db, { launch: launchParam(ctx), client_id: ctx.oidc.client!.clientId });
       return owner !== undefined && owner === ctx.oidc.session?.accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
     }),
   );

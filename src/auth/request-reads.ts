@@ -26,8 +26,10 @@ interface Kept {
 export function createRequestReads(db: Db): RequestReads {
   const byRequest = new WeakMap<object, Kept>();
   const kept = (ctx: object): Kept => {
-    let entry = byRequest.get(ctx);
-    if (!entry) byRequest.set(ctx, (entry = { accounts: new Map(), grantContexts: new Map() }));
+    const existing = byRequest.get(ctx);
+    if (existing) return existing;
+    const entry: Kept = { accounts: new Map(), grantContexts: new Map() };
+    byRequest.set(ctx, entry);
     return entry;
   };
   const once = <T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {

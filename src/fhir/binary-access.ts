@@ -51,8 +51,8 @@ export function binaryIdOfUrl(url: unknown, bases: readonly string[]): string | 
 
 /** The attachment urls under which a DocumentReference may name `Binary/<id>` (FHIR search escaping for `,`, `|`, `$`, `\`). */
 function locationValues(id: string, bases: readonly string[]): string {
-  const escape = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
-  return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escape).join(',');
+  const escapeValue = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
+  return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escapeValue).join(',');
 }
 
 /** True when the token may read this DocumentReference: scope (with any category limit) and, unless its reach is practice-wide, compartment. */

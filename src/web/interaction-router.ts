@@ -15,8 +15,8 @@ import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
 import { narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { consentGrantScopes, grantWith, requestedScopes } from '../auth/grant-policy.ts';
-import { clientName } from '../store/oauth-clients.ts';
-import { ehrLaunchOwner } from '../store/launch-context.ts';
+import { appName } from '../accounts/connected-apps.ts';
+import { launchingStaff } from '../auth/ehr-launch.ts';
 import type { Patient } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
 import { mayPick, pickablePatients, pickerPromptName, savePickedContext, verifiedSubmission } from '../auth/patient-picker.ts';
@@ -69,7 +69,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     return consentPage(pageContext(req, deps.accounts.practice), {
       ...(picked ? { patient: await pickable(picked) } : {}),
       action: `/interaction/${details.uid}/consent`,
-      appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
+      appName: await appName(deps.accounts, String(details.params['client_id'])),
       requested,
       narrower: narrowerChoices(requested),
       offline: requestedOf(details).includes('offline_access'),
@@ -89,7 +89,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const patients = await Promise.all((await patientsOf(details)).map((id) => pickable(id)));
     return patientPickerPage(pageContext(req, deps.accounts.practice), {
       action: `/interaction/${details.uid}/patient`,
-      appName: await clientName(deps.accounts.db, String(details.params['client_id'])),
+      appName: await appName(deps.accounts, String(details.params['client_id'])),
       patients,
       error,
     });
@@ -134,8 +134,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
    * console session of that same account (itself opened with email, password and TOTP) is enough; otherwise
    * the staff sign-in form asks for all three again. Nobody else can use the launch.
    */
-  const launchOwner = (details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
-    ehrLaunchOwner(deps.accounts.db, String(details.params['launch']), String(details.params['client_id']));
+  const launchOwner = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => launchingStaff(deps.accounts.db, details.params);
   async function staffLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
     const [owner, session] = await Promise.all([launchOwner(details), deps.staffSessions.load(req)]);
     if (owner && session?.accountId === owner) {

@@ -163,7 +163,8 @@ describe('reach: which patients an account may act for, one rule for the picker,
       patient: "patient = 'Patient/e9'",
       fhir_user: "fhir_user = 'Patient/e8'",
     };
-    for (const [column, set] of Object.entries(accountUpdates)) expect(await moves(() => db.query(`UPDATE accounts SET ${set} WHERE id = $1`, [accountId])), `accounts.${column}`).to.equal(true);
+    for (const [column, set] of Object.entries(accountUpdates))
+      expect(await moves(() => db.query(`UPDATE accounts SET ${set} WHERE id = $1`, [accountId])), `accounts.${column}`).to.equal(true);
     for (const set of ["related_person = 'RelatedPerson/other'", 'revoked_at = now()', "patient = 'Patient/e3'"]) {
       expect(await moves(() => db.query(`UPDATE account_patients SET ${set} WHERE account_id = $1`, [accountId])), `account_patients ${set}`).to.equal(true);
     }

@@ -15,7 +15,11 @@ describe('request reads: each account and launch context read once per token req
   before(async () => {
     db = await openPglite('memory://');
     await migrate(db);
-    accountId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id")).rows[0]!.id;
+    accountId = (
+      await db.query<{ id: string }>(
+        "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
+      )
+    ).rows[0]!.id;
     await saveGrantContext(db, 'g1', { patient: 'p1', needPatientBanner: true, smartStyle: false });
     counting = { ...db, query: (sql, params) => (statements.push(sql), db.query(sql, params)) };
   });
@@ -48,7 +52,10 @@ describe('request reads: each account and launch context read once per token req
     const flaky: Db = { ...db, query: (sql, params) => (fail ? Promise.reject(new Error('store down')) : counting.query(sql, params)) };
     const reads = createRequestReads(flaky);
     const request = {};
-    const error = await reads.account(request, accountId).then(() => undefined, (caught: Error) => caught);
+    const error = await reads.account(request, accountId).then(
+      () => undefined,
+      (caught: Error) => caught,
+    );
     expect(error?.message).to.equal('store down');
     fail = false;
     expect(await reads.account(request, accountId)).to.include({ id: accountId });

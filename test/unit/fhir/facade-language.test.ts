@@ -34,7 +34,11 @@ describe('facade: OperationOutcome texts in the caller’s language', function (
   before(async () => {
     db = await openPglite('memory://');
     await migrate(db);
-    const accountId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id")).rows[0]!.id;
+    const accountId = (
+      await db.query<{ id: string }>(
+        "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
+      )
+    ).rows[0]!.id;
     const exp = Math.floor(Date.now() / 1000) + 600;
     await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
@@ -85,10 +89,30 @@ describe('facade: OperationOutcome texts in the caller’s language', function (
     expect(await refusal('/Observation', 'es')).to.deep.equal({ status: 401, language: 'es', code: 'login', text: 'Se necesita un token de acceso válido para este servidor.' });
     expect(await refusal('/Observation', 'en')).to.deep.equal({ status: 401, language: 'en', code: 'login', text: 'A valid access token for this server is required.' });
     // With a live token: refusals that name a resource type keep it as is in both languages.
-    expect(await refusal('/Condition', 'es', 'patient-token')).to.deep.equal({ status: 403, language: 'es', code: 'forbidden', text: 'Los permisos (scopes) del token no permiten esto en Condition.' });
-    expect(await refusal('/Condition', 'en', 'patient-token')).to.deep.equal({ status: 403, language: 'en', code: 'forbidden', text: "The token's scopes do not allow this on Condition." });
-    expect(await refusal('/Observation?unknown=1', 'es', 'patient-token')).to.deep.equal({ status: 400, language: 'es', code: 'invalid', text: 'El parámetro no está admitido para Observation.' });
-    expect(await refusal('/Observation?unknown=1', 'en', 'patient-token')).to.deep.equal({ status: 400, language: 'en', code: 'invalid', text: 'The parameter is not supported for Observation.' });
+    expect(await refusal('/Condition', 'es', 'patient-token')).to.deep.equal({
+      status: 403,
+      language: 'es',
+      code: 'forbidden',
+      text: 'Los permisos (scopes) del token no permiten esto en Condition.',
+    });
+    expect(await refusal('/Condition', 'en', 'patient-token')).to.deep.equal({
+      status: 403,
+      language: 'en',
+      code: 'forbidden',
+      text: "The token's scopes do not allow this on Condition.",
+    });
+    expect(await refusal('/Observation?unknown=1', 'es', 'patient-token')).to.deep.equal({
+      status: 400,
+      language: 'es',
+      code: 'invalid',
+      text: 'El parámetro no está admitido para Observation.',
+    });
+    expect(await refusal('/Observation?unknown=1', 'en', 'patient-token')).to.deep.equal({
+      status: 400,
+      language: 'en',
+      code: 'invalid',
+      text: 'The parameter is not supported for Observation.',
+    });
     expect(await refusal('/Unknown/1', 'es', 'patient-token')).to.deep.equal({ status: 404, language: 'es', code: 'not-found', text: 'Este tipo de recurso no está disponible.' });
     expect(await refusal('/Unknown/1', 'en', 'patient-token')).to.deep.equal({ status: 404, language: 'en', code: 'not-found', text: 'This resource type is not available.' });
   });
