@@ -262,8 +262,9 @@ function interactionPolicyFor(db: Db) {
   const login = policy.get('login')!;
   login.checks.add(
     new interactionPolicy.Check('ehr_launch_user', 'the staff member who launched the app must sign in', 'login_required', async (ctx) => {
-      if (launchParam(ctx) === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const owner = await launchingStaff(db, { launch: launchParam(ctx), client_id: ctx.oidc.client!.clientId });
+      const launch = launchParam(ctx);
+      if (launch === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const owner = await launchingStaff(db, { launch, client_id: ctx.oidc.client!.clientId });
       return owner !== undefined && owner === ctx.oidc.session?.accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
     }),
   );
