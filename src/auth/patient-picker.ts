@@ -7,7 +7,10 @@
  * src/access/reach.ts.
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Patient } from '@medplum/fhirtypes';
+import { displayName } from '../core/fhir/names.ts';
 import type { Db } from '../store/db.ts';
+import type { FhirClient } from '../store/fhir-client.ts';
 import { findGrantContext, saveGrantContext } from '../store/launch-context.ts';
 import { mayActFor, reachOf, reachedPatientIds } from '../access/reach.ts';
 
@@ -26,6 +29,19 @@ export const pickedPatient = (ctx: KoaContextWithOIDC): string | undefined => ch
 
 /** The patient ids an account may pick from, in the picker's order (own record first). */
 export const pickablePatients = async (db: Db, accountId: string): Promise<string[]> => reachedPatientIds(await reachOf(db, { kind: 'user', accountId }));
+
+/** A patient as the picker and the consent screen name them. */
+export interface PickablePatient {
+  readonly id: string;
+  readonly name: string;
+  readonly birthDate: string | undefined;
+}
+
+/** Name and birth date of a patient the account may pick (read with the portal's system credential, like the staff console). */
+export async function describePatient(fhir: FhirClient, id: string): Promise<PickablePatient> {
+  const patient = await fhir.read<Patient>('Patient', id);
+  return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
+}
 
 /** True when the account may pick this patient id: checked against the store, whatever the browser sent. */
 export const mayPick = (db: Db, accountId: string, choice: string): Promise<boolean> => mayActFor(db, { kind: 'user', accountId }, choice);

@@ -8,6 +8,7 @@ import { AppError } from '../core/errors.ts';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { signIn } from '../accounts/sign-in.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { formBody } from '../http/form-body.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { pause } from '../core/pause.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
@@ -17,17 +18,19 @@ import { narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
 import { consentGrantScopes, grantWith, requestedScopes } from '../auth/grant-policy.ts';
 import { appName } from '../accounts/connected-apps.ts';
 import { launchingStaff } from '../auth/ehr-launch.ts';
-import type { Patient } from '@medplum/fhirtypes';
-import { displayName } from '../core/fhir/names.ts';
-import { mayPick, pickablePatients, pickerPromptName, savePickedContext, verifiedSubmission } from '../auth/patient-picker.ts';
-import { patientPickerPage, type PickablePatient } from './views/patient-picker-page.ts';
+import { describePatient, mayPick, pickablePatients, pickerPromptName, savePickedContext, verifiedSubmission } from '../auth/patient-picker.ts';
+import { patientPickerPage } from './views/patient-picker-page.ts';
 import { staffSignIn } from '../accounts/staff-sign-in.ts';
 import { staffSignInPage } from '../ui/staff-sign-in-page.ts';
 import type { SessionManager } from '../http/session.ts';
 
+// Sign-in fields are taken as typed, as before (the services normalize the email and compare the date).
+const signInForm = formBody({ email: { trim: false }, password: { trim: false }, birthDate: { trim: false }, code: { trim: false } });
+const pickerForm = formBody({ patient: { trim: false } });
+const consentForm = formBody({ decision: { oneOf: ['allow', 'deny'] }, scope: { list: true, trim: false }, offline: { oneOf: ['yes'] } });
+
 export function createInteractionRouter(deps: { provider: Provider; accounts: AccountsDeps; fhirBase: string; staffSessions: SessionManager }): Router {
   const router = Router();
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
   // The forms on these pages end in a redirect back to the app (security-headers.ts says why that needs CSP room).
   const allowRedirectToApp = (res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
@@ -79,10 +82,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
 
   // The patient picker: whose record the app gets, among the patients this account may act for (auth/patient-picker.ts).
   const patientsOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => pickablePatients(deps.accounts.db, String(details.session?.accountId ?? ''));
-  const pickable = async (id: string): Promise<PickablePatient> => {
-    const patient = await deps.accounts.fhir.read<Patient>('Patient', id);
-    return { id: patient.id!, name: displayName(patient.name), birthDate: patient.birthDate };
-  };
+  const pickable = (id: string) => describePatient(deps.accounts.fhir, id);
   /** The patient chosen in this interaction's picker, if one was and the account may (still) act for it. */
   const pickedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => verifiedSubmission(deps.accounts.db, details.session?.accountId, details.lastSubmission);
   async function renderPicker(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
@@ -99,7 +99,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== pickerPromptName || !details.session?.accountId) throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
-    const choice = text(req.body.patient);
+    const choice = pickerForm.parse(req.body).patient;
     // Refused on the server: only a patient this account may act for, whatever the browser sent.
     if (!(await mayPick(deps.accounts.db, details.session.accountId, choice))) return res.status(422).set('Cache-Control', 'no-store').send(await renderPicker(req, details, true));
     await deps.provider.interactionFinished(req, res, { [pickerPromptName]: { patient: choice } }, { mergeWithLastSubmission: true });
@@ -109,13 +109,13 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
-    if (req.body.decision !== 'allow') {
+    const consent = consentForm.parse(req.body);
+    if (consent.decision !== 'allow') {
       await deps.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The patient did not allow access.' }, { mergeWithLastSubmission: false });
       return;
     }
     // What the patient ticked, among what this request may be granted; the rest recorded as refused (auth/grant-policy.ts).
-    const ticked = [req.body.scope].flat().filter((s): s is string => typeof s === 'string');
-    const scopes = consentGrantScopes(requestedOf(details), ticked, req.body.offline === 'yes');
+    const scopes = consentGrantScopes(requestedOf(details), consent.scope, consent.offline === 'yes');
     if (!scopes) return res.status(422).send(await renderConsent(req, details, true));
     const grant = grantWith(deps.provider, { accountId: details.session.accountId, clientId: String(details.params['client_id']) }, deps.fhirBase, scopes);
     const grantId = await grant.save();
@@ -148,10 +148,10 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     const details = await deps.provider.interactionDetails(req, res);
     if (details.prompt.name !== 'login' || typeof details.params['launch'] !== 'string') throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
-    const email = text(req.body.email);
+    const { email, password, code } = signInForm.parse(req.body);
     // Signing in as another staff member fails exactly like a wrong password (counted, audited): the launch is not theirs.
     const onlyAccountId = (await launchOwner(details)) ?? null;
-    const result = await staffSignIn(deps.accounts, { email, password: text(req.body.password), code: text(req.body.code), clientAddress: clientAddress(req), onlyAccountId });
+    const result = await staffSignIn(deps.accounts, { email, password, code, clientAddress: clientAddress(req), onlyAccountId });
     if (result.ok) {
       await finishLogin(req, res, details, result.accountId);
       return;
@@ -165,8 +165,9 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     // An EHR launch is signed in by staff only (staff-login above), never with a patient's sign-in.
     if (details.prompt.name !== 'login' || details.params['launch'] !== undefined) throw new AppError('not_found', 404);
     allowRedirectToApp(res, details);
-    const email = text(req.body.email);
-    const result = await signIn(deps.accounts, { email, password: text(req.body.password), birthDate: text(req.body.birthDate), code: text(req.body.code), clientAddress: clientAddress(req) });
+    const form = signInForm.parse(req.body);
+    const email = form.email;
+    const result = await signIn(deps.accounts, { ...form, clientAddress: clientAddress(req) });
     if (result.ok) {
       await finishLogin(req, res, details, result.accountId);
       return;

@@ -1,12 +1,9 @@
 import { html } from '../../ui/html.ts';
 import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { PatientPageContext } from './patient-pages.ts';
+import type { PickablePatient } from '../../auth/patient-picker.ts';
 
-export interface PickablePatient {
-  readonly id: string;
-  readonly name: string;
-  readonly birthDate: string | undefined;
-}
+export type { PickablePatient };
 
 /** SMART standalone launch with launch/patient for an account that acts for several people: whose record the app gets. */
 export function patientPickerPage(ctx: PatientPageContext, options: { action: string; appName: string; patients: readonly PickablePatient[]; error?: boolean }): string {
