@@ -44,7 +44,10 @@ async function main(): Promise<void> {
     const hapiCpu = () => (portal.hapiPid ? processCpuMs(portal.hapiPid) : undefined);
     const sides = { direct: new Side(), facade: new Side() };
     for (let round = 0; round < rounds; round++) {
-      for (const [name, send] of [['direct', direct], ['facade', facade]] as const) {
+      for (const [name, send] of [
+        ['direct', direct],
+        ['facade', facade],
+      ] as const) {
         const before = { self: process.cpuUsage(), hapi: hapiCpu() };
         const result = await run(send, mix, requestsPerSide);
         const self = process.cpuUsage(before.self);

@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   if (spawnSync('tsc', ['-p', fromRoot('tsconfig.build.json')], { stdio: 'inherit' }).status !== 0) throw new Error('TypeScript build failed');
 
   say(`Starting the HAPI FHIR server on port ${hapiPort} (about a minute on 2 cores)…`);
-  const existing = await fetch(`http://127.0.0.1:${hapiPort}/fhir/metadata?_summary=true`).then((r) => r.ok, () => false);
+  const existing = await fetch(`http://127.0.0.1:${hapiPort}/fhir/metadata?_summary=true`).then(
+    (r) => r.ok,
+    () => false,
+  );
   let hapiBase = `http://127.0.0.1:${hapiPort}/fhir`;
   if (existing) {
     say('  a HAPI server is already answering there; using it');
@@ -53,7 +56,12 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     summary = await loadDemoData(
-      { db, fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }), publicUrl: new URL(publicUrl), practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100', timeZone: 'America/Chicago' } },
+      {
+        db,
+        fhir: createFhirClient({ baseUrl: hapiBase, timeoutMs: 300_000 }),
+        publicUrl: new URL(publicUrl),
+        practice: { name: 'Clínica Puente (demo)', phone: '+1 555 0100', timeZone: 'America/Chicago' },
+      },
       say,
     );
   } finally {

@@ -9,7 +9,14 @@ import { fromRoot } from './lib/paths.ts';
 
 const port = Number(process.env['DEV_HAPI_PORT'] ?? 8095);
 const dataDir = process.env['DEV_HAPI_DIR'] ?? fromRoot('var/dev-test-hapi');
-const hapi = await startHapi({ port, dataDir, publicBase: 'https://portal.example.test/fhir', reuseCachedSearchMs: 0, logFile: fromRoot('var/log/dev-test-hapi.log'), detached: true });
+const hapi = await startHapi({
+  port,
+  dataDir,
+  publicBase: 'https://portal.example.test/fhir',
+  reuseCachedSearchMs: 0,
+  logFile: fromRoot('var/log/dev-test-hapi.log'),
+  detached: true,
+});
 hapi.process.unref();
 console.log(`HAPI FHIR for tests at ${hapi.baseUrl} in ${(hapi.startupMs / 1000).toFixed(1)} s (pid ${hapi.process.pid})`);
 process.exit(0);

@@ -53,7 +53,15 @@ function fail(message: string): never {
 function narrativeParams(definition: CompartmentDefinition): Map<string, string[]> {
   const div = definition.text?.div ?? fail('the CompartmentDefinition has no narrative');
   const rows = div.matchAll(/<tr><td><a href="[a-z]+\.html">([A-Za-z]+)<\/a><\/td><td>([^<]*)<\/td><\/tr>/g);
-  return new Map([...rows].map(([, type, params]) => [type!, params!.split(',').map((p) => p.trim()).filter(Boolean)]));
+  return new Map(
+    [...rows].map(([, type, params]) => [
+      type!,
+      params!
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ]),
+  );
 }
 
 /** Resource type → params from the machine-readable `resource[]`, with `corrections` applied. */

@@ -11,7 +11,11 @@ import { fromRoot } from './lib/paths.ts';
 const port = Number(process.env['HAPI_PORT'] ?? 8091);
 const pidFile = fromRoot('var/hapi.pid');
 const baseUrl = `http://127.0.0.1:${port}/fhir`;
-const answers = () => fetch(`${baseUrl}/metadata?_summary=true`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+const answers = () =>
+  fetch(`${baseUrl}/metadata?_summary=true`, { signal: AbortSignal.timeout(5000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 const commands: Record<string, () => Promise<void>> = {
   async build() {

@@ -19,7 +19,17 @@ const outDir = fromRoot('test-results/lighthouse');
 const portal = await startBenchPortal(say);
 const chrome = await chromeLauncher.launch({
   chromePath: '/usr/bin/chromium',
-  chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  chromeFlags: [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
 });
 try {
   mkdirSync(outDir, { recursive: true });
@@ -27,7 +37,13 @@ try {
   const cookie = [...portal.browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   say(`\n${'page'.padEnd(22)} ${categories.map((c) => c.padStart(15)).join('')}`);
   for (const path of pages) {
-    const result = await lighthouse(`${portal.url}${path}`, { port: chrome.port, output: 'html', onlyCategories: [...categories], extraHeaders: { Cookie: cookie }, logLevel: 'error' });
+    const result = await lighthouse(`${portal.url}${path}`, {
+      port: chrome.port,
+      output: 'html',
+      onlyCategories: [...categories],
+      extraHeaders: { Cookie: cookie },
+      logLevel: 'error',
+    });
     if (!result) throw new Error(`Lighthouse returned nothing for ${path}`);
     const name = path === '/' ? 'home' : path.slice(1).replace(/\//g, '-');
     writeFileSync(join(outDir, `${name}.html`), String(result.report));

@@ -69,7 +69,6 @@ export function createApp(ctx: Context): express.Express {
     }),
   );
 
-
   // Pages: form bodies, language, CSRF on every POST.
   const secure = ctx.config.publicUrl.protocol === 'https:';
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
@@ -80,7 +79,15 @@ export function createApp(ctx: Context): express.Express {
   app.use(createAuthRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions, webClient: ctx.webClient }));
   app.use(createRegistrationRouter({ accounts: ctx.accounts }));
   app.use(createPasswordRouter({ accounts: ctx.accounts }));
-  const recordDeps = { practice: ctx.config.practice, sessions: ctx.patientSessions, webClient: ctx.webClient, fhirBase: ctx.fhirBase, timeoutMs: ctx.config.fhir.timeoutMs, http: ctx.http, now: ctx.accounts.now };
+  const recordDeps = {
+    practice: ctx.config.practice,
+    sessions: ctx.patientSessions,
+    webClient: ctx.webClient,
+    fhirBase: ctx.fhirBase,
+    timeoutMs: ctx.config.fhir.timeoutMs,
+    http: ctx.http,
+    now: ctx.accounts.now,
+  };
   app.use(createHomeRouter(recordDeps));
   app.use(createRecordRouter(recordDeps));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));

@@ -89,7 +89,10 @@ export async function createContext(config: Config, log: Logger, options: { now?
     renderErrorPage: (acceptLanguage, code) => {
       const locale = negotiateLocale(acceptLanguage);
       const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
-      return oauthErrorPage({ locale, t, path: '/', practiceName: config.practice.name, practicePhone: config.practice.phone, dates: dateFormatter(locale, config.practice.timeZone) }, code);
+      return oauthErrorPage(
+        { locale, t, path: '/', practiceName: config.practice.name, practicePhone: config.practice.phone, dates: dateFormatter(locale, config.practice.timeZone) },
+        code,
+      );
     },
   });
   const now = options.now ?? (() => new Date());

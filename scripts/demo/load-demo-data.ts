@@ -49,10 +49,7 @@ export interface DemoSummary {
   readonly portalUsers: readonly { email: string; password: string; birthDate: string; actsFor: string; role: 'patient' | 'designee' }[];
 }
 
-export async function loadDemoData(
-  deps: { db: Db; fhir: FhirClient; publicUrl: URL; practice: AccountsDeps['practice'] },
-  log: (line: string) => void,
-): Promise<DemoSummary> {
+export async function loadDemoData(deps: { db: Db; fhir: FhirClient; publicUrl: URL; practice: AccountsDeps['practice'] }, log: (line: string) => void): Promise<DemoSummary> {
   const patients: Patient[] = [];
   const summaries: DemoSummary['patients'][number][] = [];
   for (const file of demoPatientFiles) {
@@ -120,7 +117,14 @@ async function ensurePortalUser(
   const { accountId } = await recordAuthorization(
     accounts,
     staff,
-    { patientId: user.patientId, signer: user.signer, patientEmail: user.signer.kind === 'patient' ? user.email : `patient.${user.email}`, physicianId: demoPractitioners[0]!.id!, identityConfirmed: true, locale: user.locale },
+    {
+      patientId: user.patientId,
+      signer: user.signer,
+      patientEmail: user.signer.kind === 'patient' ? user.email : `patient.${user.email}`,
+      physicianId: demoPractitioners[0]!.id!,
+      identityConfirmed: true,
+      locale: user.locale,
+    },
     '127.0.0.1',
   );
   const email = await accounts.db.query<{ text: string }>(

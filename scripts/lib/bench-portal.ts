@@ -55,7 +55,15 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
   const url = `http://127.0.0.1:${port}`;
   // A 959-resource record loads into a freshly started HAPI slower than the portal's 10 s default timeout.
   const config = loadConfig(
-    readEnv({ PUENTE_ENV: 'development', PUBLIC_URL: url, FHIR_UPSTREAM_URL: hapiBase, PGLITE_DATA_DIR: join(work, 'pglite'), SMTP_URL: 'smtp://127.0.0.1:9', LOG_LEVEL: 'silent', FHIR_TIMEOUT_MS: process.env['BENCH_FHIR_TIMEOUT_MS'] ?? '120000' }),
+    readEnv({
+      PUENTE_ENV: 'development',
+      PUBLIC_URL: url,
+      FHIR_UPSTREAM_URL: hapiBase,
+      PGLITE_DATA_DIR: join(work, 'pglite'),
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      LOG_LEVEL: 'silent',
+      FHIR_TIMEOUT_MS: process.env['BENCH_FHIR_TIMEOUT_MS'] ?? '120000',
+    }),
   );
   const ctx = await createContext(config, createLogger('silent', new Writable({ write: (_c, _e, done) => done() })));
   const server: Server = createApp(ctx).listen(port, '127.0.0.1');
@@ -72,7 +80,10 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
     const patient = patientOf(bundle);
     await ctx.fhir.transaction(toIdempotentTransaction(bundle));
     await ctx.fhir.transaction(practiceBundle([patient]));
-    const staff = await createStaffAccount({ db: ctx.db, fhir: ctx.fhir }, { email: 'bench@clinic.example', password: 'bench staff passphrase', givenName: 'Bench', familyName: 'Staff', roles: ['staff'] });
+    const staff = await createStaffAccount(
+      { db: ctx.db, fhir: ctx.fhir },
+      { email: 'bench@clinic.example', password: 'bench staff passphrase', givenName: 'Bench', familyName: 'Staff', roles: ['staff'] },
+    );
     const email = 'josue.bench@example.org';
     const password = 'bench patient long passphrase';
     const { accountId } = await recordAuthorization(
@@ -81,7 +92,9 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
       { patientId: patient.id!, signer: { kind: 'patient' }, patientEmail: email, physicianId: demoPractitioners[0]!.id!, identityConfirmed: true, locale: language },
       '127.0.0.1',
     );
-    const text = (await ctx.db.query<{ text: string }>("SELECT o.payload->>'text' AS text FROM invitations i JOIN outbox o ON o.id = i.outbox_id WHERE i.account_id = $1", [accountId])).rows[0]!.text;
+    const text = (
+      await ctx.db.query<{ text: string }>("SELECT o.payload->>'text' AS text FROM invitations i JOIN outbox o ON o.id = i.outbox_id WHERE i.account_id = $1", [accountId])
+    ).rows[0]!.text;
     const token = /register\?t=([A-Za-z0-9_-]+)/.exec(text)![1]!;
     await completeRegistration(ctx.accounts, { token, birthDate: patient.birthDate!, password, clientAddress: '127.0.0.1' });
     const browser = new HttpClient(url, language);

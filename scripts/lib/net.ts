@@ -15,11 +15,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns true, failing after `timeoutMs` or as soon as `failed()` says so. */
-export async function waitFor(
-  what: string,
-  probe: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; failed?: () => string | undefined },
-): Promise<void> {
+export async function waitFor(what: string, probe: () => Promise<boolean>, options: { timeoutMs: number; intervalMs?: number; failed?: () => string | undefined }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const failure = options.failed?.();

@@ -34,12 +34,16 @@ export async function startPostgres(): Promise<RunningPostgres> {
   run('initdb', ['-D', dataDir, '-U', 'puente', '-A', 'trust', '-E', 'UTF8', '--no-locale']);
   run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
   const url = `postgres://puente@127.0.0.1:${port}/postgres`;
-  await waitFor('PostgreSQL', async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.end();
-    return true;
-  }, { timeoutMs: 30_000 });
+  await waitFor(
+    'PostgreSQL',
+    async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    { timeoutMs: 30_000 },
+  );
 
   return {
     url,

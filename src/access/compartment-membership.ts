@@ -42,10 +42,7 @@ function compile(expression: string): FhirPathAtom {
 
 // Parsed once at load, one atom per compartment parameter, in the definition's order. A constant
 // derived from constant data: it holds no state that requests could change.
-const atomsByType: ReadonlyMap<string, readonly FhirPathAtom[]> = new Map(
-  compartmentTypes().map((type) => [type, compartmentParamData(type).map((p) => compile(p.expression))]),
-);
-
+const atomsByType: ReadonlyMap<string, readonly FhirPathAtom[]> = new Map(compartmentTypes().map((type) => [type, compartmentParamData(type).map((p) => compile(p.expression))]));
 
 function patientReferences(patientId: string, localBases: readonly string[]): ReadonlySet<string> {
   const relative = `Patient/${patientId}`;

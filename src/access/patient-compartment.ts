@@ -13,9 +13,7 @@ export type PatientCompartmentType = keyof typeof patientCompartmentData;
 // A Map, not the object literal, so that resource types such as "constructor" or "__proto__"
 // taken from untrusted JSON can never find an inherited property.
 const byType: ReadonlyMap<string, readonly CompartmentParamData[]> = new Map(Object.entries(patientCompartmentData));
-const codesByType: ReadonlyMap<string, readonly string[]> = new Map(
-  [...byType].map(([type, params]) => [type, Object.freeze(params.map((p) => p.code))]),
-);
+const codesByType: ReadonlyMap<string, readonly string[]> = new Map([...byType].map(([type, params]) => [type, Object.freeze(params.map((p) => p.code))]));
 
 /** True if resources of this type can be in a Patient compartment (R4 lists 66 such types). */
 export const isCompartmentType = (type: string): type is PatientCompartmentType => byType.has(type);

@@ -42,5 +42,4 @@ export function narrowerChoices(requested: readonly ScopeChoice[]): ScopeChoice[
 }
 
 /** The scopes a patient may grant for this request: the requested ones and their narrower alternatives. */
-export const grantableScopes = (requested: readonly ScopeChoice[]): ReadonlySet<string> =>
-  new Set([...requested, ...narrowerChoices(requested)].map((c) => c.scope));
+export const grantableScopes = (requested: readonly ScopeChoice[]): ReadonlySet<string> => new Set([...requested, ...narrowerChoices(requested)].map((c) => c.scope));

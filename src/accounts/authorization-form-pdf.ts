@@ -119,7 +119,14 @@ function header(form: Form, data: AuthorizationFormData): void {
     }),
   );
   const bottom = Math.max(nameBottom, doc.y) + 4;
-  artifact(doc, () => doc.moveTo(left, bottom).lineTo(left + width, bottom).lineWidth(1).strokeColor(colors.ink).stroke());
+  artifact(doc, () =>
+    doc
+      .moveTo(left, bottom)
+      .lineTo(left + width, bottom)
+      .lineWidth(1)
+      .strokeColor(colors.ink)
+      .stroke(),
+  );
   root.add(
     doc.struct('H1', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.title).fillColor(colors.ink);
@@ -220,7 +227,12 @@ function footers(form: Form, data: AuthorizationFormData, dates: FormDates): voi
     artifact(
       doc,
       () => {
-        doc.moveTo(left, y - 6).lineTo(left + width, y - 6).lineWidth(0.5).strokeColor(colors.rule).stroke();
+        doc
+          .moveTo(left, y - 6)
+          .lineTo(left + width, y - 6)
+          .lineWidth(0.5)
+          .strokeColor(colors.rule)
+          .stroke();
         doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
         doc.text(toWinAnsi(text.footer(data.formId, dates.recordedDay)), left, y, { width: width * 0.75, lineBreak: false });
         doc.text(toWinAnsi(text.page(index - range.start + 1, range.count)), left + width * 0.75, y, {
@@ -262,7 +274,11 @@ function fieldRow(form: Form, fields: readonly { label: string; value: string }[
   const inner = boxWidth - 2 * field.padding;
   const cells = fields.map(({ label, value }) => ({ label: toWinAnsi(label), value: toWinAnsi(value) }));
   const labelHeight = (label: string) => doc.font(fonts.regular).fontSize(sizes.label).heightOfString(label, { width: inner });
-  const valueHeight = (value: string) => doc.font(fonts.regular).fontSize(sizes.value).heightOfString(value || ' ', { width: inner });
+  const valueHeight = (value: string) =>
+    doc
+      .font(fonts.regular)
+      .fontSize(sizes.value)
+      .heightOfString(value || ' ', { width: inner });
   const height = Math.max(...cells.map((cell) => labelHeight(cell.label) + field.gap + valueHeight(cell.value))) + 2 * field.padding;
   ensureSpace(form, height);
   const top = doc.y;
@@ -320,7 +336,10 @@ function paragraph(form: Form, content: string, options: { size: number; color?:
   const top = doc.y;
   root.add(
     doc.struct('P', {}, () => {
-      doc.font(options.font ?? fonts.regular).fontSize(options.size).fillColor(options.color ?? colors.ink);
+      doc
+        .font(options.font ?? fonts.regular)
+        .fontSize(options.size)
+        .fillColor(options.color ?? colors.ink);
       doc.text(toWinAnsi(content), left, top, { width });
     }),
   );
@@ -371,8 +390,8 @@ function writtenOffset(isoDateTime: string): string | undefined {
 
 // Windows-1252 characters in 0x80–0x9F, which WinAnsiEncoding (ISO 32000-1 Annex D) also covers.
 const winAnsiExtras = new Set([
-  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018, 0x2019,
-  0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
+  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122,
+  0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
 ]);
 const inWinAnsi = (point: number) => (point >= 0x20 && point <= 0x7e) || (point >= 0xa0 && point <= 0xff) || winAnsiExtras.has(point);
 

@@ -31,8 +31,7 @@ const en = {
   designeeRelationship: 'Relationship to the patient',
   designeeEmail: 'Designee’s email',
   authorizedUserEmail: 'Email of the person who will use the portal',
-  signedOnPaper: (practice: string) =>
-    `This form was signed on paper. ${practice} keeps the signed original; this document is a copy of what was recorded.`,
+  signedOnPaper: (practice: string) => `This form was signed on paper. ${practice} keeps the signed original; this document is a copy of what was recorded.`,
 
   staffSection: 'Staff verification',
   verified: (staff: string, when: string) => `Identity and authorization of the signer confirmed by ${staff} on ${when}.`,
@@ -71,8 +70,7 @@ const es = {
   designeeRelationship: 'Relación con el paciente',
   designeeEmail: 'Correo electrónico de la persona designada',
   authorizedUserEmail: 'Correo electrónico de la persona que usará el portal',
-  signedOnPaper: (practice: string) =>
-    `Este formulario se firmó en papel. ${practice} conserva el original firmado; este documento es una copia de lo que se registró.`,
+  signedOnPaper: (practice: string) => `Este formulario se firmó en papel. ${practice} conserva el original firmado; este documento es una copia de lo que se registró.`,
 
   staffSection: 'Verificación del personal',
   verified: (staff: string, when: string) => `Identidad y autorización de la persona que firmó confirmadas por ${staff} el ${when}.`,

@@ -28,7 +28,16 @@ export async function changeAccountEmail(deps: AccountsDeps, staff: StaffMember,
     await enqueue(tx, { kind: 'email', payload: emailChangedNewAddress(account.locale, deps.practice, email) });
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'email-changed', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: account.patient ?? undefined, clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'email-changed',
+        success: true,
+        actor: staff.practitioner,
+        accountId: staff.accountId,
+        patient: account.patient ?? undefined,
+        clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
   });
 }

@@ -40,7 +40,13 @@ export async function createStaffAccount(deps: { db: Db; fhir: FhirClient }, inp
     ).id!;
   const totpSecret = new Secret({ size: 20 }).base32;
   const practitioner = `Practitioner/${practitionerId}`;
-  const accountId = await insertStaffAccount(deps.db, { email, passwordHash: await hashPassword(input.password), practitioner, roles: input.roles, locale: input.locale ?? 'es', totpSecret });
+  const accountId = await insertStaffAccount(deps.db, {
+    email,
+    passwordHash: await hashPassword(input.password),
+    practitioner,
+    roles: input.roles,
+    locale: input.locale ?? 'es',
+    totpSecret,
+  });
   return { accountId, practitioner, totpSecret };
 }
-

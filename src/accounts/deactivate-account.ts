@@ -31,7 +31,16 @@ export async function deactivateAccount(deps: AccountsDeps, staff: StaffMember, 
     await enqueue(tx, { kind: 'email', payload: deactivatedEmail(account.locale, deps.practice, account.email) });
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'deactivation', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: account.patient ?? undefined, clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'deactivation',
+        success: true,
+        actor: staff.practitioner,
+        accountId: staff.accountId,
+        patient: account.patient ?? undefined,
+        clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
   });
 
@@ -39,6 +48,11 @@ export async function deactivateAccount(deps: AccountsDeps, staff: StaffMember, 
   if (account.consent) {
     const [, consentId] = account.consent.split('/');
     const consent = await deps.fhir.read<Consent>('Consent', consentId!);
-    await deps.fhir.update({ ...consent, id: consentId!, status: 'inactive', provision: { ...consent.provision, period: { ...consent.provision?.period, end: now.toISOString() } } });
+    await deps.fhir.update({
+      ...consent,
+      id: consentId!,
+      status: 'inactive',
+      provision: { ...consent.provision, period: { ...consent.provision?.period, end: now.toISOString() } },
+    });
   }
 }

@@ -10,14 +10,11 @@ import type { Practice as PracticeConfig } from '../config/config.ts';
 /** What an email says of the practice: its name and phone. */
 type Practice = Pick<PracticeConfig, 'name' | 'phone'>;
 
-
 function compose(locale: Locale, practice: Practice, to: string, subjectKey: MessageKey, paragraphs: (string | { link: string })[]): EmailMessage {
   const t = (key: MessageKey, params: Record<string, string | number> = {}) => translate(locale, key, { practice: practice.name, phone: practice.phone, ...params });
   const body = [t('email.greeting'), ...paragraphs, t('email.signature')];
   const text = body.map((p) => (typeof p === 'string' ? p : p.link)).join('\n\n');
-  const htmlBody = body
-    .map((p) => (typeof p === 'string' ? `<p>${escapeHtml(p)}</p>` : `<p><a href="${escapeHtml(p.link)}">${escapeHtml(p.link)}</a></p>`))
-    .join('\n');
+  const htmlBody = body.map((p) => (typeof p === 'string' ? `<p>${escapeHtml(p)}</p>` : `<p><a href="${escapeHtml(p.link)}">${escapeHtml(p.link)}</a></p>`)).join('\n');
   return { to, subject: t(subjectKey), text, html: `<!doctype html><html lang="${locale}"><body>${htmlBody}</body></html>`, locale };
 }
 

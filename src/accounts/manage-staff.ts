@@ -23,7 +23,11 @@ export interface NewStaffCredentials {
 }
 
 /** Four random words' worth of entropy (96 bits) in a form that is easy to type once. */
-const temporaryPassword = () => randomBytes(12).toString('base64url').match(/.{1,4}/g)!.join('-');
+const temporaryPassword = () =>
+  randomBytes(12)
+    .toString('base64url')
+    .match(/.{1,4}/g)!
+    .join('-');
 
 export async function createStaffMember(
   deps: Pick<AccountsDeps, 'db' | 'fhir'>,

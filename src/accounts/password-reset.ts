@@ -27,7 +27,16 @@ export async function requestPasswordReset(deps: AccountsDeps, input: { email: s
     }
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'password-reset-requested', success: matches, actor: account?.fhir_user ?? undefined, accountId: account?.id, patient: account?.patient ?? undefined, clientAddress: input.clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'password-reset-requested',
+        success: matches,
+        actor: account?.fhir_user ?? undefined,
+        accountId: account?.id,
+        patient: account?.patient ?? undefined,
+        clientAddress: input.clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
   });
 }
@@ -58,7 +67,16 @@ export async function completePasswordReset(deps: AccountsDeps, input: { token: 
     await enqueue(tx, { kind: 'email', payload: passwordChangedEmail(account.locale, deps.practice, account.email) });
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'password-reset', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: input.clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'password-reset',
+        success: true,
+        actor: account.fhir_user ?? undefined,
+        accountId: account.id,
+        patient: account.patient ?? undefined,
+        clientAddress: input.clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
     return { status: 'reset' };
   });

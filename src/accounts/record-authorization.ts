@@ -23,7 +23,6 @@ import { renderAuthorizationForm } from './authorization-form-pdf.ts';
 import { invitationEmail } from './emails.ts';
 import type { AccountsDeps } from './deps.ts';
 
-
 export interface AuthorizationForm {
   readonly patientId: string;
   readonly signer: { readonly kind: 'patient' } | { readonly kind: 'designee'; readonly name: string; readonly relationship: string; readonly email: string };
@@ -68,10 +67,7 @@ export async function recordAuthorization(
     throw new AuthorizationFormError('missing_fields');
   }
 
-  const [patient, physician] = await Promise.all([
-    deps.fhir.read<Patient>('Patient', form.patientId),
-    deps.fhir.read<Practitioner>('Practitioner', form.physicianId),
-  ]);
+  const [patient, physician] = await Promise.all([deps.fhir.read<Patient>('Patient', form.patientId), deps.fhir.read<Practitioner>('Practitioner', form.physicianId)]);
   const patientRef = `Patient/${patient.id}`;
   const holder = await findPortalAccountByEmail(deps.db, authorizedEmail);
   const existing = (await findAccountsForPatient(deps.db, patientRef)).find((a) => a.email === authorizedEmail);
@@ -124,7 +120,12 @@ export async function recordAuthorization(
     provision: {
       type: 'permit',
       period: { start: now.toISOString() },
-      actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] }, reference: { reference: performer } }],
+      actor: [
+        {
+          role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+          reference: { reference: performer },
+        },
+      ],
       action: [
         { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access', display: 'Access' }], text: 'Patient portal access' },
         { text: 'Communication by email' },
@@ -166,11 +167,22 @@ export async function recordAuthorization(
     const authorization = { consent: `Consent/${ids.consent}`, locale: form.locale, birthDate: patient.birthDate ?? null, now };
     if (existing) await reopenPortalAccount(tx, existing.id, authorization);
     const account = {
-      id: existing?.id ?? (await insertPendingPortalAccount(tx, { ...authorization, kind: designee ? 'proxy' : 'patient', email: authorizedEmail, fhirUser: performer, patient: patientRef })),
+      id:
+        existing?.id ??
+        (await insertPendingPortalAccount(tx, { ...authorization, kind: designee ? 'proxy' : 'patient', email: authorizedEmail, fhirUser: performer, patient: patientRef })),
     };
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'authorization-recorded', success: true, actor: staff.practitioner, accountId: staff.accountId, patient: patientRef, clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'authorization-recorded',
+        success: true,
+        actor: staff.practitioner,
+        accountId: staff.accountId,
+        patient: patientRef,
+        clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
     await sendRegistrationLink(tx, deps, { accountId: account.id, email: authorizedEmail, locale: form.locale, formPdf: pdf, now }, { staff, patient: patientRef, clientAddress });
     return account.id;
@@ -185,13 +197,28 @@ export async function sendRegistrationLink(
   input: { accountId: string; email: string; locale: Locale; formPdf?: Buffer; now: Date },
   audit: { staff: StaffMember; patient: string | undefined; clientAddress: string },
 ): Promise<void> {
-  const { token, invitationId } = await issueLink(tx, { accountId: input.accountId, purpose: 'registration', email: input.email, ttlMs: deps.signIn.invitationTtlMs, now: input.now });
+  const { token, invitationId } = await issueLink(tx, {
+    accountId: input.accountId,
+    purpose: 'registration',
+    email: input.email,
+    ttlMs: deps.signIn.invitationTtlMs,
+    now: input.now,
+  });
   const link = new URL(`/register?t=${token}`, deps.publicUrl).toString();
   const outboxId = await enqueue(tx, { kind: 'email', payload: invitationEmail(input.locale, deps.practice, input.email, link, input.formPdf) });
   await attachOutbox(tx, invitationId, outboxId);
   await recordAuditEvent(
     tx,
-    accountAuditEvent({ event: 'invitation-sent', success: true, actor: audit.staff.practitioner, accountId: audit.staff.accountId, ...(audit.patient ? { patient: audit.patient } : {}), clientAddress: audit.clientAddress, portalName: deps.practice.name, recorded: input.now }),
+    accountAuditEvent({
+      event: 'invitation-sent',
+      success: true,
+      actor: audit.staff.practitioner,
+      accountId: audit.staff.accountId,
+      ...(audit.patient ? { patient: audit.patient } : {}),
+      clientAddress: audit.clientAddress,
+      portalName: deps.practice.name,
+      recorded: input.now,
+    }),
   );
 }
 

@@ -22,10 +22,7 @@ export async function inspectRegistrationLink(deps: AccountsDeps, token: string)
   return linkState(await findLink(deps.db, token, 'registration'), deps.now());
 }
 
-export async function completeRegistration(
-  deps: AccountsDeps,
-  input: { token: string; birthDate: string; password: string; clientAddress: string },
-): Promise<RegistrationOutcome> {
+export async function completeRegistration(deps: AccountsDeps, input: { token: string; birthDate: string; password: string; clientAddress: string }): Promise<RegistrationOutcome> {
   const now = deps.now();
   return deps.db.transaction(async (tx): Promise<RegistrationOutcome> => {
     const link = await findLink(tx, input.token, 'registration', true);
@@ -44,7 +41,16 @@ export async function completeRegistration(
     await consumeLink(tx, link!.id, now);
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'registration', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: input.clientAddress, portalName: deps.practice.name, recorded: now }),
+      accountAuditEvent({
+        event: 'registration',
+        success: true,
+        actor: account.fhir_user ?? undefined,
+        accountId: account.id,
+        patient: account.patient ?? undefined,
+        clientAddress: input.clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
     );
     return { status: 'registered', accountId: account.id };
   });

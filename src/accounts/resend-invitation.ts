@@ -10,6 +10,11 @@ export async function resendInvitation(deps: AccountsDeps, staff: StaffMember, a
   await deps.db.transaction(async (tx) => {
     const account = await findAccount(tx, accountId);
     if (!account || account.kind === 'staff' || account.status !== 'pending') throw new AppError('not_found', 404);
-    await sendRegistrationLink(tx, deps, { accountId: account.id, email: account.email, locale: account.locale, now }, { staff, patient: account.patient ?? undefined, clientAddress });
+    await sendRegistrationLink(
+      tx,
+      deps,
+      { accountId: account.id, email: account.email, locale: account.locale, now },
+      { staff, patient: account.patient ?? undefined, clientAddress },
+    );
   });
 }

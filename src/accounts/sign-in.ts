@@ -50,7 +50,15 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
       await clearThrottle(tx, accountKey);
       await recordAuditEvent(
         tx,
-        accountAuditEvent({ event: 'login', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),
+        accountAuditEvent({
+          event: 'login',
+          success: true,
+          actor: account.fhir_user ?? undefined,
+          accountId: account.id,
+          patient: account.patient ?? undefined,
+          clientAddress: attempt.clientAddress,
+          portalName: deps.practice.name,
+        }),
       );
     });
     return { ok: true, accountId: account.id };
@@ -61,13 +69,29 @@ export async function signIn(deps: AccountsDeps, attempt: SignInAttempt): Promis
     const counted = await recordSignInFailure(tx, { account: accountKey, address: addressKey }, policy, now);
     await recordAuditEvent(
       tx,
-      accountAuditEvent({ event: 'login', success: false, actor: account?.fhir_user ?? undefined, accountId: account?.id, patient: account?.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),
+      accountAuditEvent({
+        event: 'login',
+        success: false,
+        actor: account?.fhir_user ?? undefined,
+        accountId: account?.id,
+        patient: account?.patient ?? undefined,
+        clientAddress: attempt.clientAddress,
+        portalName: deps.practice.name,
+      }),
     );
     if (counted.accountLockedNow && account && account.status === 'active') {
       await enqueue(tx, { kind: 'email', payload: lockoutEmail(account.locale, deps.practice, account.email, Math.round(policy.lockoutMs / 60_000)) });
       await recordAuditEvent(
         tx,
-        accountAuditEvent({ event: 'lockout', success: true, actor: account.fhir_user ?? undefined, accountId: account.id, patient: account.patient ?? undefined, clientAddress: attempt.clientAddress, portalName: deps.practice.name }),
+        accountAuditEvent({
+          event: 'lockout',
+          success: true,
+          actor: account.fhir_user ?? undefined,
+          accountId: account.id,
+          patient: account.patient ?? undefined,
+          clientAddress: attempt.clientAddress,
+          portalName: deps.practice.name,
+        }),
       );
     }
     return counted.failures;

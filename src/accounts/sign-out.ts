@@ -15,7 +15,15 @@ export async function recordSignOut(deps: Pick<AccountsDeps, 'db' | 'practice'>,
   const account = await findAccount(deps.db, accountId);
   await recordAuditEvent(
     deps.db,
-    accountAuditEvent({ event: 'logout', success: true, actor: account?.fhir_user ?? undefined, accountId, patient: account?.patient ?? undefined, clientAddress, portalName: deps.practice.name }),
+    accountAuditEvent({
+      event: 'logout',
+      success: true,
+      actor: account?.fhir_user ?? undefined,
+      accountId,
+      patient: account?.patient ?? undefined,
+      clientAddress,
+      portalName: deps.practice.name,
+    }),
   );
 }
 

@@ -10,13 +10,21 @@ export interface PatientQuery {
 }
 
 /** The matches, or undefined when nothing was asked (the empty search page). */
-export async function searchPatients(deps: Pick<AccountsDeps, 'db' | 'fhir' | 'practice'>, query: PatientQuery, read: Omit<StaffRead, 'interaction'>): Promise<Patient[] | undefined> {
+export async function searchPatients(
+  deps: Pick<AccountsDeps, 'db' | 'fhir' | 'practice'>,
+  query: PatientQuery,
+  read: Omit<StaffRead, 'interaction'>,
+): Promise<Patient[] | undefined> {
   const params: Record<string, string> = { _count: '50' };
   if (query.name) params['name'] = query.name;
   if (/^\d{4}-\d{2}-\d{2}$/.test(query.birthDate)) params['birthdate'] = query.birthDate;
   if (query.mrn) params['identifier'] = query.mrn;
   if (Object.keys(params).length === 1) return undefined;
   const results = ((await deps.fhir.search<Patient>('Patient', params)) as Bundle<Patient>).entry?.map((e) => e.resource!) ?? [];
-  await auditStaffRead(deps, { ...read, interaction: 'search-type' }, results.map((p) => `Patient/${p.id}`));
+  await auditStaffRead(
+    deps,
+    { ...read, interaction: 'search-type' },
+    results.map((p) => `Patient/${p.id}`),
+  );
   return results;
 }

@@ -13,7 +13,6 @@ import { clearThrottle, failureDelayMs, recordSignInFailure, throttleState } fro
 import type { AccountsDeps } from './deps.ts';
 import { acceptedStep } from './totp.ts';
 
-
 export async function staffSignIn(
   deps: AccountsDeps,
   attempt: { email: string; password: string; code: string; clientAddress: string; onlyAccountId?: string | null },
@@ -37,14 +36,34 @@ export async function staffSignIn(
     await deps.db.transaction(async (tx) => {
       await rememberTotpStep(tx, staff.id, step!);
       await clearThrottle(tx, accountKey);
-      await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: true, actor: staff.fhir_user ?? undefined, accountId: staff.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
+      await recordAuditEvent(
+        tx,
+        accountAuditEvent({
+          event: 'login',
+          success: true,
+          actor: staff.fhir_user ?? undefined,
+          accountId: staff.id,
+          clientAddress: attempt.clientAddress,
+          portalName: deps.practice.name,
+        }),
+      );
     });
     return { ok: true, accountId: staff.id, practitioner: staff.fhir_user ?? '', admin: staff.roles.includes('admin') };
   }
   const policy = { maxFailures: deps.signIn.maxFailures, lockoutMs: deps.signIn.lockoutMs };
   const failures = await deps.db.transaction(async (tx) => {
     const counted = await recordSignInFailure(tx, { account: accountKey, address: addressKey }, policy, now);
-    await recordAuditEvent(tx, accountAuditEvent({ event: 'login', success: false, actor: staff?.fhir_user ?? undefined, accountId: staff?.id, clientAddress: attempt.clientAddress, portalName: deps.practice.name }));
+    await recordAuditEvent(
+      tx,
+      accountAuditEvent({
+        event: 'login',
+        success: false,
+        actor: staff?.fhir_user ?? undefined,
+        accountId: staff?.id,
+        clientAddress: attempt.clientAddress,
+        portalName: deps.practice.name,
+      }),
+    );
     return counted.failures;
   });
   return { ok: false, delayMs: failureDelayMs(failures) };

@@ -30,10 +30,7 @@ export async function launchingStaff(db: Db, params: Readonly<Record<string, unk
   return typeof launch === 'string' && typeof clientId === 'string' ? ehrLaunchOwner(db, launch, clientId) : undefined;
 }
 
-export async function ehrLaunchGrant(
-  ctx: KoaContextWithOIDC,
-  deps: { db: Db; fhirBase: string; launch: string },
-) {
+export async function ehrLaunchGrant(ctx: KoaContextWithOIDC, deps: { db: Db; fhirBase: string; launch: string }) {
   const client = ctx.oidc.client!;
   const accountId = ctx.oidc.session!.accountId!;
   const account = await findAccount(deps.db, accountId);

@@ -88,7 +88,8 @@ export function createProvider(options: ProviderOptions): Provider {
           return;
         }
         if (typeof value !== 'string' || !scopes.includes('launch')) throw new errors.InvalidRequest('an EHR launch asks for the launch scope');
-        if (!client || !(await findUsableEhrLaunch(options.db, value, client.clientId, new Date()))) throw new errors.InvalidRequest('launch is unknown, expired, already used or for another app');
+        if (!client || !(await findUsableEhrLaunch(options.db, value, client.clientId, new Date())))
+          throw new errors.InvalidRequest('launch is unknown, expired, already used or for another app');
       },
     },
     // Client authentication: public apps (PKCE only), client secrets, and signed JWT assertions with
@@ -117,7 +118,11 @@ export function createProvider(options: ProviderOptions): Provider {
       if (account?.status !== 'active') return undefined;
       return {
         accountId: account.id,
-        claims: async () => ({ sub: account.id, email: account.email, ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}) }),
+        claims: async () => ({
+          sub: account.id,
+          email: account.email,
+          ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}),
+        }),
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyFor(options.db) },
@@ -160,14 +165,18 @@ export function createProvider(options: ProviderOptions): Provider {
       if (grantId && (await grantFitsChoice(options.db, grantId, choice))) return ctx.oidc.provider.Grant.find(grantId);
       if (client.clientId !== webClientId) return undefined;
       // The portal's own app: what it asked for, user/ scopes refused (grant-policy.ts).
-      const grant = grantWith(ctx.oidc.provider, { clientId: client.clientId, accountId: session.accountId! }, fhirBase, firstPartyGrantScopes(requestedScopes(ctx.oidc.params?.['scope'])));
+      const grant = grantWith(
+        ctx.oidc.provider,
+        { clientId: client.clientId, accountId: session.accountId! },
+        fhirBase,
+        firstPartyGrantScopes(requestedScopes(ctx.oidc.params?.['scope'])),
+      );
       const savedId = await grant.save();
       if (choice) await savePickedContext(options.db, savedId, choice);
       return grant;
     },
     // Refresh tokens for offline_access and for SMART's online_access (SMART App Launch 2.2 §scopes).
-    issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
+    issueRefreshToken: (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
     rotateRefreshToken: true,
     async extraTokenClaims(ctx, token) {
       if (!('accountId' in token) || !token.accountId) return undefined;
@@ -249,7 +258,6 @@ export function createProvider(options: ProviderOptions): Provider {
   });
   return provider;
 }
-
 
 /**
  * oidc-provider's prompts (login, then consent) with two more reasons to ask who is signing in:

@@ -37,7 +37,13 @@ interface TokenLike {
 const addressOf = (ctx: KoaContextWithOIDC): string | undefined => (ctx.req as { ip?: string }).ip ?? ctx.req.socket.remoteAddress ?? undefined;
 
 export function tokenAuditMiddleware(deps: TokenAuditDeps) {
-  async function describe(ctx: KoaContextWithOIDC, event: TokenEvent, outcome: TokenAuditInput['outcome'], token: TokenLike | undefined, extra: { grantType?: string; error?: string }): Promise<TokenAuditInput> {
+  async function describe(
+    ctx: KoaContextWithOIDC,
+    event: TokenEvent,
+    outcome: TokenAuditInput['outcome'],
+    token: TokenLike | undefined,
+    extra: { grantType?: string; error?: string },
+  ): Promise<TokenAuditInput> {
     const entities = ctx.oidc.entities as Record<string, TokenLike | undefined>;
     const accountId = token?.accountId ?? entities['Account']?.accountId ?? entities['RefreshToken']?.accountId ?? entities['AuthorizationCode']?.accountId;
     const account = accountId ? await deps.account(ctx, accountId) : undefined;
@@ -89,7 +95,14 @@ export function tokenAuditMiddleware(deps: TokenAuditDeps) {
       }
       // Refresh-token reuse: oidc-provider has just revoked the whole grant (security model 9).
       const reuse = grantType === 'refresh_token' && !!entities['RefreshToken']?.consumed;
-      await record(ctx, await describe(ctx, reuse ? 'refresh-token-reuse' : 'token-refused', outcome === '0' ? '8' : outcome, undefined, { ...(grantType ? { grantType } : {}), ...(error ? { error } : {}) }), []);
+      await record(
+        ctx,
+        await describe(ctx, reuse ? 'refresh-token-reuse' : 'token-refused', outcome === '0' ? '8' : outcome, undefined, {
+          ...(grantType ? { grantType } : {}),
+          ...(error ? { error } : {}),
+        }),
+        [],
+      );
       return;
     }
 

@@ -165,9 +165,7 @@ export function loadConfig(rawEnv: Env): Config {
     port: get<number>('PORT') ?? 3000,
     publicUrl,
     fhir: { upstreamUrl: fhirUrl, timeoutMs: get<number>('FHIR_TIMEOUT_MS') ?? 10000 },
-    store: databaseUrl
-      ? { kind: 'postgres', url: databaseUrl }
-      : { kind: 'pglite', dataDir: get<string>('PGLITE_DATA_DIR') ?? 'var/pglite' },
+    store: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: get<string>('PGLITE_DATA_DIR') ?? 'var/pglite' },
     mail: { smtpUrl, from: get<string>('MAIL_FROM') ?? `Puente <no-reply@${publicUrl.hostname}>` },
     secretKeys,
     logLevel: get<string>('LOG_LEVEL') ?? 'info',

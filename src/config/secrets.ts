@@ -9,7 +9,10 @@ export const devSecretKey = 'puente-development-secret-key-not-for-production-us
 const minimumKeyLength = 32;
 
 export function parseSecretKeys(text: string): { keys: string[]; problems: string[] } {
-  const keys = text.split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+  const keys = text
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
   const problems: string[] = [];
   if (keys.length === 0) problems.push('must contain at least one key');
   if (keys.some((k) => k.length < minimumKeyLength)) problems.push(`every key must be at least ${minimumKeyLength} characters long`);

@@ -5,9 +5,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (password: string, salt: Buffer, keyLength: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  new Promise<Buffer>((resolve, reject) => scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))));
 
 // N = 2^15, r = 8: 32 MiB and roughly 100 ms per hash on this class of machine (OWASP 2023 guidance).
 const defaults = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 };
@@ -26,7 +24,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await scrypt(password, Buffer.from(saltText, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem });
   return timingSafeEqual(actual, expected);
 }
-
 
 let dummyHash: Promise<string> | undefined;
 /**

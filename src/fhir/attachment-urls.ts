@@ -7,7 +7,6 @@
 import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
 import { trimBase } from '../core/fhir/base-url.ts';
 
-
 function rewriteDocument(document: DocumentReference, from: string, to: string): void {
   for (const content of document.content ?? []) {
     const url = content.attachment?.url;

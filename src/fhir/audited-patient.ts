@@ -19,10 +19,14 @@ export function auditedPatients(exchange: Exchange, localBases: readonly string[
   const response = exchange.response;
   const released: readonly Resource[] =
     model?.interaction === 'read' && model.type === binaryType
-      ? response ? (exchange.binaryDocuments ?? []) : []
+      ? response
+        ? (exchange.binaryDocuments ?? [])
+        : []
       : response?.resourceType === 'Bundle'
         ? ((response as Bundle).entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []))
-        : response ? [response] : [];
+        : response
+          ? [response]
+          : [];
   for (const resource of released) for (const id of compartmentPatientIds(resource, { localBases })) patients.add(id);
   if (model?.interaction === 'read' && model.type === binaryType && response && patients.size === 0 && exchange.principal?.patient) patients.add(exchange.principal.patient);
   return [...patients];

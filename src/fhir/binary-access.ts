@@ -35,7 +35,6 @@ export interface BinaryAccessDeps {
   readonly upstream: Upstream;
 }
 
-
 /**
  * The Binary id an attachment url names: `Binary/<id>`, or `<base>/Binary/<id>` on one of `bases`,
  * compared as exact text (no query, fragment, version or case folding). Anything else: undefined.

@@ -16,13 +16,12 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
     interaction: [{ code: 'read' }, { code: 'search-type' }],
     searchInclude: [...(allowedIncludes[type] ?? [])],
     searchRevInclude: [...allowedRevIncludes],
-    searchParam: [
-      { name: 'patient', type: 'reference' },
-      ...Object.entries(params).map(([name, kind]) => ({ name, type: paramTypes[kind] })),
-      { name: '_count', type: 'number' },
-    ],
+    searchParam: [{ name: 'patient', type: 'reference' }, ...Object.entries(params).map(([name, kind]) => ({ name, type: paramTypes[kind] })), { name: '_count', type: 'number' }],
   }));
-  const shared: CapabilityStatementRestResource[] = [...sharedReadTypes].map((type) => ({ type: type as CapabilityStatementRestResource['type'], interaction: [{ code: 'read' }] }));
+  const shared: CapabilityStatementRestResource[] = [...sharedReadTypes].map((type) => ({
+    type: type as CapabilityStatementRestResource['type'],
+    interaction: [{ code: 'read' }],
+  }));
   // Binary: read by id only, when a DocumentReference the token reaches names it (security model 3).
   const binary: CapabilityStatementRestResource = { type: 'Binary', interaction: [{ code: 'read' }] };
   return {

@@ -69,12 +69,20 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   router.use((req, res, next) => {
     res.set('Access-Control-Allow-Origin', '*').set('Access-Control-Expose-Headers', 'Location, ETag');
     if (req.method !== 'OPTIONS') return next();
-    res.set('Access-Control-Allow-Methods', 'GET').set('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type').set('Access-Control-Max-Age', '600').status(204).end();
+    res
+      .set('Access-Control-Allow-Methods', 'GET')
+      .set('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type')
+      .set('Access-Control-Max-Age', '600')
+      .status(204)
+      .end();
   });
 
   // Discovery is public and read by apps running in browsers on other origins (SMART App Launch 2.2 requires CORS here).
   router.get('/.well-known/smart-configuration', (_req, res) => {
-    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(smartConfiguration(deps.publicUrl, { registration: deps.registration }));
+    res
+      .set('Access-Control-Allow-Origin', '*')
+      .set('Cache-Control', 'public, max-age=300')
+      .json(smartConfiguration(deps.publicUrl, { registration: deps.registration }));
   });
   router.get('/metadata', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').type('application/fhir+json').json(capabilityStatement(deps.publicUrl));
@@ -90,7 +98,9 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
         interaction: model?.interaction === 'read' ? 'read' : model ? 'search-type' : 'unknown',
         outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
         ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
-        ...(principal ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) } : {}),
+        ...(principal
+          ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) }
+          : {}),
         request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
         clientAddress: clientAddress(req),
         portalName: deps.portalName,

@@ -35,9 +35,7 @@ const fieldOf = (error: ErrorObject) => error.instancePath.split('/')[1];
 
 /** Builds the parser of one form; call it once per router, then `parse(req.body)` per request. */
 export function formBody<F extends Record<string, FieldRule>>(fields: F): { parse(body: unknown): FormValues<F> } {
-  const properties = Object.fromEntries(
-    Object.entries(fields).map(([name, rule]) => [name, rule.list ? { type: 'array', items: stringSchema(rule) } : stringSchema(rule)]),
-  );
+  const properties = Object.fromEntries(Object.entries(fields).map(([name, rule]) => [name, rule.list ? { type: 'array', items: stringSchema(rule) } : stringSchema(rule)]));
   const validate = ajv.compile({ type: 'object', properties });
   return {
     parse(body) {

@@ -13,7 +13,9 @@ export function createHealthRouter(deps: HealthDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const readiness = await deps.checkReadiness();
-    const failing = Object.entries(readiness.checks).filter(([, state]) => state === 'down').map(([name]) => name);
+    const failing = Object.entries(readiness.checks)
+      .filter(([, state]) => state === 'down')
+      .map(([name]) => name);
     res
       .status(readiness.ready ? 200 : 503)
       .set('Cache-Control', 'no-store')

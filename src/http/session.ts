@@ -37,5 +37,4 @@ export function createSessionManager(options: { db: Db; surface: SessionSurface;
 }
 
 /** A same-site path to return to after sign-in; anything else becomes the home page (no open redirect). */
-export const safeReturnPath = (value: unknown): string =>
-  typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+export const safeReturnPath = (value: unknown): string => (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/');

@@ -35,7 +35,10 @@ export async function loadAppointments({ record, fmt, now, practicePhone }: Sect
     ),
   });
   const upcoming = [...shown.filter(isUpcoming)].sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''));
-  const past = newestFirst(shown.filter((a) => !isUpcoming(a)), (a) => a.start);
+  const past = newestFirst(
+    shown.filter((a) => !isUpcoming(a)),
+    (a) => a.start,
+  );
   return [
     { heading: fmt.t('appointments.upcoming'), items: upcoming.map(item), empty: fmt.t('appointments.noneUpcoming', { phone: practicePhone }) },
     { heading: fmt.t('appointments.past'), items: past.map(item), empty: fmt.t('appointments.nonePast') },

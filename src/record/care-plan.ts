@@ -12,9 +12,7 @@ export async function loadCarePlan({ record, fmt }: SectionContext): Promise<Rec
     plans.matches.filter((p) => p.status !== 'entered-in-error'),
     (p) => p.period?.start,
   ).map((p) => {
-    const activities = (p.activity ?? [])
-      .map((a) => ({ what: conceptText(a.detail?.code) || a.detail?.description || '', status: a.detail?.status }))
-      .filter((a) => a.what);
+    const activities = (p.activity ?? []).map((a) => ({ what: conceptText(a.detail?.code) || a.detail?.description || '', status: a.detail?.status })).filter((a) => a.what);
     return {
       title: (p.category ?? []).map(conceptText).filter(Boolean)[0] ?? p.title ?? fmt.t('carePlan.untitled'),
       facts: facts(

@@ -46,9 +46,7 @@ export function valueText(fmt: Formatter, observation: Observation): string {
   if (observation.valueBoolean !== undefined) return fmt.t(observation.valueBoolean ? 'value.yes' : 'value.no');
   if (observation.valueInteger !== undefined) return numberText(fmt, observation.valueInteger);
   if (observation.component?.length) {
-    return observation.component
-      .map((c) => `${conceptText(c.code)}: ${c.valueQuantity ? quantityText(fmt, c.valueQuantity) : conceptText(c.valueCodeableConcept)}`)
-      .join(', ');
+    return observation.component.map((c) => `${conceptText(c.code)}: ${c.valueQuantity ? quantityText(fmt, c.valueQuantity) : conceptText(c.valueCodeableConcept)}`).join(', ');
   }
   return observation.dataAbsentReason ? conceptText(observation.dataAbsentReason) : '';
 }

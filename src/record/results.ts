@@ -78,7 +78,13 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
 
   const row = (o: Observation): ResultRow => {
     const code = resultCode(o);
-    return { name: conceptText(o.code), value: valueText(fmt, o), range: rangeText(fmt, o.referenceRange?.[0]), flag: outOfRange(o), trendHref: code && o.valueQuantity?.value !== undefined ? trendHref(code) : undefined };
+    return {
+      name: conceptText(o.code),
+      value: valueText(fmt, o),
+      range: rangeText(fmt, o.referenceRange?.[0]),
+      flag: outOfRange(o),
+      trendHref: code && o.valueQuantity?.value !== undefined ? trendHref(code) : undefined,
+    };
   };
   const inReports = new Set<string>();
   const groups: { title: string; date: string | undefined; rows: ResultRow[] }[] = [];

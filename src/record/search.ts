@@ -42,7 +42,12 @@ export async function searchRecord(ctx: SectionContext, query: string): Promise<
     const name = conceptText(o.code);
     if (!foldText(name).includes(needle)) continue;
     const code = resultCode(o);
-    hits.push({ section: ctx.fmt.t('section.results'), sectionHref: code && o.valueQuantity ? trendHref(code) : '/record/results', title: name, detail: `${dateText(ctx.fmt, effectiveDate(o))} · ${valueText(ctx.fmt, o)}` });
+    hits.push({
+      section: ctx.fmt.t('section.results'),
+      sectionHref: code && o.valueQuantity ? trendHref(code) : '/record/results',
+      title: name,
+      detail: `${dateText(ctx.fmt, effectiveDate(o))} · ${valueText(ctx.fmt, o)}`,
+    });
   }
   return hits;
 }

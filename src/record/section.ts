@@ -45,7 +45,9 @@ export const facts = (...list: readonly (Fact | false | undefined)[]): Fact[] =>
   list.filter((fact): fact is Fact => !!fact && (typeof fact.value !== 'string' || fact.value !== ''));
 
 /** Newest first by the given date (missing dates last). */
-export const newestFirst = <T>(items: readonly T[], dateOf: (item: T) => string | undefined): T[] =>
-  [...items].sort((a, b) => (dateOf(b) ?? '').localeCompare(dateOf(a) ?? ''));
+export const newestFirst = <T>(items: readonly T[], dateOf: (item: T) => string | undefined): T[] => [...items].sort((a, b) => (dateOf(b) ?? '').localeCompare(dateOf(a) ?? ''));
 
-export const isType = <T extends Resource>(type: T['resourceType']) => (resource: Resource): resource is T => resource.resourceType === type;
+export const isType =
+  <T extends Resource>(type: T['resourceType']) =>
+  (resource: Resource): resource is T =>
+    resource.resourceType === type;

@@ -29,6 +29,8 @@ export async function loadTrend({ record, fmt }: SectionContext, code: unknown):
     name,
     unit: unitText(fmt, latest.valueQuantity?.unit ?? latest.valueQuantity?.code),
     series: [{ label: name, points: numeric.map((o) => ({ date: effectiveDate(o)!, value: o.valueQuantity!.value! })) }],
-    referenceRange: range ? { ...(range.low?.value !== undefined ? { low: range.low.value } : {}), ...(range.high?.value !== undefined ? { high: range.high.value } : {}) } : undefined,
+    referenceRange: range
+      ? { ...(range.low?.value !== undefined ? { low: range.low.value } : {}), ...(range.high?.value !== undefined ? { high: range.high.value } : {}) }
+      : undefined,
   };
 }

@@ -18,8 +18,21 @@ export async function loadVisits({ record, fmt }: SectionContext): Promise<Recor
     facts: facts(
       { label: fmt.t('fact.date'), value: dateText(fmt, e.period?.start) },
       { label: fmt.t('fact.visitClass'), value: e.class?.code ? statusText(fmt, `class-${e.class.code}`) : '' },
-      { label: fmt.t('fact.provider'), value: (e.participant ?? []).map((p) => referenceText(p.individual, names)).filter(Boolean).join(', ') },
-      { label: fmt.t('fact.location'), value: (e.location ?? []).map((l) => referenceText(l.location, names)).filter(Boolean).join(', ') || referenceText(e.serviceProvider, names) },
+      {
+        label: fmt.t('fact.provider'),
+        value: (e.participant ?? [])
+          .map((p) => referenceText(p.individual, names))
+          .filter(Boolean)
+          .join(', '),
+      },
+      {
+        label: fmt.t('fact.location'),
+        value:
+          (e.location ?? [])
+            .map((l) => referenceText(l.location, names))
+            .filter(Boolean)
+            .join(', ') || referenceText(e.serviceProvider, names),
+      },
       {
         label: fmt.t('fact.reason'),
         value: [...(e.reasonCode ?? []).map(conceptText), ...(e.reasonReference ?? []).map((r) => r.display ?? '')].filter(Boolean).join(', '),

@@ -22,7 +22,9 @@ ${
     : ''
 }
 <ul class="plain">${options.staff.map(
-      (member) => html`<li>${member.email} · ${ctx.t(member.status === 'active' ? 'staff.admin.active' : 'staff.admin.disabled')} · ${ctx.t('staff.admin.roles', { roles: member.roles.join(', ') })}
+      (
+        member,
+      ) => html`<li>${member.email} · ${ctx.t(member.status === 'active' ? 'staff.admin.active' : 'staff.admin.disabled')} · ${ctx.t('staff.admin.roles', { roles: member.roles.join(', ') })}
 ${
   member.id === options.self
     ? ''

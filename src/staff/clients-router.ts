@@ -69,7 +69,9 @@ ${field({ id: 'jwksUri', label: ctx.t('staff.clients.jwksUri'), type: 'text', au
       if (!(error instanceof AppError) || error.code !== 'bad_request') throw error;
       return res.status(422).send(await render(req, { text: req.t('staff.clients.invalid'), kind: 'error' }));
     }
-    const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : ''].filter(Boolean).join(' ');
+    const text = [req.t('staff.clients.registered', { id: created.clientId }), created.clientSecret ? req.t('staff.clients.secretOnce', { secret: created.clientSecret }) : '']
+      .filter(Boolean)
+      .join(' ');
     res.send(await render(req, { text, kind: 'info' }));
   });
   return router;

@@ -152,7 +152,8 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
         req.staff!,
         {
           patientId: id,
-          signer: form.signer === 'designee' ? { kind: 'designee', name: form.designeeName, relationship: form.designeeRelationship, email: form.designeeEmail } : { kind: 'patient' },
+          signer:
+            form.signer === 'designee' ? { kind: 'designee', name: form.designeeName, relationship: form.designeeRelationship, email: form.designeeEmail } : { kind: 'patient' },
           patientEmail: form.patientEmail,
           physicianId: form.physician || 'missing',
           identityConfirmed: form.verified === 'yes',
@@ -183,12 +184,18 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     res.redirect(303, `/staff/patients/${patient.split('/')[1]}?done=${outcome}`);
   };
 
-  router.post('/staff/accounts/:accountId/resend', accountAction((id, req) => resendInvitation(deps.accounts, req.staff!, id, clientAddress(req)), 'resent'));
+  router.post(
+    '/staff/accounts/:accountId/resend',
+    accountAction((id, req) => resendInvitation(deps.accounts, req.staff!, id, clientAddress(req)), 'resent'),
+  );
   router.post(
     '/staff/accounts/:accountId/email',
     accountAction((id, req) => changeAccountEmail(deps.accounts, req.staff!, id, emailForm.parse({ email: req.body[`email-${id}`] }).email, clientAddress(req)), 'emailChanged'),
   );
-  router.post('/staff/accounts/:accountId/deactivate', accountAction((id, req) => deactivateAccount(deps.accounts, req.staff!, id, clientAddress(req)), 'deactivated'));
+  router.post(
+    '/staff/accounts/:accountId/deactivate',
+    accountAction((id, req) => deactivateAccount(deps.accounts, req.staff!, id, clientAddress(req)), 'deactivated'),
+  );
 
   router.get('/staff/consents/:id/form.pdf', async (req, res) => {
     const id = String(req.params['id']);

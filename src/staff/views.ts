@@ -59,7 +59,8 @@ ${consentId ? html`<p><a href="/staff/consents/${consentId}/form.pdf">${ctx.t('s
 ${
   invitations.length > 0
     ? html`<h4>${ctx.t('staff.invitations.title')}</h4><ul class="plain">${invitations.map(
-        (i) => html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: ctx.dates.instant(i.createdAt) })}</span></li>`,
+        (i) =>
+          html`<li>${ctx.t(`staff.invitations.state.${i.state}`)} <span class="muted">· ${ctx.t('staff.invitations.sentAt', { date: ctx.dates.instant(i.createdAt) })}</span></li>`,
       )}</ul>`
     : ''
 }

@@ -36,11 +36,7 @@ export async function findAccount(db: Queryable, id: string): Promise<AccountRow
 
 /** A patient-side account (the patient's own, or a designee's) by sign-in email. */
 export async function findPortalAccountByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
-  return (
-    await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE kind IN ('patient', 'proxy') AND email = $1 ORDER BY kind LIMIT 1`, [
-      normalizeEmail(email),
-    ])
-  ).rows[0];
+  return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE kind IN ('patient', 'proxy') AND email = $1 ORDER BY kind LIMIT 1`, [normalizeEmail(email)])).rows[0];
 }
 
 export async function findStaffByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
@@ -49,8 +45,7 @@ export async function findStaffByEmail(db: Queryable, email: string): Promise<Ac
 
 /** Every patient-side account that acts for a patient (Patient/<id>), newest first. */
 export async function findAccountsForPatient(db: Queryable, patient: string): Promise<AccountRow[]> {
-  return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE patient = $1 AND kind IN ('patient', 'proxy') ORDER BY created_at DESC`, [patient]))
-    .rows;
+  return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE patient = $1 AND kind IN ('patient', 'proxy') ORDER BY created_at DESC`, [patient])).rows;
 }
 
 /** Staff accounts for the admin page, without secrets. */

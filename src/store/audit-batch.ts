@@ -52,7 +52,11 @@ export function createAuditBatcher(db: Queryable, maxBatch = 32): AuditBatcher {
         else i++;
       }
       try {
-        const write = await recordAuditEventsIfAccessUnchanged(db, batch.flatMap((w) => w.events), accessEpoch);
+        const write = await recordAuditEventsIfAccessUnchanged(
+          db,
+          batch.flatMap((w) => w.events),
+          accessEpoch,
+        );
         for (const w of batch) w.resolve(write);
       } catch (error) {
         for (const w of batch) w.reject(error);

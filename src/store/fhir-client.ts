@@ -24,13 +24,7 @@ export interface FhirClient {
   /** Create-or-update by id (PUT): idempotent, which makes retries safe. */
   update<T extends Resource>(resource: T & { id: string }): Promise<T>;
   transaction(bundle: Bundle): Promise<Bundle>;
-  operation<T = Resource>(request: {
-    name: string;
-    resourceType?: ResourceType;
-    id?: string;
-    method?: 'GET' | 'POST';
-    input?: unknown;
-  }): Promise<T>;
+  operation<T = Resource>(request: { name: string; resourceType?: ResourceType; id?: string; method?: 'GET' | 'POST'; input?: unknown }): Promise<T>;
   capabilities(): Promise<CapabilityStatement>;
 }
 
@@ -55,8 +49,7 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       init.signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
     },
   });
-  const searchParams = (params: SearchParams = {}) =>
-    Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]));
+  const searchParams = (params: SearchParams = {}) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]));
 
   return {
     baseUrl: options.baseUrl,
@@ -96,5 +89,4 @@ export function toFhirError(error: unknown): FhirError {
   return new FhirError('fhir_unavailable', 503);
 }
 
-const isOutcome = (data: unknown): data is OperationOutcome =>
-  typeof data === 'object' && data !== null && (data as Resource).resourceType === 'OperationOutcome';
+const isOutcome = (data: unknown): data is OperationOutcome => typeof data === 'object' && data !== null && (data as Resource).resourceType === 'OperationOutcome';

@@ -78,10 +78,9 @@ export async function consumeLink(tx: Queryable, invitationId: string, now: Date
 
 /** Counts a wrong date of birth on a link; freezes it at `maxAttempts`. Returns true when it is now frozen. */
 export async function recordWrongBirthDate(tx: Queryable, invitationId: string, maxAttempts: number, now: Date): Promise<boolean> {
-  const result = await tx.query<{ failed_attempts: number }>(
-    'UPDATE invitations SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts',
-    [invitationId],
-  );
+  const result = await tx.query<{ failed_attempts: number }>('UPDATE invitations SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts', [
+    invitationId,
+  ]);
   if ((result.rows[0]?.failed_attempts ?? 0) < maxAttempts) return false;
   await tx.query('UPDATE invitations SET frozen_at = $2 WHERE id = $1', [invitationId, now]);
   return true;

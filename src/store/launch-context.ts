@@ -70,7 +70,10 @@ export async function saveGrantContext(db: Queryable, grantId: string, context: 
 }
 
 export async function findGrantContext(db: Queryable, grantId: string): Promise<GrantContext | undefined> {
-  const rows = await db.query<{ patient: string; need_patient_banner: boolean; smart_style: boolean }>('SELECT patient, need_patient_banner, smart_style FROM grant_contexts WHERE grant_id = $1', [grantId]);
+  const rows = await db.query<{ patient: string; need_patient_banner: boolean; smart_style: boolean }>(
+    'SELECT patient, need_patient_banner, smart_style FROM grant_contexts WHERE grant_id = $1',
+    [grantId],
+  );
   const row = rows.rows[0];
   return row ? { patient: row.patient, needPatientBanner: row.need_patient_banner, smartStyle: row.smart_style } : undefined;
 }

@@ -53,7 +53,19 @@ export async function findLiveAccessToken(db: Queryable, value: string, now: Dat
   if (row?.model === 'ClientCredentials') {
     // A backend client's token lives while the token does and the client is still registered.
     if (!payload?.clientId || !row.client_live || (payload.exp !== undefined && payload.exp * 1000 <= now.getTime())) return undefined;
-    return { kind: 'system', accountId: '', clientId: payload.clientId, grantId: '', audience: payload.aud, scope: payload.scope ?? '', extra: payload.extra ?? {}, fhirUser: null, staff: false, liveUntil, epoch };
+    return {
+      kind: 'system',
+      accountId: '',
+      clientId: payload.clientId,
+      grantId: '',
+      audience: payload.aud,
+      scope: payload.scope ?? '',
+      extra: payload.extra ?? {},
+      fhirUser: null,
+      staff: false,
+      liveUntil,
+      epoch,
+    };
   }
   if (!row || !payload?.accountId || !payload.clientId || !payload.grantId) return undefined;
   if (payload.exp !== undefined && payload.exp * 1000 <= now.getTime()) return undefined;

@@ -55,7 +55,12 @@ export async function listClients(db: Queryable): Promise<{ clientId: string; na
   const rows = await db.query<{ id: string; payload: { client_name?: string; token_endpoint_auth_method?: string; redirect_uris?: string[] } }>(
     "SELECT id, payload FROM oidc_payloads WHERE model = 'Client' ORDER BY payload->>'client_name'",
   );
-  return rows.rows.map((r) => ({ clientId: r.id, name: r.payload.client_name ?? r.id, kind: r.payload.token_endpoint_auth_method ?? '', redirectUris: r.payload.redirect_uris ?? [] }));
+  return rows.rows.map((r) => ({
+    clientId: r.id,
+    name: r.payload.client_name ?? r.id,
+    kind: r.payload.token_endpoint_auth_method ?? '',
+    redirectUris: r.payload.redirect_uris ?? [],
+  }));
 }
 
 /** Apps staff may launch from a patient's page (those registered with a launch URL), by name. */
@@ -97,7 +102,9 @@ export async function listAppGrants(db: Queryable, accountId: string, firstParty
   return rows.rows.map((r) => ({
     grantId: r.id,
     clientId: r.payload.clientId,
-    resourceScopes: Object.values(r.payload.resources ?? {}).flatMap((s) => s.split(' ')).filter(Boolean),
+    resourceScopes: Object.values(r.payload.resources ?? {})
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean),
     offline: (r.payload.openid?.scope ?? '').split(' ').includes('offline_access'),
     lastUsedAt: r.last_used_at,
   }));
@@ -123,6 +130,9 @@ export async function revokeAppGrant(db: Queryable, accountId: string, grantId: 
   if (!grant) return undefined;
   await db.query("DELETE FROM oidc_payloads WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [grantId]);
   await db.query('DELETE FROM grant_usage WHERE grant_id = $1', [grantId]);
-  const scope = [grant.openid?.scope ?? '', ...Object.values(grant.resources ?? {})].flatMap((s) => s.split(' ')).filter(Boolean).join(' ');
+  const scope = [grant.openid?.scope ?? '', ...Object.values(grant.resources ?? {})]
+    .flatMap((s) => s.split(' '))
+    .filter(Boolean)
+    .join(' ');
   return { clientId: grant.clientId, scope };
 }

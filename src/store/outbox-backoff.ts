@@ -15,5 +15,4 @@ export function retryDelayMs(policy: BackoffPolicy, attempt: number, random: num
 }
 
 /** A message that has been failing for longer than the horizon goes to dead-letter. */
-export const isPastHorizon = (createdAt: Date, now: Date, deadAfterMs: number): boolean =>
-  now.getTime() - createdAt.getTime() >= deadAfterMs;
+export const isPastHorizon = (createdAt: Date, now: Date, deadAfterMs: number): boolean => now.getTime() - createdAt.getTime() >= deadAfterMs;

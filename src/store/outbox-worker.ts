@@ -100,18 +100,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const reason = describeError(error);
     const dead = error instanceof PermanentDeliveryError || isPastHorizon(new Date(row.created_at), at, options.deadAfterMs);
     if (dead) {
-      await options.db.query(
-        `UPDATE outbox SET status = 'dead', last_error = $2, lease_expires_at = NULL WHERE id = $1`,
-        [row.id, reason],
-      );
+      await options.db.query(`UPDATE outbox SET status = 'dead', last_error = $2, lease_expires_at = NULL WHERE id = $1`, [row.id, reason]);
       options.log.error({ outboxId: row.id, kind: row.kind, attempts: row.attempts, reason }, 'outbox message moved to dead-letter');
       return;
     }
     const delay = retryDelayMs(options, row.attempts, random());
-    await options.db.query(
-      `UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = $3, lease_expires_at = NULL WHERE id = $1`,
-      [row.id, reason, new Date(at.getTime() + delay)],
-    );
+    await options.db.query(`UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = $3, lease_expires_at = NULL WHERE id = $1`, [
+      row.id,
+      reason,
+      new Date(at.getTime() + delay),
+    ]);
     options.log.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason }, 'outbox delivery failed; will retry');
   }
 

@@ -16,9 +16,7 @@ export interface EmailMessage {
   readonly attachments?: readonly { filename: string; contentType: string; contentBase64: string }[];
 }
 
-export type OutboxMessage =
-  | { readonly kind: 'email'; readonly payload: EmailMessage }
-  | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } };
+export type OutboxMessage = { readonly kind: 'email'; readonly payload: EmailMessage } | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } };
 
 export type OutboxKind = OutboxMessage['kind'];
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
@@ -38,10 +36,7 @@ export interface OutboxRow {
 
 /** Adds a message to the outbox inside the caller's transaction; returns its id. */
 export async function enqueue(tx: Queryable, message: OutboxMessage): Promise<string> {
-  const result = await tx.query<{ id: string }>('INSERT INTO outbox (kind, payload) VALUES ($1, $2) RETURNING id', [
-    message.kind,
-    JSON.stringify(message.payload),
-  ]);
+  const result = await tx.query<{ id: string }>('INSERT INTO outbox (kind, payload) VALUES ($1, $2) RETURNING id', [message.kind, JSON.stringify(message.payload)]);
   return String(result.rows[0]!.id);
 }
 

@@ -36,12 +36,7 @@ export async function createWebSession(
 }
 
 /** The live session for a cookie value, touching its idle clock; undefined if unknown, idle too long, expired or its account is not active. */
-export async function findWebSession(
-  db: Queryable,
-  id: string,
-  surface: SessionSurface,
-  options: { idleMs: number; now?: Date },
-): Promise<WebSession | undefined> {
+export async function findWebSession(db: Queryable, id: string, surface: SessionSurface, options: { idleMs: number; now?: Date }): Promise<WebSession | undefined> {
   const now = options.now ?? new Date();
   const result = await db.query<{ id_hash: Buffer; account_id: string | null; surface: SessionSurface; data: Record<string, unknown> }>(
     `UPDATE web_sessions s SET last_seen_at = $3

@@ -8,5 +8,8 @@ import { page } from './layout.ts';
 export function errorPage(input: ErrorPageInput, practice: Practice): string {
   const { locale, t, path, message, retryHref } = input;
   const retry = retryHref ? html`<p class="actions"><a class="button" href="${retryHref}">${t('error.retry')}</a></p>` : '';
-  return page({ locale, t, path, practiceName: practice.name, dates: dateFormatter(locale, practice.timeZone) }, { title: message, body: html`<h1>${message}</h1>${retry}<p><a href="/">${t('nav.home')}</a></p>` });
+  return page(
+    { locale, t, path, practiceName: practice.name, dates: dateFormatter(locale, practice.timeZone) },
+    { title: message, body: html`<h1>${message}</h1>${retry}<p><a href="/">${t('nav.home')}</a></p>` },
+  );
 }

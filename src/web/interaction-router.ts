@@ -33,8 +33,7 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
   const router = Router();
 
   // The forms on these pages end in a redirect back to the app (security-headers.ts says why that needs CSP room).
-  const allowRedirectToApp = (res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>) =>
-    allowFormActionTo(res, String(details.params['redirect_uri'] ?? ''));
+  const allowRedirectToApp = (res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>) => allowFormActionTo(res, String(details.params['redirect_uri'] ?? ''));
 
   /**
    * Finishes a sign-in. If the browser still holds someone else's authorization-server session (a patient's,
@@ -101,7 +100,11 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
     allowRedirectToApp(res, details);
     const choice = pickerForm.parse(req.body).patient;
     // Refused on the server: only a patient this account may act for, whatever the browser sent.
-    if (!(await mayPick(deps.accounts.db, details.session.accountId, choice))) return res.status(422).set('Cache-Control', 'no-store').send(await renderPicker(req, details, true));
+    if (!(await mayPick(deps.accounts.db, details.session.accountId, choice)))
+      return res
+        .status(422)
+        .set('Cache-Control', 'no-store')
+        .send(await renderPicker(req, details, true));
     await deps.provider.interactionFinished(req, res, { [pickerPromptName]: { patient: choice } }, { mergeWithLastSubmission: true });
   });
 
@@ -157,7 +160,9 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
       return;
     }
     await pause(result.delayMs);
-    res.set('Cache-Control', 'no-store').send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login`, email, failed: true }));
+    res
+      .set('Cache-Control', 'no-store')
+      .send(staffSignInPage(pageContext(req, deps.accounts.practice), { action: `/interaction/${details.uid}/staff-login`, email, failed: true }));
   });
 
   router.post('/interaction/:uid/login', async (req, res) => {

@@ -29,7 +29,12 @@ export interface RecordPageDeps {
 /** Loads the banner patient and the page's data at the same time. */
 export async function withRecord<T>(req: Request, res: Response, deps: RecordPageDeps, load: (ctx: SectionContext) => Promise<T>): Promise<{ patient: BannerPatient; data: T }> {
   const record = await recordClientFor(req, res, deps);
-  const ctx: SectionContext = { record, fmt: { locale: req.locale, t: req.t, dates: dateFormatter(req.locale, deps.practice.timeZone) }, now: deps.now?.() ?? new Date(), practicePhone: deps.practice.phone };
+  const ctx: SectionContext = {
+    record,
+    fmt: { locale: req.locale, t: req.t, dates: dateFormatter(req.locale, deps.practice.timeZone) },
+    now: deps.now?.() ?? new Date(),
+    practicePhone: deps.practice.phone,
+  };
   // A proxy (family member, caregiver) sees whose record it is and as whom they are reading it.
   const [patient, proxy, data] = await Promise.all([
     record.read<Patient>(`Patient/${record.patient}`),

@@ -20,7 +20,10 @@ export function createSecurityRouter(deps: { accounts: AccountsDeps; sessions: S
     return { session, account };
   };
   const render = (req: Request, res: Response, options: Parameters<typeof securityPage>[1], status = 200) =>
-    res.status(status).set('Cache-Control', 'no-store').send(securityPage(pageContext(req, deps.accounts.practice), options));
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .send(securityPage(pageContext(req, deps.accounts.practice), options));
 
   router.get('/account/security', async (req, res) => {
     const { account } = await signedIn(req);

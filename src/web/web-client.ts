@@ -39,7 +39,6 @@ export interface WebClient {
 // The web app asks for the patient's record and a refresh token that lives no longer than the session.
 const scope = 'openid fhirUser launch/patient patient/*.rs online_access';
 
-
 export function createWebClient(options: WebClientOptions): WebClient {
   let configuration: Promise<oidc.Configuration> | undefined;
   // Discovery waits for the first sign-in: the server it discovers is this very process.

@@ -27,7 +27,13 @@ describe('SMART Backend Services: client_credentials with private_key_jwt and sy
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     privateKey = pair.privateKey;
     const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, alg: 'RS384', use: 'sig' };
-    ({ clientId } = await registerClient(portal.ctx.db, { name: 'Clinic EHR', redirectUris: [], kind: 'backend', jwks: { keys: [jwk] }, scope: 'system/Patient.rs system/Observation.rs' }));
+    ({ clientId } = await registerClient(portal.ctx.db, {
+      name: 'Clinic EHR',
+      redirectUris: [],
+      kind: 'backend',
+      jwks: { keys: [jwk] },
+      scope: 'system/Patient.rs system/Observation.rs',
+    }));
     patientId = (await seedPatient(portal.ctx)).id;
     record = await seedClinicalRecord(portal.ctx, patientId, 'EHR');
   });
@@ -68,7 +74,8 @@ describe('SMART Backend Services: client_credentials with private_key_jwt and sy
   it('audits a search across patients with one AuditEvent naming each patient whose data it released (BALP)', async () => {
     const otherId = (await seedPatient(portal.ctx)).id;
     const code = { coding: [{ system: 'urn:puente:test', code: randomUUID() }] };
-    const observe = async (patient: string) => (await portal.ctx.fhir.create<Observation>({ resourceType: 'Observation', status: 'final', code, subject: { reference: `Patient/${patient}` } })).id!;
+    const observe = async (patient: string) =>
+      (await portal.ctx.fhir.create<Observation>({ resourceType: 'Observation', status: 'final', code, subject: { reference: `Patient/${patient}` } })).id!;
     const ids = [await observe(patientId), await observe(otherId)];
     const { json } = await requestToken({});
     // No patient parameter: the patients come from what the response released.
@@ -77,7 +84,10 @@ describe('SMART Backend Services: client_credentials with private_key_jwt and sy
     expect(answer.status).to.equal(200);
     expect(((await answer.json()) as Bundle).entry?.map((e) => e.resource?.id).sort()).to.deep.equal(ids.sort());
     const entity = JSON.stringify([{ query: Buffer.from(`GET /Observation?${query}`).toString('base64') }]);
-    const rows = await portal.ctx.db.query<{ patient: string | null }>("SELECT patient FROM audit_events WHERE resource->'type'->>'code' = 'rest' AND resource->'entity' @> $1::jsonb", [entity]);
+    const rows = await portal.ctx.db.query<{ patient: string | null }>(
+      "SELECT patient FROM audit_events WHERE resource->'type'->>'code' = 'rest' AND resource->'entity' @> $1::jsonb",
+      [entity],
+    );
     expect(rows.rows.map((r) => r.patient).sort()).to.deep.equal([`Patient/${patientId}`, `Patient/${otherId}`].sort());
   });
 
@@ -87,7 +97,10 @@ describe('SMART Backend Services: client_credentials with private_key_jwt and sy
 
   it('refuses the wrong grant type, the wrong assertion type, a bad signature, a replayed jti and expired or long-lived assertions', async () => {
     expect((await requestToken({ grant_type: 'password' })).json.error).to.be.oneOf(['unsupported_grant_type', 'invalid_request']);
-    expect((await requestToken({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' })).json.error).to.be.oneOf(['invalid_client', 'invalid_request']);
+    expect((await requestToken({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' })).json.error).to.be.oneOf([
+      'invalid_client',
+      'invalid_request',
+    ]);
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     expect((await requestToken({ client_assertion: assertion({}, stranger) })).json.error, 'bad signature').to.equal('invalid_client');
     const once = assertion();

@@ -60,7 +60,6 @@ const pagesVisited = [
   'forgot-password',
 ];
 
-
 describe('browser journeys in real Chromium: staff records the form, the patient registers and signs in (axe-core, WCAG 2.2 AA)', function () {
   this.timeout(180_000);
   let portal: RunningPortal;

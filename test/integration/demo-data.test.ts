@@ -68,7 +68,14 @@ describe('demo data (npm run demo)', function () {
     ]);
     for (const user of first.portalUsers) {
       const result = await signIn(
-        { db, fhir, publicUrl: new URL('http://localhost:3000'), practice: { name: 'x', phone: '1', timeZone: 'UTC' }, signIn: { invitationTtlMs: 1, resetTtlMs: 1, maxFailures: 5, lockoutMs: 1 }, now: () => new Date() },
+        {
+          db,
+          fhir,
+          publicUrl: new URL('http://localhost:3000'),
+          practice: { name: 'x', phone: '1', timeZone: 'UTC' },
+          signIn: { invitationTtlMs: 1, resetTtlMs: 1, maxFailures: 5, lockoutMs: 1 },
+          now: () => new Date(),
+        },
         { email: user.email, password: user.password, birthDate: user.birthDate, clientAddress: '127.0.0.1' },
       );
       expect(result.ok, user.email).to.equal(true);

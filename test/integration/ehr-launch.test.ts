@@ -43,7 +43,13 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
 
   async function register(name: string, withLaunch: boolean, userScopes = withLaunch ? 'user/Observation.rs' : ''): Promise<{ id: string; secret: string }> {
     await desk.get('/staff/apps');
-    const page = await desk.submit('/staff/apps', { name, redirects: redirectUri, kind: 'confidential-secret', ...(withLaunch ? { launchUrl } : {}), ...(userScopes ? { userScopes } : {}) });
+    const page = await desk.submit('/staff/apps', {
+      name,
+      redirects: redirectUri,
+      kind: 'confidential-secret',
+      ...(withLaunch ? { launchUrl } : {}),
+      ...(userScopes ? { userScopes } : {}),
+    });
     return { id: /Client id: ([0-9a-f-]{36})/.exec(page.body)![1]!, secret: /shown only once\): ([A-Za-z0-9_-]+)/.exec(page.body)![1]! };
   }
 
@@ -115,7 +121,10 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     const launch = launched.searchParams.get('launch')!;
     expect(launch).to.match(/^[A-Za-z0-9_-]{43}$/);
     const stored = await portal.ctx.db.query<{ id_hash: Buffer }>('SELECT id_hash FROM ehr_launches');
-    expect(stored.rows.some((r) => Buffer.from(r.id_hash).equals(createHash('sha256').update(`ehr-launch:${launch}`).digest())), 'stored hashed').to.equal(true);
+    expect(
+      stored.rows.some((r) => Buffer.from(r.id_hash).equals(createHash('sha256').update(`ehr-launch:${launch}`).digest())),
+      'stored hashed',
+    ).to.equal(true);
     expect(JSON.stringify(stored.rows)).not.to.include(launch);
 
     // The staff console session signs the staff member in to the authorization server: no second sign-in.
@@ -145,7 +154,13 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
 
     // Every access is audited with the staff member as the agent and the patient whose data it was.
     const audit = await portal.ctx.db.query<{ resource: AuditEvent }>("SELECT resource FROM audit_events WHERE resource->'type'->>'code' = 'rest' ORDER BY recorded_at");
-    const search = audit.rows.map((r) => r.resource).find((e) => Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64').toString().includes(`Observation?patient=${patientB}`))!;
+    const search = audit.rows
+      .map((r) => r.resource)
+      .find((e) =>
+        Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64')
+          .toString()
+          .includes(`Observation?patient=${patientB}`),
+      )!;
     expect(search.agent.find((a) => a.requestor)?.who?.reference).to.equal(practitioner);
     expect(search.entity?.find((e) => e.what)?.what?.reference).to.equal(`Patient/${patientB}`);
     expect(search.outcome).to.equal('0');
@@ -191,13 +206,25 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     const colleagueRow = (await findStaffByEmail(portal.ctx.db, colleague.email))!;
     expect(colleagueRow.totp_last_step, 'the TOTP step is not spent').to.equal(null);
     const throttle = await portal.ctx.db.query<{ failures: number }>('SELECT failures FROM rate_limits WHERE key = $1', [`staff:${colleague.email.toLowerCase()}`]);
-    expect(throttle.rows.map((r) => Number(r.failures)), 'counted as a failure').to.deep.equal([1]);
-    const logins = await portal.ctx.db.query<{ outcome: string }>("SELECT outcome FROM audit_events WHERE agent = $1 AND resource->'subtype' @> '[{\"code\":\"110122\"}]'::jsonb", [colleagueRow.fhir_user]);
-    expect(logins.rows.map((r) => r.outcome), 'audited as a failed sign-in, never a success').to.deep.equal(['4']);
+    expect(
+      throttle.rows.map((r) => Number(r.failures)),
+      'counted as a failure',
+    ).to.deep.equal([1]);
+    const logins = await portal.ctx.db.query<{ outcome: string }>('SELECT outcome FROM audit_events WHERE agent = $1 AND resource->\'subtype\' @> \'[{"code":"110122"}]\'::jsonb', [
+      colleagueRow.fhir_user,
+    ]);
+    expect(
+      logins.rows.map((r) => r.outcome),
+      'audited as a failed sign-in, never a success',
+    ).to.deep.equal(['4']);
 
     // A patient's sign-in form cannot be used for an EHR launch.
     const csrf = /name="_csrf" value="([^"]+)"/.exec(wrong.body)![1]!;
-    const patientTry = await browser.request('POST', action.replace(/staff-login$/, 'login'), new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }));
+    const patientTry = await browser.request(
+      'POST',
+      action.replace(/staff-login$/, 'login'),
+      new URLSearchParams({ _csrf: csrf, email: person.email, password: person.password, birthDate: person.patient.birthDate }),
+    );
     expect(patientTry.status).to.equal(404);
 
     let answer = await browser.request('POST', action, new URLSearchParams({ _csrf: csrf, email: staff.email, password: staff.password, code: staff.code() }));
@@ -213,7 +240,10 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     const launch = (await launchFromConsole(patientA, app.id)).searchParams.get('launch')!;
     const granted = await authorize(desk, app.id, { launch, scope });
     const tokens = await exchange(app, granted.back!.searchParams.get('code')!, granted.verifier);
-    expect(tokens.scope!.split(' ').filter((s) => s.startsWith('user/')), JSON.stringify(tokens)).to.deep.equal(['user/Observation.rs']);
+    expect(
+      tokens.scope!.split(' ').filter((s) => s.startsWith('user/')),
+      JSON.stringify(tokens),
+    ).to.deep.equal(['user/Observation.rs']);
     expect(tokens.scope!.split(' ')).to.include('patient/Patient.rs');
     const headers = { authorization: `Bearer ${tokens.access_token}` };
     expect((await fetch(`${portal.url}/fhir/Patient/${patientB}`, { headers })).status, 'user/Patient.rs was not registered').to.equal(404);
@@ -222,7 +252,10 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     const bareLaunch = (await launchFromConsole(patientA, bare.id)).searchParams.get('launch')!;
     const none = await authorize(desk, bare.id, { launch: bareLaunch, scope });
     const bareTokens = await exchange(bare, none.back!.searchParams.get('code')!, none.verifier);
-    expect(bareTokens.scope!.split(' ').filter((s) => s.startsWith('user/')), JSON.stringify(bareTokens)).to.deep.equal([]);
+    expect(
+      bareTokens.scope!.split(' ').filter((s) => s.startsWith('user/')),
+      JSON.stringify(bareTokens),
+    ).to.deep.equal([]);
   });
 
   it('reads another patient’s DocumentReference and its Binary within user/DocumentReference.rs, as the facade decided reach once; a patient token reads neither', async () => {
@@ -238,22 +271,33 @@ describe('EHR launch from the staff console, and user/ scopes for staff', functi
     expect(await binary.text()).to.equal('EHRB binary content');
     // Audited as patient B's data, with the staff member as the agent.
     const audit = await portal.ctx.db.query<{ resource: AuditEvent }>("SELECT resource FROM audit_events WHERE resource->'type'->>'code' = 'rest' ORDER BY recorded_at");
-    const read = audit.rows.map((r) => r.resource).filter((e) => Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64').toString().includes(`/Binary/${recordB.ids['binary']}`)).at(-1)!;
+    const read = audit.rows
+      .map((r) => r.resource)
+      .filter((e) =>
+        Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64')
+          .toString()
+          .includes(`/Binary/${recordB.ids['binary']}`),
+      )
+      .at(-1)!;
     expect(read.outcome).to.equal('0');
     expect(read.agent.find((a) => a.requestor)?.who?.reference).to.equal(practitioner);
     expect(read.entity?.find((e) => e.what?.reference?.startsWith('Patient/'))?.what?.reference).to.equal(`Patient/${patientB}`);
 
     // The patient's own token (patient/*.rs) reaches neither.
     const { code, verifier } = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/*.rs', { resource: `${portal.url}/fhir` });
-    const own = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json as TokenResponse;
+    const own = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }))
+      .json as TokenResponse;
     const ownHeaders = { authorization: `Bearer ${own.access_token}` };
     expect((await fetch(`${portal.url}/fhir/DocumentReference/${recordB.ids['linkedDocument']}`, { headers: ownHeaders })).status).to.equal(404);
     expect((await fetch(`${portal.url}/fhir/Binary/${recordB.ids['binary']}`, { headers: ownHeaders })).status).to.equal(404);
   });
 
   it('never grants user/ scopes to a patient’s own account', async () => {
-    const { code, verifier } = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/Patient.rs user/Observation.rs user/*.read', { resource: `${portal.url}/fhir` });
-    const tokens = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json as TokenResponse;
+    const { code, verifier } = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/Patient.rs user/Observation.rs user/*.read', {
+      resource: `${portal.url}/fhir`,
+    });
+    const tokens = (await webClientToken(portal, { grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }))
+      .json as TokenResponse;
     expect(tokens.scope, JSON.stringify(tokens)).to.be.a('string');
     expect(tokens.scope!.split(' ').filter((s) => s.startsWith('user/'))).to.deep.equal([]);
     expect(tokens.need_patient_banner).to.equal(undefined);

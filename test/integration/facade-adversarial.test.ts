@@ -57,7 +57,13 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const token = options.token === undefined ? tokenA : options.token;
     return new Promise((resolve, reject) => {
       const req = httpRequest(
-        { host: url.hostname, port: url.port, method, path, headers: { accept: 'application/fhir+json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers } },
+        {
+          host: url.hostname,
+          port: url.port,
+          method,
+          path,
+          headers: { accept: 'application/fhir+json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
@@ -185,11 +191,29 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
       ['lenient handling requested', 'GET', `/fhir/Observation?patient=${B}&unknown=1`, { prefer: 'handling=lenient' }],
       ['forwarded host headers', 'GET', `/fhir/Patient/${B}`, { 'x-forwarded-host': 'evil.example', 'x-forwarded-prefix': '/x' }],
       ['POST _search', 'POST', `/fhir/Observation/_search`, { 'content-type': 'application/x-www-form-urlencoded' }, `patient=${B}`],
-      ['batch', 'POST', `/fhir`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] })],
-      ['transaction', 'POST', `/fhir`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] })],
+      [
+        'batch',
+        'POST',
+        `/fhir`,
+        { 'content-type': 'application/fhir+json' },
+        JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] }),
+      ],
+      [
+        'transaction',
+        'POST',
+        `/fhir`,
+        { 'content-type': 'application/fhir+json' },
+        JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }] }),
+      ],
       ['conditional update', 'PUT', `/fhir/Patient?identifier=${b.patient.mrn}`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Patient' })],
       ['conditional delete', 'DELETE', `/fhir/Observation?patient=${B}`],
-      ['create', 'POST', `/fhir/Observation`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${B}` } })],
+      [
+        'create',
+        'POST',
+        `/fhir/Observation`,
+        { 'content-type': 'application/fhir+json' },
+        JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${B}` } }),
+      ],
       ['HEAD read', 'HEAD', `/fhir/Patient/${B}`],
       ['RelatedPerson of B', 'GET', `/fhir/RelatedPerson?patient=${B}`],
       ['Provenance of B', 'GET', `/fhir/Provenance?patient=${B}`],
@@ -213,7 +237,8 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
         const resource = JSON.parse(answer.body) as Resource;
         const entries = resource.resourceType === 'Bundle' ? ((resource as Bundle).entry ?? []).map((e) => e.resource!) : [resource];
         for (const entry of entries) {
-          if (JSON.stringify(entry).includes(a.patient.id) === false && entry.resourceType !== 'Patient') failures.push(`${name}: returned ${entry.resourceType}/${entry.id} not linked to A`);
+          if (JSON.stringify(entry).includes(a.patient.id) === false && entry.resourceType !== 'Patient')
+            failures.push(`${name}: returned ${entry.resourceType}/${entry.id} not linked to A`);
         }
       }
       if (answer.status >= 500) failures.push(`${name}: server error ${answer.status}`);
@@ -239,14 +264,26 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const binary = async (text: string, fields: Partial<Binary> = {}) =>
       (await fhir.create<Binary>({ resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from(text).toString('base64'), ...fields })).id!;
     const documentFor = async (patient: string, urls: string[]) =>
-      (await fhir.create<DocumentReference>({ resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${patient}` }, content: urls.map((url) => ({ attachment: { contentType: 'text/plain', url } })) })).id!;
+      (
+        await fhir.create<DocumentReference>({
+          resourceType: 'DocumentReference',
+          status: 'current',
+          subject: { reference: `Patient/${patient}` },
+          content: urls.map((url) => ({ attachment: { contentType: 'text/plain', url } })),
+        })
+      ).id!;
     const onHapi = await binary('ALPHA on HAPI base');
     const onFacade = await binary('ALPHA on facade base');
     const foreign = await binary('BRAVO foreign server');
     const governedByB = await binary('BRAVO governed by B', { securityContext: { reference: `Patient/${b.patient.id}` } });
     const onlyB = await binary('BRAVO only in B document');
     const orphan = await binary('BRAVO in no document');
-    const documentA = await documentFor(a.patient.id, [`${hapiBase}/Binary/${onHapi}`, `${facadeBase}/Binary/${onFacade}`, `https://other.example/fhir/Binary/${foreign}`, `Binary/${governedByB}`]);
+    const documentA = await documentFor(a.patient.id, [
+      `${hapiBase}/Binary/${onHapi}`,
+      `${facadeBase}/Binary/${onFacade}`,
+      `https://other.example/fhir/Binary/${foreign}`,
+      `Binary/${governedByB}`,
+    ]);
     await documentFor(b.patient.id, [`Binary/${onlyB}`]);
     const asResource = { headers: { accept: 'application/fhir+json' } };
 
@@ -254,13 +291,21 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const resource = await send('GET', `/fhir/Binary/${recordA.ids['binary']}`, asResource);
     expect(resource.status).to.equal(200);
     const parsed = JSON.parse(resource.body) as Binary;
-    expect([parsed.resourceType, parsed.id, parsed.contentType, Buffer.from(parsed.data!, 'base64').toString()]).to.deep.equal(['Binary', recordA.ids['binary'], 'text/plain', 'ALPHA binary content']);
+    expect([parsed.resourceType, parsed.id, parsed.contentType, Buffer.from(parsed.data!, 'base64').toString()]).to.deep.equal([
+      'Binary',
+      recordA.ids['binary'],
+      'text/plain',
+      'ALPHA binary content',
+    ]);
     const raw = await fetch(`${facadeBase}/Binary/${recordA.ids['binary']}`, { headers: { authorization: `Bearer ${tokenA}`, accept: '*/*' } });
     expect([raw.status, raw.headers.get('content-type'), await raw.text()]).to.deep.equal([200, 'text/plain', 'ALPHA binary content']);
     expect(raw.headers.get('content-security-policy')).to.equal("sandbox; default-src 'none'");
     expect(raw.headers.get('x-content-type-options')).to.equal('nosniff');
     // Absolute attachment urls on HAPI's base or the facade's base name the same Binary.
-    for (const [id, text] of [[onHapi, 'ALPHA on HAPI base'], [onFacade, 'ALPHA on facade base']] as const) {
+    for (const [id, text] of [
+      [onHapi, 'ALPHA on HAPI base'],
+      [onFacade, 'ALPHA on facade base'],
+    ] as const) {
       const answer = await send('GET', `/fhir/Binary/${id}`, asResource);
       expect(answer.status, id).to.equal(200);
       expect(Buffer.from((JSON.parse(answer.body) as Binary).data!, 'base64').toString()).to.equal(text);
@@ -296,7 +341,14 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
   it('revincludes Provenance about the response’s own matches, never one that also targets B', async () => {
     const fhir = portal.ctx.fhir;
     const provenance = async (marker: string, ...targets: string[]) =>
-      (await fhir.create<Provenance>({ resourceType: 'Provenance', target: targets.map((reference): Reference => ({ reference })), recorded: '2024-06-01T00:00:00Z', agent: [{ who: { display: `${marker} author` } }] })).id!;
+      (
+        await fhir.create<Provenance>({
+          resourceType: 'Provenance',
+          target: targets.map((reference): Reference => ({ reference })),
+          recorded: '2024-06-01T00:00:00Z',
+          agent: [{ who: { display: `${marker} author` } }],
+        })
+      ).id!;
     const [labA, vitalA, labB] = [`Observation/${recordA.ids['lab']}`, `Observation/${recordA.ids['vital']}`, `Observation/${recordB.ids['lab']}`];
     const ofLab = await provenance('ALPHA', labA);
     const ofLabAndVital = await provenance('ALPHA', labA, vitalA);
@@ -306,7 +358,14 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const ofB = await provenance('BRAVO', labB);
     // Targets only A's lab, but its entity or agent names B: never released to A.
     const mentioningB = async (extra: Partial<Pick<Provenance, 'entity' | 'agent'>>) =>
-      (await fhir.create<Provenance>({ resourceType: 'Provenance', target: [{ reference: labA }], recorded: '2024-06-01T00:00:00Z', ...{ agent: [{ who: { display: 'ALPHA author' } }], ...extra } })).id!;
+      (
+        await fhir.create<Provenance>({
+          resourceType: 'Provenance',
+          target: [{ reference: labA }],
+          recorded: '2024-06-01T00:00:00Z',
+          ...{ agent: [{ who: { display: 'ALPHA author' } }], ...extra },
+        })
+      ).id!;
     await mentioningB({ entity: [{ role: 'source', what: { reference: labB } }] });
     await mentioningB({ agent: [{ who: { display: 'ALPHA author' }, onBehalfOf: { reference: `Patient/${b.patient.id}` } }] });
     const included = async (path: string, token = tokenA) => {
@@ -358,18 +417,22 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     const values = ['laboratory', 'vital-signs', 'final', 'ge2000', 'le2100', a.patient.id, b.patient.id, `Patient/${b.patient.id}`, 'BRAVO', 'problem-list-item'];
     const names = ['category', 'status', 'date', 'patient', 'subject', 'code', '_count', '_sort', '_revinclude', '_include'];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...types), fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...values, 'Provenance:target', '-date', '5')), { maxLength: 4 }), async (type, pairs) => {
-        const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-        const answer = await send('GET', `/fhir/${type}${query ? `?${query}` : ''}`);
-        expect(leaks(answer), `${type}?${query}`).to.deep.equal([]);
-        expect(answer.status, `${type}?${query}`).to.be.oneOf([200, 400, 403]);
-        if (answer.status !== 200) return;
-        for (const entry of (JSON.parse(answer.body) as Bundle).entry ?? []) {
-          const resource = entry.resource!;
-          const mine = resource.resourceType === 'Patient' ? resource.id === a.patient.id : JSON.stringify(resource).includes(`Patient/${a.patient.id}`);
-          expect(mine, `${type}?${query} returned ${resource.resourceType}/${resource.id}`).to.equal(true);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...types),
+        fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...values, 'Provenance:target', '-date', '5')), { maxLength: 4 }),
+        async (type, pairs) => {
+          const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+          const answer = await send('GET', `/fhir/${type}${query ? `?${query}` : ''}`);
+          expect(leaks(answer), `${type}?${query}`).to.deep.equal([]);
+          expect(answer.status, `${type}?${query}`).to.be.oneOf([200, 400, 403]);
+          if (answer.status !== 200) return;
+          for (const entry of (JSON.parse(answer.body) as Bundle).entry ?? []) {
+            const resource = entry.resource!;
+            const mine = resource.resourceType === 'Patient' ? resource.id === a.patient.id : JSON.stringify(resource).includes(`Patient/${a.patient.id}`);
+            expect(mine, `${type}?${query} returned ${resource.resourceType}/${resource.id}`).to.equal(true);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

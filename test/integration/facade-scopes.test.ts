@@ -59,5 +59,4 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
     const observations = await tokenWith('openid launch/patient patient/Observation.rs');
     expect((await get(observations.access_token, `Binary/${record.ids['binary']}`)).status, 'no DocumentReference scope').to.equal(403);
   });
-
 });

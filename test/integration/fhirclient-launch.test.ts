@@ -31,7 +31,6 @@ interface AppResult {
   observationError?: { status: number | null; message: string };
 }
 
-
 describe('SMART standalone launch by SMART Health IT’s fhirclient in real Chromium', function () {
   this.timeout(180_000);
   let portal: RunningPortal;
@@ -79,9 +78,16 @@ describe('SMART standalone launch by SMART Health IT’s fhirclient in real Chro
 
     // launch.html → fhirclient reads the discovery document, then redirects to the authorization endpoint → sign-in page.
     await page.goto(app.launchUrl({ client: clientId, iss: `${portal.url}/fhir` }));
-    await page.waitForURL((url) => url.origin === portal.url && /^\/interaction\/[^/]+$/.test(url.pathname), { timeout: 30_000 }).catch(async (error: Error) => {
-      throw new Error(`launch.html never reached the portal's sign-in page (at ${page.url()}): ${error.message}\n#error: ${await page.locator('#error').textContent().catch(() => '')}\n${console.join('\n')}`);
-    });
+    await page
+      .waitForURL((url) => url.origin === portal.url && /^\/interaction\/[^/]+$/.test(url.pathname), { timeout: 30_000 })
+      .catch(async (error: Error) => {
+        throw new Error(
+          `launch.html never reached the portal's sign-in page (at ${page.url()}): ${error.message}\n#error: ${await page
+            .locator('#error')
+            .textContent()
+            .catch(() => '')}\n${console.join('\n')}`,
+        );
+      });
     expect(await h1(page)).to.equal('Sign in to your patient portal');
     await page.fill('#email', person.email);
     await page.fill('#password', person.password);
@@ -92,7 +98,11 @@ describe('SMART standalone launch by SMART Health IT’s fhirclient in real Chro
     expect(await h1(page)).to.equal(`${appName} wants to use your health record`);
     const requested = page.locator('main fieldset > .choice');
     const rows = await requested.evaluateAll((nodes) =>
-      nodes.map((n) => ({ scope: n.querySelector('input')!.value, checked: n.querySelector('input')!.checked, label: n.querySelector('label')!.textContent!.replace(/\s+/g, ' ').trim() })),
+      nodes.map((n) => ({
+        scope: n.querySelector('input')!.value,
+        checked: n.querySelector('input')!.checked,
+        label: n.querySelector('label')!.textContent!.replace(/\s+/g, ' ').trim(),
+      })),
     );
     expect(rows).to.deep.equal([
       { scope: 'patient/Patient.rs', checked: true, label: 'Your demographics (name, date of birth, contact details)' },
@@ -104,9 +114,18 @@ describe('SMART standalone launch by SMART Health IT’s fhirclient in real Chro
   /** Clicks allow, follows the redirect back to index.html, and reads what the app wrote. */
   async function allowAndReadResult(page: Page, console: string[]): Promise<{ result: AppResult; error: string }> {
     await page.click('button[name=decision][value=allow]');
-    await page.waitForURL((url) => url.origin === app.origin && url.pathname === '/index.html', { timeout: 30_000 }).catch(async (error: Error) => {
-      throw new Error(`allow never led back to index.html (at ${page.url()}, "${await h1(page).catch(() => '')}"): ${error.message}\n${collapse((await page.locator('body').textContent().catch(() => '')) ?? '').slice(0, 2000)}\n${console.join('\n')}`);
-    });
+    await page
+      .waitForURL((url) => url.origin === app.origin && url.pathname === '/index.html', { timeout: 30_000 })
+      .catch(async (error: Error) => {
+        throw new Error(
+          `allow never led back to index.html (at ${page.url()}, "${await h1(page).catch(() => '')}"): ${error.message}\n${collapse(
+            (await page
+              .locator('body')
+              .textContent()
+              .catch(() => '')) ?? '',
+          ).slice(0, 2000)}\n${console.join('\n')}`,
+        );
+      });
     await page.waitForSelector('body[data-state]', { timeout: 30_000 });
     const state = await page.getAttribute('body', 'data-state');
     const error = (await page.locator('#error').textContent()) ?? '';

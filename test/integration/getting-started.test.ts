@@ -57,7 +57,9 @@ describe('getting started: authorization form → invitation → registration �
       note: 'Signed at the front desk',
     });
     expect(recorded.status).to.equal(200);
-    expect(/<div class="notice[^>]*><p>([^<]*)/.exec(recorded.body)?.[1]).to.equal(language === 'es' ? 'La autorización quedó registrada y la invitación está en camino.' : 'The authorization was recorded and the invitation is on its way.');
+    expect(/<div class="notice[^>]*><p>([^<]*)/.exec(recorded.body)?.[1]).to.equal(
+      language === 'es' ? 'La autorización quedó registrada y la invitación está en camino.' : 'The authorization was recorded and the invitation is on its way.',
+    );
     const mails = await portal.smtp.waitForMessages(before + 1);
     return mails[mails.length - 1]!;
   }
@@ -83,7 +85,12 @@ describe('getting started: authorization form → invitation → registration �
       const consent = consents.entry![0]!.resource!;
       expect(consent.status).to.equal('active');
       expect(consent.verification?.[0]?.verified).to.equal(true);
-      const outcome = await portal.ctx.fhir.operation<OperationOutcome>({ name: `$validate?profile=${encodeURIComponent(portalConsentProfile)}`, resourceType: 'Consent', method: 'POST', input: consent });
+      const outcome = await portal.ctx.fhir.operation<OperationOutcome>({
+        name: `$validate?profile=${encodeURIComponent(portalConsentProfile)}`,
+        resourceType: 'Consent',
+        method: 'POST',
+        input: consent,
+      });
       expect((outcome.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal')).to.deep.equal([]);
 
       // Registration: opening the link twice does not consume it; completing the form does.

@@ -68,7 +68,9 @@ describe('patient picker for accounts that act for several patients', function (
     const { browser, page, verifier } = await toPicker('es');
     const back = new URL((await choose(browser, page, child.id)).location!);
     expect(back.searchParams.get('state')).to.equal('pick');
-    const tokens = (await webClientToken(portal, { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const tokens = (
+      await webClientToken(portal, { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })
+    ).json;
     expect(tokens['patient']).to.equal(child.id);
     const headers = { authorization: `Bearer ${String(tokens['access_token'])}` };
     const observations = (await (await fetch(`${portal.url}/fhir/Observation`, { headers })).json()) as Bundle;
@@ -78,7 +80,14 @@ describe('patient picker for accounts that act for several patients', function (
     // The next authorization asks again, and may choose the account's own record.
     const second = await toPicker('es');
     const own = new URL((await choose(second.browser, second.page, person.patient.id)).location!);
-    const ownTokens = (await webClientToken(portal, { grant_type: 'authorization_code', code: own.searchParams.get('code')!, redirect_uri: `${portal.url}/auth/callback`, code_verifier: second.verifier })).json;
+    const ownTokens = (
+      await webClientToken(portal, {
+        grant_type: 'authorization_code',
+        code: own.searchParams.get('code')!,
+        redirect_uri: `${portal.url}/auth/callback`,
+        code_verifier: second.verifier,
+      })
+    ).json;
     expect(ownTokens['patient']).to.equal(person.patient.id);
 
     // Ending the link ends the token for that patient on its next request (security model 8).
@@ -109,14 +118,24 @@ describe('patient picker for accounts that act for several patients', function (
       expect(consent.status).to.equal(200);
       expect(consent.body, 'then the consent screen').to.match(/\/consent"/);
       const finish = async () => {
-        let answer = await browser.request('POST', formAction(consent.body, /\/consent$/), new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(consent.body)![1]!, decision: 'allow', scope: 'patient/*.rs' }));
+        let answer = await browser.request(
+          'POST',
+          formAction(consent.body, /\/consent$/),
+          new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(consent.body)![1]!, decision: 'allow', scope: 'patient/*.rs' }),
+        );
         while (answer.location && !answer.location.startsWith(redirectUri)) answer = await browser.request('GET', new URL(answer.location, answer.url).toString());
         const back = new URL(answer.location!);
         expect(back.searchParams.get('state')).to.equal('third');
         const response = await fetch(`${portal.url}/oidc/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId }),
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: back.searchParams.get('code')!,
+            redirect_uri: redirectUri,
+            code_verifier: verifier,
+            client_id: clientId,
+          }),
         });
         return (await response.json()) as Record<string, unknown>;
       };

@@ -6,7 +6,24 @@
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { AllergyIntolerance, Appointment, Bundle, CarePlan, CareTeam, Condition, DiagnosticReport, DocumentReference, Encounter, Goal, Immunization, MedicationRequest, Observation, Patient, Procedure, Resource } from '@medplum/fhirtypes';
+import type {
+  AllergyIntolerance,
+  Appointment,
+  Bundle,
+  CarePlan,
+  CareTeam,
+  Condition,
+  DiagnosticReport,
+  DocumentReference,
+  Encounter,
+  Goal,
+  Immunization,
+  MedicationRequest,
+  Observation,
+  Patient,
+  Procedure,
+  Resource,
+} from '@medplum/fhirtypes';
 import { checkAccessibility, collapse, launchChromium, screenshot } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
@@ -28,8 +45,7 @@ async function all<T extends Resource>(portal: RunningPortal, type: T['resourceT
 const code = (concept: { coding?: { code?: string }[] } | undefined) => concept?.coding?.[0]?.code;
 
 /** Item counts of each group on a list-style page, in page order. */
-const groupCounts = (page: Page) =>
-  page.locator('section.record-group').evaluateAll((sections) => sections.map((s) => s.querySelectorAll('ul.records > li').length));
+const groupCounts = (page: Page) => page.locator('section.record-group').evaluateAll((sections) => sections.map((s) => s.querySelectorAll('ul.records > li').length));
 
 describe('the health record pages in real Chromium (issue #5)', function () {
   this.timeout(600_000);
@@ -98,7 +114,9 @@ describe('the health record pages in real Chromium (issue #5)', function () {
       const page = await signedIn(long, language);
       expect(await page.locator('html').getAttribute('lang')).to.equal(language);
       const born = new Intl.DateTimeFormat(language === 'es' ? 'es-US' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.parse(long.birthDate));
-      expect(collapse(await page.locator('.banner').textContent())).to.include(long.name).and.to.include(born);
+      expect(collapse(await page.locator('.banner').textContent()))
+        .to.include(long.name)
+        .and.to.include(born);
       await inspect(page, findings, `${language}-home`);
 
       const conditions = (await all<Condition>(portal, 'Condition', { patient })).filter((c) => code(c.verificationStatus) !== 'entered-in-error');
@@ -168,12 +186,17 @@ describe('the health record pages in real Chromium (issue #5)', function () {
       // (Josue's newest day has two Lipid Panels): the page's first must be exactly one of them.
       const candidates = reports.filter((r) => r.effectiveDateTime!.startsWith(newestDay) && shownTitle.startsWith(r.code!.text!));
       expect(candidates, `${shownTitle} is one of the reports of ${newestDay}`).to.not.have.length(0);
-      const rows = await firstReport.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.textContent!.trim(), tr.querySelector('td')!.textContent!.trim()]));
+      const rows = await firstReport
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.textContent!.trim(), tr.querySelector('td')!.textContent!.trim()]));
       const number = (value: number) =>
         new Intl.NumberFormat(language === 'es' ? 'es' : 'en-US', { maximumFractionDigits: Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2 }).format(value);
       const expectedRows = async (report: DiagnosticReport) => {
         const results = await Promise.all((report.result ?? []).map((ref) => portal.ctx.fhir.read<Observation>('Observation', ref.reference!.split('/')[1]!)));
-        return results.map((o) => [o.code!.text!.replace(/\u200b/g, ''), o.valueQuantity ? `${number(o.valueQuantity.value!)} ${o.valueQuantity.unit}` : o.valueCodeableConcept!.text!]);
+        return results.map((o) => [
+          o.code!.text!.replace(/\u200b/g, ''),
+          o.valueQuantity ? `${number(o.valueQuantity.value!)} ${o.valueQuantity.unit}` : o.valueCodeableConcept!.text!,
+        ]);
       };
       const shown = rows.map(([name, value]) => [name!.split(' — ')[0]!, value!]);
       const matching = [];

@@ -172,14 +172,22 @@ describe('getting started: refusals, lockout, reset and deactivation (HTTP, real
     await deactivateAccount(portal.ctx.accounts, person.staff, person.accountId, '127.0.0.1');
     expect((await readOwnPatient(accessToken, person.patient.id)).status).to.equal(401);
     expect((await browser.get('/')).body).to.include('Iniciar sesión');
-    const consent = (await portal.ctx.fhir.search('Consent', { patient: `Patient/${person.patient.id}` })).entry![0]!.resource as { status: string; provision?: { period?: { end?: string } } };
+    const consent = (await portal.ctx.fhir.search('Consent', { patient: `Patient/${person.patient.id}` })).entry![0]!.resource as {
+      status: string;
+      provision?: { period?: { end?: string } };
+    };
     expect(consent.status).to.equal('inactive');
     expect(consent.provision?.period?.end).to.be.a('string');
 
     // A new signed authorization reactivates the account through a fresh invitation.
     const physician = await portal.ctx.fhir.create<Practitioner>({ resourceType: 'Practitioner', name: [{ family: 'Reyes' }] });
     const before = portal.smtp.messages.length;
-    await recordAuthorization(portal.ctx.accounts, person.staff, { patientId: person.patient.id, signer: { kind: 'patient' }, patientEmail: person.email, physicianId: physician.id!, identityConfirmed: true, locale: 'es' }, '127.0.0.1');
+    await recordAuthorization(
+      portal.ctx.accounts,
+      person.staff,
+      { patientId: person.patient.id, signer: { kind: 'patient' }, patientEmail: person.email, physicianId: physician.id!, identityConfirmed: true, locale: 'es' },
+      '127.0.0.1',
+    );
     await portal.ctx.outbox.runOnce();
     const mails = (await portal.smtp.waitForMessages(before + 1)).slice(before).filter((m) => m.envelopeTo.includes(person.email) && m.parsed.attachments.length > 0);
     const token = tokenOf(mails[mails.length - 1]!, '/register');

@@ -36,7 +36,6 @@ interface AppResult {
   scope: string;
 }
 
-
 /**
  * The SMART pages of issue #4 in real Chromium, in Spanish and English, each checked with axe-core
  * (WCAG 2.2 AA) at 375 and 1280 px and photographed: the patient picker and the consent screen that
@@ -56,7 +55,10 @@ describe('browser journeys in real Chromium: patient picker and EHR launch (axe-
     ({ clientId } = await registerClient(portal.ctx.db, { name: appName, redirectUris: [app.redirectUri], kind: 'public', launchUrl: `${app.origin}/launch.html` }));
     // The launch URL carries the client id and the scopes the test app asks for in an EHR launch (the id is only known now).
     const launchUrl = `${app.origin}/launch.html?${new URLSearchParams({ client: clientId, scope: 'openid fhirUser launch patient/Patient.rs patient/Observation.rs' })}`;
-    await portal.ctx.db.query("UPDATE oidc_payloads SET payload = jsonb_set(payload, '{smart_launch_url}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1", [clientId, launchUrl]);
+    await portal.ctx.db.query("UPDATE oidc_payloads SET payload = jsonb_set(payload, '{smart_launch_url}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1", [
+      clientId,
+      launchUrl,
+    ]);
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
@@ -75,9 +77,11 @@ describe('browser journeys in real Chromium: patient picker and EHR launch (axe-
 
   /** Waits for the test app's redirect page to finish (code exchanged, patient read) and returns what it saw. */
   async function appResult(page: Page): Promise<AppResult> {
-    await page.waitForURL((url) => url.origin === app.origin && url.pathname === '/index.html', { timeout: 30_000 }).catch(async (error: Error) => {
-      throw new Error(`never reached the app's redirect (at ${page.url()}, "${await h1(page).catch(() => '')}"): ${error.message}`);
-    });
+    await page
+      .waitForURL((url) => url.origin === app.origin && url.pathname === '/index.html', { timeout: 30_000 })
+      .catch(async (error: Error) => {
+        throw new Error(`never reached the app's redirect (at ${page.url()}, "${await h1(page).catch(() => '')}"): ${error.message}`);
+      });
     await page.waitForSelector('body[data-state]', { timeout: 30_000 });
     expect(await page.getAttribute('body', 'data-state'), (await page.locator('#error').textContent()) ?? '').to.equal('done');
     return JSON.parse((await page.locator('#result').textContent())!) as AppResult;

@@ -62,9 +62,19 @@ describe('SMART discovery and authorization request checks (issue #4, first part
   it('registers clients dynamically (RFC 7591) only with the initial access token', async () => {
     const config = (await (await fetch(`${portal.url}/fhir/.well-known/smart-configuration`)).json()) as Record<string, string>;
     expect(config['registration_endpoint']).to.equal(`${portal.url}/oidc/reg`);
-    const metadata = JSON.stringify({ client_name: 'Dynamic app', redirect_uris: ['https://app.example/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] });
+    const metadata = JSON.stringify({
+      client_name: 'Dynamic app',
+      redirect_uris: ['https://app.example/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    });
     const register = (token?: string) =>
-      fetch(config['registration_endpoint']!, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: metadata });
+      fetch(config['registration_endpoint']!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: metadata,
+      });
     expect((await register()).status).to.equal(401);
     expect((await register('wrong-token-wrong-token-wrong-token')).status).to.equal(401);
     const created = await register(registrationToken);

@@ -40,17 +40,32 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
   }
 
   const token = async (body: Record<string, string>) => {
-    const response = await fetch(`${portal.url}/oidc/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+    const response = await fetch(`${portal.url}/oidc/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body),
+    });
     return { status: response.status, headers: response.headers, json: (await response.json()) as TokenResponse };
   };
   const introspect = async (value: string) =>
-    (await (await fetch(`${portal.url}/oidc/token/introspection`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: value }) })).json()) as Record<string, unknown>;
+    (await (
+      await fetch(`${portal.url}/oidc/token/introspection`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: value }),
+      })
+    ).json()) as Record<string, unknown>;
   const readPatient = (accessToken: string) => fetch(`${portal.url}/fhir/Patient/${person.patient.id}`, { headers: { authorization: `Bearer ${accessToken}` } });
 
   it('issues a SMART token response, once per code, and refuses a wrong PKCE verifier', async () => {
     const verifier = randomBytes(32).toString('base64url');
     const code = await authorizationCodeFor(verifier);
-    const wrongVerifier = await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: randomBytes(32).toString('base64url') });
+    const wrongVerifier = await token({
+      grant_type: 'authorization_code',
+      code: await authorizationCodeFor(verifier),
+      redirect_uri: `${portal.url}/auth/callback`,
+      code_verifier: randomBytes(32).toString('base64url'),
+    });
     expect(wrongVerifier.json.error).to.equal('invalid_grant');
 
     const response = await token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier });
@@ -60,7 +75,10 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
     expect(response.json.scope.split(' ')).to.include.members(['openid', 'fhirUser', 'launch/patient', 'patient/*.rs', 'online_access']);
     expect(response.json.expires_in).to.be.within(1, 900);
     expect(response.json.refresh_token).to.be.a('string');
-    const [header, payload] = response.json.id_token!.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    const [header, payload] = response.json
+      .id_token!.split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(header!['alg']).to.equal('RS256');
     expect(payload!['fhirUser']).to.equal(`${portal.url}/fhir/Patient/${person.patient.id}`);
     expect((await readPatient(response.json.access_token)).status).to.equal(200);
@@ -71,14 +89,27 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
 
   it('introspects an active and an invalid token (RFC 7662), and revocation kills a token at once (RFC 7009)', async () => {
     const verifier = randomBytes(32).toString('base64url');
-    const tokens = (await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const tokens = (
+      await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })
+    ).json;
     const active = await introspect(tokens.access_token);
-    expect(active).to.include({ active: true, client_id: 'puente-web', patient: person.patient.id, fhirUser: `${portal.url}/fhir/Patient/${person.patient.id}`, sub: person.accountId, iss: `${portal.url}/oidc` });
+    expect(active).to.include({
+      active: true,
+      client_id: 'puente-web',
+      patient: person.patient.id,
+      fhirUser: `${portal.url}/fhir/Patient/${person.patient.id}`,
+      sub: person.accountId,
+      iss: `${portal.url}/oidc`,
+    });
     expect(active['scope']).to.be.a('string');
     expect(active['exp']).to.be.a('number');
     expect(await introspect('not-a-real-token')).to.deep.equal({ active: false });
 
-    const revoked = await fetch(`${portal.url}/oidc/token/revocation`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.access_token }) });
+    const revoked = await fetch(`${portal.url}/oidc/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    });
     expect(revoked.status).to.equal(200);
     expect(await introspect(tokens.access_token)).to.deep.equal({ active: false });
     expect((await readPatient(tokens.access_token)).status).to.equal(401);
@@ -121,7 +152,9 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
 
   it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
     const verifier = randomBytes(32).toString('base64url');
-    const first = (await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })).json;
+    const first = (
+      await token({ grant_type: 'authorization_code', code: await authorizationCodeFor(verifier), redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })
+    ).json;
     const second = (await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token! })).json;
     expect(second.refresh_token).to.be.a('string').and.not.equal(first.refresh_token);
     expect(second.patient).to.equal(person.patient.id);

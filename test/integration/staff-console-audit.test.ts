@@ -16,7 +16,12 @@ describe('staff console reads are audited (patient search, patient page, signed 
   after(() => portal.stop());
 
   const trail = async (practitioner: string) =>
-    (await portal.ctx.db.query<{ resource: AuditEvent; patient: string | null }>("SELECT resource, patient FROM audit_events WHERE agent = $1 AND resource->'type'->>'code' = 'rest' ORDER BY recorded_at", [practitioner])).rows;
+    (
+      await portal.ctx.db.query<{ resource: AuditEvent; patient: string | null }>(
+        "SELECT resource, patient FROM audit_events WHERE agent = $1 AND resource->'type'->>'code' = 'rest' ORDER BY recorded_at",
+        [practitioner],
+      )
+    ).rows;
 
   it('records who read which patient, how and what was asked, before the page is shown', async () => {
     const staff = await seedStaff(portal.ctx);

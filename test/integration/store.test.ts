@@ -6,15 +6,29 @@ import { migrate } from '../../src/store/migrate.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { testEnvironment } from '../support/environment.ts';
 
-const expectedTables = ['access_epoch', 'account_patients', 'accounts', 'audit_events', 'ehr_launches', 'grant_contexts', 'grant_usage', 'invitations', 'oidc_payloads', 'outbox', 'rate_limits', 'schema_migrations', 'signing_keys', 'web_sessions'];
+const expectedTables = [
+  'access_epoch',
+  'account_patients',
+  'accounts',
+  'audit_events',
+  'ehr_launches',
+  'grant_contexts',
+  'grant_usage',
+  'invitations',
+  'oidc_payloads',
+  'outbox',
+  'rate_limits',
+  'schema_migrations',
+  'signing_keys',
+  'web_sessions',
+];
 
 const expectedViews = ['account_reach'];
 
 async function relationsOf(db: Db, type: 'BASE TABLE' | 'VIEW'): Promise<string[]> {
-  const result = await db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = $1 ORDER BY table_name",
-    [type],
-  );
+  const result = await db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = $1 ORDER BY table_name", [
+    type,
+  ]);
   return result.rows.map((r) => r.table_name);
 }
 
@@ -52,13 +66,15 @@ for (const target of targets) {
         expect(await migrate(second)).to.deep.equal([]);
         const rows = await second.query<{ email: string }>('SELECT email FROM accounts');
         expect(rows.rows).to.deep.equal([{ email: 'front.desk@clinic.example' }]);
-        const duplicate = await second
-          .query("INSERT INTO accounts (kind, email, status) VALUES ('staff', 'front.desk@clinic.example', 'active')")
-          .then(() => 'inserted', (error: { code?: string }) => error.code);
+        const duplicate = await second.query("INSERT INTO accounts (kind, email, status) VALUES ('staff', 'front.desk@clinic.example', 'active')").then(
+          () => 'inserted',
+          (error: { code?: string }) => error.code,
+        );
         expect(duplicate, 'unique (kind, email)').to.equal('23505');
-        const upperCase = await second
-          .query("INSERT INTO accounts (kind, email, status) VALUES ('patient', 'Mixed@Case.example', 'active')")
-          .then(() => 'inserted', (error: { code?: string }) => error.code);
+        const upperCase = await second.query("INSERT INTO accounts (kind, email, status) VALUES ('patient', 'Mixed@Case.example', 'active')").then(
+          () => 'inserted',
+          (error: { code?: string }) => error.code,
+        );
         expect(upperCase, 'emails are stored normalised').to.equal('23514');
       } finally {
         await second.close();

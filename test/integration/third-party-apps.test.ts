@@ -65,7 +65,11 @@ describe('third-party apps: staff registration, consent in plain words, connecte
     expect(page.body).to.include('Resultados de laboratorio');
     expect(page.body).to.include('Lista de problemas');
 
-    const back = await decide(browser, page, [['decision', 'allow'], ['scope', `patient/Observation.rs?category=${lab}`], ['scope', 'patient/Patient.rs']]);
+    const back = await decide(browser, page, [
+      ['decision', 'allow'],
+      ['scope', `patient/Observation.rs?category=${lab}`],
+      ['scope', 'patient/Patient.rs'],
+    ]);
     expect(back.searchParams.get('state')).to.equal('xyz');
     const tokens = await exchange(back.searchParams.get('code')!, verifier);
     expect(tokens.scope.split(' ')).to.include.members([`patient/Observation.rs?category=${lab}`, 'patient/Patient.rs', 'launch/patient']);
@@ -101,7 +105,12 @@ describe('third-party apps: staff registration, consent in plain words, connecte
 
   it('refuses a granted scope that was never requested (no widening through the form)', async () => {
     const { browser, page, verifier } = await toConsent('openid launch/patient patient/Observation.rs');
-    const back = await decide(browser, page, [['decision', 'allow'], ['scope', 'patient/Observation.rs'], ['scope', 'patient/Condition.rs'], ['scope', 'patient/*.rs']]);
+    const back = await decide(browser, page, [
+      ['decision', 'allow'],
+      ['scope', 'patient/Observation.rs'],
+      ['scope', 'patient/Condition.rs'],
+      ['scope', 'patient/*.rs'],
+    ]);
     const tokens = await exchange(back.searchParams.get('code')!, verifier);
     expect(tokens.scope.split(' ').filter((s) => s.startsWith('patient/'))).to.deep.equal(['patient/Observation.rs']);
   });

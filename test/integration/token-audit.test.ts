@@ -77,10 +77,15 @@ describe('token events are audited (issuance, refresh, reuse, revocation, client
 
     // A fresh authorization to revoke.
     const again = await authorizationCode(portal, person, 'openid fhirUser launch/patient patient/*.rs', { resource: `${portal.url}/fhir` });
-    const third = (await webClientToken(portal, { grant_type: 'authorization_code', code: again.code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: again.verifier })).json;
+    const third = (await webClientToken(portal, { grant_type: 'authorization_code', code: again.code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: again.verifier }))
+      .json;
     const basic = `Basic ${Buffer.from(`puente-web:${(await import('../../src/auth/provider.ts')).webClientSecret(portal.ctx.config.secretKeys)}`).toString('base64')}`;
     const [revoked] = await during(() =>
-      fetch(`${portal.url}/oidc/token/revocation`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: String(third['access_token']) }) }),
+      fetch(`${portal.url}/oidc/token/revocation`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: String(third['access_token']) }),
+      }),
     );
     expect(eventCode(revoked!)).to.equal('token-revoked');
     expect(revoked!.outcome).to.equal('0');
@@ -90,13 +95,22 @@ describe('token events are audited (issuance, refresh, reuse, revocation, client
 
     // No token value, code or client secret anywhere in the trail.
     const trail = JSON.stringify(await tokenEvents());
-    for (const value of [...secretsOf(first), ...secretsOf(second), ...secretsOf(third), code, again.code, (await import('../../src/auth/provider.ts')).webClientSecret(portal.ctx.config.secretKeys)]) {
+    for (const value of [
+      ...secretsOf(first),
+      ...secretsOf(second),
+      ...secretsOf(third),
+      code,
+      again.code,
+      (await import('../../src/auth/provider.ts')).webClientSecret(portal.ctx.config.secretKeys),
+    ]) {
       expect(trail.includes(value), 'a token or secret in the audit trail').to.equal(false);
     }
   });
 
   it('audits a refused code exchange with the app and the error', async () => {
-    const [refused] = await during(() => webClientToken(portal, { grant_type: 'authorization_code', code: 'made-up-code', redirect_uri: `${portal.url}/auth/callback`, code_verifier: 'x'.repeat(43) }));
+    const [refused] = await during(() =>
+      webClientToken(portal, { grant_type: 'authorization_code', code: 'made-up-code', redirect_uri: `${portal.url}/auth/callback`, code_verifier: 'x'.repeat(43) }),
+    );
     expect(eventCode(refused!)).to.equal('token-refused');
     expect(refused!.outcome).to.equal('4');
     expect(detail(refused!, 'error')).to.equal('invalid_grant');
@@ -117,7 +131,12 @@ describe('token events are audited (issuance, refresh, reuse, revocation, client
       const response = await fetch(`${portal.url}/oidc/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: 'system/Patient.rs' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+          scope: 'system/Patient.rs',
+        }),
       });
       json = (await response.json()) as Record<string, unknown>;
     });

@@ -14,12 +14,23 @@ export const chromiumPath = '/usr/bin/chromium';
 /** Headless Chromium. A missing browser fails the run with what to install: it never skips (DESIGN.md "Testing"). */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium is not installed at ${chromiumPath}: the browser journeys need it. Install it with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium`);
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: the browser journeys need it. Install it with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium`,
+    );
   }
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -44,11 +55,12 @@ interface AxeResult {
 export async function checkAccessibility(page: Page, label: string): Promise<string[]> {
   const loaded = await page.evaluate('typeof window.axe === "object"');
   if (!loaded) await page.evaluate(axeSource);
-  const result = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(wcagTags)} }, resultTypes: ['violations'] })`,
-  )) as AxeResult;
+  const result = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(wcagTags)} }, resultTypes: ['violations'] })`)) as AxeResult;
   return result.violations.flatMap((violation) =>
-    violation.nodes.map((node) => `${label}: ${violation.id} (${violation.impact ?? 'n/a'}) at ${JSON.stringify(node.target)}: ${violation.help}${node.failureSummary ? ` — ${node.failureSummary.replace(/\s+/g, ' ').trim()}` : ''}`),
+    violation.nodes.map(
+      (node) =>
+        `${label}: ${violation.id} (${violation.impact ?? 'n/a'}) at ${JSON.stringify(node.target)}: ${violation.help}${node.failureSummary ? ` — ${node.failureSummary.replace(/\s+/g, ' ').trim()}` : ''}`,
+    ),
   );
 }
 

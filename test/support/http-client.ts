@@ -42,7 +42,13 @@ export class HttpClient {
     const response = await fetch(absolute, {
       method,
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), 'accept-language': this.acceptLanguage, accept: 'text/html', ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
+      headers: {
+        cookie: this.cookieHeader(),
+        'accept-language': this.acceptLanguage,
+        accept: 'text/html',
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...headers,
+      },
       ...(body ? { body } : {}),
     });
     this.remember(response.headers);

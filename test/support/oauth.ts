@@ -65,6 +65,10 @@ export async function authorizationCode(portal: RunningPortal, person: Onboarded
 /** Calls the token endpoint as the portal's web client (client_secret_basic). */
 export async function webClientToken(portal: RunningPortal, fields: Record<string, string>): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
   const basic = `Basic ${Buffer.from(`puente-web:${webClientSecret(portal.ctx.config.secretKeys)}`).toString('base64')}`;
-  const response = await fetch(`${portal.url}/oidc/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  const response = await fetch(`${portal.url}/oidc/token`, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
   return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
 }

@@ -36,7 +36,10 @@ export async function seedPhysician(ctx: Context): Promise<string> {
 export async function seedStaff(ctx: Context, options: { admin?: boolean } = {}): Promise<{ email: string; password: string; code: () => string }> {
   const email = `staff-${randomUUID().slice(0, 8)}@clinic.example`;
   const password = 'front desk long passphrase';
-  const { totpSecret } = await createStaffAccount({ db: ctx.db, fhir: ctx.fhir }, { email, password, givenName: 'Rosa', familyName: 'Díaz', roles: options.admin ? ['admin', 'staff'] : ['staff'] });
+  const { totpSecret } = await createStaffAccount(
+    { db: ctx.db, fhir: ctx.fhir },
+    { email, password, givenName: 'Rosa', familyName: 'Díaz', roles: options.admin ? ['admin', 'staff'] : ['staff'] },
+  );
   return { email, password, code: totpCodes(totpSecret) };
 }
 

@@ -112,7 +112,13 @@ export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & 
       network: { address: input.clientAddress, type: '2' },
     },
     ...(input.clientId
-      ? [{ type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] }, requestor: false, who: { identifier: { system: 'urn:puente:client-id', value: input.clientId } } }]
+      ? [
+          {
+            type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
+            requestor: false,
+            who: { identifier: { system: 'urn:puente:client-id', value: input.clientId } },
+          },
+        ]
       : []),
   ];
   const entity: AuditEventEntity[] = [

@@ -170,10 +170,10 @@ export const en = {
   'link.invalid.title': 'This link is not valid',
   'link.invalid.body': 'Check that you opened the whole link from the email, or call the practice at {phone}.',
 
-  'password_too_short': 'Use at least 8 characters.',
-  'password_too_long': 'Use at most 128 characters.',
-  'password_common': 'This password is too common or has appeared in a data breach. Choose another one.',
-  'password_context': 'Do not use your name, your email, the practice name or a simple pattern. Choose another password.',
+  password_too_short: 'Use at least 8 characters.',
+  password_too_long: 'Use at most 128 characters.',
+  password_common: 'This password is too common or has appeared in a data breach. Choose another one.',
+  password_context: 'Do not use your name, your email, the practice name or a simple pattern. Choose another password.',
 
   'forgot.title': 'Reset your password',
   'forgot.intro': 'Enter your email and the patient’s date of birth. If they match an account, we will email you a link to choose a new password. The link works for 1 hour.',
@@ -275,7 +275,8 @@ export const en = {
   'email.lockout.subject': 'Sign-in to your {practice} portal was paused',
   'email.lockout.body': 'We paused sign-in to your account for {minutes} minutes after several failed attempts. If this was not you, call us at {phone}.',
   'email.emailChanged.subject': 'The email on your {practice} portal account was changed',
-  'email.emailChanged.bodyOld': 'At your request, the email on your portal account was changed to another address. This address will no longer receive portal email. If you did not ask for this, call us at {phone}.',
+  'email.emailChanged.bodyOld':
+    'At your request, the email on your portal account was changed to another address. This address will no longer receive portal email. If you did not ask for this, call us at {phone}.',
   'email.emailChanged.bodyNew': 'This address is now the email of your {practice} portal account. Sign in with it from now on.',
   'email.deactivated.subject': 'Your {practice} portal account was deactivated',
   'email.deactivated.body': 'As you asked, your patient portal account was deactivated and every session was signed out. To use the portal again, ask the practice at {phone}.',

@@ -29,7 +29,8 @@ export const es = {
   'error.retry': 'Intentar de nuevo',
 
   'landing.title': 'Su portal del paciente',
-  'landing.intro': 'Consulte su información de salud, escriba a su equipo de atención y comparta su historia clínica, las 24 horas del día, desde su computadora, tableta o teléfono.',
+  'landing.intro':
+    'Consulte su información de salud, escriba a su equipo de atención y comparta su historia clínica, las 24 horas del día, desde su computadora, tableta o teléfono.',
   'landing.signIn': 'Iniciar sesión',
   'landing.forgot': '¿Olvidó su contraseña?',
   'landing.noEmail': '¿No recibió el correo de registro? Revise su carpeta de correo no deseado y luego llámenos al {phone}.',
@@ -135,7 +136,8 @@ export const es = {
   'staff.clients.invalid': 'Revise el nombre y las URI de redirección (https, o http en localhost).',
   'staff.clients.launchUrl': 'URL de inicio, para abrir la aplicación desde la página de un paciente (opcional; https, o http en localhost)',
   'staff.clients.launchable': 'se abre desde las páginas de pacientes',
-  'staff.clients.userScopes': 'Permisos user/ que la aplicación puede tener al abrirse desde la página de un paciente (separados por espacios, p. ej. user/Observation.rs; requiere URL de inicio; ninguno si está vacío)',
+  'staff.clients.userScopes':
+    'Permisos user/ que la aplicación puede tener al abrirse desde la página de un paciente (separados por espacios, p. ej. user/Observation.rs; requiere URL de inicio; ninguno si está vacío)',
   'staff.launch.title': 'Abrir una aplicación para este paciente',
   'staff.launch.hint': 'La aplicación se abre con la historia de este paciente y con su propia sesión.',
   'staff.launch.app': 'Aplicación',
@@ -147,7 +149,8 @@ export const es = {
   'picker.submit': 'Continuar',
   'picker.none': 'Elija una de las personas de la lista.',
   'oauth.errorTitle': 'No se pudo continuar con el inicio de sesión',
-  'oauth.errorBody': 'La aplicación que lo envió aquí hizo una solicitud que este portal no puede aceptar (código: {code}). Vuelva a la aplicación e inténtelo de nuevo, o llame a la práctica al {phone}.',
+  'oauth.errorBody':
+    'La aplicación que lo envió aquí hizo una solicitud que este portal no puede aceptar (código: {code}). Vuelva a la aplicación e inténtelo de nuevo, o llame a la práctica al {phone}.',
   'register.title': 'Cree su contraseña',
   'register.intro': 'Confirme la fecha de nacimiento del paciente y elija una contraseña para terminar de crear su cuenta del portal.',
   'register.password': 'Nueva contraseña',
@@ -168,13 +171,14 @@ export const es = {
   'link.invalid.title': 'Este enlace no es válido',
   'link.invalid.body': 'Compruebe que abrió el enlace completo del correo, o llame a la práctica al {phone}.',
 
-  'password_too_short': 'Use al menos 8 caracteres.',
-  'password_too_long': 'Use como máximo 128 caracteres.',
-  'password_common': 'Esta contraseña es demasiado común o apareció en una filtración de datos. Elija otra.',
-  'password_context': 'No use su nombre, su correo, el nombre de la práctica ni un patrón sencillo. Elija otra contraseña.',
+  password_too_short: 'Use al menos 8 caracteres.',
+  password_too_long: 'Use como máximo 128 caracteres.',
+  password_common: 'Esta contraseña es demasiado común o apareció en una filtración de datos. Elija otra.',
+  password_context: 'No use su nombre, su correo, el nombre de la práctica ni un patrón sencillo. Elija otra contraseña.',
 
   'forgot.title': 'Restablezca su contraseña',
-  'forgot.intro': 'Escriba su correo electrónico y la fecha de nacimiento del paciente. Si coinciden con una cuenta, le enviaremos un enlace para elegir una nueva contraseña. El enlace funciona durante 1 hora.',
+  'forgot.intro':
+    'Escriba su correo electrónico y la fecha de nacimiento del paciente. Si coinciden con una cuenta, le enviaremos un enlace para elegir una nueva contraseña. El enlace funciona durante 1 hora.',
   'forgot.submit': 'Enviarme un enlace',
   'forgot.sent': 'Si los datos coinciden con una cuenta, le enviamos un enlace. Revise su bandeja de entrada y la carpeta de correo no deseado.',
   'reset.title': 'Elija una nueva contraseña',
@@ -273,10 +277,12 @@ export const es = {
   'email.lockout.subject': 'Pausamos el acceso a su portal de {practice}',
   'email.lockout.body': 'Pausamos el acceso a su cuenta durante {minutes} minutos después de varios intentos fallidos. Si no fue usted, llámenos al {phone}.',
   'email.emailChanged.subject': 'Cambió el correo de su cuenta del portal de {practice}',
-  'email.emailChanged.bodyOld': 'A su pedido, el correo de su cuenta del portal cambió a otra dirección. Esta dirección ya no recibirá correos del portal. Si no lo pidió, llámenos al {phone}.',
+  'email.emailChanged.bodyOld':
+    'A su pedido, el correo de su cuenta del portal cambió a otra dirección. Esta dirección ya no recibirá correos del portal. Si no lo pidió, llámenos al {phone}.',
   'email.emailChanged.bodyNew': 'Esta dirección es ahora el correo de su cuenta del portal de {practice}. Úsela para iniciar sesión a partir de ahora.',
   'email.deactivated.subject': 'Se desactivó su cuenta del portal de {practice}',
-  'email.deactivated.body': 'Como lo pidió, su cuenta del portal del paciente se desactivó y se cerraron todas las sesiones. Para volver a usar el portal, pídalo a la práctica al {phone}.',
+  'email.deactivated.body':
+    'Como lo pidió, su cuenta del portal del paciente se desactivó y se cerraron todas las sesiones. Para volver a usar el portal, pídalo a la práctica al {phone}.',
   'email.formCopy': 'Adjuntamos una copia del formulario de autorización firmado.',
 
   'chart.svgTitle': '{title}, gráfico de líneas',

@@ -104,7 +104,11 @@ const precisionFormats: Record<Precision, Intl.DateTimeFormatOptions> = {
 const longDate = (locale: Locale, p: Point): string => dateFormat(locale, precisionFormats[p.precision]).format(p.at);
 /** The table's date: shorter, and with the time when one was recorded (two readings a day). */
 const tableDate = (locale: Locale, p: Point): string =>
-  p.precision === 'time' ? dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(p.at) : p.precision === 'day' ? dateFormat(locale, { dateStyle: 'medium' }).format(p.at) : longDate(locale, p);
+  p.precision === 'time'
+    ? dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(p.at)
+    : p.precision === 'day'
+      ? dateFormat(locale, { dateStyle: 'medium' }).format(p.at)
+      : longDate(locale, p);
 const formatNumber = (locale: Locale, value: number): string => numberFormat(locale).format(value);
 
 // ---------------------------------------------------------------------------------------------
@@ -178,9 +182,21 @@ type TickUnit = 'day' | 'month' | 'year';
 type TickFormat = TickUnit | 'point';
 // Finest first; the first plan that fits its label width is used.
 const timePlans: ReadonlyArray<readonly [TickUnit, number]> = [
-  ['day', 1], ['day', 2], ['day', 7], ['day', 14],
-  ['month', 1], ['month', 2], ['month', 3], ['month', 6],
-  ['year', 1], ['year', 2], ['year', 5], ['year', 10], ['year', 20], ['year', 50], ['year', 100],
+  ['day', 1],
+  ['day', 2],
+  ['day', 7],
+  ['day', 14],
+  ['month', 1],
+  ['month', 2],
+  ['month', 3],
+  ['month', 6],
+  ['year', 1],
+  ['year', 2],
+  ['year', 5],
+  ['year', 10],
+  ['year', 20],
+  ['year', 50],
+  ['year', 100],
 ];
 // Label widths: "5 may" 4 fit, "may 2021" 3, "2021" 5 in the 242-unit plot.
 const maxTimeTicks: Record<TickUnit, number> = { day: 4, month: 3, year: 5 };
@@ -266,7 +282,8 @@ function chartSvg(o: TrendChartOptions, drawn: readonly Drawn[], summary: string
     : '';
 
   const yAxis = y.ticks.map(
-    (v) => html`<line x1="${xLeft}" x2="${xRight}" y1="${r1(py(v))}" y2="${r1(py(v))}" stroke="${gridColour}" stroke-width="1"/><text x="${xLeft - 6}" y="${r1(py(v))}" dy="0.35em" text-anchor="end">${numberFormat(o.locale, y.digits).format(v)}</text>`,
+    (v) =>
+      html`<line x1="${xLeft}" x2="${xRight}" y1="${r1(py(v))}" y2="${r1(py(v))}" stroke="${gridColour}" stroke-width="1"/><text x="${xLeft - 6}" y="${r1(py(v))}" dy="0.35em" text-anchor="end">${numberFormat(o.locale, y.digits).format(v)}</text>`,
   );
   const tickFormat = dateFormat(o.locale, tickFormats[x.unit]);
   const xAxis = x.ticks.map((at) => {
@@ -303,9 +320,10 @@ ${lines}
 
 function legend(drawn: readonly Drawn[]): SafeHtml {
   const items = drawn.map(
-    (s) => html`<li><svg class="trend-key" viewBox="0 0 36 14" width="36" height="14" aria-hidden="true" focusable="false"><line x1="2" x2="34" y1="7" y2="7" stroke="${s.style.colour}" stroke-width="2"${
-      s.style.dash ? html` stroke-dasharray="${s.style.dash}"` : ''
-    }/>${marker(s.style.shape, 18, 7, s.style.colour, 9)}</svg><span data-shape="${s.style.shape}">${s.label}</span></li>`,
+    (s) =>
+      html`<li><svg class="trend-key" viewBox="0 0 36 14" width="36" height="14" aria-hidden="true" focusable="false"><line x1="2" x2="34" y1="7" y2="7" stroke="${s.style.colour}" stroke-width="2"${
+        s.style.dash ? html` stroke-dasharray="${s.style.dash}"` : ''
+      }/>${marker(s.style.shape, 18, 7, s.style.colour, 9)}</svg><span data-shape="${s.style.shape}">${s.label}</span></li>`,
   );
   return html`<ul class="trend-legend">${items}</ul>`;
 }
@@ -333,10 +351,7 @@ function seriesSummary(o: TrendChartOptions, points: readonly Point[]): string {
   const from = longDate(o.locale, first);
   const to = longDate(o.locale, latest);
   const count = formatNumber(o.locale, points.length);
-  const span =
-    from === to
-      ? o.t('chart.summary.manySameDay', { count, date: to, value: n(latest) })
-      : o.t('chart.summary.many', { count, from, to, value: n(latest), date: to });
+  const span = from === to ? o.t('chart.summary.manySameDay', { count, date: to, value: n(latest) }) : o.t('chart.summary.many', { count, from, to, value: n(latest), date: to });
   return `${span} ${o.t('chart.summary.range', { low: n(lowest), lowDate: longDate(o.locale, lowest), high: n(highest), highDate: longDate(o.locale, highest) })}`;
 }
 
@@ -389,9 +404,10 @@ function tableRows(drawn: readonly Drawn[]): { point: Point; cells: (Point | und
 
 function dataTable(o: TrendChartOptions, drawn: readonly Drawn[]): SafeHtml {
   const rows = tableRows(drawn).map(
-    (row) => html`<tr><th scope="row">${tableDate(o.locale, row.point)}</th>${row.cells.map((c) =>
-      c ? html`<td>${formatNumber(o.locale, c.value)}</td>` : html`<td><span aria-hidden="true">—</span><span class="visually-hidden">${o.t('chart.table.noValue')}</span></td>`,
-    )}</tr>`,
+    (row) =>
+      html`<tr><th scope="row">${tableDate(o.locale, row.point)}</th>${row.cells.map((c) =>
+        c ? html`<td>${formatNumber(o.locale, c.value)}</td>` : html`<td><span aria-hidden="true">—</span><span class="visually-hidden">${o.t('chart.table.noValue')}</span></td>`,
+      )}</tr>`,
   );
   const headers = drawn.map((s) => html`<th scope="col">${o.unit ? o.t('chart.table.valueHeader', { label: s.label, unit: o.unit }) : s.label}</th>`);
   return html`<details class="trend-data">
@@ -418,7 +434,11 @@ export function trendChart(options: TrendChartOptions): SafeHtml {
   return html`<figure class="trend">
 <figcaption>${title} <span class="trend-summary">${summary}</span></figcaption>
 ${drawn.length > 1 ? legend(drawn) : ''}
-${chartSvg(options, drawn.filter((s) => s.points.length > 0), summary)}
+${chartSvg(
+  options,
+  drawn.filter((s) => s.points.length > 0),
+  summary,
+)}
 ${dataTable(options, drawn)}
 </figure>`;
 }

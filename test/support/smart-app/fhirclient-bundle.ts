@@ -16,7 +16,10 @@ export function fhirclientBundlePath(): string {
   const bundle = join(dir, 'package', 'build', 'fhir-client.js');
   if (existsSync(bundle)) return bundle;
   mkdirSync(dir, { recursive: true });
-  const tarball = execFileSync('npm', ['pack', `fhirclient@${fhirclientVersion}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = execFileSync('npm', ['pack', `fhirclient@${fhirclientVersion}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/build/fhir-client.js', 'package/LICENSE']);
   if (!existsSync(bundle)) throw new Error(`fhirclient ${fhirclientVersion}: the browser bundle was not in the package`);
   return bundle;

@@ -107,7 +107,14 @@ describe('isInPatientCompartment (FHIR R4 CompartmentDefinition/patient)', () =>
 
   it('Appointment: participant.actor', () => {
     const appointment = (actor: Reference<Patient>) =>
-      ({ resourceType: 'Appointment', status: 'booked', participant: [{ actor: doctor, status: 'accepted' }, { actor, status: 'accepted' }] }) satisfies Appointment;
+      ({
+        resourceType: 'Appointment',
+        status: 'booked',
+        participant: [
+          { actor: doctor, status: 'accepted' },
+          { actor, status: 'accepted' },
+        ],
+      }) satisfies Appointment;
     expect(isInPatientCompartment(appointment(mine), me)).to.equal(true);
     expect(isInPatientCompartment(appointment(someoneElse), me)).to.equal(false);
   });
@@ -158,7 +165,14 @@ describe('isInPatientCompartment (FHIR R4 CompartmentDefinition/patient)', () =>
 
   it('AuditEvent: `patient` is an agent or an entity that is the Patient', () => {
     const audit = (fields: Partial<AuditEvent>) =>
-      ({ resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: '2024-01-01T00:00:00Z', agent: [{ who: doctor, requestor: true }], source: { observer: doctor }, ...fields }) satisfies AuditEvent;
+      ({
+        resourceType: 'AuditEvent',
+        type: { code: 'rest' },
+        recorded: '2024-01-01T00:00:00Z',
+        agent: [{ who: doctor, requestor: true }],
+        source: { observer: doctor },
+        ...fields,
+      }) satisfies AuditEvent;
     expect(isInPatientCompartment(audit({ entity: [{ what: mine }] }), me)).to.equal(true);
     expect(isInPatientCompartment(audit({ agent: [{ who: mine, requestor: true }] }), me)).to.equal(true);
     expect(isInPatientCompartment(audit({ entity: [{ what: someoneElse }] }), me)).to.equal(false);

@@ -49,9 +49,7 @@ describe('patient compartment data (FHIR R4 CompartmentDefinition/patient)', () 
       expression: 'Condition.subject.where(resolve() is Patient)',
     });
     expect(compartmentParamData('Provenance')[0]?.expression).to.equal('Provenance.target.where(resolve() is Patient)');
-    expect(compartmentParamData('AuditEvent')[0]?.expression).to.equal(
-      'AuditEvent.agent.who.where(resolve() is Patient) | AuditEvent.entity.what.where(resolve() is Patient)',
-    );
+    expect(compartmentParamData('AuditEvent')[0]?.expression).to.equal('AuditEvent.agent.who.where(resolve() is Patient) | AuditEvent.entity.what.where(resolve() is Patient)');
     expect(compartmentParamData('Appointment')[0]?.expression).to.equal('Appointment.participant.actor');
     expect(compartmentParamData('CareTeam')[1]?.expression).to.equal('CareTeam.participant.member');
     expect(compartmentParamData('Patient')[0]?.expression).to.equal('Patient.link.other');

@@ -15,7 +15,13 @@ interface Service {
 
 const composeFile = fromRoot('docker/compose.yml');
 const compose = parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, Service> };
-const requiredVariables = { PUBLIC_URL: 'https://portal.clinic.example', SECRET_KEYS: 'k'.repeat(40), SMTP_URL: 'smtps://relay.example:465', FHIR_DB_PASSWORD: 'x', PORTAL_DB_PASSWORD: 'y' };
+const requiredVariables = {
+  PUBLIC_URL: 'https://portal.clinic.example',
+  SECRET_KEYS: 'k'.repeat(40),
+  SMTP_URL: 'smtps://relay.example:465',
+  FHIR_DB_PASSWORD: 'x',
+  PORTAL_DB_PASSWORD: 'y',
+};
 
 /** `docker compose` (v2 plugin) or `docker-compose` (v1), whichever this machine has. */
 function composeCommand(): string[] | undefined {
@@ -51,7 +57,9 @@ describe('docker/compose.yml (production topology)', () => {
   });
 
   it('publishes only the portal', () => {
-    const published = Object.entries(compose.services).filter(([, s]) => s.ports).map(([name]) => name);
+    const published = Object.entries(compose.services)
+      .filter(([, s]) => s.ports)
+      .map(([name]) => name);
     expect(published).to.deep.equal(['portal']);
   });
 

@@ -55,13 +55,21 @@ describe('Binary through its DocumentReference (security model 3)', () => {
   it('sends raw content as an inert download under a validated content type', () => {
     const html = rawBinaryContent({ resourceType: 'Binary', id: 'b1', contentType: 'text/html', data: Buffer.from('<script>x</script>').toString('base64') });
     expect(html.body.toString()).to.equal('<script>x</script>');
-    expect(html.headers).to.include({ 'Content-Type': 'text/html', 'Content-Security-Policy': "sandbox; default-src 'none'", 'X-Content-Type-Options': 'nosniff', 'Content-Disposition': 'attachment; filename="binary-b1"' });
+    expect(html.headers).to.include({
+      'Content-Type': 'text/html',
+      'Content-Security-Policy': "sandbox; default-src 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Disposition': 'attachment; filename="binary-b1"',
+    });
     expect(rawBinaryContent({ resourceType: 'Binary', id: 'b1', contentType: 'text/plain\r\nSet-Cookie: x=1' }).headers['Content-Type']).to.equal('application/octet-stream');
     expect(rawBinaryContent({ resourceType: 'Binary', id: 'b1', contentType: 'application/pdf; charset=x' }).headers['Content-Type']).to.equal('application/pdf');
   });
 
   it('rewrites HAPI-based attachment urls onto the facade, in reads and in searchsets', () => {
-    const read: DocumentReference = { ...document, content: [{ attachment: { url: `${hapi}/Binary/b1` } }, { attachment: { url: 'Binary/b2' } }, { attachment: { url: 'https://other.example/x' } }] };
+    const read: DocumentReference = {
+      ...document,
+      content: [{ attachment: { url: `${hapi}/Binary/b1` } }, { attachment: { url: 'Binary/b2' } }, { attachment: { url: 'https://other.example/x' } }],
+    };
     pointAttachmentsAtFacade(read, hapi, facade);
     expect(read.content.map((c) => c.attachment.url)).to.deep.equal([`${facade}/Binary/b1`, 'Binary/b2', 'https://other.example/x']);
     const searched: DocumentReference = { ...document, content: [{ attachment: { url: `${hapi}/Binary/b3` } }] };

@@ -25,14 +25,18 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
   before(async () => {
     db = await openPglite('memory://');
     await migrate(db);
-    const accountId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1') RETURNING id")).rows[0]!.id;
+    const accountId = (
+      await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1') RETURNING id")
+    ).rows[0]!.id;
     const exp = Math.floor(Date.now() / 1000) + 600;
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'patient-token', $1, 'g1')", [
       JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: { patient: 'p1' }, exp }),
     ]);
     // A staff member's EHR-launched app: launch patient p1, practice-wide only within its user/ scopes.
-    const staffId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('staff', 'dr@clinic.example', 'active', 'Practitioner/dr1') RETURNING id")).rows[0]!.id;
+    const staffId = (
+      await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('staff', 'dr@clinic.example', 'active', 'Practitioner/dr1') RETURNING id")
+    ).rows[0]!.id;
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g-staff', $1, NULL)", [JSON.stringify({ accountId: staffId, clientId: 'ehr-app' })]);
     for (const [token, scope] of Object.entries(staffTokens)) {
       await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', $1, $2, 'g-staff')", [
@@ -51,9 +55,13 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
   afterEach(() => hapi.close());
 
   const get = (path: string, token: string) =>
-    runFacade({ db, ...deps, upstream: createUpstream({ timeoutMs: 2000, dispatcher: hapi }), grantUsage: createGrantUsage(db) }, { method: 'GET', path, rawQuery: '', authorization: `Bearer ${token}` });
+    runFacade(
+      { db, ...deps, upstream: createUpstream({ timeoutMs: 2000, dispatcher: hapi }), grantUsage: createGrantUsage(db) },
+      { method: 'GET', path, rawQuery: '', authorization: `Bearer ${token}` },
+    );
   const read = (id: string, token = 'patient-token') => get(`/Binary/${id}`, token);
-  const binaryRequest = () => hapi.get(upstream).intercept({ path: '/fhir/Binary/b1', method: 'GET' }).reply(200, { resourceType: 'Binary', id: 'b1', contentType: 'text/plain', data: 'eA==' });
+  const binaryRequest = () =>
+    hapi.get(upstream).intercept({ path: '/fhir/Binary/b1', method: 'GET' }).reply(200, { resourceType: 'Binary', id: 'b1', contentType: 'text/plain', data: 'eA==' });
   const pending = () => hapi.pendingInterceptors().map((interceptor) => interceptor.path);
   const failure = async (promise: Promise<unknown>) => {
     try {
@@ -79,7 +87,9 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
     documentSearch({
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: [{ resource: { resourceType: 'DocumentReference', id: 'd2', status: 'current', subject: { reference: 'Patient/p2' }, content: [{ attachment: { url: 'Binary/b1' } }] } }],
+      entry: [
+        { resource: { resourceType: 'DocumentReference', id: 'd2', status: 'current', subject: { reference: 'Patient/p2' }, content: [{ attachment: { url: 'Binary/b1' } }] } },
+      ],
     });
     binaryRequest();
     const error = await failure(read('b1'));
@@ -93,7 +103,17 @@ describe('facade pipeline: a Binary is decided through its DocumentReference bef
     documentSearch({
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: [{ resource: { resourceType: 'DocumentReference', id: 'd1', status: 'current', subject: { reference: 'Patient/p1' }, content: [{ attachment: { url: `${upstream}/fhir/Binary/b1` } }] } }],
+      entry: [
+        {
+          resource: {
+            resourceType: 'DocumentReference',
+            id: 'd1',
+            status: 'current',
+            subject: { reference: 'Patient/p1' },
+            content: [{ attachment: { url: `${upstream}/fhir/Binary/b1` } }],
+          },
+        },
+      ],
     });
     binaryRequest();
     const released = await read('b1');

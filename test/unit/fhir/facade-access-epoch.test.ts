@@ -32,7 +32,11 @@ describe('facade: kept token answers, and a revocation on another replica acting
   before(async () => {
     db = await openPglite('memory://');
     await migrate(db);
-    const accountId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id")).rows[0]!.id;
+    const accountId = (
+      await db.query<{ id: string }>(
+        "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
+      )
+    ).rows[0]!.id;
     const exp = Math.floor(Date.now() / 1000) + 600;
     await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
@@ -73,11 +77,18 @@ describe('facade: kept token answers, and a revocation on another replica acting
   });
 
   const hapiAnswersPatient = () =>
-    agent.get(hapi).intercept({ path: '/fhir/Patient/p1', method: 'GET' }).reply(200, { resourceType: 'Patient', id: 'p1', name: [{ family: 'Uno' }] });
+    agent
+      .get(hapi)
+      .intercept({ path: '/fhir/Patient/p1', method: 'GET' })
+      .reply(200, { resourceType: 'Patient', id: 'p1', name: [{ family: 'Uno' }] });
   const read = () => fetch(`${base}/Patient/p1`, { headers: { authorization: 'Bearer patient-token', accept: 'application/fhir+json' } });
   const trail = async () =>
     // In the order written (the outbox id is a sequence); only this suite's requests write here.
-    (await db.query<{ outcome: string; patient: string | null }>("SELECT a.outcome, a.patient FROM audit_events a JOIN outbox o ON o.kind = 'audit' AND o.payload->>'id' = a.id::text ORDER BY o.id")).rows;
+    (
+      await db.query<{ outcome: string; patient: string | null }>(
+        "SELECT a.outcome, a.patient FROM audit_events a JOIN outbox o ON o.kind = 'audit' AND o.payload->>'id' = a.id::text ORDER BY o.id",
+      )
+    ).rows;
 
   it('asks the store for a token once while access is unchanged; each request is still audited', async () => {
     hapiAnswersPatient();
@@ -100,7 +111,10 @@ describe('facade: kept token answers, and a revocation on another replica acting
     expect(response.headers.get('www-authenticate')).to.equal('Bearer error="invalid_token"');
     expect(text).not.to.include('Uno');
     const events = await trail();
-    expect(events.map((e) => e.outcome), 'two releases, then one refusal, and no third release').to.deep.equal(['0', '0', '4']);
+    expect(
+      events.map((e) => e.outcome),
+      'two releases, then one refusal, and no third release',
+    ).to.deep.equal(['0', '0', '4']);
     expect(events[2]!.patient).to.equal(null);
   });
 

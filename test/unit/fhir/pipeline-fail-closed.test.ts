@@ -19,7 +19,9 @@ describe('facade pipeline: tokens without a patient context', function () {
   before(async () => {
     db = await openPglite('memory://');
     await migrate(db);
-    accountId = (await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('staff', 's@clinic.example', 'active', 'Practitioner/p1') RETURNING id")).rows[0]!.id;
+    accountId = (
+      await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('staff', 's@clinic.example', 'active', 'Practitioner/p1') RETURNING id")
+    ).rows[0]!.id;
   });
   after(() => db.close());
 
@@ -30,7 +32,14 @@ describe('facade pipeline: tokens without a patient context', function () {
     await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'live-token', $1, 'g1')", [
       JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: {}, exp }),
     ]);
-    const deps = { db, fhirBase, upstreamBase: 'http://127.0.0.1:9/fhir', upstream: createUpstream({ timeoutMs: 100, dispatcher: createHttpPool({ timeoutMs: 100 }) }), cursors: createCursorCodec('k'.repeat(40)), grantUsage: createGrantUsage(db) };
+    const deps = {
+      db,
+      fhirBase,
+      upstreamBase: 'http://127.0.0.1:9/fhir',
+      upstream: createUpstream({ timeoutMs: 100, dispatcher: createHttpPool({ timeoutMs: 100 }) }),
+      cursors: createCursorCodec('k'.repeat(40)),
+      grantUsage: createGrantUsage(db),
+    };
     let error: unknown;
     try {
       await runFacade(deps, { method: 'GET', path: '/Patient/p1', rawQuery: '', authorization: 'Bearer live-token' });

@@ -32,7 +32,11 @@ describe('the facade’s upstream client (src/fhir/upstream.ts)', () => {
   it('returns the JSON resource, asking with the allow-listed headers only', async () => {
     agent
       .get(hapi)
-      .intercept({ path: '/fhir/Patient/p1', method: 'GET', headers: { accept: 'application/fhir+json', prefer: 'handling=strict', 'cache-control': 'no-cache', 'accept-encoding': 'identity' } })
+      .intercept({
+        path: '/fhir/Patient/p1',
+        method: 'GET',
+        headers: { accept: 'application/fhir+json', prefer: 'handling=strict', 'cache-control': 'no-cache', 'accept-encoding': 'identity' },
+      })
       .reply(200, { resourceType: 'Patient', id: 'p1' });
     expect(await get()).to.deep.equal({ resourceType: 'Patient', id: 'p1' });
   });

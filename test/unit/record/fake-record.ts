@@ -20,7 +20,11 @@ export function fakeRecord(resources: readonly Resource[], options: { complete?:
     async search<T extends Resource>(path: string): Promise<SearchResult<T>> {
       asked.push(path);
       const type = path.split('?')[0];
-      return { matches: resources.filter((r) => r.resourceType === type) as T[], included: resources.filter((r) => r.resourceType !== type), complete: options.complete?.(path) ?? true };
+      return {
+        matches: resources.filter((r) => r.resourceType === type) as T[],
+        included: resources.filter((r) => r.resourceType !== type),
+        complete: options.complete?.(path) ?? true,
+      };
     },
   };
 }

@@ -47,7 +47,14 @@ describe('record loaders (FHIR → what each page shows)', () => {
 
   it('names medications from the included Medication when the request only references it', async () => {
     const medication: Medication = { resourceType: 'Medication', id: 'm1', code: { text: 'Metformin 500 MG' } };
-    const request: MedicationRequest = { resourceType: 'MedicationRequest', id: 'r1', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/m1' } };
+    const request: MedicationRequest = {
+      resourceType: 'MedicationRequest',
+      id: 'r1',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/p1' },
+      medicationReference: { reference: 'Medication/m1' },
+    };
     const stopped: MedicationRequest = { ...request, id: 'r2', status: 'stopped', medicationCodeableConcept: { text: 'Ibuprofen' }, medicationReference: undefined };
     const [current, past] = await loadMedications(sectionContext(fakeRecord([request, stopped, medication])));
     expect(current!.items.map((i) => i.title)).to.deep.equal(['Metformin 500 MG']);
@@ -55,9 +62,23 @@ describe('record loaders (FHIR → what each page shows)', () => {
   });
 
   it('puts appointments from now on under upcoming, soonest first, and cancelled ones under past', async () => {
-    const appointment = (id: string, start: string, status: Appointment['status'] = 'booked'): Appointment => ({ resourceType: 'Appointment', id, status, start, description: id, participant: [] });
+    const appointment = (id: string, start: string, status: Appointment['status'] = 'booked'): Appointment => ({
+      resourceType: 'Appointment',
+      id,
+      status,
+      start,
+      description: id,
+      participant: [],
+    });
     const [upcoming, past] = await loadAppointments(
-      sectionContext(fakeRecord([appointment('later', '2027-01-05T10:00:00Z'), appointment('soon', '2026-12-03T10:00:00Z'), appointment('cancelled', '2026-12-10T10:00:00Z', 'cancelled'), appointment('before', '2026-11-01T10:00:00Z', 'fulfilled')])),
+      sectionContext(
+        fakeRecord([
+          appointment('later', '2027-01-05T10:00:00Z'),
+          appointment('soon', '2026-12-03T10:00:00Z'),
+          appointment('cancelled', '2026-12-10T10:00:00Z', 'cancelled'),
+          appointment('before', '2026-11-01T10:00:00Z', 'fulfilled'),
+        ]),
+      ),
     );
     expect(upcoming!.items.map((i) => i.title)).to.deep.equal(['soon', 'later']);
     expect(past!.items.map((i) => i.title)).to.deep.equal(['cancelled', 'before']);
@@ -65,13 +86,27 @@ describe('record loaders (FHIR → what each page shows)', () => {
   });
 
   it('groups results by report, keeps results no report holds, and links numeric tests to their trend', async () => {
-    const report: DiagnosticReport = { resourceType: 'DiagnosticReport', id: 'd1', status: 'final', code: { text: 'Basic panel' }, effectiveDateTime: '2024-05-01', result: [{ reference: 'Observation/o1' }, { reference: 'Observation/o2' }] };
+    const report: DiagnosticReport = {
+      resourceType: 'DiagnosticReport',
+      id: 'd1',
+      status: 'final',
+      code: { text: 'Basic panel' },
+      effectiveDateTime: '2024-05-01',
+      result: [{ reference: 'Observation/o1' }, { reference: 'Observation/o2' }],
+    };
     const observations = [lab('o1', 'Glucose', 150, '2024-05-01', '2339-0'), lab('o2', 'Sodium', 140, '2024-05-01', '2947-0'), lab('o3', 'Glucose', 90, '2023-02-01', '2339-0')];
     observations[0]!.referenceRange = [{ low: { value: 70 }, high: { value: 99 } }];
     const record = fakeRecord([report, ...observations]);
     const model = await loadResults(sectionContext(record));
     expect(model.reports.map((r) => [r.title, r.date, r.rows.map((row) => [row.name, row.value, row.flag])])).to.deep.equal([
-      ['Basic panel', 'May 1, 2024', [['Glucose', '150 mg/dL', 'high'], ['Sodium', '140 mg/dL', undefined]]],
+      [
+        'Basic panel',
+        'May 1, 2024',
+        [
+          ['Glucose', '150 mg/dL', 'high'],
+          ['Sodium', '140 mg/dL', undefined],
+        ],
+      ],
       ['Other results', 'February 1, 2023', [['Glucose', '90 mg/dL', undefined]]],
     ]);
     expect(model.trends.map((t) => [t.name, t.href])).to.deep.equal([
@@ -82,7 +117,9 @@ describe('record loaders (FHIR → what each page shows)', () => {
   });
 
   it('pages results by day: the oldest day of a full page moves whole to the next page, and only valid days are accepted', async () => {
-    const reports = ['2024-05-03', '2024-05-02', '2024-05-01'].map((date, i): DiagnosticReport => ({ resourceType: 'DiagnosticReport', id: `d${i}`, status: 'final', code: { text: date }, effectiveDateTime: date }));
+    const reports = ['2024-05-03', '2024-05-02', '2024-05-01'].map(
+      (date, i): DiagnosticReport => ({ resourceType: 'DiagnosticReport', id: `d${i}`, status: 'final', code: { text: date }, effectiveDateTime: date }),
+    );
     const record = fakeRecord(reports, { complete: (path) => !path.startsWith('DiagnosticReport') });
     const model = await loadResults(sectionContext(record), 'not-a-day');
     expect(model.reports.map((r) => r.title)).to.deep.equal(['2024-05-03', '2024-05-02']);

@@ -6,7 +6,11 @@ import { conceptText, numberText, quantityText, statusText, unitText, foldText }
 import { dosageText } from '../../../src/record/dosage.ts';
 import { outOfRange, rangeText, valueText } from '../../../src/record/observation-values.ts';
 
-const fmt = (locale: Locale) => ({ locale, t: (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(locale, key, params), dates: dateFormatter(locale, 'UTC') });
+const fmt = (locale: Locale) => ({
+  locale,
+  t: (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(locale, key, params),
+  dates: dateFormatter(locale, 'UTC'),
+});
 const glucose = (value: number, extra: Partial<Observation> = {}): Observation => ({
   resourceType: 'Observation',
   status: 'final',

@@ -6,7 +6,16 @@ import { createAuditBatcher } from '../../../src/store/audit-batch.ts';
 import { fhirAccessAuditEvent } from '../../../src/core/fhir/audit-event.ts';
 
 const event = (n: number) =>
-  fhirAccessAuditEvent({ interaction: 'read', outcome: '0', actor: 'Patient/p1', clientId: 'app', patient: 'Patient/p1', request: `GET /Observation/o${n}`, clientAddress: '127.0.0.1', portalName: 'Clinic' });
+  fhirAccessAuditEvent({
+    interaction: 'read',
+    outcome: '0',
+    actor: 'Patient/p1',
+    clientId: 'app',
+    patient: 'Patient/p1',
+    request: `GET /Observation/o${n}`,
+    clientAddress: '127.0.0.1',
+    portalName: 'Clinic',
+  });
 
 describe('audit group commit: durable before release, fewer statements', function () {
   this.timeout(20_000);

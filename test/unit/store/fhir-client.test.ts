@@ -62,7 +62,9 @@ describe('FHIR system client', () => {
   });
 
   it('reports an unreachable server as fhir_unavailable', async () => {
-    nock(base).get('/metadata').replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    nock(base)
+      .get('/metadata')
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     expect(await failure(client.capabilities())).to.include({ code: 'fhir_unavailable', status: 503 });
   });
 

@@ -36,7 +36,11 @@ describe('live access token: every request re-checks token, grant, account and p
   async function token(accountId: string, options: { patient?: string; accountIdInToken?: string; tokenExpiresAt?: Date; exp?: number } = {}): Promise<Seeded> {
     const grantId = randomUUID();
     const value = randomUUID();
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ('Grant', $1, $2, $3)", [grantId, JSON.stringify({ accountId, clientId: 'app' }), later(3600)]);
+    await db.query("INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ('Grant', $1, $2, $3)", [
+      grantId,
+      JSON.stringify({ accountId, clientId: 'app' }),
+      later(3600),
+    ]);
     const payload = {
       accountId: options.accountIdInToken ?? accountId,
       clientId: 'app',
@@ -46,7 +50,12 @@ describe('live access token: every request re-checks token, grant, account and p
       extra: { patient: options.patient ?? 'p-own' },
       ...(options.exp !== undefined ? { exp: options.exp } : {}),
     };
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id, expires_at) VALUES ('AccessToken', $1, $2, $3, $4)", [value, JSON.stringify(payload), grantId, options.tokenExpiresAt ?? later(900)]);
+    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id, expires_at) VALUES ('AccessToken', $1, $2, $3, $4)", [
+      value,
+      JSON.stringify(payload),
+      grantId,
+      options.tokenExpiresAt ?? later(900),
+    ]);
     return { token: value, grantId, accountId };
   }
 
@@ -219,7 +228,7 @@ describe('live access token: every request re-checks token, grant, account and p
     expect(await moves(() => db.query("UPDATE accounts SET status = 'deactivated' WHERE id = $1", [accountId])), 'account deactivated').to.equal(true);
     const parent = await account();
     await db.query("INSERT INTO account_patients (account_id, patient) VALUES ($1, 'Patient/p-epoch-child')", [parent]);
-    expect(await moves(() => db.query("UPDATE account_patients SET revoked_at = now() WHERE account_id = $1", [parent])), 'link revoked').to.equal(true);
+    expect(await moves(() => db.query('UPDATE account_patients SET revoked_at = now() WHERE account_id = $1', [parent])), 'link revoked').to.equal(true);
     expect(await moves(() => db.query("UPDATE accounts SET patient = 'Patient/p-other' WHERE id = $1", [parent])), 'patient changed').to.equal(true);
     await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'epoch-app', '{}')");
     expect(await moves(() => db.query("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = 'epoch-app'")), 'client removed').to.equal(true);

@@ -5,7 +5,19 @@ import { smartStyle } from '../../../src/ui/assets/smart-style.ts';
 describe('SMART style document', () => {
   it('has every SMART App Launch 2.2 style property', () => {
     expect(Object.keys(smartStyle).sort()).to.deep.equal(
-      ['color_background', 'color_error', 'color_highlight', 'color_modal_backdrop', 'color_success', 'color_text', 'dim_border_radius', 'dim_font_size', 'dim_spacing_size', 'font_family_body', 'font_family_heading'].sort(),
+      [
+        'color_background',
+        'color_error',
+        'color_highlight',
+        'color_modal_backdrop',
+        'color_success',
+        'color_text',
+        'dim_border_radius',
+        'dim_font_size',
+        'dim_spacing_size',
+        'font_family_body',
+        'font_family_heading',
+      ].sort(),
     );
   });
 

@@ -48,7 +48,13 @@ describe('trend chart', () => {
   it('formats numbers for the locale: 80.2 in English, 80,2 in Spanish, also on the axis', () => {
     expect(bodyRows(chart('en'))[0]).to.equal('<th scope="row">May 5, 2020</th><td>80.2</td>');
     expect(bodyRows(chart('es'))[0]).to.equal('<th scope="row">5 may 2020</th><td>80,2</td>');
-    const fine: TrendSeries = { label: 'W', points: [{ date: '2020-01-01', value: 80.1 }, { date: '2020-01-02', value: 80.9 }] };
+    const fine: TrendSeries = {
+      label: 'W',
+      points: [
+        { date: '2020-01-01', value: 80.1 },
+        { date: '2020-01-02', value: 80.9 },
+      ],
+    };
     expect(all(chart('en', { series: [fine] }), /text-anchor="end">([^<]*)</g)).to.deep.equal(['80.0', '80.2', '80.4', '80.6', '80.8', '81.0']);
     expect(all(chart('es', { series: [fine] }), /text-anchor="end">([^<]*)</g)).to.deep.equal(['80,0', '80,2', '80,4', '80,6', '80,8', '81,0']);
   });
@@ -56,7 +62,14 @@ describe('trend chart', () => {
   it('escapes a malicious title, label and unit everywhere they appear', () => {
     const evil = '<script>alert(1)</script>';
     const label = '"><img src=x onerror=alert(1)>';
-    const out = chart('en', { title: evil, unit: `k<g`, series: [{ label, points: weight.points }, { label: evil, points: weight.points }] });
+    const out = chart('en', {
+      title: evil,
+      unit: `k<g`,
+      series: [
+        { label, points: weight.points },
+        { label: evil, points: weight.points },
+      ],
+    });
     expect(out).not.to.include('<script>');
     expect(out).not.to.include('<img');
     expect(out).not.to.include('k<g');
@@ -88,9 +101,17 @@ describe('trend chart', () => {
   });
 
   it('draws points in date order, keeping dates as written (no time-zone shift)', () => {
-    const late: TrendSeries = { label: 'W', points: [{ date: '2020-05-05T23:30:00-05:00', value: 81 }, { date: '2020-05-04T00:15:00+09:00', value: 80 }] };
+    const late: TrendSeries = {
+      label: 'W',
+      points: [
+        { date: '2020-05-05T23:30:00-05:00', value: 81 },
+        { date: '2020-05-04T00:15:00+09:00', value: 80 },
+      ],
+    };
     const out = chart('en', { series: [late] });
-    expect(summary(out)).to.equal('2 measurements from May 4, 2020 to May 5, 2020; the latest, 81 kg, on May 5, 2020. The lowest, 80 kg, on May 4, 2020; the highest, 81 kg, on May 5, 2020.');
+    expect(summary(out)).to.equal(
+      '2 measurements from May 4, 2020 to May 5, 2020; the latest, 81 kg, on May 5, 2020. The lowest, 80 kg, on May 4, 2020; the highest, 81 kg, on May 5, 2020.',
+    );
     expect(bodyRows(out).map((r) => one(r, /<th scope="row">(.*?)<\/th>/g))).to.deep.equal(['May 5, 2020, 11:30 PM', 'May 4, 2020, 12:15 AM']);
     const xs = all(svg(chart('en')), /<circle class="trend-marker" cx="([\d.]+)"/g).map(Number);
     expect(xs).to.have.length(3);
@@ -112,26 +133,65 @@ describe('trend chart', () => {
   });
 
   it('renders an empty series as a caption only, and ignores unreadable points', () => {
-    for (const series of [[], [{ label: 'W', points: [] }], [{ label: 'W', points: [{ date: 'yesterday', value: 80 }, { date: '2020-02-30', value: 81 }, { date: '2020-01-01', value: Number.NaN }] }]]) {
+    for (const series of [
+      [],
+      [{ label: 'W', points: [] }],
+      [
+        {
+          label: 'W',
+          points: [
+            { date: 'yesterday', value: 80 },
+            { date: '2020-02-30', value: 81 },
+            { date: '2020-01-01', value: Number.NaN },
+          ],
+        },
+      ],
+    ]) {
       const out = chart('en', { series });
-      expect(out).to.equal('<figure class="trend trend-empty">\n<figcaption><span class="trend-title">Weight</span> <span class="trend-summary">No measurements yet.</span></figcaption>\n</figure>');
+      expect(out).to.equal(
+        '<figure class="trend trend-empty">\n<figcaption><span class="trend-title">Weight</span> <span class="trend-summary">No measurements yet.</span></figcaption>\n</figure>',
+      );
       expect(hasTrend(series)).to.equal(false);
     }
     expect(summary(chart('es', { series: [] }))).to.equal('Todavía no hay mediciones.');
-    const mixed: TrendSeries = { label: 'W', points: [{ date: 'soon', value: 1 }, { date: '2020-01-01', value: 80 }] };
+    const mixed: TrendSeries = {
+      label: 'W',
+      points: [
+        { date: 'soon', value: 1 },
+        { date: '2020-01-01', value: 80 },
+      ],
+    };
     expect(bodyRows(chart('en', { series: [mixed] }))).to.have.length(1);
   });
 
   it('tells whether there is a trend to draw: some series with 2 points or more', () => {
     expect(hasTrend([weight])).to.equal(true);
     expect(hasTrend([{ label: 'a', points: [{ date: '2020-01-01', value: 1 }] }, weight])).to.equal(true);
-    expect(hasTrend([{ label: 'a', points: [{ date: '2020-01-01', value: 1 }] }, { label: 'b', points: [{ date: '2020-01-02', value: 2 }] }])).to.equal(false);
+    expect(
+      hasTrend([
+        { label: 'a', points: [{ date: '2020-01-01', value: 1 }] },
+        { label: 'b', points: [{ date: '2020-01-02', value: 2 }] },
+      ]),
+    ).to.equal(false);
     expect(hasTrend([])).to.equal(false);
   });
 
   describe('two series (blood pressure)', () => {
-    const systolic: TrendSeries = { label: 'Systolic', points: [{ date: '2021-01-10', value: 120 }, { date: '2021-03-10', value: 131 }, { date: '2021-02-10', value: 118 }] };
-    const diastolic: TrendSeries = { label: 'Diastolic', points: [{ date: '2021-01-10', value: 80 }, { date: '2021-02-10', value: 78 }] };
+    const systolic: TrendSeries = {
+      label: 'Systolic',
+      points: [
+        { date: '2021-01-10', value: 120 },
+        { date: '2021-03-10', value: 131 },
+        { date: '2021-02-10', value: 118 },
+      ],
+    };
+    const diastolic: TrendSeries = {
+      label: 'Diastolic',
+      points: [
+        { date: '2021-01-10', value: 80 },
+        { date: '2021-02-10', value: 78 },
+      ],
+    };
     const bp = (locale: Locale) => chart(locale, { id: 'bp', title: locale === 'es' ? 'Presión arterial' : 'Blood pressure', unit: 'mm[Hg]', series: [systolic, diastolic] });
 
     it('has a legend whose keys differ by marker shape and dash pattern, not only colour', () => {
@@ -167,7 +227,12 @@ describe('trend chart', () => {
     });
 
     it('keeps the series order and style when one series has no measurements', () => {
-      const out = chart('es', { series: [{ label: 'Sistólica', points: [] }, { label: 'Diastólica', points: diastolic.points }] });
+      const out = chart('es', {
+        series: [
+          { label: 'Sistólica', points: [] },
+          { label: 'Diastólica', points: diastolic.points },
+        ],
+      });
       expect(summary(out)).to.match(/^Sistólica: todavía no hay mediciones\. Diastólica: 2 mediciones del 10 de enero de 2021 al 10 de febrero de 2021;/);
       expect(all(svg(out), /<g class="trend-series (trend-series-\d)"/g)).to.deep.equal(['trend-series-2']);
       expect(all(svg(out), /<(circle|rect) class="trend-marker"/g)).to.deep.equal(['rect', 'rect']);
@@ -203,10 +268,22 @@ describe('trend chart', () => {
   });
 
   it('picks calendar ticks that fit: months for a season, days for a week', () => {
-    const season: TrendSeries = { label: 'W', points: [{ date: '2024-01-15', value: 1 }, { date: '2024-04-20', value: 2 }] };
+    const season: TrendSeries = {
+      label: 'W',
+      points: [
+        { date: '2024-01-15', value: 1 },
+        { date: '2024-04-20', value: 2 },
+      ],
+    };
     expect(all(chart('en', { series: [season] }), /text-anchor="middle">([^<]*)</g)).to.deep.equal(['Feb 2024', 'Mar 2024', 'Apr 2024']);
     expect(all(chart('es', { series: [season] }), /text-anchor="middle">([^<]*)</g)).to.deep.equal(['feb 2024', 'mar 2024', 'abr 2024']);
-    const week: TrendSeries = { label: 'W', points: [{ date: '2024-03-01', value: 1 }, { date: '2024-03-06', value: 2 }] };
+    const week: TrendSeries = {
+      label: 'W',
+      points: [
+        { date: '2024-03-01', value: 1 },
+        { date: '2024-03-06', value: 2 },
+      ],
+    };
     expect(all(chart('en', { series: [week] }), /text-anchor="middle">([^<]*)</g)).to.deep.equal(['Mar 1', 'Mar 3', 'Mar 5']);
   });
 

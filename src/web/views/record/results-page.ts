@@ -31,7 +31,8 @@ const resultRow = (ctx: PatientPageContext, row: ResultRow): SafeHtml => html`<t
 </tr>`;
 
 export function resultsBody(ctx: PatientPageContext, model: ResultsModel): SafeHtml {
-  if (model.reports.length === 0) return html`<p class="empty">${ctx.t(model.before ? 'results.noneOlder' : 'results.none')}</p>${model.before ? html`<p><a href="/record/results">${ctx.t('results.newest')}</a></p>` : ''}`;
+  if (model.reports.length === 0)
+    return html`<p class="empty">${ctx.t(model.before ? 'results.noneOlder' : 'results.none')}</p>${model.before ? html`<p><a href="/record/results">${ctx.t('results.newest')}</a></p>` : ''}`;
   return html`<p>${ctx.t(model.before ? 'results.introOlder' : 'results.intro', { count: model.reports.length })}</p>
 ${model.trends.length ? html`<p><a href="#trends">${ctx.t('results.trendsLink', { count: model.trends.length })}</a></p>` : ''}
 ${model.reports.map(

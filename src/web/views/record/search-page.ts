@@ -16,8 +16,11 @@ export function searchBody(ctx: PatientPageContext, query: string, hits: readonl
       : hits.length === 0
         ? html`<p class="empty" role="status">${ctx.t('search.none', { q: query })}</p>`
         : html`<p role="status">${ctx.t(hits.length > maxHits ? 'search.many' : 'search.count', { count: Math.min(hits.length, maxHits), q: query })}</p>
-<ul class="records">${hits.slice(0, maxHits).map(
-            (hit) => html`<li class="card"><h2 class="hit-title"><a href="${hit.sectionHref}">${hit.title}</a></h2><p class="muted">${hit.section}${hit.detail ? html` · ${hit.detail}` : ''}</p></li>`,
-          )}</ul>`;
+<ul class="records">${hits
+            .slice(0, maxHits)
+            .map(
+              (hit) =>
+                html`<li class="card"><h2 class="hit-title"><a href="${hit.sectionHref}">${hit.title}</a></h2><p class="muted">${hit.section}${hit.detail ? html` · ${hit.detail}` : ''}</p></li>`,
+            )}</ul>`;
   return html`${searchForm(ctx, query)}${results}`;
 }

@@ -8,7 +8,15 @@ export function trendBody(ctx: PatientPageContext, model: TrendModel): SafeHtml 
   return html`<p><a href="/record/results">${ctx.t('trend.back')}</a></p>
 ${
   model.series[0]?.points.length
-    ? trendChart({ id: 'trend', title: model.name, unit: model.unit, series: model.series, locale: ctx.locale, t: ctx.t, ...(model.referenceRange ? { referenceRange: model.referenceRange } : {}) })
+    ? trendChart({
+        id: 'trend',
+        title: model.name,
+        unit: model.unit,
+        series: model.series,
+        locale: ctx.locale,
+        t: ctx.t,
+        ...(model.referenceRange ? { referenceRange: model.referenceRange } : {}),
+      })
     : html`<p class="empty">${ctx.t('trend.none')}</p>`
 }
 ${model.series[0] && !hasTrend(model.series) ? html`<p class="muted">${ctx.t('vitals.onlyOne')}</p>` : ''}`;
