@@ -1,19 +1,7 @@
 import { expect } from 'chai';
-import express from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import nock from 'nock';
-import { MockAgent } from 'undici';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import type { MockAgent } from 'undici';
+import { type FacadeHarness, hapi, startFacadeHarness } from './facade-harness.ts';
 import type { Db } from '../../../src/store/db.ts';
-import { createLogger } from '../../../src/core/log.ts';
-import { createGrantUsage } from '../../../src/store/grant-usage.ts';
-import { createFhirRouter } from '../../../src/fhir/router.ts';
-import { createUpstream } from '../../../src/fhir/upstream.ts';
-
-const fhirBase = 'https://portal.example/fhir';
-const hapi = 'http://hapi.test';
 
 /**
  * DESIGN.md security model 8 with kept token answers (src/auth/checked-tokens.ts): while nothing that
@@ -24,57 +12,19 @@ const hapi = 'http://hapi.test';
 describe('facade: kept token answers, and a revocation on another replica acting on the next request', function () {
   this.timeout(30_000);
   let db: Db;
-  let server: Server;
+  let harness: FacadeHarness;
   let agent: MockAgent;
   let base: string;
   let tokenLookups = 0;
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
-    const accountId = (
-      await db.query<{ id: string }>(
-        "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
-      )
-    ).rows[0]!.id;
-    const exp = Math.floor(Date.now() / 1000) + 600;
-    await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'patient-token', $1, 'g1')", [
-      JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/*.rs', extra: { patient: 'p1' }, exp }),
-    ]);
-    // The facade's store, counting token lookups.
-    const counting: Db = { ...db, query: (sql, params) => (sql.includes('live_access_token') && tokenLookups++, db.query(sql, params)) };
-    agent = new MockAgent();
-    agent.disableNetConnect();
-    const app = express();
-    app.use(
-      '/fhir',
-      createFhirRouter({
-        db: counting,
-        fhirBase,
-        upstreamBase: `${hapi}/fhir`,
-        publicUrl: new URL('https://portal.example'),
-        upstream: createUpstream({ timeoutMs: 2000, dispatcher: agent }),
-        cursorSecret: 'k'.repeat(40),
-        portalName: 'Clinic',
-        log: createLogger('silent'),
-        grantUsage: createGrantUsage(db),
-        registration: false,
-      }),
-    );
-    // The facade is called over loopback; HAPI stays a mock.
-    nock.enableNetConnect('127.0.0.1');
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+    harness = await startFacadeHarness({
+      scope: 'patient/*.rs',
+      wrapDb: (db) => ({ ...db, query: (sql, params) => (sql.includes('live_access_token') && tokenLookups++, db.query(sql, params)) }),
+    });
+    ({ db, agent, base } = harness);
   });
-  after(async () => {
-    nock.disableNetConnect();
-    server.close();
-    await agent.close();
-    await db.close();
-  });
+  after(() => harness.close());
 
   const hapiAnswersPatient = () =>
     agent

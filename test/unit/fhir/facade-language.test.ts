@@ -1,22 +1,8 @@
 import { expect } from 'chai';
-import express from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import nock from 'nock';
-import { MockAgent } from 'undici';
+import { type FacadeHarness, startFacadeHarness } from './facade-harness.ts';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
-import type { Db } from '../../../src/store/db.ts';
-import { createLogger } from '../../../src/core/log.ts';
 import { en } from '../../../src/core/i18n/catalog-en.ts';
 import { es } from '../../../src/core/i18n/catalog-es.ts';
-import { createGrantUsage } from '../../../src/store/grant-usage.ts';
-import { createFhirRouter } from '../../../src/fhir/router.ts';
-import { createUpstream } from '../../../src/fhir/upstream.ts';
-
-const fhirBase = 'https://portal.example/fhir';
-const hapi = 'http://hapi.test';
 
 /**
  * The facade's refusals speak the caller's language (DESIGN.md: Spanish and English everywhere, errors
@@ -26,55 +12,14 @@ const hapi = 'http://hapi.test';
  */
 describe('facade: OperationOutcome texts in the caller’s language', function () {
   this.timeout(30_000);
-  let db: Db;
-  let server: Server;
-  let agent: MockAgent;
+  let harness: FacadeHarness;
   let base: string;
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
-    const accountId = (
-      await db.query<{ id: string }>(
-        "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
-      )
-    ).rows[0]!.id;
-    const exp = Math.floor(Date.now() / 1000) + 600;
-    await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
-    await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'patient-token', $1, 'g1')", [
-      JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: 'patient/Observation.rs', extra: { patient: 'p1' }, exp }),
-    ]);
-    agent = new MockAgent();
-    agent.disableNetConnect();
-    const app = express();
-    app.use(
-      '/fhir',
-      createFhirRouter({
-        db,
-        fhirBase,
-        upstreamBase: `${hapi}/fhir`,
-        publicUrl: new URL('https://portal.example'),
-        upstream: createUpstream({ timeoutMs: 2000, dispatcher: agent }),
-        cursorSecret: 'k'.repeat(40),
-        portalName: 'Clinic',
-        log: createLogger('silent'),
-        grantUsage: createGrantUsage(db),
-        registration: false,
-      }),
-    );
-    // The facade is called over loopback; HAPI is never asked (every request here is refused before it).
-    nock.enableNetConnect('127.0.0.1');
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+    harness = await startFacadeHarness({ scope: 'patient/Observation.rs' });
+    base = harness.base;
   });
-  after(async () => {
-    nock.disableNetConnect();
-    server.close();
-    await agent.close();
-    await db.close();
-  });
+  after(() => harness.close());
 
   async function refusal(path: string, acceptLanguage: string | undefined, token?: string) {
     const response = await fetch(`${base}${path}`, {

@@ -1,0 +1,78 @@
+/**
+ * The FHIR facade's router over loopback HTTP for unit tests: a PGlite store with one active patient
+ * account (Patient/p1) holding the access token `patient-token` for client `app` with the given scope,
+ * and HAPI as an undici MockAgent (network refused). Tests call `base` with fetch.
+ */
+import express from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import nock from 'nock';
+import { MockAgent } from 'undici';
+import { createLogger } from '../../../src/core/log.ts';
+import { createFhirRouter } from '../../../src/fhir/router.ts';
+import { createUpstream } from '../../../src/fhir/upstream.ts';
+import type { Db } from '../../../src/store/db.ts';
+import { createGrantUsage } from '../../../src/store/grant-usage.ts';
+import { migrate } from '../../../src/store/migrate.ts';
+import { openPglite } from '../../../src/store/pglite-db.ts';
+
+export const fhirBase = 'https://portal.example/fhir';
+export const hapi = 'http://hapi.test';
+
+export interface FacadeHarness {
+  readonly db: Db;
+  readonly agent: MockAgent;
+  /** The facade's base on loopback (`http://127.0.0.1:<port>/fhir`). */
+  readonly base: string;
+  close(): Promise<void>;
+}
+
+/** `wrapDb` lets a test watch the facade's store calls (the token's own rows are written unwrapped). */
+export async function startFacadeHarness(options: { scope: string; wrapDb?: (db: Db) => Db }): Promise<FacadeHarness> {
+  const db = await openPglite('memory://');
+  await migrate(db);
+  const accountId = (
+    await db.query<{ id: string }>(
+      "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",
+    )
+  ).rows[0]!.id;
+  const exp = Math.floor(Date.now() / 1000) + 600;
+  await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
+  await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('Grant', 'g1', $1, NULL)", [JSON.stringify({ accountId, clientId: 'app' })]);
+  await db.query("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('AccessToken', 'patient-token', $1, 'g1')", [
+    JSON.stringify({ accountId, clientId: 'app', grantId: 'g1', aud: fhirBase, scope: options.scope, extra: { patient: 'p1' }, exp }),
+  ]);
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const app = express();
+  app.use(
+    '/fhir',
+    createFhirRouter({
+      db: options.wrapDb ? options.wrapDb(db) : db,
+      fhirBase,
+      upstreamBase: `${hapi}/fhir`,
+      publicUrl: new URL('https://portal.example'),
+      upstream: createUpstream({ timeoutMs: 2000, dispatcher: agent }),
+      cursorSecret: 'k'.repeat(40),
+      portalName: 'Clinic',
+      log: createLogger('silent'),
+      grantUsage: createGrantUsage(db),
+      registration: false,
+    }),
+  );
+  // The facade is called over loopback; HAPI stays a mock.
+  nock.enableNetConnect('127.0.0.1');
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    db,
+    agent,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`,
+    async close() {
+      nock.disableNetConnect();
+      server.close();
+      await agent.close();
+      await db.close();
+    },
+  };
+}
