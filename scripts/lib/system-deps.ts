@@ -43,6 +43,14 @@ export const dependencies = {
     debianPackage: 'docker-compose',
     why: 'validates docker/compose.yml (docker compose config) since a Docker client is installed',
   },
+  xmllint: { check: () => onPath('xmllint'), debianPackage: 'libxml2-utils', why: 'the tests validate the exported C-CDA against the CDA R2 schema (xmllint)' },
+  xsltproc: { check: () => onPath('xsltproc'), debianPackage: 'xsltproc', why: 'the tests run the HL7 C-CDA R2.1 schematron, compiled to XSLT, with xsltproc' },
+  // The ISO schematron skeleton (XSLT 1.0) that compiles the HL7 schematron; Debian ships it inside python3-lxml.
+  isoSchematron: {
+    check: () => existsSync('/usr/lib/python3/dist-packages/lxml/isoschematron/resources/xsl/iso-schematron-xslt1/iso_svrl_for_xslt1.xsl'),
+    debianPackage: 'python3-lxml',
+    why: 'ships the ISO schematron skeleton that compiles the HL7 C-CDA R2.1 schematron to XSLT',
+  },
 } satisfies Record<string, SystemDependency>;
 
 export type DependencyName = keyof typeof dependencies;
@@ -55,9 +63,7 @@ export function ensureSystemDependencies(names: readonly DependencyName[]): void
   const reasons = missing.map((name) => `  - ${dependencies[name].debianPackage}: ${dependencies[name].why}`).join('\n');
   const canInstall = process.getuid?.() === 0 && onPath('apt-get');
   if (!canInstall) {
-    process.stderr.write(
-      `Missing system packages:\n${reasons}\nInstall them with:\n  sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}\n`,
-    );
+    process.stderr.write(`Missing system packages:\n${reasons}\nInstall them with:\n  sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}\n`);
     process.exit(1);
   }
   process.stdout.write(`Installing system packages with apt-get:\n${reasons}\n`);
