@@ -58,16 +58,28 @@ export interface BuildContext {
 
 export function createContext(input: CcdInput): BuildContext {
   const dates: DateFormatter = dateFormatter(input.language, input.timeZone);
+  // The same times recur (every observation of a visit): each is converted once per document.
+  const times = new Map<string, string | undefined>();
+  const texts = new Map<string, string>();
   return {
     language: input.language,
     label: labelsFor(input.language),
     timeZone: input.timeZone,
     resolve: createResolver(input.resources),
-    time: (value) => hl7Time(value, input.timeZone),
+    time(value) {
+      if (!value) return undefined;
+      if (!times.has(value)) times.set(value, hl7Time(value, input.timeZone));
+      return times.get(value);
+    },
     dateText(value) {
       if (!value) return '';
-      const instant = instantOf(value, input.timeZone);
-      return instant ? dates.instant(instant) : dates.day(value);
+      let text = texts.get(value);
+      if (text === undefined) {
+        const instant = instantOf(value, input.timeZone);
+        text = instant ? dates.instant(instant) : dates.day(value);
+        texts.set(value, text);
+      }
+      return text;
     },
   };
 }

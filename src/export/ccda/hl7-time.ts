@@ -20,41 +20,50 @@ interface WallClock {
   readonly offset: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    });
-    formatters.set(timeZone, formatter);
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Offsets already looked up, per zone and quarter hour (zones change offset on quarter-hour boundaries). */
+const offsetCache = new Map<string, Map<number, number>>();
+const QUARTER_HOUR = 15 * 60_000;
+
+/** The UTC offset of `timeZone` at `instant`, in minutes (Intl's longOffset: "GMT-05:00", "GMT+05:30", "GMT"). */
+export function offsetAt(instant: Date, timeZone: string): number {
+  let cache = offsetCache.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(timeZone, cache);
+    offsetFormatters.set(timeZone, new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }));
   }
-  return formatter;
+  const bucket = Math.floor(instant.getTime() / QUARTER_HOUR);
+  let minutes = cache.get(bucket);
+  if (minutes === undefined) {
+    const name =
+      offsetFormatters
+        .get(timeZone)!
+        .formatToParts(instant)
+        .find((part) => part.type === 'timeZoneName')?.value ?? '';
+    const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+    minutes = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3] ?? '0')) : 0;
+    if (cache.size > 50_000) cache.clear();
+    cache.set(bucket, minutes);
+  }
+  return minutes;
 }
+
+const two = (n: number) => String(n).padStart(2, '0');
 
 /** The wall clock and UTC offset of `instant` in `timeZone`. */
 export function wallClock(instant: Date, timeZone: string): WallClock {
-  const parts: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) parts[part.type] = part.value;
-  // longOffset is "GMT-05:00", "GMT+05:30" or plain "GMT" for UTC itself.
-  const offsetMatch = /GMT([+-])(\d{2}):?(\d{2})?/.exec(parts['timeZoneName'] ?? '');
-  const offset = offsetMatch ? `${offsetMatch[1]}${offsetMatch[2]}${offsetMatch[3] ?? '00'}` : '+0000';
+  const minutes = offsetAt(instant, timeZone);
+  const local = new Date(instant.getTime() + minutes * 60_000);
+  const absolute = Math.abs(minutes);
   return {
-    year: (parts['year'] ?? '').padStart(4, '0'),
-    month: parts['month'] ?? '',
-    day: parts['day'] ?? '',
-    hour: parts['hour'] ?? '',
-    minute: parts['minute'] ?? '',
-    second: parts['second'] ?? '',
-    offset,
+    year: String(local.getUTCFullYear()).padStart(4, '0'),
+    month: two(local.getUTCMonth() + 1),
+    day: two(local.getUTCDate()),
+    hour: two(local.getUTCHours()),
+    minute: two(local.getUTCMinutes()),
+    second: two(local.getUTCSeconds()),
+    offset: `${minutes < 0 ? '-' : '+'}${two(Math.floor(absolute / 60))}${two(absolute % 60)}`,
   };
 }
 

@@ -40,41 +40,38 @@ export function el(name: string, attributes: XmlAttributes = {}, ...children: Xm
 // XML 1.0 §2.2 Char: no C0 controls except tab, LF, CR; no U+FFFE/U+FFFF; no lone surrogates.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids; finding them is the point.
 const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// One quick test first: most text needs no escaping at all.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, plus the characters markup reserves.
+const mayNeedText = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, plus the characters markup reserves in attributes.
+const mayNeedAttribute = /[&<>"\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const textSpecial = /[&<>]/g;
 const attributeSpecial = /[&<>"\t\n\r]/g;
 const entities: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
 const replaceEntity = (c: string) => entities[c]!;
 
-export const escapeText = (text: string): string => text.replace(forbidden, '').replace(textSpecial, replaceEntity);
-export const escapeAttribute = (text: string): string => text.replace(forbidden, '').replace(attributeSpecial, replaceEntity);
+export const escapeText = (text: string): string => (mayNeedText.test(text) ? text.replace(forbidden, '').replace(textSpecial, replaceEntity) : text);
+export const escapeAttribute = (text: string): string => (mayNeedAttribute.test(text) ? text.replace(forbidden, '').replace(attributeSpecial, replaceEntity) : text);
 
-function write(node: XmlElement, indent: string, out: string[]): void {
-  out.push('<', node.name);
-  for (const [key, value] of node.attributes) out.push(' ', key, '="', escapeAttribute(value), '"');
-  if (node.children.length === 0) {
-    out.push('/>');
-    return;
-  }
-  out.push('>');
+function write(node: XmlElement, indent: string): string {
+  let out = `<${node.name}`;
+  for (const [key, value] of node.attributes) out += ` ${key}="${escapeAttribute(value)}"`;
+  if (node.children.length === 0) return `${out}/>`;
+  out += '>';
   // Element-only content is indented for people reading the file; mixed content (narrative) is written as is,
   // so no whitespace is added to what a reader sees.
   const elementOnly = node.children.every((child) => typeof child !== 'string');
   const inner = `${indent}  `;
   for (const child of node.children) {
-    if (typeof child === 'string') out.push(escapeText(child));
-    else {
-      if (elementOnly) out.push('\n', inner);
-      write(child, elementOnly ? inner : '', out);
-    }
+    if (typeof child === 'string') out += escapeText(child);
+    else if (elementOnly) out += `\n${inner}${write(child, inner)}`;
+    else out += write(child, '');
   }
-  if (elementOnly) out.push('\n', indent);
-  out.push('</', node.name, '>');
+  if (elementOnly) out += `\n${indent}`;
+  return `${out}</${node.name}>`;
 }
 
 /** The document as UTF-8 XML text with its declaration. */
 export function serializeXml(root: XmlElement): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
-  write(root, '', out);
-  out.push('\n');
-  return out.join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${write(root, '')}\n`;
 }
