@@ -5,7 +5,8 @@
  *
  * The system client (src/store/fhir-client.ts) is fhir-kit-client, the project's chosen FHIR client
  * for writes, transactions and operations; it runs on Node's fetch, which is undici too. Its calls are
- * few and off the hot path, so it keeps its own (fetch's global) pool.
+ * few and off the hot path, so it keeps its own (fetch's global) pool. The readiness probe
+ * (src/store/readiness.ts) is one small request every few seconds on fetch too.
  */
 import { Agent, type Dispatcher } from 'undici';
 
