@@ -22,6 +22,7 @@ import { createRegistrationRouter } from './web/registration-router.ts';
 import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
 import { createRecordRouter } from './web/record-router.ts';
+import { createShareRouter } from './web/share-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
@@ -90,6 +91,7 @@ export function createApp(ctx: Context): express.Express {
   };
   app.use(createHomeRouter(recordDeps));
   app.use(createRecordRouter(recordDeps));
+  app.use(createShareRouter({ ...recordDeps, db: ctx.db }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));

@@ -217,3 +217,63 @@ export function tokenAuditEvent(input: TokenAuditInput): AuditEvent & { id: stri
     entity,
   };
 }
+
+export interface ExportAuditInput {
+  /** Who downloaded: the signed-in person's fhirUser (Patient/… or RelatedPerson/…). */
+  readonly actor: string;
+  /** The patient whose record was exported (Patient/…). */
+  readonly patient: string;
+  /** What was produced, e.g. "C-CDA R2.1 CCD" or "FHIR R4 Bundle (collection)". */
+  readonly format: string;
+  readonly mimeType: string;
+  /** The covered dates (inclusive), either end open; absent: the whole record. */
+  readonly range?: { readonly from?: string; readonly to?: string };
+  readonly language?: string;
+  readonly clientAddress: string;
+  readonly portalName: string;
+}
+
+/**
+ * A download of the patient's record (ONC (e)(1) "download"), as DICOM 110106 Export in the BALP shape:
+ * the person as requesting agent, the portal as source, the patient as entity (role Patient) and what was
+ * produced as a second entity (role Report) whose description and details say the format, range and language.
+ */
+export function exportAuditEvent(input: ExportAuditInput): AuditEvent & { id: string } {
+  const range = input.range?.from || input.range?.to ? `${input.range.from ?? ''}/${input.range.to ?? ''}` : 'all';
+  const detail = [
+    { type: 'format', valueString: input.format },
+    { type: 'mimeType', valueString: input.mimeType },
+    { type: 'range', valueString: range },
+    ...(input.language ? [{ type: 'language', valueString: input.language }] : []),
+  ];
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: { system: dcm, code: '110106', display: 'Export' },
+    action: 'R',
+    recorded: new Date().toISOString(),
+    outcome: '0',
+    agent: [
+      {
+        type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+        requestor: true,
+        who: { reference: input.actor },
+        network: { address: input.clientAddress, type: '2' },
+      },
+    ],
+    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    entity: [
+      {
+        what: { reference: input.patient },
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+      },
+      {
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
+        description: `${input.format}, ${range === 'all' ? 'whole record' : `dates ${range}`}`,
+        detail,
+      },
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The two downloads of the record (ONC (e)(1) "download"): a C-CDA R2.1 CCD for the doctor's computer
+ * system and the FHIR data as a Bundle. Both are made from one read through the facade with the caller's
+ * token (record-snapshot.ts) and audited durably before they are handed back (download-audit.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Practice } from '../config/config.ts';
+import type { Locale } from '../core/i18n/translate.ts';
+import type { RecordClient } from '../record/record-client.ts';
+import type { Queryable } from '../store/db.ts';
+import { buildCcd } from './ccda/build-ccd.ts';
+import { localDay } from './ccda/hl7-time.ts';
+import { isCcdResource, type CcdRange } from './ccda/model.ts';
+import { auditDownload } from './download-audit.ts';
+import { recordBundle } from './record-bundle.ts';
+import { readRecordSnapshot } from './record-snapshot.ts';
+
+/** The software version the CCD names as its author: package.json's, read once (src/export and dist/export sit two levels below it). */
+const version = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export interface DownloadDeps {
+  readonly db: Queryable;
+  readonly practice: Practice;
+  /** The facade's public base (each JSON entry's fullUrl). */
+  readonly fhirBase: string;
+  readonly now?: () => Date;
+}
+
+export interface DownloadRequest {
+  readonly range: CcdRange | undefined;
+  readonly language: Locale;
+  readonly clientAddress: string;
+}
+
+export interface Download {
+  readonly body: string;
+  readonly contentType: string;
+  readonly filename: string;
+}
+
+const rangeSuffix = (range: CcdRange | undefined) => (range ? `-${range.from ?? ''}_${range.to ?? ''}` : '');
+
+export async function downloadCcd(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<Download> {
+  const snapshot = await readRecordSnapshot(record);
+  const createdAt = deps.now?.() ?? new Date();
+  const body = buildCcd({
+    patient: snapshot.patient,
+    resources: snapshot.resources.filter(isCcdResource),
+    practice: { name: deps.practice.name, phone: deps.practice.phone },
+    software: { name: 'Puente', version },
+    documentId: randomUUID(),
+    createdAt,
+    timeZone: deps.practice.timeZone,
+    language: request.language,
+    ...(request.range ? { range: request.range } : {}),
+  });
+  await audit(deps, record, request, 'C-CDA R2.1 Continuity of Care Document', 'application/xml');
+  const today = localDay(createdAt.toISOString(), deps.practice.timeZone);
+  return { body, contentType: 'application/xml; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-ccd-${today}.xml` };
+}
+
+export async function downloadFhirBundle(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<Download> {
+  const snapshot = await readRecordSnapshot(record);
+  const now = deps.now?.() ?? new Date();
+  const bundle = recordBundle(snapshot, request.range, deps.practice.timeZone, now, deps.fhirBase);
+  await audit(deps, record, request, 'FHIR R4 Bundle (collection)', 'application/fhir+json');
+  const today = localDay(now.toISOString(), deps.practice.timeZone);
+  return { body: JSON.stringify(bundle, null, 2), contentType: 'application/fhir+json; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-fhir-${today}.json` };
+}
+
+function audit(deps: DownloadDeps, record: RecordClient, request: DownloadRequest, format: string, mimeType: string): Promise<void> {
+  return auditDownload(deps.db, {
+    actor: record.proxy ?? `Patient/${record.patient}`,
+    patient: `Patient/${record.patient}`,
+    format,
+    mimeType,
+    ...(request.range ? { range: request.range } : {}),
+    language: request.language,
+    clientAddress: request.clientAddress,
+    portalName: deps.practice.name,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Downloading the health record (/share): the choice page and the two downloads, for the signed-in
+ * patient or the family member acting for them (the same session and record client as the record pages,
+ * so the facade decides what a download holds). Handlers parse, call, render; the work is in export/.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
+import { displayName } from '../core/fhir/names.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { downloadCcd, downloadFhirBundle, type Download, type DownloadDeps } from '../export/record-download.ts';
+import { RecordTooLarge } from '../export/record-snapshot.ts';
+import { parseShareChoice, type ParsedShareChoice } from '../export/share-choice.ts';
+import type { RecordClient } from '../record/record-client.ts';
+import { pageContext } from '../ui/page-context.ts';
+import type { RecordPageDeps } from './record-page-context.ts';
+import { recordClientFor } from './record-session.ts';
+import type { BannerPatient } from './views/record/record-layout.ts';
+import { sharePage } from './views/share-page.ts';
+
+export interface ShareRouterDeps extends RecordPageDeps {
+  readonly db: DownloadDeps['db'];
+}
+
+async function bannerOf(record: RecordClient): Promise<BannerPatient> {
+  const [patient, proxy] = await Promise.all([
+    record.read<Patient>(`Patient/${record.patient}`),
+    record.proxy ? record.read<RelatedPerson>(record.proxy).catch(() => undefined) : undefined,
+  ]);
+  const proxyName = proxy ? displayName(proxy.name) : undefined;
+  return { name: displayName(patient.name), birthDate: patient.birthDate, ...(proxyName ? { proxyName } : {}) };
+}
+
+export function createShareRouter(deps: ShareRouterDeps): Router {
+  const router = Router();
+  const downloadDeps: DownloadDeps = { db: deps.db, practice: deps.practice, fhirBase: deps.fhirBase, ...(deps.now ? { now: deps.now } : {}) };
+  router.use('/share', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  const render = async (req: Request, res: Response, record: RecordClient, parsed: ParsedShareChoice, status: number, failure?: 'share.tooLarge') => {
+    const ctx = pageContext(req, deps.practice);
+    const patient = await bannerOf(record);
+    res.status(status).send(sharePage(ctx, { patient, choice: parsed.choice, ...(parsed.ok ? {} : { errors: parsed.errors }), ...(failure ? { failure } : {}) }));
+  };
+
+  router.get('/share', async (req, res) => {
+    const record = await recordClientFor(req, res, deps);
+    const parsed = parseShareChoice(req.query, req.locale);
+    await render(req, res, record, parsed, parsed.ok ? 200 : 422);
+  });
+
+  const download = (make: typeof downloadCcd) => async (req: Request, res: Response) => {
+    const record = await recordClientFor(req, res, deps);
+    const parsed = parseShareChoice(req.query, req.locale);
+    if (!parsed.ok) return render(req, res, record, parsed, 422);
+    let file: Download;
+    try {
+      file = await make(downloadDeps, record, { range: parsed.range, language: parsed.choice.language, clientAddress: clientAddress(req) });
+    } catch (error) {
+      // More than the page cap: refused with a clear page rather than a silently shortened document.
+      if (error instanceof RecordTooLarge) return render(req, res, record, parsed, 503, 'share.tooLarge');
+      throw error;
+    }
+    res.set('Content-Type', file.contentType);
+    res.set('Content-Disposition', `attachment; filename="${file.filename}"`);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.send(file.body);
+  };
+  router.get('/share/download/ccd.xml', download(downloadCcd));
+  router.get('/share/download/record.json', download(downloadFhirBundle));
+  return router;
+}
