@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { AllergyIntolerance, Bundle, Condition, MedicationRequest, Resource } from '@medplum/fhirtypes';
+import type { AllergyIntolerance, Bundle, Condition, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
 import { checkAccessibility, collapse, launchChromium } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
@@ -53,14 +53,14 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
     await portal?.stop();
   });
 
-  async function signedIn(language: Language, path: string): Promise<Page> {
+  async function signedIn(language: Language, path: string, who: RecordUser = user): Promise<Page> {
     const context = await browser.newContext({ locale: locales[language], viewport: { width: 375, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${portal.url}/auth/login?next=${encodeURIComponent(path)}`);
-    await page.fill('#email', user.email);
-    await page.fill('#password', user.password);
-    await page.fill('#birthDate', user.birthDate);
+    await page.fill('#email', who.email);
+    await page.fill('#password', who.password);
+    await page.fill('#birthDate', who.birthDate);
     await Promise.all([page.waitForURL((url) => url.pathname === path), page.click('main form button[type=submit]')]);
     return page;
   }
@@ -99,11 +99,11 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
     };
   }
 
-  const downloadAudits = async () =>
+  const downloadAudits = async (patient = `Patient/${user.patientId}`) =>
     (
       await portal.ctx.db.query<{ agent: string; resource: { entity: { detail?: { type: string; valueString: string }[] }[] } }>(
         `SELECT agent, resource FROM audit_events WHERE patient = $1 AND resource->'type'->>'code' = '110106' ORDER BY recorded_at`,
-        [`Patient/${user.patientId}`],
+        [patient],
       )
     ).rows.map((row) => ({ agent: row.agent, detail: Object.fromEntries(row.resource.entity.flatMap((e) => e.detail ?? []).map((d) => [d.type, d.valueString])) }));
 
@@ -223,4 +223,28 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
       expect((await downloadAudits()).length).to.equal(before);
     });
   }
+
+  it('gives a family member acting for the patient only what the facade releases to them, audited with them as the agent', async () => {
+    const luigi = await portal.ctx.fhir.read<Patient>('Patient', otherPatientId);
+    const mother = await registerAccountFor(portal.ctx, luigi, { designee: { name: 'Ana Wiegand', relationship: 'Mother / Madre' } });
+    const page = await signedIn('en', '/share', mother);
+    expect(collapse(await page.locator('.banner').textContent()))
+      .to.include(mother.name)
+      .and.to.include('Ana Wiegand');
+    expect(await checkAccessibility(page, 'share-proxy')).to.deep.equal([]);
+    const json = await page.request.get(`${portal.url}/share/download/record.json`);
+    expect(json.status()).to.equal(200);
+    const bundle = (await json.json()) as Bundle;
+    const patients = (bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Patient').map((e) => e.resource!.id);
+    expect(patients).to.deep.equal([otherPatientId]);
+    expect(JSON.stringify(bundle)).to.not.include(user.patientId);
+    const ccd = await page.request.get(`${portal.url}/share/download/ccd.xml?lang=es`);
+    expect(ccd.status()).to.equal(200);
+    expect(await ccd.text()).to.not.include(user.patientId);
+    const audits = await downloadAudits(`Patient/${otherPatientId}`);
+    expect(audits.map((a) => [a.agent.split('/')[0], a.detail['mimeType'], a.detail['range']])).to.deep.equal([
+      ['RelatedPerson', 'application/fhir+json', 'all'],
+      ['RelatedPerson', 'application/xml', 'all'],
+    ]);
+  });
 });
