@@ -4,6 +4,7 @@
  * token (record-snapshot.ts) and audited durably before they are handed back (download-audit.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Encounter } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import type { Practice } from '../config/config.ts';
 import type { Locale } from '../core/i18n/translate.ts';
@@ -14,7 +15,7 @@ import { localDay } from './ccda/hl7-time.ts';
 import { isCcdResource, type CcdRange } from './ccda/model.ts';
 import { auditDownload } from './download-audit.ts';
 import { recordBundle } from './record-bundle.ts';
-import { readRecordSnapshot } from './record-snapshot.ts';
+import { readRecordSnapshot, type RecordSnapshot } from './record-snapshot.ts';
 
 /** The software version the CCD names as its author: package.json's, read once (src/export and dist/export sit two levels below it). */
 const version = (() => {
@@ -35,6 +36,8 @@ export interface DownloadDeps {
 
 export interface DownloadRequest {
   readonly range: CcdRange | undefined;
+  /** One visit (an Encounter id): the document covers that visit's days, and the visit must be in the record. */
+  readonly visit?: string | undefined;
   readonly language: Locale;
   readonly clientAddress: string;
 }
@@ -45,10 +48,29 @@ export interface Download {
   readonly filename: string;
 }
 
+/** The visit asked for is not in what the facade released: refused like a bad choice (422), never an empty document. */
+export class VisitNotFound extends Error {
+  constructor() {
+    super('visit_not_found');
+    this.name = 'VisitNotFound';
+  }
+}
+
+/** The snapshot and the range the download covers: the request's, or the visit's own practice-local days. */
+async function readFor(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<{ snapshot: RecordSnapshot; request: DownloadRequest }> {
+  const snapshot = await readRecordSnapshot(record);
+  if (!request.visit) return { snapshot, request };
+  const visit = snapshot.resources.find((r): r is Encounter => r.resourceType === 'Encounter' && r.id === request.visit);
+  const from = localDay(visit?.period?.start, deps.practice.timeZone);
+  if (!visit || !from) throw new VisitNotFound();
+  const to = localDay(visit.period?.end, deps.practice.timeZone) ?? from;
+  return { snapshot, request: { ...request, range: { from, to } } };
+}
+
 const rangeSuffix = (range: CcdRange | undefined) => (range ? `-${range.from ?? ''}_${range.to ?? ''}` : '');
 
-export async function downloadCcd(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<Download> {
-  const snapshot = await readRecordSnapshot(record);
+export async function downloadCcd(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+  const { snapshot, request } = await readFor(deps, record, asked);
   const createdAt = deps.now?.() ?? new Date();
   const body = buildCcd({
     patient: snapshot.patient,
@@ -66,8 +88,8 @@ export async function downloadCcd(deps: DownloadDeps, record: RecordClient, requ
   return { body, contentType: 'application/xml; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-ccd-${today}.xml` };
 }
 
-export async function downloadFhirBundle(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<Download> {
-  const snapshot = await readRecordSnapshot(record);
+export async function downloadFhirBundle(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+  const { snapshot, request } = await readFor(deps, record, asked);
   const now = deps.now?.() ?? new Date();
   const bundle = recordBundle(snapshot, request.range, deps.practice.timeZone, now, deps.fhirBase);
   await audit(deps, record, request, 'FHIR R4 Bundle (collection)', 'application/fhir+json');
@@ -82,8 +104,23 @@ function audit(deps: DownloadDeps, record: RecordClient, request: DownloadReques
     format,
     mimeType,
     ...(request.range ? { range: request.range } : {}),
+    ...(request.visit ? { visit: `Encounter/${request.visit}` } : {}),
     language: request.language,
     clientAddress: request.clientAddress,
     portalName: deps.practice.name,
   });
+}
+
+export interface VisitChoice {
+  readonly id: string;
+  readonly start: string;
+  readonly type: string | undefined;
+}
+
+/** The most recent visits, to offer one of them as a choice on the share page. */
+export async function recentVisits(record: RecordClient, count = 20): Promise<VisitChoice[]> {
+  const { matches } = await record.search<Encounter>(`Encounter?patient=${encodeURIComponent(record.patient)}&_sort=-date&_count=${count}`, { maxPages: 1 });
+  return matches
+    .filter((e) => e.id && e.period?.start && !['entered-in-error', 'cancelled', 'planned'].includes(e.status))
+    .map((e) => ({ id: e.id!, start: e.period!.start!, type: e.type?.[0]?.text ?? e.type?.[0]?.coding?.find((c) => c.display)?.display }));
 }

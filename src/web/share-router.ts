@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { downloadCcd, downloadFhirBundle, type Download, type DownloadDeps } from '../export/record-download.ts';
+import { downloadCcd, downloadFhirBundle, recentVisits, VisitNotFound, type Download, type DownloadDeps } from '../export/record-download.ts';
 import { RecordTooLarge } from '../export/record-snapshot.ts';
 import { parseShareChoice, type ParsedShareChoice } from '../export/share-choice.ts';
 import type { RecordClient } from '../record/record-client.ts';
@@ -40,8 +40,8 @@ export function createShareRouter(deps: ShareRouterDeps): Router {
 
   const render = async (req: Request, res: Response, record: RecordClient, parsed: ParsedShareChoice, status: number, failure?: 'share.tooLarge') => {
     const ctx = pageContext(req, deps.practice);
-    const patient = await bannerOf(record);
-    res.status(status).send(sharePage(ctx, { patient, choice: parsed.choice, ...(parsed.ok ? {} : { errors: parsed.errors }), ...(failure ? { failure } : {}) }));
+    const [patient, visits] = await Promise.all([bannerOf(record), recentVisits(record)]);
+    res.status(status).send(sharePage(ctx, { patient, visits, choice: parsed.choice, ...(parsed.ok ? {} : { errors: parsed.errors }), ...(failure ? { failure } : {}) }));
   };
 
   router.get('/share', async (req, res) => {
@@ -56,10 +56,11 @@ export function createShareRouter(deps: ShareRouterDeps): Router {
     if (!parsed.ok) return render(req, res, record, parsed, 422);
     let file: Download;
     try {
-      file = await make(downloadDeps, record, { range: parsed.range, language: parsed.choice.language, clientAddress: clientAddress(req) });
+      file = await make(downloadDeps, record, { range: parsed.range, visit: parsed.visit, language: parsed.choice.language, clientAddress: clientAddress(req) });
     } catch (error) {
       // More than the page cap: refused with a clear page rather than a silently shortened document.
       if (error instanceof RecordTooLarge) return render(req, res, record, parsed, 503, 'share.tooLarge');
+      if (error instanceof VisitNotFound) return render(req, res, record, { ok: false, choice: parsed.choice, errors: { visit: 'share.error.visit' } }, 422);
       throw error;
     }
     res.set('Content-Type', file.contentType);

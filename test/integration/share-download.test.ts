@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { AllergyIntolerance, Bundle, Condition, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
+import type { AllergyIntolerance, Bundle, Condition, Encounter, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
 import { checkAccessibility, collapse, launchChromium } from '../support/browser.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
@@ -246,5 +246,44 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
       ['RelatedPerson', 'application/fhir+json', 'all'],
       ['RelatedPerson', 'application/xml', 'all'],
     ]);
+  });
+
+  it('downloads one visit: the document covers that visit’s day, and a visit not in the record is refused with 422', async () => {
+    const timeZone = portal.ctx.config.practice.timeZone;
+    const day = (value: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(value));
+    const bundle = (await portal.ctx.fhir.search('Encounter' as never, {
+      patient: `Patient/${user.patientId}`,
+      _sort: '-date',
+      _count: '1',
+      status: 'finished',
+    })) as Bundle<Encounter>;
+    const visit = bundle.entry![0]!.resource!;
+    const page = await signedIn('es', '/share');
+    expect(await page.locator(`#visit option[value="${visit.id}"]`).count()).to.equal(1);
+    const before = (await downloadAudits()).length;
+    await page.check('#what-visit');
+    await page.selectOption('#visit', visit.id!);
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('button[formaction="/share/download/ccd.xml"]')]);
+    expect(saved.suggestedFilename()).to.match(/ccd-\d{4}-\d{2}-\d{2}\.xml$/);
+    const ccd = await page.request.get(`${portal.url}/share/download/ccd.xml?what=visit&visit=${visit.id}&lang=en`);
+    expect(ccd.status()).to.equal(200);
+    const validation = await validateCcda(await ccd.text());
+    expect(validation.xsdValid && validation.failedAsserts.length === 0, describeValidation(validation)).to.equal(true);
+    const range = `${day(visit.period!.start!)}/${day(visit.period!.end ?? visit.period!.start!)}`;
+    const audits = (await downloadAudits()).slice(before);
+    expect(audits.map((a) => [a.detail['visit'], a.detail['range'], a.detail['language']])).to.deep.equal([
+      [`Encounter/${visit.id}`, range, 'es'],
+      [`Encounter/${visit.id}`, range, 'en'],
+    ]);
+
+    // Another patient's visit is not in this record: the same refusal as a visit that does not exist.
+    const theirs = (await portal.ctx.fhir.search('Encounter' as never, { patient: `Patient/${otherPatientId}`, _count: '1' })) as Bundle<Encounter>;
+    for (const id of [theirs.entry![0]!.resource!.id!, 'no-such-visit']) {
+      const response = await page.goto(`${portal.url}/share/download/record.json?what=visit&visit=${id}`);
+      expect(response?.status(), id).to.equal(422);
+      expect(collapse(await page.locator('#visit-error').textContent())).to.equal(es['share.error.visit']);
+    }
+    expect(await checkAccessibility(page, 'share-visit-error')).to.deep.equal([]);
+    expect((await downloadAudits()).length).to.equal(before + 2);
   });
 });

@@ -228,6 +228,8 @@ export interface ExportAuditInput {
   readonly mimeType: string;
   /** The covered dates (inclusive), either end open; absent: the whole record. */
   readonly range?: { readonly from?: string; readonly to?: string };
+  /** The one visit the document covers (Encounter/…), when one was chosen. */
+  readonly visit?: string;
   readonly language?: string;
   readonly clientAddress: string;
   readonly portalName: string;
@@ -244,6 +246,7 @@ export function exportAuditEvent(input: ExportAuditInput): AuditEvent & { id: st
     { type: 'format', valueString: input.format },
     { type: 'mimeType', valueString: input.mimeType },
     { type: 'range', valueString: range },
+    ...(input.visit ? [{ type: 'visit', valueString: input.visit }] : []),
     ...(input.language ? [{ type: 'language', valueString: input.language }] : []),
   ];
   return {

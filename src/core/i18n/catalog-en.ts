@@ -354,6 +354,12 @@ export const en = {
   'share.error.date': 'Enter a real date as year-month-day, for example 2020-03-31.',
   'share.error.rangeEmpty': 'For a date range, enter at least one date.',
   'share.error.order': 'This date must be the same as or after the “From” date.',
+  'share.whatVisit': 'Only one visit',
+  'share.visit': 'Visit (only for one visit)',
+  'share.visitHint': 'Your most recent visits. The document covers that day, with the problems, medicines and allergies you had then.',
+  'share.visitPick': 'Choose a visit',
+  'share.visitUntitled': 'Visit',
+  'share.error.visit': 'Choose one of your visits from the list.',
   'share.tooLarge': 'The record is too long to download in one file right now. Please choose a shorter date range or call the practice.',
 } as const;
 

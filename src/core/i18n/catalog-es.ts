@@ -357,5 +357,11 @@ export const es = {
   'share.error.date': 'Escriba una fecha real como año-mes-día, por ejemplo 2020-03-31.',
   'share.error.rangeEmpty': 'Para un período, escriba al menos una fecha.',
   'share.error.order': 'Esta fecha debe ser igual o posterior a la fecha «Desde».',
+  'share.whatVisit': 'Solo una consulta',
+  'share.visit': 'Consulta (solo para una consulta)',
+  'share.visitHint': 'Sus consultas más recientes. El documento abarca ese día, con los problemas de salud, medicamentos y alergias que tenía entonces.',
+  'share.visitPick': 'Elija una consulta',
+  'share.visitUntitled': 'Consulta',
+  'share.error.visit': 'Elija una de sus consultas de la lista.',
   'share.tooLarge': 'El expediente es demasiado largo para descargarlo en un solo archivo en este momento. Elija un período más corto o llame al consultorio.',
 } as const satisfies Record<MessageKey, string>;

@@ -6,14 +6,17 @@
 import { html, type SafeHtml } from '../../ui/html.ts';
 import { notice, page } from '../../ui/layout.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
-import type { ShareChoice, ShareFieldError } from '../../export/share-choice.ts';
+import type { VisitChoice } from '../../export/record-download.ts';
+import type { ShareChoice, ShareErrors, ShareFieldError } from '../../export/share-choice.ts';
 import { patientBanner, type BannerPatient } from './record/record-layout.ts';
 import { signedInNav, type PatientPageContext } from './patient-pages.ts';
 
 export interface SharePageOptions {
   readonly patient: BannerPatient;
   readonly choice: ShareChoice;
-  readonly errors?: { readonly from?: ShareFieldError; readonly to?: ShareFieldError };
+  readonly errors?: ShareErrors;
+  /** Recent visits, for the "one visit" choice. */
+  readonly visits: readonly VisitChoice[];
   /** A message for the whole page (the record could not be read in full). */
   readonly failure?: MessageKey;
 }
@@ -28,13 +31,26 @@ ${error ? html`<p class="error" id="${id}-error">${ctx.t(error)}</p>` : ''}
 </div>`;
 };
 
+const visitField = (ctx: PatientPageContext, visits: readonly VisitChoice[], chosen: string, error: ShareFieldError | undefined): SafeHtml => {
+  const described = ['visit-hint', error ? 'visit-error' : ''].filter(Boolean).join(' ');
+  return html`<div class="field">
+<label for="visit">${ctx.t('share.visit')}</label>
+<p class="hint" id="visit-hint">${ctx.t('share.visitHint')}</p>
+${error ? html`<p class="error" id="visit-error">${ctx.t(error)}</p>` : ''}
+<select id="visit" name="visit" aria-describedby="${described}"${error ? html` aria-invalid="true"` : ''}>
+<option value="">${ctx.t('share.visitPick')}</option>
+${visits.map((v) => html`<option value="${v.id}"${v.id === chosen ? html` selected` : ''}>${ctx.dates.day(v.start)} · ${v.type ?? ctx.t('share.visitUntitled')}</option>`)}
+</select>
+</div>`;
+};
+
 const radio = (name: string, value: string, checked: boolean, label: string): SafeHtml =>
   html`<div class="choice"><input type="radio" id="${name}-${value}" name="${name}" value="${value}"${checked ? html` checked` : ''}><label for="${name}-${value}">${label}</label></div>`;
 
 export function sharePage(ctx: PatientPageContext, options: SharePageOptions): string {
   const { choice, errors = {} } = options;
   const title = ctx.t('share.title');
-  const hasErrors = !!(errors.from || errors.to);
+  const hasErrors = !!(errors.from || errors.to || errors.visit);
   return page(ctx, {
     title: hasErrors ? `${ctx.t('share.errorTitle')} ${title}` : title,
     nav: signedInNav(ctx),
@@ -48,11 +64,13 @@ ${hasErrors ? notice(ctx.t('share.errorSummary'), 'error') : ''}
 <fieldset><legend>${ctx.t('share.what')}</legend>
 ${radio('what', 'all', choice.what === 'all', ctx.t('share.whatAll'))}
 ${radio('what', 'range', choice.what === 'range', ctx.t('share.whatRange'))}
+${options.visits.length > 0 ? radio('what', 'visit', choice.what === 'visit', ctx.t('share.whatVisit')) : ''}
 </fieldset>
 <fieldset><legend>${ctx.t('share.rangeLegend')}</legend>
 ${dateField(ctx, 'from', choice.from, errors.from)}
 ${dateField(ctx, 'to', choice.to, errors.to)}
 </fieldset>
+${options.visits.length > 0 ? visitField(ctx, options.visits, choice.visit, errors.visit) : ''}
 <fieldset><legend>${ctx.t('share.language')}</legend>
 <p class="hint">${ctx.t('share.languageHint')}</p>
 ${radio('lang', 'es', choice.language === 'es', 'Español')}

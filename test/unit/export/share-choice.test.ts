@@ -5,7 +5,7 @@ import { inRange } from '../../../src/export/record-bundle.ts';
 
 describe('the share form: what to download (parseShareChoice)', () => {
   it('is the whole record in the page language when nothing is asked', () => {
-    expect(parseShareChoice({}, 'es')).to.deep.equal({ ok: true, choice: { what: 'all', from: '', to: '', language: 'es' }, range: undefined });
+    expect(parseShareChoice({}, 'es')).to.deep.equal({ ok: true, choice: { what: 'all', from: '', to: '', visit: '', language: 'es' }, range: undefined });
     expect(parseShareChoice({ lang: 'en' }, 'es')).to.deep.include({ ok: true, range: undefined });
     expect(parseShareChoice({ lang: 'fr' }, 'en').choice.language).to.equal('en');
   });
@@ -26,6 +26,12 @@ describe('the share form: what to download (parseShareChoice)', () => {
     expect(parseShareChoice({ from: 'x'.repeat(500), to: '2020-01-01' }, 'en')).to.deep.include({ ok: false, errors: { from: 'share.error.date' } });
     expect(parseShareChoice({ what: 'range' }, 'en')).to.deep.include({ ok: false, errors: { from: 'share.error.rangeEmpty' } });
     expect(parseShareChoice({ from: '2020-05-01', to: '2020-01-01' }, 'es')).to.deep.include({ ok: false, errors: { to: 'share.error.order' } });
+    expect(parseShareChoice({ what: 'visit' }, 'es')).to.deep.include({ ok: false, errors: { visit: 'share.error.visit' } });
+    expect(parseShareChoice({ what: 'visit', visit: '../Patient/x' }, 'es')).to.deep.include({ ok: false, errors: { visit: 'share.error.visit' } });
+  });
+
+  it('takes one visit by its Encounter id', () => {
+    expect(parseShareChoice({ what: 'visit', visit: 'enc-1', from: 'ignored' }, 'en')).to.deep.include({ ok: true, range: undefined, visit: 'enc-1' });
   });
 });
 
