@@ -4,13 +4,14 @@
  * language. Staff print it; the patient downloads it.
  *
  * The PDF is tagged (ISO 32000-1 §14.8) with a document language, so screen readers read it in
- * order and in the right language. Fonts are the standard 14 (Helvetica), whose WinAnsi encoding
- * covers Spanish (á é í ó ú ñ ü ¿ ¡); characters outside it are replaced (see `toWinAnsi`).
- * The output depends only on its input: the PDF creation date is the time the form was recorded,
- * and pdfkit derives the file identifier from the metadata.
+ * order and in the right language (ui/pdf/tagged-document.ts). Fonts are the standard 14 (Helvetica),
+ * whose WinAnsi encoding covers Spanish (á é í ó ú ñ ü ¿ ¡); characters outside it are replaced (see
+ * `toWinAnsi`). The output depends only on its input: the PDF creation date is the time the form was
+ * recorded, and pdfkit derives the file identifier from the metadata.
  */
 import { dateFormatter, isFhirDate } from '../core/fhir/dates.ts';
-import PDFDocument from 'pdfkit';
+import { artifact, ensureSpace as ensurePageSpace, openTaggedDocument, paginate, standardFonts } from '../ui/pdf/tagged-document.ts';
+import { toWinAnsi } from '../ui/pdf/win-ansi.ts';
 import { authorizationFormText, type AuthorizationFormText } from './authorization-form-text.ts';
 
 export interface AuthorizationFormData {
@@ -47,25 +48,13 @@ export async function renderAuthorizationForm(data: AuthorizationFormData, local
   if (Number.isNaN(recordedAt.getTime())) throw new RangeError('recordedAt must be an ISO 8601 date-time');
   const dates = formDates(data, recordedAt, locale);
 
-  const doc = new PDFDocument({
-    size: 'LETTER',
-    margins: { top: page.margin, left: page.margin, right: page.margin, bottom: page.margin + page.footer },
-    bufferPages: true, // page numbers ("Page 1 of 2") are written once every page exists
-    pdfVersion: '1.7',
-    tagged: true,
+  const { doc, root, bytes } = openTaggedDocument({
     lang: locale,
-    displayTitle: true,
-    info: { Title: text.title, Author: data.practice.name, Creator: 'Puente', CreationDate: recordedAt, ModDate: recordedAt },
+    title: text.title,
+    author: data.practice.name,
+    createdAt: recordedAt,
+    margins: { top: page.margin, left: page.margin, right: page.margin, bottom: page.margin + page.footer },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const root = doc.struct('Document');
-  doc.addStructure(root);
   const form: Form = { doc, root, text, left: page.margin, width: doc.page.width - 2 * page.margin };
   header(form, data);
   patientSection(form, data, dates);
@@ -75,12 +64,12 @@ export async function renderAuthorizationForm(data: AuthorizationFormData, local
   root.end();
   footers(form, data, dates);
   doc.end();
-  return await done;
+  return await bytes;
 }
 
 // US Letter, as the practice prints it; sizes in PDF points (1/72 inch).
 const page = { margin: 50, footer: 30 };
-const fonts = { regular: 'Helvetica', bold: 'Helvetica-Bold' } as const;
+const fonts = standardFonts;
 const colors = { ink: '#000000', label: '#4a4a4a', rule: '#7a7a7a', band: '#e4e4e4' } as const;
 const sizes = { practice: 14, title: 15, heading: 10.5, body: 9.5, label: 7.5, value: 10.5, footer: 8 } as const;
 const field = { padding: 4, gap: 1.5 } as const;
@@ -217,34 +206,22 @@ function staffSection(form: Form, data: AuthorizationFormData, dates: FormDates)
 /** Footer on every page: the form id and date on the left, "Page n of N" on the right. */
 function footers(form: Form, data: AuthorizationFormData, dates: FormDates): void {
   const { doc, left, width, text } = form;
-  const range = doc.bufferedPageRange();
-  for (let index = range.start; index < range.start + range.count; index += 1) {
-    doc.switchToPage(index);
-    // Writing inside the bottom margin would otherwise start a new page.
-    const bottomMargin = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
+  paginate(doc, (pageNumber, pageCount) => {
     const y = doc.page.height - page.margin - sizes.footer;
-    artifact(
-      doc,
-      () => {
-        doc
-          .moveTo(left, y - 6)
-          .lineTo(left + width, y - 6)
-          .lineWidth(0.5)
-          .strokeColor(colors.rule)
-          .stroke();
-        doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
-        doc.text(toWinAnsi(text.footer(data.formId, dates.recordedDay)), left, y, { width: width * 0.75, lineBreak: false });
-        doc.text(toWinAnsi(text.page(index - range.start + 1, range.count)), left + width * 0.75, y, {
-          width: width * 0.25,
-          align: 'right',
-          lineBreak: false,
-        });
-      },
-      'Pagination',
-    );
-    doc.page.margins.bottom = bottomMargin;
-  }
+    doc
+      .moveTo(left, y - 6)
+      .lineTo(left + width, y - 6)
+      .lineWidth(0.5)
+      .strokeColor(colors.rule)
+      .stroke();
+    doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
+    doc.text(toWinAnsi(text.footer(data.formId, dates.recordedDay)), left, y, { width: width * 0.75, lineBreak: false });
+    doc.text(toWinAnsi(text.page(pageNumber, pageCount)), left + width * 0.75, y, {
+      width: width * 0.25,
+      align: 'right',
+      lineBreak: false,
+    });
+  });
 }
 
 /** A shaded band with the section's name, as on the paper form; kept with what follows it. */
@@ -347,18 +324,7 @@ function paragraph(form: Form, content: string, options: { size: number; color?:
 
 /** Starts a new page when `height` does not fit above the footer. */
 function ensureSpace(form: Form, height: number): void {
-  const { doc } = form;
-  if (doc.y + height > doc.page.height - doc.page.margins.bottom) {
-    doc.addPage();
-    doc.x = form.left;
-  }
-}
-
-/** Lines, boxes and bands are decoration: tagged as artifacts so screen readers skip them (ISO 32000-1 §14.8.2.2). */
-function artifact(doc: PDFKit.PDFDocument, draw: () => void, type: 'Layout' | 'Pagination' = 'Layout'): void {
-  doc.markContent('Artifact', { type });
-  draw();
-  doc.endMarkedContent();
+  ensurePageSpace(form.doc, height, form.left);
 }
 
 function formDates(data: AuthorizationFormData, recordedAt: Date, locale: AuthorizationFormLocale): FormDates {
@@ -386,31 +352,4 @@ function writtenOffset(isoDateTime: string): string | undefined {
   const offset = /(Z|[+-]\d{2}:\d{2})$/i.exec(isoDateTime.trim())?.[1];
   if (!offset) return undefined;
   return offset.toUpperCase() === 'Z' ? 'UTC' : offset;
-}
-
-// Windows-1252 characters in 0x80–0x9F, which WinAnsiEncoding (ISO 32000-1 Annex D) also covers.
-const winAnsiExtras = new Set([
-  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122,
-  0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
-]);
-const inWinAnsi = (point: number) => (point >= 0x20 && point <= 0x7e) || (point >= 0xa0 && point <= 0xff) || winAnsiExtras.has(point);
-
-/**
- * Text the standard fonts can show. pdfkit writes any other character as garbage, so: line breaks
- * stay, Intl's narrow no-break space becomes a no-break space, other spaces a space, a letter with
- * an accent outside WinAnsi its base letter ("ő" → "o"), and anything else "?".
- */
-function toWinAnsi(text: string): string {
-  let result = '';
-  for (const character of text.replace(/\r\n?/g, '\n').normalize('NFC')) {
-    const point = character.codePointAt(0)!;
-    if (point === 0x0a || inWinAnsi(point)) result += character;
-    else if (point === 0x202f) result += '\u00a0';
-    else if (/\s/u.test(character)) result += ' ';
-    else {
-      const base = character.normalize('NFKD').replace(/\p{M}/gu, '');
-      result += base.length > 0 && [...base].every((c) => inWinAnsi(c.codePointAt(0)!)) ? base : '?';
-    }
-  }
-  return result;
 }

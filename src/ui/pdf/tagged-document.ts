@@ -1,0 +1,86 @@
+/**
+ * What every Puente PDF shares (the signed authorization form, the health summary): a tagged PDF
+ * (ISO 32000-1 §14.8, PDF 1.7) with a document language and its title shown in the window, so screen
+ * readers read it in order and in the right language; decoration and page numbers as artifacts; a
+ * footer written once every page exists ("Page 1 of 3"). Lives in ui/ because it is shared rendering:
+ * accounts/ and export/ may both import it, and capabilities never import each other.
+ *
+ * Fonts are the standard 14 (Helvetica), whose WinAnsi encoding covers Spanish; text goes through
+ * `toWinAnsi` (win-ansi.ts) first. The output depends only on the input: the creation date is given,
+ * and pdfkit derives the file identifier from the metadata.
+ */
+import PDFDocument from 'pdfkit';
+
+export const standardFonts = { regular: 'Helvetica', bold: 'Helvetica-Bold' } as const;
+
+export interface TaggedDocumentOptions {
+  /** BCP 47 language of the text (`es`, `en`): the catalog /Lang, which screen readers speak in. */
+  readonly lang: string;
+  readonly title: string;
+  readonly author: string;
+  /** The document's CreationDate and ModDate. */
+  readonly createdAt: Date;
+  readonly margins: { readonly top: number; readonly left: number; readonly right: number; readonly bottom: number };
+}
+
+export interface TaggedDocument {
+  readonly doc: PDFKit.PDFDocument;
+  /** The Document structure element: everything readable goes under it, in reading order. */
+  readonly root: PDFKit.PDFStructureElement;
+  /** The finished file, once `doc.end()` has been called. */
+  readonly bytes: Promise<Buffer>;
+}
+
+/** A US Letter document (as practices print) with pages buffered, so footers can name the page count. */
+export function openTaggedDocument(options: TaggedDocumentOptions): TaggedDocument {
+  const doc = new PDFDocument({
+    size: 'LETTER',
+    margins: { ...options.margins },
+    bufferPages: true, // page numbers ("Page 1 of 2") are written once every page exists
+    pdfVersion: '1.7',
+    tagged: true,
+    lang: options.lang,
+    displayTitle: true,
+    info: { Title: options.title, Author: options.author, Creator: 'Puente', CreationDate: options.createdAt, ModDate: options.createdAt },
+  });
+  const chunks: Buffer[] = [];
+  const bytes = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const root = doc.struct('Document');
+  doc.addStructure(root);
+  return { doc, root, bytes };
+}
+
+/** Lines, boxes and bands are decoration: tagged as artifacts so screen readers skip them (ISO 32000-1 §14.8.2.2). */
+export function artifact(doc: PDFKit.PDFDocument, draw: () => void, type: 'Layout' | 'Pagination' = 'Layout'): void {
+  doc.markContent('Artifact', { type });
+  draw();
+  doc.endMarkedContent();
+}
+
+/** Starts a new page (text at `left`) when `height` does not fit above the bottom margin; true when it did. */
+export function ensureSpace(doc: PDFKit.PDFDocument, height: number, left: number): boolean {
+  if (doc.y + height <= doc.page.height - doc.page.margins.bottom) return false;
+  doc.addPage();
+  doc.x = left;
+  return true;
+}
+
+/**
+ * Draws on every page once all exist (`draw(1, 3)` on the first of three), inside the bottom margin and
+ * as a pagination artifact: a footer is repeated furniture, not content to read on every page.
+ */
+export function paginate(doc: PDFKit.PDFDocument, draw: (pageNumber: number, pageCount: number) => void): void {
+  const range = doc.bufferedPageRange();
+  for (let index = range.start; index < range.start + range.count; index += 1) {
+    doc.switchToPage(index);
+    // Writing inside the bottom margin would otherwise start a new page.
+    const bottomMargin = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    artifact(doc, () => draw(index - range.start + 1, range.count), 'Pagination');
+    doc.page.margins.bottom = bottomMargin;
+  }
+}
