@@ -12,6 +12,8 @@ export async function loadAllergies({ record, fmt }: SectionContext): Promise<Re
   const items = shown.map((a) => ({
     title: conceptText(a.code),
     ...(a.criticality === 'high' ? { flag: fmt.t('allergies.highRisk') } : {}),
+    // An allergy lasts until the record says it is over (clinical status inactive or resolved).
+    period: { start: a.recordedDate ?? a.onsetDateTime, ongoing: (codeOf(a.clinicalStatus) ?? 'active') === 'active' },
     facts: facts(
       {
         label: fmt.t('fact.reaction'),

@@ -3,6 +3,10 @@ import type { CarePlan, Goal } from '@medplum/fhirtypes';
 import { codeOf, conceptText, dateText, quantityText, statusText } from './format.ts';
 import { facts, newestFirst, type RecordGroup, type SectionContext } from './section.ts';
 
+// FHIR R4 request-status: a draft, active or on-hold plan is still in force; a goal is pursued until completed, cancelled or rejected.
+const plansInForce = new Set(['draft', 'active', 'on-hold']);
+const goalsOver = new Set(['completed', 'cancelled', 'rejected']);
+
 export async function loadCarePlan({ record, fmt }: SectionContext): Promise<RecordGroup[]> {
   const [plans, goals] = await Promise.all([
     record.search<CarePlan>(`CarePlan?patient=${record.patient}&_count=100&_sort=-date`),
@@ -15,6 +19,7 @@ export async function loadCarePlan({ record, fmt }: SectionContext): Promise<Rec
     const activities = (p.activity ?? []).map((a) => ({ what: conceptText(a.detail?.code) || a.detail?.description || '', status: a.detail?.status })).filter((a) => a.what);
     return {
       title: (p.category ?? []).map(conceptText).filter(Boolean)[0] ?? p.title ?? fmt.t('carePlan.untitled'),
+      period: { start: p.period?.start, end: p.period?.end, ongoing: !p.period?.end && plansInForce.has(p.status) },
       facts: facts(
         { label: fmt.t('fact.status'), value: statusText(fmt, p.status) },
         { label: fmt.t('fact.since'), value: dateText(fmt, p.period?.start) },
@@ -30,6 +35,7 @@ export async function loadCarePlan({ record, fmt }: SectionContext): Promise<Rec
     .filter((g) => g.lifecycleStatus !== 'entered-in-error')
     .map((g) => ({
       title: conceptText(g.description),
+      period: { start: g.startDate, ongoing: !goalsOver.has(g.lifecycleStatus) },
       facts: facts(
         { label: fmt.t('fact.status'), value: statusText(fmt, g.lifecycleStatus) },
         { label: fmt.t('fact.achievement'), value: statusText(fmt, codeOf(g.achievementStatus)) },

@@ -12,6 +12,7 @@ export async function loadImmunizations({ record, fmt }: SectionContext): Promis
   const items = shown.map((i) => ({
     title: conceptText(i.vaccineCode),
     ...(i.status === 'not-done' ? { flag: statusText(fmt, 'not-done') } : {}),
+    period: { start: i.occurrenceDateTime },
     facts: facts(
       { label: fmt.t('fact.date'), value: dateText(fmt, i.occurrenceDateTime) || (i.occurrenceString ?? '') },
       { label: fmt.t('fact.dose'), value: i.protocolApplied?.[0]?.doseNumberPositiveInt !== undefined ? String(i.protocolApplied[0].doseNumberPositiveInt) : '' },

@@ -23,6 +23,7 @@ export async function loadMedications({ record, fmt }: SectionContext): Promise<
       conceptText(medications.get(m.medicationReference?.reference ?? '')?.code) ||
       m.medicationReference?.display ||
       fmt.t('medications.unnamed'),
+    period: { start: m.authoredOn, ongoing: currentStatuses.has(m.status) },
     facts: facts(
       { label: fmt.t('fact.dosage'), value: dosageText(fmt, m.dosageInstruction) },
       { label: fmt.t('fact.prescribedOn'), value: dateText(fmt, m.authoredOn) },

@@ -13,6 +13,7 @@ export async function loadProcedures({ record, fmt }: SectionContext): Promise<R
   );
   const items = shown.map((p) => ({
     title: conceptText(p.code),
+    period: { start: performedOn(p), end: p.performedPeriod?.end },
     facts: facts(
       { label: fmt.t('fact.date'), value: dateText(fmt, performedOn(p)) },
       { label: fmt.t('fact.reason'), value: (p.reasonCode ?? []).map(conceptText).join(', ') || (p.reasonReference ?? []).map((r) => r.display ?? '').join(', ') },

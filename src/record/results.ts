@@ -6,7 +6,7 @@
 import type { DiagnosticReport, Observation } from '@medplum/fhirtypes';
 import { conceptText, dateText } from './format.ts';
 import { effectiveDate, outOfRange, rangeText, resultCode, valueText, type OutOfRange } from './observation-values.ts';
-import { newestFirst, type SectionContext } from './section.ts';
+import { newestFirst, type ClinicalPeriod, type SectionContext } from './section.ts';
 
 export interface ResultRow {
   readonly name: string;
@@ -21,6 +21,8 @@ export interface ResultGroup {
   readonly title: string;
   readonly date: string;
   readonly rows: readonly ResultRow[];
+  /** The report's date as the record wrote it (`date` says it in words), for date ranges. */
+  readonly period: ClinicalPeriod;
 }
 
 export interface TrendLink {
@@ -111,7 +113,7 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
     if (!trends.has(key)) trends.set(key, { name: conceptText(o.code), href: trendHref(code) });
   }
   return {
-    reports: newestFirst(groups, (g) => g.date).map((g) => ({ title: g.title, date: dateText(fmt, g.date), rows: g.rows })),
+    reports: newestFirst(groups, (g) => g.date).map((g) => ({ title: g.title, date: dateText(fmt, g.date), rows: g.rows, period: { start: g.date } })),
     olderBefore: oldest,
     before,
     trends: [...trends.values()].sort((a, b) => a.name.localeCompare(b.name, fmt.locale)),

@@ -18,12 +18,26 @@ export interface Fact {
   readonly value: string | { readonly list: readonly FactListItem[] };
 }
 
+/**
+ * When an item was true, as the record wrote it (FHIR date or dateTime): the dates a loader already
+ * read, kept so a date range can be applied to what it shows (the export's "from … to"). The pages do
+ * not show it; facts say the dates in words.
+ */
+export interface ClinicalPeriod {
+  readonly start?: string | undefined;
+  readonly end?: string | undefined;
+  /** Still true (an active problem, a current medication): it lasts from its start to now. */
+  readonly ongoing?: boolean | undefined;
+}
+
 export interface RecordItem {
   readonly title: string;
   readonly facts: readonly Fact[];
   /** A word that needs attention (e.g. "High risk"), shown as text beside the title, never by colour alone. */
   readonly flag?: string;
   readonly link?: { readonly href: string; readonly text: string };
+  /** Its clinical dates; absent when the item has none (a care team member). */
+  readonly period?: ClinicalPeriod;
 }
 
 export interface RecordGroup {

@@ -15,6 +15,7 @@ export async function loadVisits({ record, fmt }: SectionContext): Promise<Recor
   );
   const items = shown.map((e) => ({
     title: (e.type ?? []).map(conceptText).filter(Boolean)[0] ?? statusText(fmt, `class-${e.class?.code}`),
+    period: { start: e.period?.start, end: e.period?.end },
     facts: facts(
       { label: fmt.t('fact.date'), value: dateText(fmt, e.period?.start) },
       { label: fmt.t('fact.visitClass'), value: e.class?.code ? statusText(fmt, `class-${e.class.code}`) : '' },

@@ -92,6 +92,7 @@ export async function loadVitals({ record, fmt }: SectionContext): Promise<Vital
   }
   const others = [...latestByCode.values()].map((o) => ({
     title: conceptText(o.code),
+    period: { start: effectiveDate(o) },
     facts: facts({ label: fmt.t('fact.value'), value: valueText(fmt, o) }, { label: fmt.t('fact.date'), value: dateText(fmt, effectiveDate(o)) }),
   }));
   return { charts, others, complete: perChart.every((result) => result.complete) };
