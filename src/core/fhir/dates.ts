@@ -58,17 +58,18 @@ export function dateFormatter(locale: Locale, timeZone: string): DateFormatter {
     timeZoneName: 'short',
     timeZone,
   });
+  // Calendar days, not instants: formatted in UTC so that no time zone moves them. Made once per formatter.
+  const calendar = (parts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(intlLocale(locale), { year: 'numeric', timeZone: 'UTC', ...parts });
+  const dayFormat = calendar({ month: 'long', day: 'numeric' });
+  const monthFormat = calendar({ month: 'long' });
+  const yearFormat = calendar({});
   return {
     locale,
     timeZone,
     day(value) {
       const known = calendarDay(value);
       if (!known) return value;
-      // A calendar day, not an instant: formatted in UTC so that no time zone moves it.
-      const parts: Intl.DateTimeFormatOptions = { year: 'numeric', timeZone: 'UTC' };
-      if (known.month) parts.month = 'long';
-      if (known.day) parts.day = 'numeric';
-      return new Intl.DateTimeFormat(intlLocale(locale), parts).format(known.date);
+      return (known.day ? dayFormat : known.month ? monthFormat : yearFormat).format(known.date);
     },
     instant(value) {
       const instant = typeof value === 'string' ? new Date(value) : value;
