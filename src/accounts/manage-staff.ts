@@ -53,7 +53,7 @@ export const listStaff = (deps: Pick<AccountsDeps, 'db'>): Promise<AccountRow[]>
 export async function setStaffEnabled(deps: Pick<AccountsDeps, 'db' | 'now'>, actingAccountId: string, accountId: string, enabled: boolean): Promise<void> {
   const account = await findAccount(deps.db, accountId);
   // An admin cannot lock themselves out by mistake.
-  if (!account || account.kind !== 'staff' || account.id === actingAccountId) throw new AppError('not_found', 404);
+  if (account?.kind !== 'staff' || account.id === actingAccountId) throw new AppError('not_found', 404);
   await deps.db.transaction(async (tx) => {
     await setStaffStatus(tx, accountId, enabled, deps.now());
     if (!enabled) await deleteAccountWebSessions(tx, accountId);

@@ -57,7 +57,7 @@ export async function completePasswordReset(deps: AccountsDeps, input: { token: 
     const state = linkState(link, now);
     if (state !== 'valid') return { status: 'link', state };
     const account = await findAccount(tx, link!.account_id);
-    if (!account || account.status !== 'active') return { status: 'link', state: 'voided' };
+    if (account?.status !== 'active') return { status: 'link', state: 'voided' };
     const verdict = checkPassword(input.password, { email: account.email, practiceName: deps.practice.name });
     if (!verdict.ok) return { status: 'weak_password', problem: verdict.code };
     await setPasswordHash(tx, account.id, await hashPassword(input.password), now);

@@ -29,7 +29,7 @@ export async function completeRegistration(deps: AccountsDeps, input: { token: s
     const state = linkState(link, now);
     if (state !== 'valid') return { status: 'link', state };
     const account = await findAccount(tx, link!.account_id);
-    if (!account || account.status !== 'pending') return { status: 'link', state: 'voided' };
+    if (account?.status !== 'pending') return { status: 'link', state: 'voided' };
     if (!account.birth_date || account.birth_date !== input.birthDate.trim()) {
       const frozen = await recordWrongBirthDate(tx, link!.id, registrationBirthDateAttempts, now);
       return frozen ? { status: 'link', state: 'frozen' } : { status: 'wrong_birth_date' };

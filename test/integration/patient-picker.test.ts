@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Bundle } from '@medplum/fhirtypes';
-import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
+import { type HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedPatient, type SeededPatient } from '../support/seed.ts';

@@ -40,7 +40,7 @@ function poppler(tool: 'pdftotext' | 'pdfinfo', pdf: Buffer, name: string): stri
 const textOf = (pdf: Buffer, name: string) => poppler('pdftotext', pdf, name).replace(/\s+/gu, ' ');
 
 describe('authorization form PDF', () => {
-  before(function () {
+  before(() => {
     directory = mkdtempSync(join(tmpdir(), 'puente-form-'));
     try {
       execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
