@@ -4,17 +4,22 @@
  * token (record-snapshot.ts) and audited durably before they are handed back (download-audit.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Encounter } from '@medplum/fhirtypes';
+import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import type { Practice } from '../config/config.ts';
-import type { Locale } from '../core/i18n/translate.ts';
+import { AppError } from '../core/errors.ts';
+import { dateFormatter } from '../core/fhir/dates.ts';
+import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
+import { translate, type Locale, type MessageKey } from '../core/i18n/translate.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import type { Queryable } from '../store/db.ts';
 import { buildCcd } from './ccda/build-ccd.ts';
 import { localDay } from './ccda/hl7-time.ts';
 import { isCcdResource, type CcdRange } from './ccda/model.ts';
 import { auditDownload } from './download-audit.ts';
+import { renderSummaryPdf } from './pdf/summary-pdf.ts';
 import { recordBundle } from './record-bundle.ts';
+import { loadSummary } from './summary/load-summary.ts';
 import { readRecordSnapshot, type RecordSnapshot } from './record-snapshot.ts';
 
 /** The software version the CCD names as its author: package.json's, read once (src/export and dist/export sit two levels below it). */
@@ -43,7 +48,7 @@ export interface DownloadRequest {
 }
 
 export interface Download {
-  readonly body: string;
+  readonly body: string | Buffer;
   readonly contentType: string;
   readonly filename: string;
 }
@@ -95,6 +100,43 @@ export async function downloadFhirBundle(deps: DownloadDeps, record: RecordClien
   await audit(deps, record, request, 'FHIR R4 Bundle (collection)', 'application/fhir+json');
   const today = localDay(now.toISOString(), deps.practice.timeZone);
   return { body: JSON.stringify(bundle, null, 2), contentType: 'application/fhir+json; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-fhir-${today}.json` };
+}
+
+/** The days of one visit the caller may read (its practice-local start and end); VisitNotFound otherwise. */
+async function visitRange(deps: DownloadDeps, record: RecordClient, visit: string): Promise<CcdRange> {
+  const encounter = await record.read<Encounter>(`Encounter/${encodeURIComponent(visit)}`).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'fhir_not_found') throw new VisitNotFound();
+    throw error;
+  });
+  const from = localDay(encounter.period?.start, deps.practice.timeZone);
+  if (!from || ['entered-in-error', 'cancelled', 'planned'].includes(encounter.status)) throw new VisitNotFound();
+  return { from, to: localDay(encounter.period?.end, deps.practice.timeZone) ?? from };
+}
+
+/**
+ * The human-readable summary (ONC (e)(1) "a human-readable format"): the record pages' own loaders, the
+ * chosen range, every label in the chosen language, as a tagged PDF. Sections the facade had more of than
+ * the reader follows say so in the document (export/summary), never shortened silently.
+ */
+export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+  const request = asked.visit ? { ...asked, range: await visitRange(deps, record, asked.visit) } : asked;
+  const locale = request.language;
+  const now = deps.now?.() ?? new Date();
+  const fmt = { locale, t: (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params), dates: dateFormatter(locale, deps.practice.timeZone) };
+  const [patient, model] = await Promise.all([
+    record.read<Patient>(`Patient/${record.patient}`),
+    loadSummary({ record, fmt, now, practicePhone: deps.practice.phone }, request.range),
+  ]);
+  const body = await renderSummaryPdf(model, {
+    locale,
+    practice: { name: deps.practice.name, phone: deps.practice.phone },
+    patient: { name: displayName(patient.name), birthDate: patient.birthDate ?? '', mrn: medicalRecordNumber(patient) ?? '' },
+    producedAt: now,
+    timeZone: deps.practice.timeZone,
+  });
+  await audit(deps, record, request, 'Health summary (PDF)', 'application/pdf');
+  const today = localDay(now.toISOString(), deps.practice.timeZone);
+  return { body, contentType: 'application/pdf', filename: `health-summary${rangeSuffix(request.range)}-${today}.pdf` };
 }
 
 function audit(deps: DownloadDeps, record: RecordClient, request: DownloadRequest, format: string, mimeType: string): Promise<void> {

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { displayName } from '../core/fhir/names.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { downloadCcd, downloadFhirBundle, recentVisits, VisitNotFound, type Download, type DownloadDeps } from '../export/record-download.ts';
+import { downloadCcd, downloadFhirBundle, downloadSummaryPdf, recentVisits, VisitNotFound, type Download, type DownloadDeps } from '../export/record-download.ts';
 import { RecordTooLarge } from '../export/record-snapshot.ts';
 import { parseShareChoice, type ParsedShareChoice } from '../export/share-choice.ts';
 import type { RecordClient } from '../record/record-client.ts';
@@ -68,6 +68,7 @@ export function createShareRouter(deps: ShareRouterDeps): Router {
     res.set('X-Content-Type-Options', 'nosniff');
     res.send(file.body);
   };
+  router.get('/share/download/summary.pdf', download(downloadSummaryPdf));
   router.get('/share/download/ccd.xml', download(downloadCcd));
   router.get('/share/download/record.json', download(downloadFhirBundle));
   return router;

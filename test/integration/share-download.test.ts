@@ -7,6 +7,10 @@
  * in the visitor's language; without a session, sign-in first.
  */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AllergyIntolerance, Bundle, Condition, Encounter, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
 import { checkAccessibility, collapse, launchChromium } from '../support/browser.ts';
@@ -28,6 +32,13 @@ const SECTION = {
 } as const;
 
 const RANGE = { from: '2019-06-01', to: '2020-12-31' } as const;
+
+/** The text of a PDF as poppler's pdftotext reads it. */
+const pdfText = (pdf: Buffer): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'puente-summary-')), 'summary.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+};
 
 const code = (concept: { coding?: { code?: string }[] } | undefined) => concept?.coding?.[0]?.code;
 
@@ -223,6 +234,34 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
       expect((await downloadAudits()).length).to.equal(before);
     });
   }
+
+  it('downloads the summary PDF in the chosen language: the patient, every allergy and problem HAPI holds, Spanish accents, a range said in words; audited', async () => {
+    const page = await signedIn('en', '/share');
+    const before = (await downloadAudits()).length;
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('button[formaction="/share/download/summary.pdf"]')]);
+    expect(saved.suggestedFilename()).to.match(/^health-summary-\d{4}-\d{2}-\d{2}\.pdf$/);
+    const whole = await page.request.get(`${portal.url}/share/download/summary.pdf?lang=es`);
+    expect(whole.status()).to.equal(200);
+    expect(whole.headers()['content-type']).to.equal('application/pdf');
+    expect(whole.headers()['cache-control']).to.equal('no-store');
+    const text = collapse(pdfText(await whole.body()));
+    const patient = await portal.ctx.fhir.read<Patient>('Patient', user.patientId);
+    expect(text).to.include('Echevarría').and.to.include('Alergias').and.to.include('Medicamentos').and.to.include('Clínica Puente');
+    const [allergies, conditions] = await Promise.all([all<AllergyIntolerance>('AllergyIntolerance'), all<Condition>('Condition')]);
+    for (const name of [...allergies.map((a) => a.code?.text ?? a.code?.coding?.[0]?.display), ...conditions.map((c) => c.code?.text ?? c.code?.coding?.[0]?.display)]) {
+      expect(text, String(name)).to.include(collapse(String(name)));
+    }
+    expect(text).to.include(patient.birthDate!.slice(0, 4));
+    const ranged = await page.request.get(`${portal.url}/share/download/summary.pdf?from=${RANGE.from}&to=${RANGE.to}&lang=en`);
+    expect(ranged.status()).to.equal(200);
+    expect(collapse(pdfText(await ranged.body()))).to.include('From June 1, 2019 to December 31, 2020');
+    const audits = (await downloadAudits()).slice(before);
+    expect(audits.map((a) => [a.agent, a.detail['mimeType'], a.detail['range'], a.detail['language']])).to.deep.equal([
+      [`Patient/${user.patientId}`, 'application/pdf', 'all', 'en'],
+      [`Patient/${user.patientId}`, 'application/pdf', 'all', 'es'],
+      [`Patient/${user.patientId}`, 'application/pdf', `${RANGE.from}/${RANGE.to}`, 'en'],
+    ]);
+  });
 
   it('gives a family member acting for the patient only what the facade releases to them, audited with them as the agent', async () => {
     const luigi = await portal.ctx.fhir.read<Patient>('Patient', otherPatientId);

@@ -343,6 +343,9 @@ export const en = {
   'share.dateHint': 'As year-month-day, for example 2020-03-31. Leave one empty to have no limit on that side.',
   'share.language': 'Language of the document',
   'share.languageHint': 'Titles and headings are written in this language; what your care team wrote stays as they wrote it.',
+  'share.pdfTitle': 'To read or print',
+  'share.pdfExplain': 'A summary of your health record as a PDF, in the language you chose: problems, medications, allergies, results, vital signs, vaccines, procedures, visits, care team and care plan.',
+  'share.pdfButton': 'Download the summary (PDF)',
   'share.ccdTitle': 'For your doctor’s computer system',
   'share.ccdExplain':
     'A C-CDA file (Continuity of Care Document) is the summary that clinics and hospitals in the United States can read into their own systems: your problems, medicines, allergies, results, vaccines and visits.',

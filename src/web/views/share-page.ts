@@ -76,9 +76,12 @@ ${options.visits.length > 0 ? visitField(ctx, options.visits, choice.visit, erro
 ${radio('lang', 'es', choice.language === 'es', 'Español')}
 ${radio('lang', 'en', choice.language === 'en', 'English')}
 </fieldset>
+<h2>${ctx.t('share.pdfTitle')}</h2>
+<p>${ctx.t('share.pdfExplain')}</p>
+<p class="actions"><button type="submit" formaction="/share/download/summary.pdf">${ctx.t('share.pdfButton')}</button></p>
 <h2>${ctx.t('share.ccdTitle')}</h2>
 <p>${ctx.t('share.ccdExplain')}</p>
-<p class="actions"><button type="submit" formaction="/share/download/ccd.xml">${ctx.t('share.ccdButton')}</button></p>
+<p class="actions"><button type="submit" class="secondary" formaction="/share/download/ccd.xml">${ctx.t('share.ccdButton')}</button></p>
 <h2>${ctx.t('share.jsonTitle')}</h2>
 <p>${ctx.t('share.jsonExplain')}</p>
 <p class="actions"><button type="submit" class="secondary" formaction="/share/download/record.json">${ctx.t('share.jsonButton')}</button></p>
