@@ -26,6 +26,7 @@ import { createShareRouter } from './web/share-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
+import { createActivityRouter } from './web/activity-router.ts';
 import { createClientsRouter } from './staff/clients-router.ts';
 import { trimBase } from './core/fhir/base-url.ts';
 
@@ -94,6 +95,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createShareRouter({ ...recordDeps, db: ctx.db }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
+  app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
   app.use(createClientsRouter({ accounts: ctx.accounts }));
 

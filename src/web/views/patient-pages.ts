@@ -35,6 +35,7 @@ ${field({ id: 'code', label: ctx.t('signIn.totp'), autocomplete: 'one-time-code'
 export const signedInNav = (ctx: PageContext): SafeHtml => html`<nav aria-label="${ctx.t('nav.home')}">
   <a href="/">${ctx.t('nav.home')}</a>
   <a href="/account/apps">${ctx.t('nav.apps')}</a>
+  <a href="/account/activity">${ctx.t('activity.nav')}</a>
   <a href="/account/security">${ctx.t('nav.security')}</a>
   <form method="post" action="/auth/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
   <form method="post" action="/auth/logout-everywhere">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOutEverywhere')}</button></form>
