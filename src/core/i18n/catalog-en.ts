@@ -344,7 +344,8 @@ export const en = {
   'share.language': 'Language of the document',
   'share.languageHint': 'Titles and headings are written in this language; what your care team wrote stays as they wrote it.',
   'share.pdfTitle': 'To read or print',
-  'share.pdfExplain': 'A summary of your health record as a PDF, in the language you chose: problems, medications, allergies, results, vital signs, vaccines, procedures, visits, care team and care plan.',
+  'share.pdfExplain':
+    'A summary of your health record as a PDF, in the language you chose: problems, medications, allergies, results, vital signs, vaccines, procedures, visits, care team and care plan.',
   'share.pdfButton': 'Download the summary (PDF)',
   'share.ccdTitle': 'For your doctor’s computer system',
   'share.ccdExplain':

@@ -347,7 +347,8 @@ export const es = {
   'share.language': 'Idioma del documento',
   'share.languageHint': 'Los títulos y encabezados se escriben en este idioma; lo que escribió su equipo médico queda tal como lo escribió.',
   'share.pdfTitle': 'Para leer o imprimir',
-  'share.pdfExplain': 'Un resumen de su expediente de salud en PDF, en el idioma que eligió: problemas, medicamentos, alergias, resultados, signos vitales, vacunas, procedimientos, visitas, equipo de atención y plan de atención.',
+  'share.pdfExplain':
+    'Un resumen de su expediente de salud en PDF, en el idioma que eligió: problemas, medicamentos, alergias, resultados, signos vitales, vacunas, procedimientos, visitas, equipo de atención y plan de atención.',
   'share.pdfButton': 'Descargar el resumen (PDF)',
   'share.ccdTitle': 'Para el sistema informático de su médico',
   'share.ccdExplain':
