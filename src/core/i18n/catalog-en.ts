@@ -343,6 +343,7 @@ export const en = {
   'share.dateHint': 'As year-month-day, for example 2020-03-31. Leave one empty to have no limit on that side.',
   'share.language': 'Language of the document',
   'share.languageHint': 'Titles and headings are written in this language; what your care team wrote stays as they wrote it.',
+  'share.nav': 'Download',
   'share.pdfTitle': 'To read or print',
   'share.pdfExplain':
     'A summary of your health record as a PDF, in the language you chose: problems, medications, allergies, results, vital signs, vaccines, procedures, visits, care team and care plan.',

@@ -346,6 +346,7 @@ export const es = {
   'share.dateHint': 'Como año-mes-día, por ejemplo 2020-03-31. Deje una vacía para no poner límite de ese lado.',
   'share.language': 'Idioma del documento',
   'share.languageHint': 'Los títulos y encabezados se escriben en este idioma; lo que escribió su equipo médico queda tal como lo escribió.',
+  'share.nav': 'Descargar',
   'share.pdfTitle': 'Para leer o imprimir',
   'share.pdfExplain':
     'Un resumen de su expediente de salud en PDF, en el idioma que eligió: problemas, medicamentos, alergias, resultados, signos vitales, vacunas, procedimientos, visitas, equipo de atención y plan de atención.',
