@@ -10,7 +10,7 @@
  * recorded, and pdfkit derives the file identifier from the metadata.
  */
 import { dateFormatter, isFhirDate } from '../core/fhir/dates.ts';
-import { artifact, ensureSpace as ensurePageSpace, openTaggedDocument, paginate, standardFonts } from '../ui/pdf/tagged-document.ts';
+import { artifact, ensureSpace as ensurePageSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, standardFonts, taggedParagraph } from '../ui/pdf/tagged-document.ts';
 import { toWinAnsi } from '../ui/pdf/win-ansi.ts';
 import { authorizationFormText, type AuthorizationFormText } from './authorization-form-text.ts';
 
@@ -68,9 +68,9 @@ export async function renderAuthorizationForm(data: AuthorizationFormData, local
 }
 
 // US Letter, as the practice prints it; sizes in PDF points (1/72 inch).
-const page = { margin: 50, footer: 30 };
+const page = pdfPage;
 const fonts = standardFonts;
-const colors = { ink: '#000000', label: '#4a4a4a', rule: '#7a7a7a', band: '#e4e4e4' } as const;
+const colors = pdfColors;
 const sizes = { practice: 14, title: 15, heading: 10.5, body: 9.5, label: 7.5, value: 10.5, footer: 8 } as const;
 const field = { padding: 4, gap: 1.5 } as const;
 
@@ -205,23 +205,7 @@ function staffSection(form: Form, data: AuthorizationFormData, dates: FormDates)
 
 /** Footer on every page: the form id and date on the left, "Page n of N" on the right. */
 function footers(form: Form, data: AuthorizationFormData, dates: FormDates): void {
-  const { doc, left, width, text } = form;
-  paginate(doc, (pageNumber, pageCount) => {
-    const y = doc.page.height - page.margin - sizes.footer;
-    doc
-      .moveTo(left, y - 6)
-      .lineTo(left + width, y - 6)
-      .lineWidth(0.5)
-      .strokeColor(colors.rule)
-      .stroke();
-    doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
-    doc.text(toWinAnsi(text.footer(data.formId, dates.recordedDay)), left, y, { width: width * 0.75, lineBreak: false });
-    doc.text(toWinAnsi(text.page(pageNumber, pageCount)), left + width * 0.75, y, {
-      width: width * 0.25,
-      align: 'right',
-      lineBreak: false,
-    });
-  });
+  pageFooters(form.doc, form, form.text.footer(data.formId, dates.recordedDay), form.text.page, 0.75);
 }
 
 /** A shaded band with the section's name, as on the paper form; kept with what follows it. */
@@ -305,21 +289,9 @@ function checkbox(form: Form, x: number, y: number, checked: boolean, label: str
   );
 }
 
+// Long paragraphs (a staff note) may flow onto the next page.
 function paragraph(form: Form, content: string, options: { size: number; color?: string; font?: string }): void {
-  const { doc, root, left, width } = form;
-  doc.font(options.font ?? fonts.regular).fontSize(options.size);
-  // Long paragraphs (a staff note) may flow onto the next page; start one only if a line fits.
-  ensureSpace(form, doc.currentLineHeight(true));
-  const top = doc.y;
-  root.add(
-    doc.struct('P', {}, () => {
-      doc
-        .font(options.font ?? fonts.regular)
-        .fontSize(options.size)
-        .fillColor(options.color ?? colors.ink);
-      doc.text(toWinAnsi(content), left, top, { width });
-    }),
-  );
+  taggedParagraph(form.doc, form.root, form, content, options);
 }
 
 /** Starts a new page when `height` does not fit above the footer. */

@@ -13,7 +13,7 @@
 import { dateFormatter, isFhirDate, isTimeZone } from '../../core/fhir/dates.ts';
 import { translate, type Locale, type MessageKey } from '../../core/i18n/translate.ts';
 import type { Fact, RecordGroup, RecordItem } from '../../record/section.ts';
-import { artifact, ensureSpace, openTaggedDocument, paginate, standardFonts } from '../../ui/pdf/tagged-document.ts';
+import { artifact, ensureSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, standardFonts, taggedParagraph } from '../../ui/pdf/tagged-document.ts';
 import { toWinAnsi } from '../../ui/pdf/win-ansi.ts';
 import type { ListSummarySection, ResultsSummarySection, SummaryModel, SummarySection, SummaryVitalTable, VitalsSummarySection } from '../summary/summary-model.ts';
 import { drawTable, type TableColumn, type TableStyle } from './pdf-table.ts';
@@ -30,9 +30,9 @@ export interface SummaryPdfOptions {
 }
 
 // US Letter, as practices print; sizes in PDF points (1/72 inch).
-const page = { margin: 50, footer: 30 } as const;
+const page = pdfPage;
 const fonts = standardFonts;
-const colors = { ink: '#000000', label: '#4a4a4a', rule: '#7a7a7a', band: '#e4e4e4' } as const;
+const colors = pdfColors;
 const sizes = { practice: 14, title: 18, section: 12.5, group: 10.5, body: 9.5, small: 8.5, table: 8.5, footer: 8 } as const;
 
 interface Layout {
@@ -293,36 +293,12 @@ function labelled(layout: Layout, parent: PDFKit.PDFStructureElement, label: str
 }
 
 function paragraph(layout: Layout, parent: PDFKit.PDFStructureElement, content: string, options: { size: number; color?: string; font?: string }): void {
-  const { doc, left, width } = layout;
-  doc.font(options.font ?? fonts.regular).fontSize(options.size);
-  // Long paragraphs may flow onto the next page; start one only if a line fits.
-  ensureSpace(doc, doc.currentLineHeight(true), left);
-  const top = doc.y;
-  parent.add(
-    doc.struct('P', {}, () => {
-      doc
-        .font(options.font ?? fonts.regular)
-        .fontSize(options.size)
-        .fillColor(options.color ?? colors.ink);
-      doc.text(toWinAnsi(content), left, top, { width });
-    }),
-  );
+  taggedParagraph(layout.doc, parent, layout, content, options);
 }
 
 /** Whose summary and which page, on every page: a printed page that gets separated still says both. */
 function footers(layout: Layout, options: SummaryPdfOptions): void {
-  const { doc, t, left, width } = layout;
-  const who = toWinAnsi(`${options.patient.name} · ${t('healthSummary.mrn')} ${options.patient.mrn}`);
-  paginate(doc, (pageNumber, pageCount) => {
-    const y = doc.page.height - page.margin - sizes.footer;
-    doc
-      .moveTo(left, y - 6)
-      .lineTo(left + width, y - 6)
-      .lineWidth(0.5)
-      .strokeColor(colors.rule)
-      .stroke();
-    doc.font(fonts.regular).fontSize(sizes.footer).fillColor(colors.label);
-    doc.text(who, left, y, { width: width * 0.72, lineBreak: false });
-    doc.text(toWinAnsi(t('healthSummary.page', { page: pageNumber, pages: pageCount })), left + width * 0.72, y, { width: width * 0.28, align: 'right', lineBreak: false });
-  });
+  const { t } = layout;
+  const who = `${options.patient.name} · ${t('healthSummary.mrn')} ${options.patient.mrn}`;
+  pageFooters(layout.doc, layout, who, (pageNumber, pageCount) => t('healthSummary.page', { page: pageNumber, pages: pageCount }), 0.72);
 }

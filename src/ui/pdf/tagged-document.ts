@@ -10,6 +10,7 @@
  * and pdfkit derives the file identifier from the metadata.
  */
 import PDFDocument from 'pdfkit';
+import { toWinAnsi } from './win-ansi.ts';
 
 export const standardFonts = { regular: 'Helvetica', bold: 'Helvetica-Bold' } as const;
 
@@ -83,4 +84,61 @@ export function paginate(doc: PDFKit.PDFDocument, draw: (pageNumber: number, pag
     artifact(doc, () => draw(index - range.start + 1, range.count), 'Pagination');
     doc.page.margins.bottom = bottomMargin;
   }
+}
+
+/** The page and colours both PDFs are laid out with (points; US Letter). */
+export const pdfPage = { margin: 50, footer: 30 } as const;
+export const pdfColors = { ink: '#000000', label: '#4a4a4a', rule: '#7a7a7a', band: '#e4e4e4' } as const;
+const footerSize = 8;
+
+/**
+ * A paragraph (P) under `parent` at `left`, `width` wide; it may flow onto the next page, and starts on
+ * a new one only when not even its first line fits.
+ */
+export function taggedParagraph(
+  doc: PDFKit.PDFDocument,
+  parent: PDFKit.PDFStructureElement,
+  at: { readonly left: number; readonly width: number },
+  content: string,
+  options: { size: number; color?: string; font?: string },
+): void {
+  const font = options.font ?? standardFonts.regular;
+  doc.font(font).fontSize(options.size);
+  ensureSpace(doc, doc.currentLineHeight(true), at.left);
+  const top = doc.y;
+  parent.add(
+    doc.struct('P', {}, () => {
+      doc
+        .font(font)
+        .fontSize(options.size)
+        .fillColor(options.color ?? pdfColors.ink);
+      doc.text(toWinAnsi(content), at.left, top, { width: at.width });
+    }),
+  );
+}
+
+/**
+ * A footer on every page under a thin rule: `leftText` on the left (`split` of the width), the page
+ * number text on the right (`pageText(1, 3)`), as pagination artifacts (see `paginate`).
+ */
+export function pageFooters(
+  doc: PDFKit.PDFDocument,
+  at: { readonly left: number; readonly width: number },
+  leftText: string,
+  pageText: (pageNumber: number, pageCount: number) => string,
+  split: number,
+): void {
+  const { left, width } = at;
+  paginate(doc, (pageNumber, pageCount) => {
+    const y = doc.page.height - pdfPage.margin - footerSize;
+    doc
+      .moveTo(left, y - 6)
+      .lineTo(left + width, y - 6)
+      .lineWidth(0.5)
+      .strokeColor(pdfColors.rule)
+      .stroke();
+    doc.font(standardFonts.regular).fontSize(footerSize).fillColor(pdfColors.label);
+    doc.text(toWinAnsi(leftText), left, y, { width: width * split, lineBreak: false });
+    doc.text(toWinAnsi(pageText(pageNumber, pageCount)), left + width * split, y, { width: width * (1 - split), align: 'right', lineBreak: false });
+  });
 }
