@@ -17,6 +17,8 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
     searchInclude: [...(allowedIncludes[type] ?? [])],
     searchRevInclude: [...allowedRevIncludes],
     searchParam: [{ name: 'patient', type: 'reference' }, ...Object.entries(params).map(([name, kind]) => ({ name, type: paramTypes[kind] })), { name: '_count', type: 'number' }],
+    // Patient/{id}/$everything for the token's own patient only (_since, _type, start, end, _count); never type-level.
+    ...(type === 'Patient' ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] } : {}),
   }));
   const shared: CapabilityStatementRestResource[] = [...sharedReadTypes].map((type) => ({
     type: type as CapabilityStatementRestResource['type'],

@@ -1,7 +1,7 @@
 /**
  * Paging belongs to the facade (DESIGN.md security model 5): HAPI's paging ids never reach a
  * client. A next/previous link carries an opaque cursor, HMAC-signed and bound to the account,
- * the patient, the client and the searched type; every page is re-authorized and re-checked.
+ * the patient, the client and the searched type (or the operation); every page is re-authorized and re-checked.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -17,6 +17,8 @@ export interface CursorPage {
   readonly searchId: string;
   readonly offset: number;
   readonly count: number;
+  /** Set when the pages are those of an operation (`Patient/{id}/$everything`), not of a search of `type`. */
+  readonly operation?: 'everything';
 }
 
 interface Payload extends CursorBinding, CursorPage {
@@ -48,7 +50,13 @@ export function createCursorCodec(secret: string) {
       }
       const bound = payload.accountId === binding.accountId && payload.patient === binding.patient && payload.clientId === binding.clientId;
       if (!bound || payload.expires <= now) return undefined;
-      return { type: payload.type, searchId: payload.searchId, offset: payload.offset, count: payload.count };
+      return {
+        type: payload.type,
+        searchId: payload.searchId,
+        offset: payload.offset,
+        count: payload.count,
+        ...(payload.operation === 'everything' ? { operation: payload.operation } : {}),
+      };
     },
   };
 }

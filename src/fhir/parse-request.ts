@@ -19,6 +19,17 @@ export type RequestModel =
       readonly namedPatients: readonly string[];
       readonly count: number | undefined;
     }
+  | {
+      /** `Patient/{id}/$everything` (FHIR R4 patient-operation-everything): only for a token whose patient is `id`. */
+      readonly interaction: 'everything';
+      readonly type: 'Patient';
+      readonly id: string;
+      /** `_type` as the client named it (each an allow-listed compartment or shared type), or undefined for all. */
+      readonly types: readonly string[] | undefined;
+      /** `_since`, `start`, `end` as validated (passed to HAPI as they are), in this order. */
+      readonly params: readonly (readonly [string, string])[];
+      readonly count: number | undefined;
+    }
   | { readonly interaction: 'page'; readonly cursor: string }
   | { readonly interaction: 'capabilities' };
 
@@ -56,6 +67,43 @@ function selectedPatient(value: string): string | undefined {
   return isFhirId(id) ? id : undefined;
 }
 
+const everythingOperation = '$everything';
+// FHIR R4 datatypes.html#instant: a full time with seconds and a zone.
+const instantValue = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+// FHIR R4 datatypes.html#date, no prefix: `start`/`end` of Patient $everything are dates.
+const plainDate = /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/;
+const everythingDates: Readonly<Record<string, RegExp>> = { _since: instantValue, start: plainDate, end: plainDate };
+
+/**
+ * `Patient/{id}/$everything` (R4 patient-operation-everything): `_since`, `start`, `end`, `_type` and
+ * `_count`, each at most once; `_type` names only allow-listed types (compartment or shared). Whether
+ * `id` is the token's patient is decided later, before HAPI is asked (pipeline.ts).
+ */
+function parseEverything(id: string, pairs: readonly [string, string][]): RequestModel {
+  if (!isFhirId(id)) refuse('facade.id_invalid');
+  const seen = new Set<string>();
+  const params: [string, string][] = [];
+  let types: string[] | undefined;
+  let count: number | undefined;
+  for (const [name, value] of pairs) {
+    if (seen.has(name)) refuse('facade.param_repeated');
+    seen.add(name);
+    if (name === '_count') {
+      if (!/^\d{1,3}$/.test(value) || Number(value) < 1) refuse('facade.count_invalid');
+      count = Math.min(Number(value), maxCount);
+    } else if (name === '_type') {
+      types = value.split(',');
+      const known = (t: string) => Object.hasOwn(patientSearchParams, t) || sharedReadTypes.has(t);
+      if (types.length > 40 || new Set(types).size !== types.length || !types.every(known)) refuse('facade.param_unsupported', { type: 'Patient' });
+    } else if (Object.hasOwn(everythingDates, name) && everythingDates[name]!.test(value)) {
+      params.push([name, value]);
+    } else {
+      refuse('facade.param_unsupported', { type: 'Patient' });
+    }
+  }
+  return { interaction: 'everything', type: 'Patient', id, types, params, count };
+}
+
 export function parseRequest(method: string, path: string, rawQuery: string): RequestModel {
   if (method !== 'GET' && method !== 'HEAD') throw new FacadeError(405, 'not-supported', 'not-supported', 'facade.read_only');
   // Percent-encoded slashes, backslashes and dot segments never reach routing (path confusion).
@@ -72,6 +120,7 @@ export function parseRequest(method: string, path: string, rawQuery: string): Re
   const searchable = Object.hasOwn(patientSearchParams, type);
   // Binary is read by id only, and only through a DocumentReference that names it (security model 3).
   if (!searchable && !sharedReadTypes.has(type) && type !== binaryType) throw new FacadeError(404, 'not-found', 'not-found', 'facade.type_unavailable');
+  if (rest.length === 1 && rest[0] === everythingOperation && type === 'Patient' && id !== undefined) return parseEverything(id, pairs);
   if (rest.length > 0) refuse('facade.path_operations_unavailable');
 
   if (id !== undefined) {

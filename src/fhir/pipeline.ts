@@ -50,6 +50,8 @@ export interface Exchange {
   practiceWide?: boolean;
   /** The search's type (for a cursor page, the type the cursor was issued for). */
   type?: string;
+  /** `Patient/{id}/$everything` or one of its pages: the types this token may receive from it (security model 2–3). */
+  everything?: { readonly types: readonly string[] };
   upstreamUrl?: string;
   /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
   binaryDocuments?: readonly DocumentReference[];
@@ -87,13 +89,22 @@ const checkScope: Step = (deps, exchange) => {
   // SMART user/ scopes count only on a staff member's token (EHR launch): within them, every patient of the practice.
   const user = principal.staff ? parsePatientScopes(principal.scopes, 'user') : undefined;
   const model = exchange.model!;
+  let everything = model.interaction === 'everything';
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
     if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
     exchange.type = page.type;
+    everything = page.operation === 'everything';
     exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
     exchange.type = model.type;
+  }
+  if (everything) {
+    exchange.type = 'Patient';
+    exchange.scopes = scopes;
+    exchange.practiceWide = false;
+    exchange.everything = { types: everythingTypes(principal, scopes, model.interaction === 'everything' ? model.types : undefined) };
+    return;
   }
   const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
   // A Binary is reached through its DocumentReference, so the DocumentReference scopes decide (security model 3).
@@ -105,6 +116,25 @@ const checkScope: Step = (deps, exchange) => {
   if (scopeType && !scopes.allowed(scopeType, interaction)) {
     throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
   }
+};
+
+/**
+ * The types `Patient/{id}/$everything` may return to this token, decided before HAPI is asked: only a
+ * patient-context person's token that is not staff (system/ and user/ reach stay closed: DESIGN.md rule 4);
+ * compartment types the token may search and shared types it may read, limited to `_type` when given. A
+ * `_type` naming a type the token may not read is refused like a search of that type.
+ */
+function everythingTypes(principal: Principal, scopes: PatientScopes, asked: readonly string[] | undefined): readonly string[] {
+  if (principal.kind !== 'user' || principal.staff || !principal.patient) refuse('facade.path_operations_unavailable');
+  const mayReceive = (type: string) => (sharedReadTypes.has(type) ? !!scopes.allowed(type, 'read') : !!scopes.allowed(type, 'search'));
+  for (const type of asked ?? []) if (!mayReceive(type)) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type });
+  const types = asked ?? [...Object.keys(patientSearchParams), ...sharedReadTypes].filter(mayReceive);
+  if (types.length === 0) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: 'Patient' });
+  return types;
+}
+
+const refuse = (key: 'facade.path_operations_unavailable'): never => {
+  throw new FacadeError(400, 'invalid', 'not-supported', key);
 };
 
 /** The reach checkScope decided (practice-wide or the token's patient), as the Binary rule takes it: one decision per request. */
@@ -123,6 +153,15 @@ const narrowToReach: Step = (deps, exchange) => {
   const patient = exchange.principal!.patient;
   if (model.interaction === 'read') {
     exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}/${model.id}`;
+    return;
+  }
+  if (model.interaction === 'everything') {
+    // Another patient's id: the same 404 as a read outside reach, decided here, before HAPI is asked (model 6).
+    if (!patient || model.id !== patient) throw notFound();
+    // HAPI's $everything, rebuilt: only the types this token may receive (_type), the validated dates, a page size.
+    const query = new URLSearchParams([['_type', exchange.everything!.types.join(',')], ...model.params.map(([k, v]): [string, string] => [k, v])]);
+    query.set('_count', String(model.count ?? 20));
+    exchange.upstreamUrl = `${deps.upstreamBase}/Patient/${patient}/$everything?${query}`;
     return;
   }
   if (model.interaction !== 'search') return;
@@ -192,6 +231,22 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   if (upstream.resourceType !== 'Bundle') throw new FacadeError(503, 'transient', 'transient', 'facade.upstream_unexpected');
   const bundle = upstream as Bundle;
   const candidates = (bundle.entry ?? []).filter((entry): entry is BundleEntry & { resource: Resource } => !!entry.resource && entry.search?.mode !== 'outcome');
+  if (exchange.everything) {
+    // $everything: every entry is checked alone, like a search's match (compartment types, search scope and
+    // categories) or include (shared types, read scope); anything else, e.g. another patient, is dropped.
+    const types = new Set(exchange.everything.types);
+    const entries = candidates.filter(
+      (entry) => types.has(entry.resource.resourceType) && reachable(entry.resource, sharedReadTypes.has(entry.resource.resourceType) ? 'read' : 'search'),
+    );
+    exchange.response = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(entries.length === (bundle.entry?.length ?? 0) && bundle.total !== undefined ? { total: bundle.total } : {}),
+      link: bundle.link ?? [],
+      entry: entries.map((entry) => ({ fullUrl: `${deps.fhirBase}/${entry.resource.resourceType}/${entry.resource.id}`, resource: entry.resource })),
+    } satisfies Bundle;
+    return;
+  }
   const isMatch = (entry: BundleEntry & { resource: Resource }) => entry.search?.mode !== 'include' && entry.resource.resourceType === exchange.type;
   const matches = new Set(candidates.filter((entry) => isMatch(entry) && reachable(entry.resource, 'search')));
   // _revinclude=Provenance:target (US Core): a patient token gets a Provenance when every target is one of
@@ -226,10 +281,14 @@ const issueCursors: Step = (deps, exchange) => {
   // The self link is rebuilt from the parsed model (selectors removed), so a response never echoes what a
   // client typed — not even another patient's id.
   const model = exchange.model!;
+  const rebuilt = (path: string, params: readonly (readonly [string, string])[]) =>
+    `${deps.fhirBase}/${path}${params.length ? `?${new URLSearchParams(params.map(([k, v]): [string, string] => [k, v]))}` : ''}`;
   const self =
     model.interaction === 'search'
-      ? `${deps.fhirBase}/${model.type}${model.params.length ? `?${new URLSearchParams(model.params.map(([k, v]): [string, string] => [k, v]))}` : ''}`
-      : `${deps.fhirBase}${exchange.path}${exchange.rawQuery ? `?${exchange.rawQuery}` : ''}`;
+      ? rebuilt(model.type, model.params)
+      : model.interaction === 'everything'
+        ? rebuilt(`Patient/${model.id}/$everything`, [...(model.types ? [['_type', model.types.join(',')] as const] : []), ...model.params])
+        : `${deps.fhirBase}${exchange.path}${exchange.rawQuery ? `?${exchange.rawQuery}` : ''}`;
   const links: BundleLink[] = [{ relation: 'self', url: self }];
   for (const link of (response as Bundle).link ?? []) {
     if ((link.relation !== 'next' && link.relation !== 'previous') || !link.url) continue;
@@ -238,7 +297,8 @@ const issueCursors: Step = (deps, exchange) => {
     const offset = Number(upstream.searchParams.get('_getpagesoffset'));
     const count = Number(upstream.searchParams.get('_count') ?? 20);
     if (!searchId || !Number.isInteger(offset) || offset < 0) continue;
-    const cursor = deps.cursors.issue(binding(exchange), { type: exchange.type!, searchId, offset, count: Math.min(count, 100) });
+    const page = { type: exchange.type!, searchId, offset, count: Math.min(count, 100) };
+    const cursor = deps.cursors.issue(binding(exchange), exchange.everything ? { ...page, operation: 'everything' } : page);
     links.push({ relation: link.relation, url: `${deps.fhirBase}?_cursor=${cursor}` });
   }
   (response as Bundle).link = links;
@@ -256,11 +316,12 @@ export const facadeSteps: readonly Step[] = [
   parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
   checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
   reachBinaryThroughDocument, // Binary only when a reachable DocumentReference's attachment names it (model 3)
-  narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream (model 2)
+  narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream;
+  //                   Patient/{id}/$everything only for the token's own patient (else 404), _type = what it may receive (model 2, 6)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
-  verifyEveryEntry, // each match and include re-checked for compartment membership and scope (model 2–3)
+  verifyEveryEntry, // each match, include and $everything entry re-checked for compartment membership and scope (model 2–3)
   pointAttachmentsHere, // DocumentReference attachment urls on HAPI's base rewritten onto the facade's
-  issueCursors, //     signed paging cursors bound to account, patient, client and type (model 5)
+  issueCursors, //     signed paging cursors bound to account, patient, client and type or operation (model 5)
 ];
 
 export async function runFacade(deps: FacadeDeps, exchange: Exchange): Promise<Resource> {

@@ -154,6 +154,23 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
       ['modifier on a token', 'GET', `/fhir/Observation?code:text=BRAVO`],
       ['focus parameter', 'GET', `/fhir/Observation?focus=${a.patient.id}`],
       ['$everything on B', 'GET', `/fhir/Patient/${B}/$everything`],
+      ['$everything on B with _type', 'GET', `/fhir/Patient/${B}/$everything?_type=Observation,Condition`],
+      ['$everything on B with dates', 'GET', `/fhir/Patient/${B}/$everything?start=2000&end=2100&_since=2000-01-01T00:00:00Z`],
+      ['$everything on B, paged', 'GET', `/fhir/Patient/${B}/$everything?_count=1`],
+      ['$everything on A, Observations (B’s focus on A included upstream?)', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_type=Observation`],
+      ['$everything on A, clinical types', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_type=Observation,Condition,Encounter,DocumentReference,Provenance,Patient`],
+      ['$everything on A with dates', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_type=Observation&start=2000&end=2100&_since=2000-01-01T00:00:00Z`],
+      ['$everything on A naming B', 'GET', `/fhir/Patient/${a.patient.id}/$everything?patient=${B}`],
+      ['$everything on A with _id of B', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_id=${B}`],
+      ['$everything on A with repeated _type', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_type=Observation&_type=Patient`],
+      ['$everything on A with Binary', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_type=Binary`],
+      ['$everything on A with _include', 'GET', `/fhir/Patient/${a.patient.id}/$everything?_include=Observation:subject`],
+      ['$everything through encoded slashes', 'GET', `/fhir/Patient/${a.patient.id}%2F..%2F${B}/$everything`],
+      ['$everything through dot segments', 'GET', `/fhir/Patient/${a.patient.id}/../${B}/$everything`],
+      ['$everything on B with an extra segment', 'GET', `/fhir/Patient/${B}/$everything/extra`],
+      ['$everything on B, lower-case type', 'GET', `/fhir/patient/${B}/$everything`],
+      ['$everything on B, encoded operation', 'GET', `/fhir/Patient/${B}/%24everything`],
+      ['$everything on B by POST', 'POST', `/fhir/Patient/${B}/$everything`, { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Parameters' })],
       ['type-level $everything', 'GET', `/fhir/Patient/$everything`],
       ['$export', 'GET', `/fhir/$export`],
       ['Patient $export', 'GET', `/fhir/Patient/$export`],
@@ -391,6 +408,52 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
   });
 
   const seedPhysicianId = async () => (await portal.ctx.fhir.create<Practitioner>({ resourceType: 'Practitioner', name: [{ family: 'Provenance' }] })).id!;
+
+  it('answers Patient/A/$everything with A’s compartment: per type, what HAPI holds for A, across signed-cursor pages', async () => {
+    const counts: Record<string, number> = {};
+    let path: string | undefined = `/fhir/Patient/${a.patient.id}/$everything?_count=3`;
+    let pages = 0;
+    while (path) {
+      const answer = await send('GET', path);
+      expect(answer.status, path).to.equal(200);
+      expect(leaks(answer), path).to.deep.equal([]);
+      expect(answer.body).not.to.include('_getpages');
+      const bundle = JSON.parse(answer.body) as Bundle;
+      for (const entry of bundle.entry ?? []) counts[entry.resource!.resourceType] = (counts[entry.resource!.resourceType] ?? 0) + 1;
+      const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+      if (next) expect(next).to.match(new RegExp(`^${portal.url}/fhir\\?_cursor=`));
+      path = next?.slice(portal.url.length);
+      pages++;
+    }
+    expect(pages).to.be.greaterThan(1);
+    // What HAPI holds for A, type by type (the web app's token reads patient/*.rs: every allow-listed type).
+    const hapiBase = portal.ctx.fhir.baseUrl.replace(/\/$/, '');
+    const held: Record<string, number> = { Patient: 1 };
+    for (const type of [
+      'AllergyIntolerance',
+      'Appointment',
+      'CarePlan',
+      'CareTeam',
+      'Condition',
+      'Consent',
+      'DiagnosticReport',
+      'DocumentReference',
+      'Encounter',
+      'Goal',
+      'Immunization',
+      'MedicationRequest',
+      'Observation',
+      'Procedure',
+      'Provenance',
+      'RelatedPerson',
+    ]) {
+      const total = ((await (await fetch(`${hapiBase}/${type}?patient=${a.patient.id}&_summary=count`)).json()) as Bundle).total!;
+      if (total > 0) held[type] = total;
+    }
+    // Shared types (a Practitioner A's records name) come along; everything else is A's compartment, type for type.
+    const shared = ['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication'];
+    expect(Object.fromEntries(Object.entries(counts).filter(([type]) => !shared.includes(type)))).to.deep.equal(held);
+  });
 
   it('needs a live token: none, garbage and another audience are refused with 401', async () => {
     expect((await send('GET', `/fhir/Patient/${a.patient.id}`, { token: null })).status).to.equal(401);

@@ -44,6 +44,16 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
     expect((await get(token.access_token, `Patient`)).status, 'but not search without s').to.equal(403);
   });
 
+  it('gives Patient/{id}/$everything only what the token may read: laboratory Observations, no vital signs, no other type', async () => {
+    const token = await tokenWith(`openid launch/patient patient/Observation.rs?category=${lab} patient/Patient.r`);
+    const everything = await get(token.access_token, `Patient/${person.patient.id}/$everything`);
+    expect(everything.status).to.equal(200);
+    // Patient.r reads by id only; $everything entries are checked like a search's (s), as the other types are.
+    expect(everything.json.entry?.map((e) => `${e.resource?.resourceType}/${e.resource?.id}`)).to.deep.equal([`Observation/${record.ids['lab']}`]);
+    expect((await get(token.access_token, `Patient/${person.patient.id}/$everything?_type=Condition`)).status, 'Condition was not granted').to.equal(403);
+    expect((await get(token.access_token, `Patient/${person.patient.id}/$everything?_type=Observation`)).json.entry?.map((e) => e.resource?.id)).to.deep.equal([record.ids['lab']]);
+  });
+
   it('accepts v1 scopes (patient/Observation.read)', async () => {
     const token = await tokenWith('openid launch/patient patient/Observation.read');
     const observations = await get(token.access_token, 'Observation?category=vital-signs');
