@@ -19,6 +19,8 @@ export interface CursorPage {
   readonly count: number;
   /** Set when the pages are those of an operation (`Patient/{id}/$everything`), not of a search of `type`. */
   readonly operation?: 'everything';
+  /** `$everything`'s `_since`, applied by the facade to every page (HAPI 8.8 ignores it). */
+  readonly since?: string;
 }
 
 interface Payload extends CursorBinding, CursorPage {
@@ -56,6 +58,7 @@ export function createCursorCodec(secret: string) {
         offset: payload.offset,
         count: payload.count,
         ...(payload.operation === 'everything' ? { operation: payload.operation } : {}),
+        ...(typeof payload.since === 'string' ? { since: payload.since } : {}),
       };
     },
   };

@@ -51,7 +51,7 @@ export interface Exchange {
   /** The search's type (for a cursor page, the type the cursor was issued for). */
   type?: string;
   /** `Patient/{id}/$everything` or one of its pages: the types this token may receive from it (security model 2–3). */
-  everything?: { readonly types: readonly string[] };
+  everything?: { readonly types: readonly string[]; readonly since?: string };
   upstreamUrl?: string;
   /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
   binaryDocuments?: readonly DocumentReference[];
@@ -90,11 +90,13 @@ const checkScope: Step = (deps, exchange) => {
   const user = principal.staff ? parsePatientScopes(principal.scopes, 'user') : undefined;
   const model = exchange.model!;
   let everything = model.interaction === 'everything';
+  let since = model.interaction === 'everything' ? model.params.find(([name]) => name === '_since')?.[1] : undefined;
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
     if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
     exchange.type = page.type;
     everything = page.operation === 'everything';
+    since = page.since;
     exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
     exchange.type = model.type;
@@ -103,7 +105,10 @@ const checkScope: Step = (deps, exchange) => {
     exchange.type = 'Patient';
     exchange.scopes = scopes;
     exchange.practiceWide = false;
-    exchange.everything = { types: everythingTypes(principal, scopes, model.interaction === 'everything' ? model.types : undefined) };
+    exchange.everything = {
+      types: everythingTypes(principal, scopes, model.interaction === 'everything' ? model.types : undefined),
+      ...(since ? { since } : {}),
+    };
     return;
   }
   const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
@@ -235,8 +240,12 @@ const verifyEveryEntry: Step = (deps, exchange) => {
     // $everything: every entry is checked alone, like a search's match (compartment types, search scope and
     // categories) or include (shared types, read scope); anything else, e.g. another patient, is dropped.
     const types = new Set(exchange.everything.types);
+    // _since (R4: resources updated since this instant) is applied here too: HAPI 8.8 ignores it on $everything.
+    const since = exchange.everything.since ? Date.parse(exchange.everything.since) : undefined;
+    const updatedSince = (resource: Resource) => since === undefined || Date.parse(resource.meta?.lastUpdated ?? '') >= since;
     const entries = candidates.filter(
-      (entry) => types.has(entry.resource.resourceType) && reachable(entry.resource, sharedReadTypes.has(entry.resource.resourceType) ? 'read' : 'search'),
+      (entry) =>
+        types.has(entry.resource.resourceType) && updatedSince(entry.resource) && reachable(entry.resource, sharedReadTypes.has(entry.resource.resourceType) ? 'read' : 'search'),
     );
     exchange.response = {
       resourceType: 'Bundle',
@@ -298,7 +307,8 @@ const issueCursors: Step = (deps, exchange) => {
     const count = Number(upstream.searchParams.get('_count') ?? 20);
     if (!searchId || !Number.isInteger(offset) || offset < 0) continue;
     const page = { type: exchange.type!, searchId, offset, count: Math.min(count, 100) };
-    const cursor = deps.cursors.issue(binding(exchange), exchange.everything ? { ...page, operation: 'everything' } : page);
+    const everything = exchange.everything;
+    const cursor = deps.cursors.issue(binding(exchange), everything ? { ...page, operation: 'everything', ...(everything.since ? { since: everything.since } : {}) } : page);
     links.push({ relation: link.relation, url: `${deps.fhirBase}?_cursor=${cursor}` });
   }
   (response as Bundle).link = links;

@@ -453,6 +453,11 @@ describe('FHIR facade: a patient token reaches its own compartment and nothing e
     // Shared types (a Practitioner A's records name) come along; everything else is A's compartment, type for type.
     const shared = ['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication'];
     expect(Object.fromEntries(Object.entries(counts).filter(([type]) => !shared.includes(type)))).to.deep.equal(held);
+    // _since: HAPI 8.8 ignores it on $everything, the facade applies it (meta.lastUpdated at or after it).
+    const since = async (instant: string) =>
+      (JSON.parse((await send('GET', `/fhir/Patient/${a.patient.id}/$everything?_count=100&_since=${encodeURIComponent(instant)}`)).body) as Bundle).entry ?? [];
+    expect(await since('2999-01-01T00:00:00Z')).to.deep.equal([]);
+    expect((await since('2000-01-01T00:00:00Z')).length).to.equal(Object.values(counts).reduce((sum, n) => sum + n, 0));
   });
 
   it('needs a live token: none, garbage and another audience are refused with 401', async () => {

@@ -11,6 +11,7 @@ const observation = (id: string, patient: string, code = 'laboratory', extra: ob
   code: { text: id },
   category: category(code),
   subject: { reference: `Patient/${patient}` },
+  meta: { lastUpdated: '2025-01-01T00:00:00Z' },
   ...extra,
 });
 
@@ -47,14 +48,17 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
         total: 9,
         link: [{ relation: 'self', url: `${hapi}/fhir/Patient/p1/$everything` }],
         entry: [
-          { resource: { resourceType: 'Patient', id: 'p1' } },
+          { resource: { resourceType: 'Patient', id: 'p1', meta: { lastUpdated: '2024-06-01T10:00:00.000+02:00' } } },
           { resource: { resourceType: 'Patient', id: 'p2', name: [{ family: 'Other' }] } },
+          // HAPI 8.8 ignores _since on $everything: the facade applies it (meta.lastUpdated at or after it).
+          { resource: observation('old-p1', 'p1', 'laboratory', { meta: { lastUpdated: '2023-12-31T23:59:59Z' } }) },
+          { resource: observation('undated-p1', 'p1', 'laboratory', { meta: {} }) },
           { resource: observation('lab-p1', 'p1') },
           { resource: observation('vital-p1', 'p1', 'vital-signs') },
           { resource: observation('lab-p2', 'p2') },
           { resource: observation('focus-p1', 'p2', 'laboratory', { focus: [{ reference: 'Patient/p1' }] }) },
           { resource: { resourceType: 'Condition', id: 'cond-p1', subject: { reference: 'Patient/p1' } } },
-          { resource: { resourceType: 'Practitioner', id: 'dr1' } },
+          { resource: { resourceType: 'Practitioner', id: 'dr1', meta: { lastUpdated: '2024-01-01T00:00:00Z' } } },
           { resource: { resourceType: 'Organization', id: 'org1' } },
         ],
       },
@@ -65,13 +69,13 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
     expect(answer.body.total, 'a filtered page claims no total').to.equal(undefined);
     expect(answer.body.entry!.map((entry) => entry.fullUrl)).to.deep.equal([`${fhirBase}/Patient/p1`, `${fhirBase}/Observation/lab-p1`, `${fhirBase}/Practitioner/dr1`]);
     expect(answer.body.link).to.deep.equal([{ relation: 'self', url: `${fhirBase}/Patient/p1/$everything?_since=2024-01-01T00%3A00%3A00Z&start=2020&end=2024-12-31` }]);
-    expect(JSON.stringify(answer.body)).not.to.match(/p2|vital|cond-p1|org1|hapi\.test/);
+    expect(JSON.stringify(answer.body)).not.to.match(/p2|vital|old-p1|undated|cond-p1|org1|hapi\.test/);
     expect(pending()).to.deep.equal([]);
   });
 
   it('narrows to the _type the client names, and pages with signed cursors that a tampered copy cannot open', async () => {
     everything(
-      { _type: 'Observation', _count: '2' },
+      { _type: 'Observation', _since: '2024-01-01T00:00:00Z', _count: '2' },
       {
         resourceType: 'Bundle',
         type: 'searchset',
@@ -80,7 +84,7 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
         entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }, { resource: observation('lab-p1', 'p1') }, { resource: { resourceType: 'Practitioner', id: 'dr1' } }],
       },
     );
-    const first = await get('/Patient/p1/$everything?_type=Observation&_count=2');
+    const first = await get('/Patient/p1/$everything?_type=Observation&_since=2024-01-01T00:00:00Z&_count=2');
     expect(first.status).to.equal(200);
     expect(ids(first.body)).to.deep.equal(['Observation/lab-p1']);
     const next = first.body.link!.find((link) => link.relation === 'next')!.url!;
@@ -92,7 +96,16 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
     harness.agent
       .get(hapi)
       .intercept({ path: '/fhir', method: 'GET', query: { _getpages: 'search-1', _getpagesoffset: '2', _count: '2', _bundletype: 'searchset' } })
-      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation('lab2-p1', 'p1') }, { resource: observation('lab-p2', 'p2') }] });
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          { resource: observation('lab2-p1', 'p1') },
+          { resource: observation('lab-p2', 'p2') },
+          // The cursor carries _since: an older entry on a later page is dropped too.
+          { resource: observation('old2-p1', 'p1', 'laboratory', { meta: { lastUpdated: '2020-01-01T00:00:00Z' } }) },
+        ],
+      });
     const query = next.slice(fhirBase.length);
     const page = await get(query);
     expect(page.status).to.equal(200);
