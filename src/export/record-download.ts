@@ -45,6 +45,8 @@ export interface DownloadRequest {
   readonly visit?: string | undefined;
   readonly language: Locale;
   readonly clientAddress: string;
+  /** Who is audited as the requesting agent when not the record client's patient or proxy: a staff member's Practitioner/… (release of information). */
+  readonly actor?: string | undefined;
 }
 
 export interface Download {
@@ -141,7 +143,7 @@ export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClien
 
 function audit(deps: DownloadDeps, record: RecordClient, request: DownloadRequest, format: string, mimeType: string): Promise<void> {
   return auditDownload(deps.db, {
-    actor: record.proxy ?? `Patient/${record.patient}`,
+    actor: request.actor ?? record.proxy ?? `Patient/${record.patient}`,
     patient: `Patient/${record.patient}`,
     format,
     mimeType,

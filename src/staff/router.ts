@@ -24,6 +24,10 @@ import type { SessionManager } from '../http/session.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { staffSignInPage } from '../ui/staff-sign-in-page.ts';
+import { downloadCcd, downloadSummaryPdf, VisitNotFound, type Download } from '../export/record-download.ts';
+import { RecordTooLarge } from '../export/record-snapshot.ts';
+import { parseShareChoice } from '../export/share-choice.ts';
+import { createStaffRecordClient } from '../export/staff-record-client.ts';
 import { patientPage, searchPage } from './views.ts';
 import { staffAdminPage } from './admin-views.ts';
 
@@ -40,6 +44,8 @@ const messages = {
   deactivated: ['staff.deactivated', 'info'],
   missing: ['staff.auth.missing', 'error'],
   emailInUse: ['staff.auth.emailInUse', 'error'],
+  releaseInvalid: ['staff.release.invalid', 'error'],
+  releaseTooLarge: ['staff.release.tooLarge', 'error'],
 } as const;
 
 const signInForm = formBody({ email: {}, password: { trim: false }, code: {} });
@@ -196,6 +202,28 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     '/staff/accounts/:accountId/deactivate',
     accountAction((id, req) => deactivateAccount(deps.accounts, req.staff!, id, clientAddress(req)), 'deactivated'),
   );
+
+  // Release of information: the patient's summary PDF or C-CDA, read with the system client and audited as an
+  // export with the staff member's Practitioner as the requesting agent (DESIGN security model 10).
+  const release = (make: typeof downloadCcd) => async (req: Request, res: Response) => {
+    const id = String(req.params['id']);
+    if (!new RegExp(`^${fhirIdSource}$`).test(id)) throw new AppError('not_found', 404);
+    const parsed = parseShareChoice(req.query, req.locale);
+    if (!parsed.ok) return res.redirect(303, `/staff/patients/${id}?done=releaseInvalid`);
+    const downloadDeps = { db: deps.accounts.db, practice: deps.accounts.practice, fhirBase: deps.accounts.fhir.baseUrl, now: deps.accounts.now };
+    const request = { range: parsed.range, visit: parsed.visit, language: parsed.choice.language, clientAddress: clientAddress(req), actor: req.staff!.practitioner };
+    let file: Download;
+    try {
+      file = await make(downloadDeps, createStaffRecordClient(deps.accounts.fhir, id), request);
+    } catch (error) {
+      if (error instanceof RecordTooLarge) return res.redirect(303, `/staff/patients/${id}?done=releaseTooLarge`);
+      if (error instanceof VisitNotFound) return res.redirect(303, `/staff/patients/${id}?done=releaseInvalid`);
+      throw error;
+    }
+    res.type(file.contentType).set('Content-Disposition', `attachment; filename="${file.filename}"`).set('X-Content-Type-Options', 'nosniff').send(file.body);
+  };
+  router.get('/staff/patients/:id/summary.pdf', release(downloadSummaryPdf));
+  router.get('/staff/patients/:id/ccd.xml', release(downloadCcd));
 
   router.get('/staff/consents/:id/form.pdf', async (req, res) => {
     const id = String(req.params['id']);

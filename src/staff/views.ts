@@ -107,9 +107,24 @@ export function patientPage(
 ${options.message ? notice(options.message.text, options.message.kind) : ''}
 <h2>${ctx.t('staff.patient.account')}</h2>
 ${options.accounts.length === 0 ? html`<p>${ctx.t('staff.patient.noAccount')}</p>` : options.accounts.map((a) => accountCard(ctx, a.account, a.invitations))}
+${releaseForm(ctx, patient)}
 ${options.launchable.length > 0 ? launchForm(ctx, patient, options.launchable) : ''}
 ${canInvite ? authorizationForm(ctx, patient, options.physicians) : ''}`,
   });
+}
+
+/** Release of information: the summary PDF or the C-CDA of the record, a date range (either end open) and the document's language. */
+function releaseForm(ctx: PageContext, patient: Patient): SafeHtml {
+  const base = `/staff/patients/${patient.id ?? ''}`;
+  return html`<h2 id="release">${ctx.t('staff.release.title')}</h2>
+<form method="get" action="${base}/summary.pdf" aria-labelledby="release">
+<p class="hint" id="release-hint">${ctx.t('staff.release.hint')}</p>
+<div class="field"><label for="release-from">${ctx.t('staff.release.from')}</label><input id="release-from" name="from" type="date" aria-describedby="release-hint"></div>
+<div class="field"><label for="release-to">${ctx.t('staff.release.to')}</label><input id="release-to" name="to" type="date" aria-describedby="release-hint"></div>
+<div class="field"><label for="release-lang">${ctx.t('staff.release.language')}</label>
+<select id="release-lang" name="lang"><option value="es"${ctx.locale === 'es' ? html` selected` : ''}>Español</option><option value="en"${ctx.locale === 'en' ? html` selected` : ''}>English</option></select></div>
+<p class="actions"><button type="submit">${ctx.t('staff.release.pdf')}</button> <button class="secondary" type="submit" formaction="${base}/ccd.xml">${ctx.t('staff.release.ccd')}</button></p>
+</form>`;
 }
 
 function launchForm(ctx: PageContext, patient: Patient, apps: readonly { clientId: string; name: string }[]): SafeHtml {

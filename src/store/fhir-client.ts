@@ -20,6 +20,12 @@ export interface FhirClient {
   readonly baseUrl: string;
   read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T>;
   search<T extends Resource = Resource>(resourceType: ResourceType, params?: SearchParams): Promise<Bundle<T>>;
+  /**
+   * The next page of a search this client made: only HAPI's own paging link (`_getpages`), rebuilt on this
+   * client's base from its paging parameters, so a `next` URL pointing anywhere else is never fetched.
+   * Undefined when the bundle has no such link.
+   */
+  nextPage<T extends Resource = Resource>(bundle: Bundle<T>): Promise<Bundle<T> | undefined>;
   create<T extends Resource>(resource: T): Promise<T>;
   /** Create-or-update by id (PUT): idempotent, which makes retries safe. */
   update<T extends Resource>(resource: T & { id: string }): Promise<T>;
@@ -55,6 +61,17 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     baseUrl: options.baseUrl,
     read: (resourceType, id) => guard(client.read({ resourceType, id })),
     search: (resourceType, params) => guard(client.search({ resourceType, searchParams: searchParams(params) as never })),
+    nextPage: async (bundle) => {
+      const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+      if (!next) return undefined;
+      const link = new URL(next, options.baseUrl);
+      const searchId = link.searchParams.get('_getpages');
+      const offset = link.searchParams.get('_getpagesoffset');
+      const count = link.searchParams.get('_count');
+      if (!searchId || !offset || !/^\d{1,9}$/.test(offset) || (count !== null && !/^\d{1,4}$/.test(count))) return undefined;
+      const query = new URLSearchParams({ _getpages: searchId, _getpagesoffset: offset, ...(count ? { _count: count } : {}), _bundletype: 'searchset' });
+      return guard(client.request(`${options.baseUrl}?${query}`));
+    },
     create: (resource) => guard(client.create({ resourceType: resource.resourceType, body: resource as never })),
     update: (resource) => guard(client.update({ resourceType: resource.resourceType, id: resource.id, body: resource as never })),
     transaction: (bundle) => guard(client.transaction({ body: bundle as never })),
