@@ -4,7 +4,7 @@
  * exactly that: CONF:1198-7531 and siblings test `@nullFlavor or entry`, and never both).
  */
 import { OID } from './code-systems.ts';
-import { paragraph, sectionText } from './narrative.ts';
+import { paragraph, sectionText, table } from './narrative.ts';
 import { el, type XmlElement } from './xml.ts';
 
 export interface SectionSpec {
@@ -47,4 +47,9 @@ export function emptySection(spec: Omit<SectionSpec, 'text' | 'entries'>, senten
       sectionText(paragraph(sentence)),
     ),
   );
+}
+
+/** A section whose narrative is one table (`headers` already in the document's language), with its entries. */
+export function tableSection(spec: Omit<SectionSpec, 'text'>, headers: readonly string[], rows: readonly XmlElement[]): XmlElement {
+  return sectionComponent({ ...spec, text: sectionText(table(headers, rows)) });
 }

@@ -10,8 +10,8 @@ import { OID } from '../code-systems.ts';
 import type { BuildContext } from '../context.ts';
 import { cd, entryId, templateIds } from '../data-types.ts';
 import { codeText, conceptText, statusText } from '../display.ts';
-import { type Cell, idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { type Cell, idAllocator, row, textReference } from '../narrative.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 
 const SECTION = { templateIds: templateIds('2.16.840.1.113883.10.20.22.2.6.1', '2015-08-01', true), code: ['48765-2', 'Allergies and adverse reactions Document'] } as const;
@@ -211,15 +211,9 @@ export function allergiesSection(allergies: readonly AllergyIntolerance[], ctx: 
     entries.push(allergyEntry(allergy, rowId, cells, ctx));
   }
   const headers = ['column.substance', 'column.allergyType', 'column.reaction', 'column.criticality', 'column.status', 'column.onset'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }

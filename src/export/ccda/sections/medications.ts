@@ -13,8 +13,8 @@ import type { BuildContext } from '../context.ts';
 import { cd, entryId, pq, templateIds } from '../data-types.ts';
 import { conceptText, personName, statusText } from '../display.ts';
 import { indications, reasonsOf } from '../entries/indication.ts';
-import { idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { idAllocator, row, textReference } from '../narrative.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 
 const SECTION = { templateIds: templateIds('2.16.840.1.113883.10.20.22.2.1.1', '2014-06-09', true), code: ['10160-0', 'History of Medication use Narrative'] } as const;
@@ -115,15 +115,9 @@ export function medicationsSection(requests: readonly MedicationRequest[], ctx: 
     entries.push(medicationEntry(request, rowId, cells, ctx));
   }
   const headers = ['column.medication', 'column.instructions', 'column.reason', 'column.status', 'column.prescribed', 'column.prescriber'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }

@@ -9,8 +9,8 @@ import type { BuildContext } from '../context.ts';
 import { entryId, templateIds } from '../data-types.ts';
 import { conceptText, statusText } from '../display.ts';
 import { abatementOf, isResolved, onsetOf, problemObservation } from '../entries/problem-observation.ts';
-import { idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { idAllocator, row, textReference } from '../narrative.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 
 const SECTION = { templateIds: templateIds('2.16.840.1.113883.10.20.22.2.5.1', '2015-08-01', true), code: ['11450-4', 'Problem list - Reported'] } as const;
@@ -59,15 +59,9 @@ export function problemsSection(conditions: readonly Condition[], ctx: BuildCont
     entries.push(concernAct(condition, rowId, nameId, ctx));
   }
   const headers = ['column.problem', 'column.status', 'column.onset', 'column.resolved'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }

@@ -10,9 +10,9 @@ import type { BuildContext } from '../context.ts';
 import { cd, entryId, pq, templateIds } from '../data-types.ts';
 import { conceptText, conceptsText, rangeText } from '../display.ts';
 import { hasValue, type ValueHolder, valueElement, valueText } from '../observation-value.ts';
-import { idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
+import { idAllocator, row, textReference } from '../narrative.ts';
 import type { ResultGroup } from '../select.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 
 const SECTION = {
@@ -204,15 +204,9 @@ export function resultsSection(groups: readonly ResultGroup[], ctx: BuildContext
     );
   }
   const headers = ['column.test', 'column.result', 'column.referenceRange', 'column.interpretation', 'column.date'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }

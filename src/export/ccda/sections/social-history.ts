@@ -9,9 +9,9 @@ import { codeSystemOf, OID } from '../code-systems.ts';
 import type { BuildContext } from '../context.ts';
 import { cd, entryId, templateIds } from '../data-types.ts';
 import { conceptText } from '../display.ts';
-import { idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
+import { idAllocator, row, textReference } from '../narrative.ts';
 import { valueElement, valueText } from '../observation-value.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 import { observationTime } from './results.ts';
 
@@ -87,15 +87,9 @@ export function socialHistorySection(observations: readonly Observation[], ctx: 
     entries.push(smokingAnswer(observation) ? smokingStatus(observation, rowId, ctx) : socialHistoryObservation(observation, rowId, ctx));
   }
   const headers = ['column.observation', 'column.result', 'column.date'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }

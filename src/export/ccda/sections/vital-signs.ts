@@ -9,10 +9,10 @@ import { OID } from '../code-systems.ts';
 import type { BuildContext } from '../context.ts';
 import { cd, entryId, type NullFlavor, templateIds, ucumUnit } from '../data-types.ts';
 import { conceptText } from '../display.ts';
-import { idAllocator, row, sectionText, table, textReference } from '../narrative.ts';
+import { idAllocator, row, textReference } from '../narrative.ts';
 import { hasValue, nullFlavorOf, type ValueHolder, valueText } from '../observation-value.ts';
 import type { VitalSignsGroup } from '../select.ts';
-import { emptySection, sectionComponent } from '../section.ts';
+import { emptySection, tableSection } from '../section.ts';
 import { el, type XmlElement } from '../xml.ts';
 import { interpretationCodes, observationTime } from './results.ts';
 
@@ -100,15 +100,9 @@ export function vitalSignsSection(groups: readonly VitalSignsGroup[], ctx: Build
     );
   }
   const headers = ['column.date', 'column.vitalSign', 'column.result'] as const;
-  return sectionComponent({
-    ...SECTION,
-    title,
-    text: sectionText(
-      table(
-        headers.map((h) => ctx.label(h)),
-        rows,
-      ),
-    ),
-    entries,
-  });
+  return tableSection(
+    { ...SECTION, title, entries },
+    headers.map((h) => ctx.label(h)),
+    rows,
+  );
 }
