@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       PRACTICE_NAME: 'Clínica Puente (demo)',
       PRACTICE_PHONE: '+1 555 0100',
       PRACTICE_TIME_ZONE: 'America/Chicago',
+      PRACTICE_ADDRESS: '1200 Calle Principal, Suite 3, San Antonio, TX, 78207',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     },
   });

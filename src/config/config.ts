@@ -16,6 +16,25 @@ export interface Practice {
   readonly phone: string;
   /** IANA time zone in which times are said on pages, PDFs and emails (PRACTICE_TIME_ZONE). */
   readonly timeZone: string;
+  /** The office's postal address (PRACTICE_ADDRESS), printed on the summary and written in the C-CDA; absent when not configured. */
+  readonly address?: PracticeAddress;
+}
+
+/** A US postal address: street lines, city, two-letter state, ZIP code. */
+export interface PracticeAddress {
+  readonly lines: readonly string[];
+  readonly city: string;
+  readonly state: string;
+  readonly postalCode: string;
+}
+
+/** "street[, street…], city, ST, ZIP" → the address; undefined when it does not read that way. */
+export function parsePracticeAddress(text: string): PracticeAddress | undefined {
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.length < 4 || parts.length > 7 || parts.some((part) => part === '')) return undefined;
+  const [postalCode, state, city] = [parts.at(-1)!, parts.at(-2)!, parts.at(-3)!];
+  if (!/^[A-Z]{2}$/.test(state) || !/^\d{5}(?:-\d{4})?$/.test(postalCode)) return undefined;
+  return { lines: parts.slice(0, -3), city, state, postalCode };
 }
 
 export interface Config {
@@ -85,6 +104,7 @@ const envSchema = {
     PRACTICE_NAME: { type: 'string', minLength: 1, maxLength: 200 },
     PRACTICE_PHONE: { type: 'string', pattern: '^[+0-9 ().-]{3,40}$' },
     PRACTICE_TIME_ZONE: { type: 'string', minLength: 1, maxLength: 64 },
+    PRACTICE_ADDRESS: { type: 'string', minLength: 1, maxLength: 300 },
     SESSION_IDLE_MINUTES: integer(1, 1440),
     SESSION_MAX_HOURS: integer(1, 720),
     INVITATION_TTL_HOURS: integer(1, 720),
@@ -155,6 +175,9 @@ export function loadConfig(rawEnv: Env): Config {
 
   const timeZone = get<string>('PRACTICE_TIME_ZONE') ?? 'UTC';
   if (!isTimeZone(timeZone)) problems.push('PRACTICE_TIME_ZONE: must be an IANA time zone name, e.g. America/Chicago');
+  const addressText = get<string>('PRACTICE_ADDRESS');
+  const address = addressText === undefined ? undefined : parsePracticeAddress(addressText);
+  if (addressText !== undefined && !address) problems.push('PRACTICE_ADDRESS: must read "street, city, ST, ZIP", e.g. "100 Main St, Suite 2, Springfield, IL, 62701"');
 
   if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
 
@@ -170,7 +193,7 @@ export function loadConfig(rawEnv: Env): Config {
     secretKeys,
     logLevel: get<string>('LOG_LEVEL') ?? 'info',
     trustProxy: get<number>('TRUST_PROXY') ?? 0,
-    practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100', timeZone },
+    practice: { name: get<string>('PRACTICE_NAME') ?? 'Puente Demo Clinic', phone: get<string>('PRACTICE_PHONE') ?? '+1 555 0100', timeZone, ...(address ? { address } : {}) },
     clientRegistrationToken: get<string>('CLIENT_REGISTRATION_TOKEN'),
     sessions: {
       idleMs: (get<number>('SESSION_IDLE_MINUTES') ?? 15) * 60_000,

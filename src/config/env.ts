@@ -20,6 +20,7 @@ export const envVariables = {
   TRUST_PROXY: 'how many reverse proxies in front of the portal to trust for the client address (default 0)',
   PRACTICE_NAME: 'the practice name shown on pages and emails',
   PRACTICE_PHONE: 'the practice phone number patients are told to call',
+  PRACTICE_ADDRESS: 'the office address on the summary PDF and the C-CDA, as "street, city, ST, ZIP" (unset: not printed)',
   PRACTICE_TIME_ZONE: 'IANA time zone of the practice, in which pages, PDFs and emails say times (default UTC), e.g. America/Chicago',
   SESSION_IDLE_MINUTES: 'a signed-in session ends after this many minutes without activity (default 15)',
   SESSION_MAX_HOURS: 'a signed-in session ends this many hours after sign-in, whatever the activity (default 12)',

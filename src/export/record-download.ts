@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
-import type { Practice } from '../config/config.ts';
+import type { Practice, PracticeAddress } from '../config/config.ts';
 import { AppError } from '../core/errors.ts';
 import { dateFormatter } from '../core/fhir/dates.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
@@ -82,7 +82,7 @@ export async function downloadCcd(deps: DownloadDeps, record: RecordClient, aske
   const body = buildCcd({
     patient: snapshot.patient,
     resources: snapshot.resources.filter(isCcdResource),
-    practice: { name: deps.practice.name, phone: deps.practice.phone },
+    practice: { name: deps.practice.name, phone: deps.practice.phone, ...(deps.practice.address ? { address: deps.practice.address } : {}) },
     software: { name: 'Puente', version },
     documentId: randomUUID(),
     createdAt,
@@ -131,7 +131,7 @@ export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClien
   ]);
   const body = await renderSummaryPdf(model, {
     locale,
-    practice: { name: deps.practice.name, phone: deps.practice.phone },
+    practice: { name: deps.practice.name, phone: deps.practice.phone, ...(deps.practice.address ? { address: addressLines(deps.practice.address) } : {}) },
     patient: { name: displayName(patient.name), birthDate: patient.birthDate ?? '', mrn: medicalRecordNumber(patient) ?? '' },
     producedAt: now,
     timeZone: deps.practice.timeZone,
@@ -140,6 +140,9 @@ export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClien
   const today = localDay(now.toISOString(), deps.practice.timeZone);
   return { body, contentType: 'application/pdf', filename: `health-summary${rangeSuffix(request.range)}-${today}.pdf` };
 }
+
+/** The address as printed: the street lines, then "City, ST ZIP". */
+const addressLines = (address: PracticeAddress): string[] => [...address.lines, `${address.city}, ${address.state} ${address.postalCode}`];
 
 function audit(deps: DownloadDeps, record: RecordClient, request: DownloadRequest, format: string, mimeType: string): Promise<void> {
   return auditDownload(deps.db, {

@@ -51,7 +51,10 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    [portal, browser] = await Promise.all([startPortal({ PRACTICE_NAME: 'Clínica Puente', PRACTICE_TIME_ZONE: 'America/Chicago' }), launchChromium()]);
+    [portal, browser] = await Promise.all([
+      startPortal({ PRACTICE_NAME: 'Clínica Puente', PRACTICE_TIME_ZONE: 'America/Chicago', PRACTICE_ADDRESS: '100 Main St, Suite 2, Springfield, IL, 62701' }),
+      launchChromium(),
+    ]);
     user = await registerAccountFor(portal.ctx, await loadSyntheaPatient(portal.ctx, 'Carla_Echevarria'));
     // A second patient of the practice whose record must never appear in the first one's downloads.
     otherPatientId = (await loadSyntheaPatient(portal.ctx, 'Luigi_Wiegand')).id!;
@@ -162,6 +165,8 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
         expect(ccd.headers()['content-disposition']).to.match(/^attachment; filename="[^"]*ccd-\d{4}-\d{2}-\d{2}\.xml"$/);
         const xml = await ccd.text();
         expect(xml).to.include(`<languageCode code="${language === 'es' ? 'es-US' : 'en-US'}"/>`);
+        // The practice's configured address, as the custodian's (US Realm Address).
+        expect(xml).to.include('<streetAddressLine>100 Main St</streetAddressLine>').and.to.include('<city>Springfield</city>').and.to.include('<postalCode>62701</postalCode>');
         const validation = await validateCcda(xml);
         expect(validation.xsdValid && validation.failedAsserts.length === 0, describeValidation(validation)).to.equal(true);
         const expected = await expectedCounts(range);
@@ -246,7 +251,7 @@ describe('downloading the health record: /share, the C-CDA and the FHIR data', f
     expect(whole.headers()['cache-control']).to.equal('no-store');
     const text = collapse(pdfText(await whole.body()));
     const patient = await portal.ctx.fhir.read<Patient>('Patient', user.patientId);
-    expect(text).to.include('Echevarría').and.to.include('Alergias').and.to.include('Medicamentos').and.to.include('Clínica Puente');
+    expect(text).to.include('Echevarría').and.to.include('Alergias').and.to.include('Medicamentos').and.to.include('Clínica Puente').and.to.include('Springfield, IL 62701');
     const [allergies, conditions] = await Promise.all([all<AllergyIntolerance>('AllergyIntolerance'), all<Condition>('Condition')]);
     for (const name of [...allergies.map((a) => a.code?.text ?? a.code?.coding?.[0]?.display), ...conditions.map((c) => c.code?.text ?? c.code?.coding?.[0]?.display)]) {
       expect(text, String(name)).to.include(collapse(String(name)));

@@ -94,6 +94,21 @@ describe('config', () => {
     }
   });
 
+  it('reads the practice address as street lines, city, state and ZIP, and names the variable when it cannot', () => {
+    expect(loadConfig(readEnv({ ...production })).practice.address).to.equal(undefined);
+    expect(loadConfig(readEnv({ ...production, PRACTICE_ADDRESS: '100 Main St, Suite 2, Springfield, IL, 62701' })).practice.address).to.deep.equal({
+      lines: ['100 Main St', 'Suite 2'],
+      city: 'Springfield',
+      state: 'IL',
+      postalCode: '62701',
+    });
+    for (const bad of ['100 Main St, Springfield', '100 Main St, Springfield, Illinois, 62701', '100 Main St, Springfield, IL, 627', '100 Main St, , Springfield, IL, 62701']) {
+      expect(problemsOf({ ...production, PRACTICE_ADDRESS: bad }), bad).to.deep.equal([
+        'PRACTICE_ADDRESS: must read "street, city, ST, ZIP", e.g. "100 Main St, Suite 2, Springfield, IL, 62701"',
+      ]);
+    }
+  });
+
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig(readEnv({ ...production, DATABASE_URL: 'postgres://u:p@db:5432/puente' }));
     expect(config.store).to.deep.equal({ kind: 'postgres', url: 'postgres://u:p@db:5432/puente' });
