@@ -19,7 +19,11 @@ const expectedTables = [
   'outbox',
   'rate_limits',
   'schema_migrations',
+  'share_link_files',
+  'share_link_openings',
+  'share_links',
   'signing_keys',
+  'transmissions',
   'web_sessions',
 ];
 
