@@ -76,7 +76,20 @@ async function readFor(deps: DownloadDeps, record: RecordClient, request: Downlo
 
 const rangeSuffix = (range: CcdRange | undefined) => (range ? `-${range.from ?? ''}_${range.to ?? ''}` : '');
 
-export async function downloadCcd(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+/**
+ * A file made from the record for the request, not yet audited: downloads audit it as a download (below),
+ * sending (export/transmit) as a transmission to its addressee.
+ */
+export interface ProducedFile extends Download {
+  /** The request as the file covers it: a visit turned into its own days. */
+  readonly request: DownloadRequest;
+  /** What was produced, in the audit's words (e.g. "C-CDA R2.1 Continuity of Care Document"). */
+  readonly format: string;
+}
+
+export type Producer = (deps: DownloadDeps, record: RecordClient, request: DownloadRequest) => Promise<ProducedFile>;
+
+export const produceCcd: Producer = async (deps, record, asked) => {
   const { snapshot, request } = await readFor(deps, record, asked);
   const createdAt = deps.now?.() ?? new Date();
   const body = buildCcd({
@@ -90,19 +103,29 @@ export async function downloadCcd(deps: DownloadDeps, record: RecordClient, aske
     language: request.language,
     ...(request.range ? { range: request.range } : {}),
   });
-  await audit(deps, record, request, 'C-CDA R2.1 Continuity of Care Document', 'application/xml');
   const today = localDay(createdAt.toISOString(), deps.practice.timeZone);
-  return { body, contentType: 'application/xml; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-ccd-${today}.xml` };
-}
+  return {
+    body,
+    contentType: 'application/xml; charset=utf-8',
+    filename: `health-record${rangeSuffix(request.range)}-ccd-${today}.xml`,
+    request,
+    format: 'C-CDA R2.1 Continuity of Care Document',
+  };
+};
 
-export async function downloadFhirBundle(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+export const produceFhirBundle: Producer = async (deps, record, asked) => {
   const { snapshot, request } = await readFor(deps, record, asked);
   const now = deps.now?.() ?? new Date();
   const bundle = recordBundle(snapshot, request.range, deps.practice.timeZone, now, deps.fhirBase);
-  await audit(deps, record, request, 'FHIR R4 Bundle (collection)', 'application/fhir+json');
   const today = localDay(now.toISOString(), deps.practice.timeZone);
-  return { body: JSON.stringify(bundle, null, 2), contentType: 'application/fhir+json; charset=utf-8', filename: `health-record${rangeSuffix(request.range)}-fhir-${today}.json` };
-}
+  return {
+    body: JSON.stringify(bundle, null, 2),
+    contentType: 'application/fhir+json; charset=utf-8',
+    filename: `health-record${rangeSuffix(request.range)}-fhir-${today}.json`,
+    request,
+    format: 'FHIR R4 Bundle (collection)',
+  };
+};
 
 /** The days of one visit the caller may read (its practice-local start and end); VisitNotFound otherwise. */
 async function visitRange(deps: DownloadDeps, record: RecordClient, visit: string): Promise<CcdRange> {
@@ -120,7 +143,7 @@ async function visitRange(deps: DownloadDeps, record: RecordClient, visit: strin
  * chosen range, every label in the chosen language, as a tagged PDF. Sections the facade had more of than
  * the reader follows say so in the document (export/summary), never shortened silently.
  */
-export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> {
+export const produceSummaryPdf: Producer = async (deps, record, asked) => {
   const request = asked.visit ? { ...asked, range: await visitRange(deps, record, asked.visit) } : asked;
   const locale = request.language;
   const now = deps.now?.() ?? new Date();
@@ -136,10 +159,22 @@ export async function downloadSummaryPdf(deps: DownloadDeps, record: RecordClien
     producedAt: now,
     timeZone: deps.practice.timeZone,
   });
-  await audit(deps, record, request, 'Health summary (PDF)', 'application/pdf');
   const today = localDay(now.toISOString(), deps.practice.timeZone);
-  return { body, contentType: 'application/pdf', filename: `health-summary${rangeSuffix(request.range)}-${today}.pdf` };
-}
+  return { body, contentType: 'application/pdf', filename: `health-summary${rangeSuffix(request.range)}-${today}.pdf`, request, format: 'Health summary (PDF)' };
+};
+
+/** A producer whose file is audited as a download (DICOM Export) before it is handed back. */
+const audited =
+  (produce: Producer) =>
+  async (deps: DownloadDeps, record: RecordClient, asked: DownloadRequest): Promise<Download> => {
+    const file = await produce(deps, record, asked);
+    await audit(deps, record, file.request, file.format, file.contentType.split(';')[0]!);
+    return { body: file.body, contentType: file.contentType, filename: file.filename };
+  };
+
+export const downloadCcd = audited(produceCcd);
+export const downloadFhirBundle = audited(produceFhirBundle);
+export const downloadSummaryPdf = audited(produceSummaryPdf);
 
 /** The address as printed: the street lines, then "City, ST ZIP". */
 const addressLines = (address: PracticeAddress): string[] => [...address.lines, `${address.city}, ${address.state} ${address.postalCode}`];

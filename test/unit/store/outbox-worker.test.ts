@@ -21,7 +21,7 @@ describe('outbox worker', () => {
   after(() => db.close());
 
   beforeEach(async () => {
-    await db.query('TRUNCATE outbox RESTART IDENTITY');
+    await db.query('TRUNCATE outbox RESTART IDENTITY CASCADE');
     // Rows are stamped with the database's now(); the test clock starts just after it.
     clock = new Date(Date.now() + 1000);
   });
