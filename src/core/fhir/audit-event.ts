@@ -280,3 +280,85 @@ export function exportAuditEvent(input: ExportAuditInput): AuditEvent & { id: st
     ],
   };
 }
+
+/** How the record left the portal for someone outside it (the subtype of a transmission's Export event). */
+export type TransmitMethod = 'direct' | 'email' | 'share-link' | 'share-link-opened';
+export const transmitEventSystem = 'https://puente.example.org/fhir/CodeSystem/transmit-event';
+
+export interface TransmitAuditInput {
+  /** Who sent or shared: Patient/… or RelatedPerson/…; for an opened share link, absent (the opener is outside the portal). */
+  readonly actor?: string;
+  readonly patient: string;
+  readonly method: TransmitMethod;
+  /** Where it went: the Direct or email address, or the name the viewer of a share link gave. */
+  readonly addressee: string;
+  /** What was sent, in the audit's words (the producers' formats). */
+  readonly formats: readonly string[];
+  readonly range?: { readonly from?: string; readonly to?: string };
+  readonly visit?: string;
+  readonly language?: string;
+  /** The share link's id (never its key), so openings and the link can be told apart in the log. */
+  readonly shareLink?: string;
+  readonly clientAddress: string;
+  readonly portalName: string;
+}
+
+/**
+ * A transmission of the patient's record (ONC (e)(1) "transmit" and its addressee) as DICOM 110106 Export
+ * in the BALP shape, with a subtype naming the method. The addressee is a second agent in the DICOM
+ * "Destination Role ID" role, named by display only: outside doctors are not resources in this FHIR server.
+ * An opened share link is the same event with the opener (the `recipient` they typed) as the destination
+ * and no portal user as requestor.
+ */
+export function transmitAuditEvent(input: TransmitAuditInput): AuditEvent & { id: string } {
+  const range = input.range?.from || input.range?.to ? `${input.range.from ?? ''}/${input.range.to ?? ''}` : 'all';
+  const detail = [
+    ...input.formats.map((format) => ({ type: 'format', valueString: format })),
+    { type: 'range', valueString: range },
+    { type: 'addressee', valueString: input.addressee },
+    ...(input.visit ? [{ type: 'visit', valueString: input.visit }] : []),
+    ...(input.language ? [{ type: 'language', valueString: input.language }] : []),
+    ...(input.shareLink ? [{ type: 'shareLink', valueString: input.shareLink }] : []),
+  ];
+  const destination: AuditEventAgent = {
+    type: { coding: [{ system: dcm, code: '110152', display: 'Destination Role ID' }] },
+    requestor: input.actor === undefined,
+    who: { display: input.addressee },
+    ...(input.actor === undefined ? { network: { address: input.clientAddress, type: '2' as const } } : {}),
+  };
+  const agent: AuditEventAgent[] = input.actor
+    ? [
+        {
+          type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+          requestor: true,
+          who: { reference: input.actor },
+          network: { address: input.clientAddress, type: '2' },
+        },
+        destination,
+      ]
+    : [destination];
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: { system: dcm, code: '110106', display: 'Export' },
+    subtype: [{ system: transmitEventSystem, code: input.method }],
+    action: 'R',
+    recorded: new Date().toISOString(),
+    outcome: '0',
+    agent,
+    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    entity: [
+      {
+        what: { reference: input.patient },
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+      },
+      {
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
+        description: `${input.formats.join(', ')}, ${range === 'all' ? 'whole record' : `dates ${range}`}, ${input.method}`,
+        detail,
+      },
+    ],
+  };
+}
