@@ -16,7 +16,7 @@ const started = Date.now();
 const step = (title: string) => process.stdout.write(`\n=== ${title}\n`);
 
 step('System packages');
-ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose', 'xmllint', 'xsltproc', 'isoSchematron']);
+ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose', 'xmllint', 'xsltproc', 'isoSchematron', 'openssl']);
 
 step('HAPI FHIR server build');
 await buildHapi();

@@ -44,6 +44,7 @@ export const dependencies = {
     why: 'validates docker/compose.yml (docker compose config) since a Docker client is installed',
   },
   xmllint: { check: () => onPath('xmllint'), debianPackage: 'libxml2-utils', why: 'the tests validate the exported C-CDA against the CDA R2 schema (xmllint)' },
+  openssl: { check: () => onPath('openssl'), debianPackage: 'openssl', why: 'the tests decrypt and verify the Direct S/MIME messages independently (openssl cms)' },
   xsltproc: { check: () => onPath('xsltproc'), debianPackage: 'xsltproc', why: 'the tests run the HL7 C-CDA R2.1 schematron, compiled to XSLT, with xsltproc' },
   // The ISO schematron skeleton (XSLT 1.0) that compiles the HL7 schematron; Debian ships it inside python3-lxml.
   isoSchematron: {
