@@ -35,7 +35,11 @@ export const dependencies = {
   java: { check: () => onPath('javac') && javaMajorVersion() >= 17, debianPackage: 'openjdk-17-jdk-headless', why: 'runs and builds the HAPI FHIR server (Java 17+)' },
   maven: { check: () => onPath('mvn'), debianPackage: 'maven', why: 'builds the HAPI FHIR server from Maven Central' },
   postgresql: { check: () => postgresBinDir() !== undefined, debianPackage: 'postgresql', why: 'the integration tests run the portal store on a real PostgreSQL server too' },
-  pdftotext: { check: () => onPath('pdftotext'), debianPackage: 'poppler-utils', why: 'the tests read the text of generated PDFs' },
+  pdftotext: {
+    check: () => onPath('pdftotext') && onPath('pdffonts'),
+    debianPackage: 'poppler-utils',
+    why: 'the tests read the text and the fonts of generated PDFs (pdftotext, pdffonts)',
+  },
   chromium: { check: () => existsSync('/usr/bin/chromium'), debianPackage: 'chromium', why: 'the browser journeys and accessibility checks run in real Chromium' },
   // Only wanted where a Docker client is installed: lets the tests check docker/compose.yml with it.
   dockerCompose: {

@@ -4,14 +4,12 @@
  * language. Staff print it; the patient downloads it.
  *
  * The PDF is tagged (ISO 32000-1 §14.8) with a document language, so screen readers read it in
- * order and in the right language (ui/pdf/tagged-document.ts). Fonts are the standard 14 (Helvetica),
- * whose WinAnsi encoding covers Spanish (á é í ó ú ñ ü ¿ ¡); characters outside it are replaced (see
- * `toWinAnsi`). The output depends only on its input: the PDF creation date is the time the form was
+ * order and in the right language (ui/pdf/tagged-document.ts). Fonts are DejaVu Sans, embedded (PDF/UA;
+ * see tagged-document.ts), so every character of the form and the patient's name is shown as written. The output depends only on its input: the PDF creation date is the time the form was
  * recorded, and pdfkit derives the file identifier from the metadata.
  */
 import { dateFormatter, isFhirDate } from '../core/fhir/dates.ts';
-import { artifact, ensureSpace as ensurePageSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, standardFonts, taggedParagraph } from '../ui/pdf/tagged-document.ts';
-import { toWinAnsi } from '../ui/pdf/win-ansi.ts';
+import { artifact, ensureSpace as ensurePageSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, pdfFonts, taggedParagraph } from '../ui/pdf/tagged-document.ts';
 import { authorizationFormText, type AuthorizationFormText } from './authorization-form-text.ts';
 
 export interface AuthorizationFormData {
@@ -69,7 +67,7 @@ export async function renderAuthorizationForm(data: AuthorizationFormData, local
 
 // US Letter, as the practice prints it; sizes in PDF points (1/72 inch).
 const page = pdfPage;
-const fonts = standardFonts;
+const fonts = pdfFonts;
 const colors = pdfColors;
 const sizes = { practice: 14, title: 15, heading: 10.5, body: 9.5, label: 7.5, value: 10.5, footer: 8 } as const;
 const field = { padding: 4, gap: 1.5 } as const;
@@ -97,14 +95,14 @@ function header(form: Form, data: AuthorizationFormData): void {
   root.add(
     doc.struct('P', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.practice).fillColor(colors.ink);
-      doc.text(toWinAnsi(data.practice.name), left, top, { width: width * 0.62 });
+      doc.text(data.practice.name, left, top, { width: width * 0.62 });
     }),
   );
   const nameBottom = doc.y;
   root.add(
     doc.struct('P', {}, () => {
       doc.font(fonts.regular).fontSize(sizes.body).fillColor(colors.ink);
-      doc.text(toWinAnsi(text.phone(data.practice.phone)), left + width * 0.62, top + 3, { width: width * 0.38, align: 'right' });
+      doc.text(text.phone(data.practice.phone), left + width * 0.62, top + 3, { width: width * 0.38, align: 'right' });
     }),
   );
   const bottom = Math.max(nameBottom, doc.y) + 4;
@@ -119,7 +117,7 @@ function header(form: Form, data: AuthorizationFormData): void {
   root.add(
     doc.struct('H1', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.title).fillColor(colors.ink);
-      doc.text(toWinAnsi(text.title), left, bottom + 12, { width, align: 'center' });
+      doc.text(text.title, left, bottom + 12, { width, align: 'center' });
     }),
   );
   doc.y += 8;
@@ -145,8 +143,7 @@ function authorizationSection(form: Form, data: AuthorizationFormData): void {
   const list = doc.struct('L');
   root.add(list);
   const indent = 16;
-  text.statements(data.practice.name).forEach((statement, index) => {
-    const body = toWinAnsi(statement);
+  text.statements(data.practice.name).forEach((body, index) => {
     doc.font(fonts.regular).fontSize(sizes.body);
     ensureSpace(form, doc.heightOfString(body, { width: width - indent }));
     const top = doc.y;
@@ -219,7 +216,7 @@ function sectionHeading(form: Form, title: string): void {
   root.add(
     doc.struct('H2', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.heading).fillColor(colors.ink);
-      doc.text(toWinAnsi(title), left + field.padding, top + 4, { width: width - 2 * field.padding, lineBreak: false });
+      doc.text(title, left + field.padding, top + 4, { width: width - 2 * field.padding, lineBreak: false });
     }),
   );
   doc.y = top + height + 4;
@@ -233,7 +230,7 @@ function fieldRow(form: Form, fields: readonly { label: string; value: string }[
   const { doc, root, left, width } = form;
   const boxWidth = width / fields.length;
   const inner = boxWidth - 2 * field.padding;
-  const cells = fields.map(({ label, value }) => ({ label: toWinAnsi(label), value: toWinAnsi(value) }));
+  const cells = fields;
   const labelHeight = (label: string) => doc.font(fonts.regular).fontSize(sizes.label).heightOfString(label, { width: inner });
   const valueHeight = (value: string) =>
     doc
@@ -273,11 +270,10 @@ function fieldRow(form: Form, fields: readonly { label: string; value: string }[
 }
 
 /** A paper-form checkbox; the mark is a real "X" so it is in the text a reader or pdftotext sees. */
-function checkbox(form: Form, x: number, y: number, checked: boolean, label: string): void {
+function checkbox(form: Form, x: number, y: number, checked: boolean, text: string): void {
   const { doc, root } = form;
   const box = 9;
   artifact(doc, () => doc.rect(x, y, box, box).lineWidth(0.75).strokeColor(colors.ink).stroke());
-  const text = toWinAnsi(label);
   // ActualText keeps the mark and the label apart for assistive technology ("X The patient").
   root.add(
     doc.struct('P', { actual: checked ? `X ${text}` : text }, () => {

@@ -4,8 +4,7 @@
  * that runs onto another page repeats its header row there for sighted readers, as a pagination
  * artifact: the logical header is read once. Rules and bands are layout artifacts.
  */
-import { artifact, standardFonts } from '../../ui/pdf/tagged-document.ts';
-import { toWinAnsi } from '../../ui/pdf/win-ansi.ts';
+import { artifact, pdfFonts } from '../../ui/pdf/tagged-document.ts';
 
 export interface TableColumn {
   readonly header: string;
@@ -42,14 +41,14 @@ export function drawTable(
   const widths = columns.map((column) => column.share * style.width);
   const xs = widths.map((_, index) => style.left + widths.slice(0, index).reduce((sum, w) => sum + w, 0));
   const inner = (index: number) => widths[index]! - 2 * style.padding;
-  const headers = columns.map((column) => toWinAnsi(column.header));
+  const headers = columns.map((column) => column.header);
   const bottom = () => doc.page.height - doc.page.margins.bottom;
 
   const heightOf = (cells: readonly TableCell[], bold: boolean) =>
     Math.max(
       ...cells.map((cell, index) =>
         doc
-          .font(bold || cell.strong ? standardFonts.bold : standardFonts.regular)
+          .font(bold || cell.strong ? pdfFonts.bold : pdfFonts.regular)
           .fontSize(style.size)
           .heightOfString(cell.text || ' ', { width: inner(index) }),
       ),
@@ -60,7 +59,7 @@ export function drawTable(
 
   const drawCellText = (cell: TableCell, index: number, top: number, bold: boolean) => {
     doc
-      .font(bold || cell.strong ? standardFonts.bold : standardFonts.regular)
+      .font(bold || cell.strong ? pdfFonts.bold : pdfFonts.regular)
       .fontSize(style.size)
       .fillColor(style.ink);
     doc.text(cell.text, xs[index]! + style.padding, top + style.padding, { width: inner(index) });
@@ -83,7 +82,7 @@ export function drawTable(
   parent.add(table);
 
   // The header row, once in the structure; kept on a page with the first row.
-  const firstRows = rows.length ? heightOf(rows[0]!.map(cellText), false) : 0;
+  const firstRows = rows.length ? heightOf(rows[0]!, false) : 0;
   if (doc.y + headerHeight + firstRows > bottom()) doc.addPage();
   let top = doc.y;
   band(top);
@@ -95,8 +94,7 @@ export function drawTable(
   headerRow.end();
   top += headerHeight;
 
-  for (const row of rows) {
-    const cells = row.map(cellText);
+  for (const cells of rows) {
     const height = heightOf(cells, false);
     if (top + height > bottom()) {
       doc.addPage();
@@ -126,5 +124,3 @@ export function drawTable(
   doc.x = style.left;
   doc.y = top + style.padding;
 }
-
-const cellText = (cell: TableCell): TableCell => ({ ...cell, text: toWinAnsi(cell.text) });

@@ -8,13 +8,12 @@
  * section with its H2, H3 for groups and reports, P for text, Table › TR › TH/TD for tables; bands,
  * rules and footers are artifacts, and the content is drawn in reading order. Record text is printed as
  * the record has it; labels come from the catalogs in the chosen language, which must be the model's.
- * Fonts are the standard 14 (Helvetica), whose WinAnsi encoding covers Spanish.
+ * Fonts are DejaVu Sans, embedded (PDF/UA; see tagged-document.ts): record text keeps every character it has.
  */
 import { dateFormatter, isFhirDate, isTimeZone } from '../../core/fhir/dates.ts';
 import { translate, type Locale, type MessageKey } from '../../core/i18n/translate.ts';
 import type { Fact, RecordGroup, RecordItem } from '../../record/section.ts';
-import { artifact, ensureSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, standardFonts, taggedParagraph } from '../../ui/pdf/tagged-document.ts';
-import { toWinAnsi } from '../../ui/pdf/win-ansi.ts';
+import { artifact, ensureSpace, openTaggedDocument, pageFooters, pdfColors, pdfPage, pdfFonts, taggedParagraph } from '../../ui/pdf/tagged-document.ts';
 import type { ListSummarySection, ResultsSummarySection, SummaryModel, SummarySection, SummaryVitalTable, VitalsSummarySection } from '../summary/summary-model.ts';
 import { drawTable, type TableColumn, type TableStyle } from './pdf-table.ts';
 
@@ -31,7 +30,7 @@ export interface SummaryPdfOptions {
 
 // US Letter, as practices print; sizes in PDF points (1/72 inch).
 const page = pdfPage;
-const fonts = standardFonts;
+const fonts = pdfFonts;
 const colors = pdfColors;
 const sizes = { practice: 14, title: 18, section: 12.5, group: 10.5, body: 9.5, small: 8.5, table: 8.5, footer: 8 } as const;
 
@@ -93,7 +92,7 @@ function header(layout: Layout, root: PDFKit.PDFStructureElement, model: Summary
   root.add(
     doc.struct('H1', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.title).fillColor(colors.ink);
-      doc.text(toWinAnsi(t('healthSummary.title')), left, doc.y, { width });
+      doc.text(t('healthSummary.title'), left, doc.y, { width });
     }),
   );
   doc.y += 6;
@@ -142,8 +141,8 @@ function groupItems(layout: Layout, sect: PDFKit.PDFStructureElement, group: Rec
 /** An item: its title in bold (with its flag word), then its facts as "Label: value" on one line. */
 function recordItem(layout: Layout, sect: PDFKit.PDFStructureElement, item: RecordItem): void {
   const { doc, left, width } = layout;
-  const title = toWinAnsi(item.flag ? `${item.title} (${item.flag})` : item.title);
-  const facts = item.facts.map((fact) => ({ label: toWinAnsi(`${fact.label}: `), value: toWinAnsi(factValue(fact)) }));
+  const title = item.flag ? `${item.title} (${item.flag})` : item.title;
+  const facts = item.facts.map((fact) => ({ label: `${fact.label}: `, value: factValue(fact) }));
   const factsText = facts.map((fact) => fact.label + fact.value).join(separator);
   const height =
     doc.font(fonts.bold).fontSize(sizes.body).heightOfString(title, { width }) +
@@ -254,7 +253,7 @@ function sectionHeading(layout: Layout, sect: PDFKit.PDFStructureElement, title:
   sect.add(
     doc.struct('H2', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.section).fillColor(colors.ink);
-      doc.text(toWinAnsi(title), left + 4, top + 4.5, { width: width - 8, lineBreak: false });
+      doc.text(title, left + 4, top + 4.5, { width: width - 8, lineBreak: false });
     }),
   );
   doc.x = left;
@@ -270,7 +269,7 @@ function groupHeading(layout: Layout, sect: PDFKit.PDFStructureElement, text: st
   sect.add(
     doc.struct('H3', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.group).fillColor(colors.ink);
-      doc.text(toWinAnsi(text), left, top, { width });
+      doc.text(text, left, top, { width });
     }),
   );
   doc.y += 2;
@@ -285,8 +284,8 @@ function labelled(layout: Layout, parent: PDFKit.PDFStructureElement, label: str
   parent.add(
     doc.struct('P', {}, () => {
       doc.font(fonts.bold).fontSize(sizes.body).fillColor(colors.ink);
-      doc.text(toWinAnsi(`${label}: `), left, top, { width, continued: true });
-      doc.font(fonts.regular).text(toWinAnsi(value), { width });
+      doc.text(`${label}: `, left, top, { width, continued: true });
+      doc.font(fonts.regular).text(value, { width });
     }),
   );
   doc.y += 1;

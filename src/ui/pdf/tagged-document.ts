@@ -5,14 +5,25 @@
  * footer written once every page exists ("Page 1 of 3"). Lives in ui/ because it is shared rendering:
  * accounts/ and export/ may both import it, and capabilities never import each other.
  *
- * Fonts are the standard 14 (Helvetica), whose WinAnsi encoding covers Spanish; text goes through
- * `toWinAnsi` (win-ansi.ts) first. The output depends only on the input: the creation date is given,
- * and pdfkit derives the file identifier from the metadata.
+ * Fonts are DejaVu Sans, regular and bold (the dejavu-fonts-ttf package), embedded as subsets: PDF/UA
+ * (ISO 14289-1 §7.21.4.1) requires every font to be embedded, which the standard 14 (Helvetica) are
+ * not, and a Unicode TrueType font shows every character the record may carry (Spanish accents, ≥ ≤ −
+ * μ in reference ranges) as written, with a ToUnicode map so the text can be extracted and read aloud.
+ * The output depends only on the input: the creation date is given, and pdfkit derives the file
+ * identifier from the metadata.
  */
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { toWinAnsi } from './win-ansi.ts';
 
-export const standardFonts = { regular: 'Helvetica', bold: 'Helvetica-Bold' } as const;
+// Resolved through Node's package resolution, so the same code finds the files from src/ and from dist/.
+const resolvePackageFile = createRequire(import.meta.url).resolve;
+const fontFiles = {
+  regular: resolvePackageFile('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  bold: resolvePackageFile('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+} as const;
+
+/** The font names every Puente PDF uses with `doc.font(...)`; `openTaggedDocument` registers them. */
+export const pdfFonts = { regular: 'DejaVuSans', bold: 'DejaVuSans-Bold' } as const;
 
 export interface TaggedDocumentOptions {
   /** BCP 47 language of the text (`es`, `en`): the catalog /Lang, which screen readers speak in. */
@@ -43,7 +54,11 @@ export function openTaggedDocument(options: TaggedDocumentOptions): TaggedDocume
     lang: options.lang,
     displayTitle: true,
     info: { Title: options.title, Author: options.author, Creator: 'Puente', CreationDate: options.createdAt, ModDate: options.createdAt },
+    font: fontFiles.regular, // pdfkit's default is Helvetica, which would be written into the file unembedded
   });
+  doc.registerFont(pdfFonts.regular, fontFiles.regular);
+  doc.registerFont(pdfFonts.bold, fontFiles.bold);
+  doc.font(pdfFonts.regular);
   const chunks: Buffer[] = [];
   const bytes = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -102,7 +117,7 @@ export function taggedParagraph(
   content: string,
   options: { size: number; color?: string; font?: string },
 ): void {
-  const font = options.font ?? standardFonts.regular;
+  const font = options.font ?? pdfFonts.regular;
   doc.font(font).fontSize(options.size);
   ensureSpace(doc, doc.currentLineHeight(true), at.left);
   const top = doc.y;
@@ -112,7 +127,7 @@ export function taggedParagraph(
         .font(font)
         .fontSize(options.size)
         .fillColor(options.color ?? pdfColors.ink);
-      doc.text(toWinAnsi(content), at.left, top, { width: at.width });
+      doc.text(content, at.left, top, { width: at.width });
     }),
   );
 }
@@ -137,8 +152,8 @@ export function pageFooters(
       .lineWidth(0.5)
       .strokeColor(pdfColors.rule)
       .stroke();
-    doc.font(standardFonts.regular).fontSize(footerSize).fillColor(pdfColors.label);
-    doc.text(toWinAnsi(leftText), left, y, { width: width * split, lineBreak: false });
-    doc.text(toWinAnsi(pageText(pageNumber, pageCount)), left + width * split, y, { width: width * (1 - split), align: 'right', lineBreak: false });
+    doc.font(pdfFonts.regular).fontSize(footerSize).fillColor(pdfColors.label);
+    doc.text(leftText, left, y, { width: width * split, lineBreak: false });
+    doc.text(pageText(pageNumber, pageCount), left + width * split, y, { width: width * (1 - split), align: 'right', lineBreak: false });
   });
 }

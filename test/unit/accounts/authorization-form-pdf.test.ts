@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderAuthorizationForm, type AuthorizationFormData } from '../../../src/accounts/authorization-form-pdf.ts';
+import { pdfFonts } from '../../support/pdf-fonts.ts';
 
 const designeeForm: AuthorizationFormData = {
   practice: { name: 'Clínica del Valle', phone: '(555) 010-2040' },
@@ -38,6 +39,11 @@ function poppler(tool: 'pdftotext' | 'pdfinfo', pdf: Buffer, name: string): stri
   return execFileSync(tool, args, { encoding: 'utf8' });
 }
 const textOf = (pdf: Buffer, name: string) => poppler('pdftotext', pdf, name).replace(/\s+/gu, ' ');
+const fontsOf = (pdf: Buffer, name: string) => {
+  const file = join(directory, `${name}.pdf`);
+  writeFileSync(file, pdf);
+  return pdfFonts(file);
+};
 
 describe('authorization form PDF', () => {
   before(() => {
@@ -143,10 +149,21 @@ describe('authorization form PDF', () => {
     expect(text).to.include('Página 2 de 2');
   });
 
-  it('replaces characters the standard fonts cannot show instead of printing garbage', async () => {
-    const form = { ...patientForm, patient: { ...patientForm.patient, name: 'Łucja Wąs-Nguyễn 李' } };
+  it('prints names as written, letters outside Spanish and Windows-1252 included', async () => {
+    const form = { ...patientForm, patient: { ...patientForm.patient, name: 'Łucja Wąs-Nguyễn' } };
     const text = textOf(await renderAuthorizationForm(form, 'en'), 'outside-winansi');
-    expect(text).to.include('?ucja Was-Nguyen ?');
+    expect(text).to.include('Łucja Wąs-Nguyễn');
+  });
+
+  it('embeds every font it uses (PDF/UA): pdffonts lists DejaVu Sans, each with emb "yes"', async () => {
+    for (const [name, pdf] of [
+      ['fonts-es', await renderAuthorizationForm(designeeForm, 'es')],
+      ['fonts-en', await renderAuthorizationForm(patientForm, 'en')],
+    ] as const) {
+      const fonts = fontsOf(pdf, name);
+      expect(fonts.map((font) => font.name.replace(/^[A-Z]{6}\+/u, '')).sort(), name).to.deep.equal(['DejaVuSans', 'DejaVuSans-Bold']);
+      for (const font of fonts) expect(font, `${name}: ${font.name}`).to.include({ embedded: true });
+    }
   });
 
   it('prints a partly known birth date as far as it is known, and an unknown one as an empty box', async () => {

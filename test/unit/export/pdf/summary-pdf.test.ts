@@ -10,6 +10,7 @@ import { renderSummaryPdf, type SummaryPdfOptions } from '../../../../src/export
 import { loadSummary } from '../../../../src/export/summary/load-summary.ts';
 import type { ListSummarySection, ResultsSummarySection, SummaryModel, SummaryRange } from '../../../../src/export/summary/summary-model.ts';
 import { sectionContext } from '../../record/fake-record.ts';
+import { pdfFonts } from '../../../support/pdf-fonts.ts';
 import { readSynthea, syntheaRecord } from '../summary/synthea-record.ts';
 
 let directory: string;
@@ -23,6 +24,11 @@ function poppler(tool: 'pdftotext' | 'pdfinfo', pdf: Buffer, name: string, ...fl
 /** The text with every run of whitespace (no-break spaces too) as one space, so wrapped lines read as one. */
 const flat = (text: string) => text.replace(/[\s\u00a0\u202f]+/gu, ' ');
 const textOf = (pdf: Buffer, name: string) => flat(poppler('pdftotext', pdf, name));
+const fontsOf = (pdf: Buffer, name: string) => {
+  const file = join(directory, `${name}.pdf`);
+  writeFileSync(file, pdf);
+  return pdfFonts(file);
+};
 const pagesOf = (pdf: Buffer, name: string) => Number(/^Pages: +(\d+)$/mu.exec(poppler('pdfinfo', pdf, name))![1]);
 
 const practice = { name: 'Clínica Puente', phone: '+1 (312) 555-0100', address: ['100 W Randolph St, Suite 5', 'Chicago, IL 60601'] };
@@ -236,7 +242,7 @@ describe('health summary PDF (export/pdf)', () => {
     expect(content).to.include('/H1 << /MCID');
   });
 
-  it('says which sections were cut short, omits an address that is not configured, and prints signs the fonts lack in words', async () => {
+  it('says which sections were cut short, omits an address that is not configured, and prints signs as the record writes them', async () => {
     const pdf = await renderSummaryPdf(hand(), handOptions);
     const text = textOf(pdf, 'hand');
     expect(text).to.include('Some sections show the newest entries only: Health problems.');
@@ -244,9 +250,21 @@ describe('health summary PDF (export/pdf)', () => {
     expect(text).to.include('Asthma (High risk) Since: May 9, 2010');
     expect(text).to.include('Past problems You have no past health problems on record.');
     expect(text).to.include('Kidney function — May 1, 2024');
-    expect(text).to.include('eGFR 52 mL/min >= 60 mL/min Low May 1, 2024');
+    expect(text).to.include('eGFR 52 mL/min ≥ 60 mL/min Low May 1, 2024');
     expect(text).to.match(/^Clínica Puente Phone: \+1 \(312\) 555-0100 Health summary Patient: Carla Echevarría Date of birth: May 3, 2005 Medical record number: MRN-004217/);
     expect(text).to.include('Page 1 of 1');
+  });
+
+  it('embeds every font it uses (PDF/UA): pdffonts lists DejaVu Sans and Sans Bold, each with emb "yes"', async () => {
+    const carla = await summaryOf('Carla', 'es');
+    for (const [name, pdf] of [
+      ['fonts-hand', await renderSummaryPdf(hand(), handOptions)],
+      ['fonts-carla-es', await renderSummaryPdf(carla.model, carla.options)],
+    ] as const) {
+      const fonts = fontsOf(pdf, name);
+      expect(fonts.map((font) => font.name.replace(/^[A-Z]{6}\+/u, '')).sort(), name).to.deep.equal(['DejaVuSans', 'DejaVuSans-Bold']);
+      for (const font of fonts) expect(font, `${name}: ${font.name}`).to.include({ embedded: true });
+    }
   });
 
   it('gives the same bytes for the same input, and refuses a language other than the model’s or a malformed date', async () => {
