@@ -16,7 +16,21 @@ export interface EmailMessage {
   readonly attachments?: readonly { filename: string; contentType: string; contentBase64: string }[];
 }
 
-export type OutboxMessage = { readonly kind: 'email'; readonly payload: EmailMessage } | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } };
+/**
+ * A Direct secure message, signed and encrypted when it is enqueued (export/transmit/direct/smime.ts),
+ * so nothing readable about the patient sits in the outbox; `from` and `to` are the SMTP envelope.
+ */
+export interface DirectMessage {
+  readonly from: string;
+  readonly to: readonly string[];
+  /** The complete RFC 5322 message, CRLF line endings. */
+  readonly raw: string;
+}
+
+export type OutboxMessage =
+  | { readonly kind: 'email'; readonly payload: EmailMessage }
+  | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } }
+  | { readonly kind: 'direct'; readonly payload: DirectMessage };
 
 export type OutboxKind = OutboxMessage['kind'];
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
