@@ -61,3 +61,20 @@ export async function recordSignInFailure(
   const byAddress = await recordThrottledFailure(tx, keys.address, { ...policy, maxFailures: policy.maxFailures * 10 }, now);
   return { failures: Math.max(byAccount.failures, byAddress.failures), accountLockedNow: byAccount.lockedNow };
 }
+
+/**
+ * Counts one request against `key` in a fixed window of `windowMs` (a new window starts with the first
+ * request after the last one ran out) and answers the count in the current window, this request
+ * included. One statement, so replicas counting the same key at once never lose a request.
+ */
+export async function countRequest(db: Queryable, key: string, windowMs: number, now: Date): Promise<number> {
+  const result = await db.query<{ failures: number }>(
+    `INSERT INTO rate_limits (key, failures, window_started_at) VALUES ($1, 1, $2)
+     ON CONFLICT (key) DO UPDATE SET
+       failures = CASE WHEN rate_limits.window_started_at <= $2::timestamptz - $3::int * interval '1 millisecond' THEN 1 ELSE rate_limits.failures + 1 END,
+       window_started_at = CASE WHEN rate_limits.window_started_at <= $2::timestamptz - $3::int * interval '1 millisecond' THEN $2 ELSE rate_limits.window_started_at END
+     RETURNING failures`,
+    [key, now, windowMs],
+  );
+  return result.rows[0]!.failures;
+}

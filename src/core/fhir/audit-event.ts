@@ -19,7 +19,8 @@ export type AccountEvent =
   | 'password-reset-requested'
   | 'password-reset'
   | 'email-changed'
-  | 'deactivation';
+  | 'deactivation'
+  | 'share-link-revoked';
 
 // Each event's type and subtype: logins are DCM 110114 User Authentication (110122 Login / 110123 Logout);
 // account administration is DCM 110113 Security Alert, with a Puente-specific subtype naming the event.
@@ -34,6 +35,7 @@ const eventCodes: Record<AccountEvent, { type: Coding; action: AuditEvent['actio
   'password-reset': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'email-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   deactivation: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'share-link-revoked': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
 };
 
 const subtypes: Partial<Record<AccountEvent, Coding>> = {
