@@ -23,6 +23,7 @@ import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
 import { createRecordRouter } from './web/record-router.ts';
 import { createShareRouter } from './web/share-router.ts';
+import { createShlRouter } from './web/shl-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
@@ -68,6 +69,17 @@ export function createApp(ctx: Context): express.Express {
       log: ctx.log,
       grantUsage: ctx.grantUsage,
       registration: ctx.config.clientRegistrationToken !== undefined,
+    }),
+  );
+
+  // SMART Health Links receivers (other apps, any origin): JSON, no cookies, no CSRF.
+  app.use(
+    createShlRouter({
+      db: ctx.db,
+      publicUrl: ctx.config.publicUrl,
+      secretKeys: ctx.config.secretKeys,
+      portalName: ctx.config.practice.name,
+      now: ctx.accounts.now,
     }),
   );
 
