@@ -4,6 +4,8 @@
  * (issue #2 point 5); start-up stops on any of them.
  */
 import { Ajv } from 'ajv';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { isTimeZone } from '../core/fhir/dates.ts';
 import type { Env, EnvName } from './env.ts';
 import { devSecretKey, parseSecretKeys } from './secrets.ts';
@@ -64,6 +66,19 @@ export interface Config {
     readonly retryMaxMs: number;
     readonly deadAfterMs: number;
   };
+  /** Direct secure messaging (issue 12); absent when DIRECT_SMTP_URL is unset, and then Direct is off. */
+  readonly direct?: DirectConfig;
+}
+
+/** Where the practice's Direct relay, identity and trust live; every file was checked to load at start-up. */
+export interface DirectConfig {
+  readonly smtpUrl: string;
+  /** The practice's Direct address, the From of every message. */
+  readonly address: string;
+  readonly certificatePath: string;
+  readonly privateKeyPath: string;
+  readonly certsDir: string;
+  readonly trustAnchorsPath: string;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +131,12 @@ const envSchema = {
     OUTBOX_RETRY_BASE_MS: integer(10, 3600000),
     OUTBOX_RETRY_MAX_MS: integer(10, 86400000),
     OUTBOX_DEAD_AFTER_HOURS: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+    DIRECT_SMTP_URL: { type: 'string', pattern: '^smtps?://' },
+    DIRECT_ADDRESS: { type: 'string', pattern: '^[^@\\s<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$', maxLength: 254 },
+    DIRECT_CERT: { type: 'string', minLength: 1 },
+    DIRECT_KEY: { type: 'string', minLength: 1 },
+    DIRECT_CERTS_DIR: { type: 'string', minLength: 1 },
+    DIRECT_TRUST_ANCHORS: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -179,6 +200,8 @@ export function loadConfig(rawEnv: Env): Config {
   const address = addressText === undefined ? undefined : parsePracticeAddress(addressText);
   if (addressText !== undefined && !address) problems.push('PRACTICE_ADDRESS: must read "street, city, ST, ZIP", e.g. "100 Main St, Suite 2, Springfield, IL, 62701"');
 
+  const direct = directConfig(get, problems);
+
   if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
 
   const databaseUrl = get<string>('DATABASE_URL');
@@ -211,7 +234,90 @@ export function loadConfig(rawEnv: Env): Config {
       retryMaxMs,
       deadAfterMs: (get<number>('OUTBOX_DEAD_AFTER_HOURS') ?? 72) * 3600_000,
     },
+    ...(direct ? { direct } : {}),
   };
+}
+
+const directFileVariables = ['DIRECT_ADDRESS', 'DIRECT_CERT', 'DIRECT_KEY', 'DIRECT_CERTS_DIR', 'DIRECT_TRUST_ANCHORS'] as const;
+
+/**
+ * Direct is on when DIRECT_SMTP_URL is set; then the address, the practice's certificate and key, the
+ * recipients' directory and the trust anchors are all required, and the files must load now rather
+ * than at the first send (habit 9). config/ may not import the export code that uses them, so the
+ * checks here use node:crypto directly: the certificate parses, the key is its key, the certificate
+ * names the address (SAN email or domain), and the anchor bundle holds at least one certificate.
+ * Problems name the variable, never a file's content.
+ */
+function directConfig(get: <T>(name: EnvName) => T | undefined, problems: string[]): DirectConfig | undefined {
+  // A malformed DIRECT_SMTP_URL is already reported; checking the rest against it would only add noise.
+  if (problems.some((p) => p.startsWith('DIRECT_SMTP_URL:'))) return undefined;
+  const smtpUrl = get<string>('DIRECT_SMTP_URL');
+  if (smtpUrl === undefined) {
+    for (const name of directFileVariables) {
+      if (get<string>(name) !== undefined) problems.push(`${name}: only takes effect with DIRECT_SMTP_URL (Direct is off); set both or neither`);
+    }
+    return undefined;
+  }
+  const values: Partial<Record<(typeof directFileVariables)[number], string>> = {};
+  for (const name of directFileVariables) {
+    const value = get<string>(name);
+    if (value !== undefined) values[name] = value;
+    else if (!problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name}: is required when DIRECT_SMTP_URL is set`);
+  }
+  const { DIRECT_ADDRESS: address, DIRECT_CERT: certificatePath, DIRECT_KEY: privateKeyPath, DIRECT_CERTS_DIR: certsDir, DIRECT_TRUST_ANCHORS: trustAnchorsPath } = values;
+
+  let certificate: X509Certificate | undefined;
+  if (certificatePath !== undefined) {
+    try {
+      certificate = new X509Certificate(readFileSync(certificatePath));
+    } catch (error) {
+      problems.push(`DIRECT_CERT: ${fileProblem(error, 'is not a PEM certificate')}`);
+    }
+  }
+  if (certificate && address !== undefined) {
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    if (certificate.checkEmail(address) === undefined && certificate.checkHost(domain, { subject: 'never', wildcards: false }) === undefined) {
+      problems.push('DIRECT_CERT: does not name DIRECT_ADDRESS (neither its email nor its domain)');
+    }
+    if (new Date(certificate.validTo) < new Date()) problems.push('DIRECT_CERT: has expired');
+  }
+  if (privateKeyPath !== undefined) {
+    try {
+      const key = createPrivateKey(readFileSync(privateKeyPath));
+      if (certificate && !certificate.checkPrivateKey(key)) problems.push('DIRECT_KEY: is not the private key of DIRECT_CERT');
+      else if (key.asymmetricKeyType !== 'rsa') problems.push('DIRECT_KEY: must be an RSA key (Direct uses RSA key transport)');
+    } catch (error) {
+      problems.push(`DIRECT_KEY: ${fileProblem(error, 'is not an unencrypted PEM private key')}`);
+    }
+  }
+  if (certsDir !== undefined) {
+    try {
+      if (!statSync(certsDir).isDirectory()) problems.push('DIRECT_CERTS_DIR: is not a directory');
+    } catch (error) {
+      problems.push(`DIRECT_CERTS_DIR: ${fileProblem(error, 'cannot be read')}`);
+    }
+  }
+  if (trustAnchorsPath !== undefined) {
+    try {
+      const pem = readFileSync(trustAnchorsPath, 'latin1');
+      const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      for (const block of blocks) new X509Certificate(block);
+      if (blocks.length === 0) problems.push('DIRECT_TRUST_ANCHORS: holds no PEM certificate');
+    } catch (error) {
+      problems.push(`DIRECT_TRUST_ANCHORS: ${fileProblem(error, 'holds a certificate that does not parse')}`);
+    }
+  }
+  if (address === undefined || certificatePath === undefined || privateKeyPath === undefined || certsDir === undefined || trustAnchorsPath === undefined) return undefined;
+  return { smtpUrl, address, certificatePath, privateKeyPath, certsDir, trustAnchorsPath };
+}
+
+/** A missing or unreadable file says so; anything else is the caller's description of bad content. */
+function fileProblem(error: unknown, badContent: string): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES') return 'file cannot be read (permissions)';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  return badContent;
 }
 
 function parseUrl(name: EnvName, text: string | undefined, problems: string[]): URL | undefined {

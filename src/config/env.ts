@@ -33,6 +33,12 @@ export const envVariables = {
   OUTBOX_RETRY_BASE_MS: 'first retry delay of a failed delivery; doubles each attempt (default 5000)',
   OUTBOX_RETRY_MAX_MS: 'longest delay between two delivery attempts (default 900000 = 15 min)',
   OUTBOX_DEAD_AFTER_HOURS: 'after this many hours of failures a message moves to dead-letter (default 72)',
+  DIRECT_SMTP_URL: 'smtp:// or smtps:// URL of the practice’s Direct relay (its HISP); unset = Direct sending off',
+  DIRECT_ADDRESS: 'the practice’s Direct address, the From of every Direct message (required with DIRECT_SMTP_URL)',
+  DIRECT_CERT: 'PEM file of the practice’s Direct certificate, bound to DIRECT_ADDRESS (required with DIRECT_SMTP_URL)',
+  DIRECT_KEY: 'PEM file of the private key of DIRECT_CERT (required with DIRECT_SMTP_URL)',
+  DIRECT_CERTS_DIR: 'directory of recipients’ Direct certificates, PEM or DER, any file names (required with DIRECT_SMTP_URL)',
+  DIRECT_TRUST_ANCHORS: 'PEM bundle of the CAs whose recipients’ certificates are trusted (required with DIRECT_SMTP_URL)',
 } as const;
 
 export type EnvName = keyof typeof envVariables;
