@@ -69,6 +69,7 @@ export function createApp(ctx: Context): express.Express {
       log: ctx.log,
       grantUsage: ctx.grantUsage,
       registration: ctx.config.clientRegistrationToken !== undefined,
+      timeZone: ctx.config.practice.timeZone,
     }),
   );
 

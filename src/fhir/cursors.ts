@@ -21,6 +21,9 @@ export interface CursorPage {
   readonly operation?: 'everything';
   /** `$everything`'s `_since`, applied by the facade to every page (HAPI 8.8 ignores it). */
   readonly since?: string;
+  /** `$everything`'s `start` / `end`, likewise applied by the facade to every page. */
+  readonly start?: string;
+  readonly end?: string;
 }
 
 interface Payload extends CursorBinding, CursorPage {
@@ -59,6 +62,8 @@ export function createCursorCodec(secret: string) {
         count: payload.count,
         ...(payload.operation === 'everything' ? { operation: payload.operation } : {}),
         ...(typeof payload.since === 'string' ? { since: payload.since } : {}),
+        ...(typeof payload.start === 'string' ? { start: payload.start } : {}),
+        ...(typeof payload.end === 'string' ? { end: payload.end } : {}),
       };
     },
   };

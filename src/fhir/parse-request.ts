@@ -26,7 +26,7 @@ export type RequestModel =
       readonly id: string;
       /** `_type` as the client named it (each an allow-listed compartment or shared type), or undefined for all. */
       readonly types: readonly string[] | undefined;
-      /** `_since`, `start`, `end` as validated (passed to HAPI as they are), in this order. */
+      /** `_since`, `start`, `end` as validated, in this order: passed to HAPI as they are, and applied by the facade too (pipeline.ts; HAPI 8.8 ignores them on $everything). */
       readonly params: readonly (readonly [string, string])[];
       readonly count: number | undefined;
     }

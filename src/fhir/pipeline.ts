@@ -5,6 +5,7 @@
  * and nothing leaves before every resource has been re-checked.
  */
 import type { Bundle, BundleEntry, BundleLink, DocumentReference, Resource } from '@medplum/fhirtypes';
+import { overlapsDateRange } from '../core/fhir/clinical-dates.ts';
 import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
@@ -34,6 +35,8 @@ export interface FacadeDeps {
   readonly grantUsage: GrantUsage;
   /** Token answers kept while the access epoch stands still (src/auth/checked-tokens.ts); optional in unit tests. */
   readonly checked?: CheckedTokens;
+  /** The practice's IANA time zone: `$everything`'s `start`/`end` are practice-local days. */
+  readonly timeZone: string;
 }
 
 export interface Exchange {
@@ -51,7 +54,7 @@ export interface Exchange {
   /** The search's type (for a cursor page, the type the cursor was issued for). */
   type?: string;
   /** `Patient/{id}/$everything` or one of its pages: the types this token may receive from it (security model 2–3). */
-  everything?: { readonly types: readonly string[]; readonly since?: string };
+  everything?: EverythingFilter;
   upstreamUrl?: string;
   /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
   binaryDocuments?: readonly DocumentReference[];
@@ -62,6 +65,16 @@ export interface Exchange {
 }
 
 type Step = (deps: FacadeDeps, exchange: Exchange) => Promise<void> | void;
+
+/** What `$everything` releases, decided before HAPI is asked and carried by its cursors to every page. */
+interface EverythingFilter {
+  readonly types: readonly string[];
+  /** `_since`: only resources updated since this instant. */
+  readonly since?: string;
+  /** `start` / `end` (FHIR dates): only resources whose clinical dates overlap them (see `verifyEveryEntry`). */
+  readonly start?: string;
+  readonly end?: string;
+}
 
 /** RFC 6750 invalid_token: no token, or one that is not (or no longer) live for this server. */
 export const unauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'facade.token_required');
@@ -90,13 +103,18 @@ const checkScope: Step = (deps, exchange) => {
   const user = principal.staff ? parsePatientScopes(principal.scopes, 'user') : undefined;
   const model = exchange.model!;
   let everything = model.interaction === 'everything';
-  let since = model.interaction === 'everything' ? model.params.find(([name]) => name === '_since')?.[1] : undefined;
+  const param = (name: string) => (model.interaction === 'everything' ? model.params.find(([key]) => key === name)?.[1] : undefined);
+  let since = param('_since');
+  let start = param('start');
+  let end = param('end');
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
     if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
     exchange.type = page.type;
     everything = page.operation === 'everything';
     since = page.since;
+    start = page.start;
+    end = page.end;
     exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
     exchange.type = model.type;
@@ -108,6 +126,8 @@ const checkScope: Step = (deps, exchange) => {
     exchange.everything = {
       types: everythingTypes(principal, scopes, model.interaction === 'everything' ? model.types : undefined),
       ...(since ? { since } : {}),
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
     };
     return;
   }
@@ -243,9 +263,20 @@ const verifyEveryEntry: Step = (deps, exchange) => {
     // _since (R4: resources updated since this instant) is applied here too: HAPI 8.8 ignores it on $everything.
     const since = exchange.everything.since ? Date.parse(exchange.everything.since) : undefined;
     const updatedSince = (resource: Resource) => since === undefined || Date.parse(resource.meta?.lastUpdated ?? '') >= since;
+    // start/end (R4: care dates, not record dates) likewise, by the rule the FHIR download uses
+    // (core/fhir/clinical-dates.ts): a resource whose clinical dates lie wholly outside [start, end], read as
+    // practice-local days, is dropped; the Patient, resources without clinical dates (Practitioner,
+    // Organization, Medication...) and resources whose dates are not filled in stay; something ongoing
+    // overlaps every range after its start.
+    const { start, end } = exchange.everything;
+    const dates = start || end ? { from: start, to: end } : undefined;
+    const inDates = (resource: Resource) => overlapsDateRange(resource, dates, deps.timeZone);
     const entries = candidates.filter(
       (entry) =>
-        types.has(entry.resource.resourceType) && updatedSince(entry.resource) && reachable(entry.resource, sharedReadTypes.has(entry.resource.resourceType) ? 'read' : 'search'),
+        types.has(entry.resource.resourceType) &&
+        updatedSince(entry.resource) &&
+        inDates(entry.resource) &&
+        reachable(entry.resource, sharedReadTypes.has(entry.resource.resourceType) ? 'read' : 'search'),
     );
     exchange.response = {
       resourceType: 'Bundle',
@@ -308,7 +339,18 @@ const issueCursors: Step = (deps, exchange) => {
     if (!searchId || !Number.isInteger(offset) || offset < 0) continue;
     const page = { type: exchange.type!, searchId, offset, count: Math.min(count, 100) };
     const everything = exchange.everything;
-    const cursor = deps.cursors.issue(binding(exchange), everything ? { ...page, operation: 'everything', ...(everything.since ? { since: everything.since } : {}) } : page);
+    const cursor = deps.cursors.issue(
+      binding(exchange),
+      everything
+        ? {
+            ...page,
+            operation: 'everything',
+            ...(everything.since ? { since: everything.since } : {}),
+            ...(everything.start ? { start: everything.start } : {}),
+            ...(everything.end ? { end: everything.end } : {}),
+          }
+        : page,
+    );
     links.push({ relation: link.relation, url: `${deps.fhirBase}?_cursor=${cursor}` });
   }
   (response as Bundle).link = links;

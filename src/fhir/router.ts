@@ -40,6 +40,8 @@ export interface FhirFacadeDeps {
   readonly grantUsage: GrantUsage;
   /** Whether RFC 7591 dynamic registration is open (discovery then names its endpoint). */
   readonly registration: boolean;
+  /** The practice's IANA time zone (`$everything`'s `start`/`end` are practice-local days). */
+  readonly timeZone: string;
 }
 
 /** A refusal as an OperationOutcome, its text in the language the caller asked for (RFC 9110 §12.5.4). */
@@ -62,7 +64,16 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const audit = createAuditBatcher(deps.db);
   // Token answers kept while the access epoch stands still; the audit write below has the last word.
   const checked = createCheckedTokens();
-  const facade = { db: deps.db, fhirBase: deps.fhirBase, upstreamBase: deps.upstreamBase, upstream: deps.upstream, cursors, grantUsage: deps.grantUsage, checked };
+  const facade = {
+    db: deps.db,
+    fhirBase: deps.fhirBase,
+    upstreamBase: deps.upstreamBase,
+    upstream: deps.upstream,
+    cursors,
+    grantUsage: deps.grantUsage,
+    checked,
+    timeZone: deps.timeZone,
+  };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
   // preflights are answered here and never reach the pipeline.

@@ -54,6 +54,18 @@ describe('FHIR facade: SMART scopes decide what a token reaches (v2 granular and
     expect((await get(token.access_token, `Patient/${person.patient.id}/$everything?_type=Observation`)).json.entry?.map((e) => e.resource?.id)).to.deep.equal([record.ids['lab']]);
   });
 
+  it('cuts Patient/{id}/$everything by start and end (clinical dates; HAPI ignores them, the facade applies them)', async () => {
+    const token = await tokenWith('openid launch/patient patient/Observation.rs patient/Patient.rs');
+    const ids = async (query: string) =>
+      ((await get(token.access_token, `Patient/${person.patient.id}/$everything?_type=Patient,Observation&${query}`)).json.entry ?? []).map((e) => e.resource?.id).sort();
+    // The seeded vital sign was taken on 2024-05-01; the laboratory Observation carries no date, so it always stays, as the Patient does.
+    const always = [person.patient.id, record.ids['lab']];
+    expect(await ids('start=2024-05-01&end=2024-05-01')).to.deep.equal([...always, record.ids['vital']].sort());
+    expect(await ids('start=2024-05')).to.deep.equal([...always, record.ids['vital']].sort());
+    expect(await ids('start=2024-05-02'), 'after it').to.deep.equal([...always].sort());
+    expect(await ids('end=2024-04-30'), 'before it').to.deep.equal([...always].sort());
+  });
+
   it('accepts v1 scopes (patient/Observation.read)', async () => {
     const token = await tokenWith('openid launch/patient patient/Observation.read');
     const observations = await get(token.access_token, 'Observation?category=vital-signs');

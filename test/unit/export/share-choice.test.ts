@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import type { Condition, MedicationRequest, Observation } from '@medplum/fhirtypes';
 import { parseShareChoice } from '../../../src/export/share-choice.ts';
-import { inRange } from '../../../src/export/record-bundle.ts';
 
 describe('the share form: what to download (parseShareChoice)', () => {
   it('is the whole record in the page language when nothing is asked', () => {
@@ -32,27 +30,5 @@ describe('the share form: what to download (parseShareChoice)', () => {
 
   it('takes one visit by its Encounter id', () => {
     expect(parseShareChoice({ what: 'visit', visit: 'enc-1', from: 'ignored' }, 'en')).to.deep.include({ ok: true, range: undefined, visit: 'enc-1' });
-  });
-});
-
-describe('the FHIR download: which resources a range keeps (inRange)', () => {
-  const range = { from: '2020-01-01', to: '2020-12-31' };
-  const zone = 'America/Chicago';
-  it('keeps what overlaps the range in the practice time zone, what is ongoing, and what has no date', () => {
-    const observation = (effectiveDateTime?: string) =>
-      ({ resourceType: 'Observation', status: 'final', code: {}, ...(effectiveDateTime ? { effectiveDateTime } : {}) }) as Observation;
-    expect(inRange(observation('2020-06-01T10:00:00Z'), range, zone)).to.equal(true);
-    expect(inRange(observation('2021-01-01T03:00:00Z'), range, zone), 'still 2020-12-31 in Chicago').to.equal(true);
-    expect(inRange(observation('2021-01-01T07:00:00Z'), range, zone)).to.equal(false);
-    expect(inRange(observation('2019-12-31'), range, zone)).to.equal(false);
-    expect(inRange(observation(), range, zone)).to.equal(true);
-    const condition = { resourceType: 'Condition', subject: {}, onsetDateTime: '2010-01-01', clinicalStatus: { coding: [{ code: 'active' }] } } as Condition;
-    expect(inRange(condition, range, zone)).to.equal(true);
-    expect(inRange({ ...condition, clinicalStatus: { coding: [{ code: 'resolved' }] }, abatementDateTime: '2015-01-01' }, range, zone)).to.equal(false);
-    const medication = { resourceType: 'MedicationRequest', status: 'stopped', intent: 'order', subject: {}, authoredOn: '2020-03-01' } as MedicationRequest;
-    expect(inRange(medication, range, zone)).to.equal(true);
-    expect(inRange({ ...medication, authoredOn: '2021-03-01', status: 'active' }, range, zone)).to.equal(false);
-    expect(inRange({ resourceType: 'Practitioner' }, range, zone)).to.equal(true);
-    expect(inRange(observation('2019-12-31'), undefined, zone)).to.equal(true);
   });
 });

@@ -11,7 +11,7 @@ import { createUpstream } from '../../../src/fhir/upstream.ts';
 
 const fhirBase = 'https://portal.example/fhir';
 const upstream = 'http://hapi.test';
-const deps = { fhirBase, upstreamBase: `${upstream}/fhir`, cursors: createCursorCodec('k'.repeat(40)) };
+const deps = { fhirBase, upstreamBase: `${upstream}/fhir`, cursors: createCursorCodec('k'.repeat(40)), timeZone: 'America/Chicago' };
 /** Staff tokens whose user/ scopes reach DocumentReferences practice-wide; the last one only the launch patient's (patient/ scopes). */
 const staffTokens = {
   'staff-user-documents': 'patient/*.rs user/DocumentReference.rs',

@@ -119,6 +119,45 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
     expect(pending(), 'HAPI was not asked').to.deep.equal([]);
   });
 
+  it('keeps only what start/end cover by clinical date (practice-local days), on every page; the Patient and undated entries stay', async () => {
+    const taken = (id: string, effectiveDateTime?: string) => observation(id, 'p1', 'laboratory', effectiveDateTime ? { effectiveDateTime } : {});
+    everything(
+      { _type: 'Patient,Observation,Practitioner', start: '2024-03', end: '2024-06-30', _count: '20' },
+      {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        total: 7,
+        link: [{ relation: 'next', url: `${hapi}/fhir?_getpages=search-2&_getpagesoffset=7&_count=20&_bundletype=searchset` }],
+        // HAPI 8.8 ignores start and end on $everything: it answers with the whole record.
+        entry: [
+          { resource: { resourceType: 'Patient', id: 'p1', birthDate: '1970-01-01' } },
+          { resource: taken('before', '2024-02-29T12:00:00Z') },
+          { resource: taken('first-day', '2024-03-01') },
+          // 2024-07-01T03:00Z is still June 30 in Chicago: inside.
+          { resource: taken('late-june-local', '2024-07-01T03:00:00Z') },
+          { resource: taken('after', '2024-07-01T06:00:00Z') },
+          { resource: taken('no-date') },
+          { resource: { resourceType: 'Practitioner', id: 'dr1' } },
+        ],
+      },
+    );
+    const first = await get('/Patient/p1/$everything?start=2024-03&end=2024-06-30');
+    expect(first.status).to.equal(200);
+    expect(ids(first.body)).to.deep.equal(['Patient/p1', 'Observation/first-day', 'Observation/late-june-local', 'Observation/no-date', 'Practitioner/dr1']);
+    expect(first.body.total, 'a filtered page claims no total').to.equal(undefined);
+
+    // The cursor carries start and end: a later page is cut by the same dates.
+    harness.agent
+      .get(hapi)
+      .intercept({ path: '/fhir', method: 'GET', query: { _getpages: 'search-2', _getpagesoffset: '7', _count: '20', _bundletype: 'searchset' } })
+      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: taken('may', '2024-05-15') }, { resource: taken('2023', '2023') }] });
+    const next = first.body.link!.find((link) => link.relation === 'next')!.url!;
+    const page = await get(next.slice(fhirBase.length));
+    expect(page.status).to.equal(200);
+    expect(ids(page.body)).to.deep.equal(['Observation/may']);
+    expect(pending()).to.deep.equal([]);
+  });
+
   it('answers another patient’s $everything with the 404 of a read outside reach, without asking HAPI', async () => {
     const other = await get('/Patient/p2/$everything');
     const missing = await get('/Patient/does-not-exist/$everything');

@@ -58,6 +58,7 @@ export async function startFacadeHarness(options: { scope: string; wrapDb?: (db:
       log: createLogger('silent'),
       grantUsage: createGrantUsage(db),
       registration: false,
+      timeZone: 'America/Chicago',
     }),
   );
   // The facade is called over loopback; HAPI stays a mock.

@@ -39,6 +39,7 @@ describe('facade pipeline: tokens without a patient context', function () {
       upstream: createUpstream({ timeoutMs: 100, dispatcher: createHttpPool({ timeoutMs: 100 }) }),
       cursors: createCursorCodec('k'.repeat(40)),
       grantUsage: createGrantUsage(db),
+      timeZone: 'America/Chicago',
     };
     let error: unknown;
     try {
