@@ -105,7 +105,7 @@ export function createApp(ctx: Context): express.Express {
   };
   app.use(createHomeRouter(recordDeps));
   app.use(createRecordRouter(recordDeps));
-  app.use(createShareRouter({ ...recordDeps, db: ctx.db }));
+  app.use(createShareRouter({ ...recordDeps, db: ctx.db, ...(ctx.downloadMaxPages ? { downloadMaxPages: ctx.downloadMaxPages } : {}) }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));

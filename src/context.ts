@@ -49,11 +49,16 @@ export interface Context {
   readonly webClient: WebClient;
   readonly patientSessions: SessionManager;
   readonly staffSessions: SessionManager;
+  /** Pages of 100 a download reads per search before refusing the record as too large (export/record-snapshot.ts `maxPages` unless a test sets it). */
+  readonly downloadMaxPages?: number;
   close(): Promise<void>;
 }
 
-/** `options.now` lets tests move the clock the account services see (link expiry, lockouts). */
-export async function createContext(config: Config, log: Logger, options: { now?: () => Date } = {}): Promise<Context> {
+/**
+ * `options.now` lets tests move the clock the account services see (link expiry, lockouts);
+ * `options.downloadMaxPages` lets them meet a record too large to download without loading 20,000 resources.
+ */
+export async function createContext(config: Config, log: Logger, options: { now?: () => Date; downloadMaxPages?: number } = {}): Promise<Context> {
   const db = await openDb(config.store);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'store migrated');
@@ -121,6 +126,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     }),
     patientSessions: createSessionManager({ ...sessionOptions, surface: 'patient' }),
     staffSessions: createSessionManager({ ...sessionOptions, surface: 'staff' }),
+    ...(options.downloadMaxPages ? { downloadMaxPages: options.downloadMaxPages } : {}),
     async close() {
       await outbox.stop();
       await http.close();

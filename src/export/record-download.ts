@@ -37,6 +37,8 @@ export interface DownloadDeps {
   /** The facade's public base (each JSON entry's fullUrl). */
   readonly fhirBase: string;
   readonly now?: () => Date;
+  /** Pages of 100 read per search before a download is refused as too large (RecordTooLarge); default record-snapshot.ts `maxPages`. */
+  readonly maxPages?: number;
 }
 
 export interface DownloadRequest {
@@ -65,7 +67,7 @@ export class VisitNotFound extends Error {
 
 /** The snapshot and the range the download covers: the request's, or the visit's own practice-local days. */
 async function readFor(deps: DownloadDeps, record: RecordClient, request: DownloadRequest): Promise<{ snapshot: RecordSnapshot; request: DownloadRequest }> {
-  const snapshot = await readRecordSnapshot(record);
+  const snapshot = await readRecordSnapshot(record, deps.maxPages);
   if (!request.visit) return { snapshot, request };
   const visit = snapshot.resources.find((r): r is Encounter => r.resourceType === 'Encounter' && r.id === request.visit);
   const from = localDay(visit?.period?.start, deps.practice.timeZone);

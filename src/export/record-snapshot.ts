@@ -5,16 +5,16 @@
  * Referenced Practitioners, Organizations, Locations and Medications come along through `_include`
  * (the facade allows these includes), the patient's general practitioners by a read each.
  *
- * Nothing is truncated: every search follows the facade's cursors up to `maxPages` pages of 100; a search
+ * Nothing is truncated: every search follows the facade's cursors up to `maxPages` pages of 100 (or the cap the caller gives); a search
  * that still has more pages throws RecordTooLarge, and the caller answers 503 instead of a partial document.
  */
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import type { RecordClient } from '../record/record-client.ts';
 
-/** 200 pages of 100 per type: 20,000 resources, many times the longest demo record (Josue Sipes: 959 in all). */
+/** The default cap, 200 pages of 100 per type: 20,000 resources, many times the longest demo record (Josue Sipes: 959 in all). */
 export const maxPages = 200;
 
-/** A search came back with more pages than `maxPages`: the download is refused rather than cut short. */
+/** A search came back with more pages than the cap: the download is refused rather than cut short. */
 export class RecordTooLarge extends Error {
   constructor() {
     super('record_too_large');
@@ -45,10 +45,11 @@ export interface RecordSnapshot {
   readonly resources: readonly Resource[];
 }
 
-export async function readRecordSnapshot(record: RecordClient): Promise<RecordSnapshot> {
+/** `pageCap`: pages of 100 followed per search before the record counts as too large (tests use a small one). */
+export async function readRecordSnapshot(record: RecordClient, pageCap: number = maxPages): Promise<RecordSnapshot> {
   const [patient, ...results] = await Promise.all([
     record.read<Patient>(`Patient/${record.patient}`),
-    ...searches.map((search) => record.search<Resource>(`${search.replace('{p}', encodeURIComponent(record.patient))}&_count=100`, { maxPages })),
+    ...searches.map((search) => record.search<Resource>(`${search.replace('{p}', encodeURIComponent(record.patient))}&_count=100`, { maxPages: pageCap })),
   ]);
   const byKey = new Map<string, Resource>();
   const add = (resource: Resource) => {

@@ -19,6 +19,8 @@ import { sharePage } from './views/share-page.ts';
 
 export interface ShareRouterDeps extends RecordPageDeps {
   readonly db: DownloadDeps['db'];
+  /** Pages of 100 read per search before a download is refused as too large (DownloadDeps.maxPages); tests set a small one. */
+  readonly downloadMaxPages?: number;
 }
 
 async function bannerOf(record: RecordClient): Promise<BannerPatient> {
@@ -32,7 +34,13 @@ async function bannerOf(record: RecordClient): Promise<BannerPatient> {
 
 export function createShareRouter(deps: ShareRouterDeps): Router {
   const router = Router();
-  const downloadDeps: DownloadDeps = { db: deps.db, practice: deps.practice, fhirBase: deps.fhirBase, ...(deps.now ? { now: deps.now } : {}) };
+  const downloadDeps: DownloadDeps = {
+    db: deps.db,
+    practice: deps.practice,
+    fhirBase: deps.fhirBase,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.downloadMaxPages ? { maxPages: deps.downloadMaxPages } : {}),
+  };
   router.use('/share', (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -21,7 +21,7 @@ export interface RunningPortal {
   stop(): Promise<void>;
 }
 
-export async function startPortal(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<RunningPortal> {
+export async function startPortal(env: Record<string, string> = {}, options: Parameters<typeof createContext>[2] = {}): Promise<RunningPortal> {
   const port = await freePort();
   const smtp = await createCaptureSmtp();
   await smtp.start();
