@@ -23,6 +23,7 @@ import { createPasswordRouter } from './web/password-router.ts';
 import { createHomeRouter } from './web/home-router.ts';
 import { createRecordRouter } from './web/record-router.ts';
 import { createShareRouter } from './web/share-router.ts';
+import { createSendRouter } from './web/send-router.ts';
 import { createShlRouter } from './web/shl-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
@@ -106,6 +107,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createHomeRouter(recordDeps));
   app.use(createRecordRouter(recordDeps));
   app.use(createShareRouter({ ...recordDeps, db: ctx.db, ...(ctx.downloadMaxPages ? { downloadMaxPages: ctx.downloadMaxPages } : {}) }));
+  app.use(createSendRouter({ ...recordDeps, db: ctx.db, publicUrl: ctx.config.publicUrl, direct: ctx.directSender }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));

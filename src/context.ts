@@ -9,6 +9,9 @@ import { openDb } from './store/open-db.ts';
 import { migrate } from './store/migrate.ts';
 import { createFhirClient, type FhirClient } from './store/fhir-client.ts';
 import { createMailer, type Mailer } from './store/mailer.ts';
+import { createDirectSender } from './export/transmit/direct/direct-sender.ts';
+import { loadDirectCertificateStore, loadPracticeDirectIdentity } from './export/transmit/direct/certificates.ts';
+import { createDirectTransmitter, type DirectTransmitter } from './export/transmit/send-direct.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
 import type { Dispatcher } from 'undici';
 import { createUpstream, type Upstream } from './fhir/upstream.ts';
@@ -34,6 +37,8 @@ export interface Context {
   /** The portal's system credential to the FHIR server (staff services, audit delivery). */
   readonly fhir: FhirClient;
   readonly mailer: Mailer;
+  /** Sending the record by Direct secure message, when the practice has it set up (config.direct). */
+  readonly directSender: DirectTransmitter | undefined;
   readonly outbox: OutboxWorker;
   /** The portal's HTTP connection pool (src/store/http-pool.ts): the facade's calls to HAPI and the record client's reads of /fhir. */
   readonly http: Dispatcher;
@@ -69,10 +74,20 @@ export async function createContext(config: Config, log: Logger, options: { now?
   const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs, dispatcher: http });
   const checkReadiness = createReadinessCheck({ db, fhirBaseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
+  // Direct: the relay delivers queued messages; the transmitter builds them (certificates checked at start-up by config).
+  const direct = config.direct;
+  const directRelay = direct ? createDirectSender({ smtpUrl: direct.smtpUrl }) : undefined;
+  const directSender = direct
+    ? createDirectTransmitter({
+        address: direct.address,
+        ...loadPracticeDirectIdentity({ certificatePath: direct.certificatePath, privateKeyPath: direct.privateKeyPath }),
+        recipients: () => loadDirectCertificateStore({ certsDir: direct.certsDir, trustAnchorsPath: direct.trustAnchorsPath }),
+      })
+    : undefined;
   const outbox = createOutboxWorker({
     db,
     log: log.child({ component: 'outbox' }),
-    handlers: { email: mailer.deliver, audit: auditDeliveryHandler(fhir) },
+    handlers: { email: mailer.deliver, audit: auditDeliveryHandler(fhir), ...(directRelay ? { direct: directRelay.deliver } : {}) },
     pollMs: config.outbox.pollMs,
     baseMs: config.outbox.retryBaseMs,
     maxMs: config.outbox.retryMaxMs,
@@ -109,6 +124,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     db,
     fhir,
     mailer,
+    directSender,
     outbox,
     http,
     facadeUpstream,
@@ -131,6 +147,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
       await outbox.stop();
       await http.close();
       mailer.close();
+      directRelay?.close();
       await db.close();
     },
   };

@@ -7,6 +7,7 @@
  */
 import type { AuditEvent, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
 import { mayActFor } from '../access/reach.ts';
+import { transmitEventSystem, type TransmitMethod } from '../core/fhir/audit-event.ts';
 import { dateFormatter, type DateFormatter } from '../core/fhir/dates.ts';
 import { displayName } from '../core/fhir/names.ts';
 import { translate, type Locale, type MessageKey } from '../core/i18n/translate.ts';
@@ -15,7 +16,7 @@ import { clientName } from '../store/oauth-clients.ts';
 import type { AccountsDeps } from './deps.ts';
 
 export type { ActivityKind };
-export const activityKinds: readonly ActivityKind[] = ['all', 'views', 'downloads', 'signins'];
+export const activityKinds: readonly ActivityKind[] = ['all', 'views', 'downloads', 'sent', 'signins'];
 export const activityPageSize = 50;
 /** Facade reads this close to the burst's newest one, by the same person and app, are one row. */
 const burstMs = 60_000;
@@ -41,6 +42,15 @@ export interface ActivityNames {
 type Parsed =
   | { readonly kind: 'view'; readonly person?: string; readonly app?: string }
   | { readonly kind: 'download'; readonly person?: string; readonly format: string; readonly mimeType: string; readonly range: string; readonly visit: boolean }
+  | {
+      readonly kind: 'transmit';
+      readonly person?: string;
+      readonly method: TransmitMethod;
+      readonly addressee: string;
+      readonly formats: readonly string[];
+      readonly range: string;
+      readonly visit: boolean;
+    }
   | { readonly kind: 'signin' | 'signout'; readonly person?: string }
   | { readonly kind: 'app-connected' | 'app-disconnected'; readonly person?: string; readonly app?: string };
 
@@ -59,6 +69,18 @@ function parse(event: AuditEvent, firstParty: string): Parsed | undefined {
   if (code === 'rest' && !subtypes.includes('capabilities')) {
     const app = appOf(event);
     return { kind: 'view', ...(person ? { person } : {}), ...(app && app !== firstParty ? { app } : {}) };
+  }
+  const transmit = event.subtype?.find((s) => s.system === transmitEventSystem)?.code as TransmitMethod | undefined;
+  if (code === '110106' && transmit) {
+    return {
+      kind: 'transmit',
+      ...(person ? { person } : {}),
+      method: transmit,
+      addressee: detailOf(event, 'addressee') ?? '',
+      formats: event.entity?.flatMap((e) => e.detail ?? []).flatMap((d) => (d.type === 'format' && d.valueString ? [d.valueString] : [])) ?? [],
+      range: detailOf(event, 'range') ?? 'all',
+      visit: detailOf(event, 'visit') !== undefined,
+    };
   }
   if (code === '110106') {
     return {
@@ -96,6 +118,13 @@ function rangeInWords(t: (key: MessageKey, params?: Record<string, string | numb
   if (to) return t('activity.range.to', { to: dates.day(to) });
   return t('activity.range.all');
 }
+
+const transmitKeys: Record<TransmitMethod, MessageKey> = {
+  direct: 'activity.sentDirect',
+  email: 'activity.sentEmail',
+  'share-link': 'activity.sharedLink',
+  'share-link-opened': 'activity.openedLink',
+};
 
 export interface BuiltRows {
   readonly rows: ActivityRow[];
@@ -147,6 +176,12 @@ export function activityRows(events: readonly StoredActivity[], locale: Locale, 
       case 'download':
         action = t('activity.downloaded', { what: t(formatKey(parsed.format, parsed.mimeType)), range: rangeInWords(t, dates, parsed.range, parsed.visit) });
         break;
+      case 'transmit': {
+        const what = parsed.formats.map((format) => t(formatKey(format, ''))).join(t('activity.and'));
+        const range = rangeInWords(t, dates, parsed.range, parsed.visit);
+        action = t(transmitKeys[parsed.method], { what, range, addressee: parsed.addressee });
+        break;
+      }
       case 'signin':
         action = t('activity.signedIn');
         break;
@@ -160,7 +195,9 @@ export function activityRows(events: readonly StoredActivity[], locale: Locale, 
         action = t('activity.appDisconnected', { app: appName(parsed.app) });
         break;
     }
-    rows.push({ id: stored.id, when: dates.instant(stored.recordedAt), at: stored.recordedAt.toISOString(), action, who: personName(parsed.person) });
+    // An opened share link was opened by someone outside the portal: named by the name they typed.
+    const who = parsed.kind === 'transmit' && parsed.method === 'share-link-opened' ? t('activity.who.recipient', { name: parsed.addressee }) : personName(parsed.person);
+    rows.push({ id: stored.id, when: dates.instant(stored.recordedAt), at: stored.recordedAt.toISOString(), action, who });
     oldest.push(cursor);
     burst = parsed.kind === 'view' ? { parsed, newest: stored, count: 1, index: rows.length - 1 } : undefined;
   }

@@ -7,7 +7,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Queryable } from './db.ts';
 
-export type ActivityKind = 'all' | 'views' | 'downloads' | 'signins';
+export type ActivityKind = 'all' | 'views' | 'downloads' | 'sent' | 'signins';
 
 export interface ActivityCursor {
   readonly recordedAt: string;
@@ -22,15 +22,19 @@ export interface StoredActivity {
 
 // Each kind as a condition on the stored resource (FHIR coding codes, see src/core/fhir/audit-event.ts).
 const views = `resource->'type'->>'code' = 'rest' AND resource->'subtype' @> '[{"system":"http://hl7.org/fhir/restful-interaction"}]' AND NOT resource->'subtype' @> '[{"code":"capabilities"}]'`;
-const downloads = `resource->'type'->>'code' = '110106'`;
+// Downloads and transmissions are both DICOM 110106 Export; a transmission carries a transmit-event subtype.
+const transmitted = `COALESCE(resource->'subtype', '[]'::jsonb) @> '[{"system":"https://puente.example.org/fhir/CodeSystem/transmit-event"}]'`;
+const downloads = `resource->'type'->>'code' = '110106' AND NOT ${transmitted}`;
+const sent = `resource->'type'->>'code' = '110106' AND ${transmitted}`;
 const signIns = `resource->'type'->>'code' = '110114' AND resource->'subtype' @> '[{"system":"http://dicom.nema.org/resources/ontology/DCM"}]'`;
 const apps = `resource->'subtype' @> '[{"system":"https://puente.example.org/fhir/CodeSystem/token-event","code":"app-disconnected"}]'
   OR (resource->'subtype' @> '[{"system":"https://puente.example.org/fhir/CodeSystem/token-event","code":"token-issued"}]'
       AND resource->'entity' @> '[{"detail":[{"type":"grant_type","valueString":"authorization_code"}]}]')`;
 const kindConditions: Record<ActivityKind, string> = {
-  all: `(${views}) OR (${downloads}) OR (${signIns}) OR ${apps}`,
+  all: `(${views}) OR (${downloads}) OR (${sent}) OR (${signIns}) OR ${apps}`,
   views,
   downloads,
+  sent,
   signins: signIns,
 };
 

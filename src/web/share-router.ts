@@ -3,9 +3,8 @@
  * patient or the family member acting for them (the same session and record client as the record pages,
  * so the facade decides what a download holds). Handlers parse, call, render; the work is in export/.
  */
+import type { Db } from '../store/db.ts';
 import { Router, type Request, type Response } from 'express';
-import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
-import { displayName } from '../core/fhir/names.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { downloadCcd, downloadFhirBundle, downloadSummaryPdf, recentVisits, VisitNotFound, type Download, type DownloadDeps } from '../export/record-download.ts';
 import { RecordTooLarge } from '../export/record-snapshot.ts';
@@ -14,23 +13,21 @@ import type { RecordClient } from '../record/record-client.ts';
 import { pageContext } from '../ui/page-context.ts';
 import type { RecordPageDeps } from './record-page-context.ts';
 import { recordClientFor } from './record-session.ts';
-import type { BannerPatient } from './views/record/record-layout.ts';
+import { bannerOf } from './share-banner.ts';
+import { sentItems } from '../export/transmit/sent-items.ts';
+import { choiceInWords } from './views/choice-in-words.ts';
+import { displayName } from '../core/fhir/names.ts';
+import type { RelatedPerson } from '@medplum/fhirtypes';
 import { sharePage } from './views/share-page.ts';
 
 export interface ShareRouterDeps extends RecordPageDeps {
-  readonly db: DownloadDeps['db'];
+  readonly db: Db;
   /** Pages of 100 read per search before a download is refused as too large (DownloadDeps.maxPages); tests set a small one. */
   readonly downloadMaxPages?: number;
 }
 
-async function bannerOf(record: RecordClient): Promise<BannerPatient> {
-  const [patient, proxy] = await Promise.all([
-    record.read<Patient>(`Patient/${record.patient}`),
-    record.proxy ? record.read<RelatedPerson>(record.proxy).catch(() => undefined) : undefined,
-  ]);
-  const proxyName = proxy ? displayName(proxy.name) : undefined;
-  return { name: displayName(patient.name), birthDate: patient.birthDate, ...(proxyName ? { proxyName } : {}) };
-}
+/** What the page says after a send or a revocation (the send forms redirect here with `?sent=`). */
+const sentNotices = ['email', 'direct', 'revoked', 'notRevoked'] as const;
 
 export function createShareRouter(deps: ShareRouterDeps): Router {
   const router = Router();
@@ -48,8 +45,28 @@ export function createShareRouter(deps: ShareRouterDeps): Router {
 
   const render = async (req: Request, res: Response, record: RecordClient, parsed: ParsedShareChoice, status: number, failure?: 'share.tooLarge') => {
     const ctx = pageContext(req, deps.practice);
-    const [patient, visits] = await Promise.all([bannerOf(record), recentVisits(record)]);
-    res.status(status).send(sharePage(ctx, { patient, visits, choice: parsed.choice, ...(parsed.ok ? {} : { errors: parsed.errors }), ...(failure ? { failure } : {}) }));
+    const [patient, visits, sent] = await Promise.all([
+      bannerOf(record),
+      recentVisits(record),
+      sentItems(deps.db, record.patient, {
+        whatInWords: (what) => choiceInWords(ctx.t, ctx.dates, typeof what === 'object' && what !== null ? what : {}),
+        nameOf: async (reference) => displayName((await record.read<RelatedPerson>(reference).catch(() => undefined))?.name) || undefined,
+      }),
+    ]);
+    const done = sentNotices.find((n) => n === req.query['sent']);
+    res
+      .status(status)
+      .send(
+        sharePage(ctx, {
+          patient,
+          visits,
+          sent,
+          choice: parsed.choice,
+          ...(parsed.ok ? {} : { errors: parsed.errors }),
+          ...(failure ? { failure } : {}),
+          ...(done ? { done } : {}),
+        }),
+      );
   };
 
   router.get('/share', async (req, res) => {

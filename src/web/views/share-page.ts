@@ -8,6 +8,8 @@ import { notice, page } from '../../ui/layout.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { VisitChoice } from '../../export/record-download.ts';
 import type { ShareChoice, ShareErrors, ShareFieldError } from '../../export/share-choice.ts';
+import type { SentItems } from '../../export/transmit/sent-items.ts';
+import { sentList } from './sent-list.ts';
 import { patientBanner, type BannerPatient } from './record/record-layout.ts';
 import { signedInNav, type PatientPageContext } from './patient-pages.ts';
 
@@ -19,7 +21,13 @@ export interface SharePageOptions {
   readonly visits: readonly VisitChoice[];
   /** A message for the whole page (the record could not be read in full). */
   readonly failure?: MessageKey;
+  /** Everything sent or shared from this record, with its status. */
+  readonly sent: SentItems;
+  /** A send or revocation that just happened. */
+  readonly done?: 'email' | 'direct' | 'revoked' | 'notRevoked';
 }
+
+const doneKeys = { email: 'sent.done.email', direct: 'sent.done.direct', revoked: 'sent.done.revoked', notRevoked: 'sent.done.notRevoked' } as const;
 
 const dateField = (ctx: PatientPageContext, id: 'from' | 'to', value: string, error: ShareFieldError | undefined): SafeHtml => {
   const described = [`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
@@ -59,6 +67,7 @@ export function sharePage(ctx: PatientPageContext, options: SharePageOptions): s
 <h1>${title}</h1>
 ${options.failure ? notice(ctx.t(options.failure), 'error') : ''}
 ${hasErrors ? notice(ctx.t('share.errorSummary'), 'error') : ''}
+${options.done ? notice(ctx.t(doneKeys[options.done]), options.done === 'notRevoked' ? 'error' : 'info') : ''}
 <p>${ctx.t('share.intro')}</p>
 <form method="get" action="/share" novalidate>
 <fieldset><legend>${ctx.t('share.what')}</legend>
@@ -85,7 +94,11 @@ ${radio('lang', 'en', choice.language === 'en', 'English')}
 <h2>${ctx.t('share.jsonTitle')}</h2>
 <p>${ctx.t('share.jsonExplain')}</p>
 <p class="actions"><button type="submit" class="secondary" formaction="/share/download/record.json">${ctx.t('share.jsonButton')}</button></p>
+<h2>${ctx.t('share.sendTitle')}</h2>
+<p>${ctx.t('share.sendExplain')}</p>
+<p class="actions"><button type="submit" formaction="/share/send">${ctx.t('share.sendButton')}</button></p>
 </form>
+${sentList(ctx, options.sent)}
 <p class="muted">${ctx.t('share.privacy')}</p>`,
   });
 }

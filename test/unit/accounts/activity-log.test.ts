@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { accountAuditEvent, exportAuditEvent, fhirAccessAuditEvent, tokenAuditEvent } from '../../../src/core/fhir/audit-event.ts';
+import { accountAuditEvent, exportAuditEvent, fhirAccessAuditEvent, tokenAuditEvent, transmitAuditEvent } from '../../../src/core/fhir/audit-event.ts';
 import { activityRows, decodeCursor, encodeCursor, type ActivityNames } from '../../../src/accounts/activity-log.ts';
 import type { StoredActivity } from '../../../src/store/activity.ts';
 
@@ -86,6 +86,32 @@ describe('account activity rows (activityRows)', () => {
     ]);
     expect(es[0]!.when).to.match(/^2 dic 2026, 12:00/);
     expect(es[0]!.when).to.match(/CST$/);
+  });
+
+  it('says each transmission with its addressee, and who opened a share link by the name they gave', () => {
+    const formats = ['Health summary (PDF)', 'C-CDA R2.1 Continuity of Care Document'];
+    const base = { patient: 'Patient/p1', formats, clientAddress: '10.0.0.1', portalName: 'Clinic' };
+    const events = [
+      stored(transmitAuditEvent({ ...base, method: 'share-link-opened', addressee: 'Dra. Rivera', shareLink: 'abc' }), '2026-12-02T19:00:00Z'),
+      stored(transmitAuditEvent({ ...base, actor: 'RelatedPerson/rp1', method: 'share-link', addressee: 'Dra. Rivera', shareLink: 'abc' }), '2026-12-02T18:30:00Z'),
+      stored(
+        transmitAuditEvent({ ...base, actor: 'Patient/p1', method: 'email', addressee: 'doctor@example.org', range: { from: '2024-01-01', to: '2024-12-31' } }),
+        '2026-12-02T18:00:00Z',
+      ),
+      stored(transmitAuditEvent({ ...base, actor: 'Patient/p1', method: 'direct', addressee: 'dra.rivera@direct.demo-hisp.example' }), '2026-12-02T17:00:00Z'),
+      download('2026-12-02T16:00:00Z'),
+    ];
+    const rows = activityRows(events, 'en', zone, names).rows;
+    expect(rows.map((r) => [r.action, r.who])).to.deep.equal([
+      ['Opened a secure link to a summary and a C-CDA document', '“Dra. Rivera”, outside the practice'],
+      ['Created a secure link to a summary and a C-CDA document for “Dra. Rivera”, the whole record', 'Ana Wiegand'],
+      ['Sent a summary and a C-CDA document by email to doctor@example.org, from January 1, 2024 to December 31, 2024', 'Luigi Wiegand'],
+      ['Sent a summary and a C-CDA document by Direct secure message to dra.rivera@direct.demo-hisp.example, the whole record', 'Luigi Wiegand'],
+      ['Downloaded a C-CDA document, the whole record', 'Luigi Wiegand'],
+    ]);
+    expect(activityRows(events, 'es', zone, names).rows[3]!.action).to.equal(
+      'Envió un resumen y un documento C-CDA por mensaje seguro Direct a dra.rivera@direct.demo-hisp.example, todo el expediente',
+    );
   });
 
   it('names staff as the practice, unknown people as someone, and says app connections and sign-outs', () => {
