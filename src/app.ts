@@ -25,6 +25,7 @@ import { createRecordRouter } from './web/record-router.ts';
 import { createShareRouter } from './web/share-router.ts';
 import { createSendRouter } from './web/send-router.ts';
 import { createShlRouter } from './web/shl-router.ts';
+import { createShareViewerRouter } from './web/share-viewer-router.ts';
 import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
@@ -108,6 +109,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createRecordRouter(recordDeps));
   app.use(createShareRouter({ ...recordDeps, db: ctx.db, ...(ctx.downloadMaxPages ? { downloadMaxPages: ctx.downloadMaxPages } : {}) }));
   app.use(createSendRouter({ ...recordDeps, db: ctx.db, publicUrl: ctx.config.publicUrl, direct: ctx.directSender }));
+  app.use(createShareViewerRouter({ practice: ctx.config.practice }));
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));

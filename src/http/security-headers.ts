@@ -46,3 +46,13 @@ export function allowFormActionTo(res: Response, destination: string): void {
   const csp = res.get('Content-Security-Policy');
   if (csp) res.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${source}`));
 }
+
+/**
+ * The share-link viewer shows the PDF it decrypted in the browser from a blob: URL, in a frame (and the
+ * browser's PDF viewer is a plugin document): that one page allows blob: frames and objects. Nothing
+ * else is relaxed, and the blob holds only what the page itself made.
+ */
+export function allowBlobDocuments(res: Response): void {
+  const csp = res.get('Content-Security-Policy');
+  if (csp) res.set('Content-Security-Policy', csp.replace("object-src 'none'", 'object-src blob:').concat(';frame-src blob:'));
+}

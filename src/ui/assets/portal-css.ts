@@ -46,6 +46,8 @@ ul.plain{list-style:none;padding:0;margin:0}
 ul.plain li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:1rem 0}
 .muted{color:#4a5058}
+[hidden]{display:none!important}
+.pdf-frame{display:block;width:100%;height:70vh;min-height:20rem;border:2px solid #d0d5db;border-radius:6px;background:#fff}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 /* Health record pages: banner, section menu, cards, result tables that reflow into cards on a phone. */
 .banner{background:#fff;border-left:6px solid #0b3d6b;border-radius:4px;padding:.5rem 1rem;margin:0 0 .75rem}
