@@ -159,6 +159,16 @@ describe('share-link viewer (/s) in Chromium', function () {
     expect(collapse(await bare.locator('#shl-problem').textContent())).to.equal(es['viewer.error.badLink']);
   });
 
+  it('keeps the link across the language switch (the fragment rides the redirect, never sent to the server)', async () => {
+    const { link } = await makeLink();
+    const page = await open('es', link);
+    const hash = new URL(link).hash;
+    await Promise.all([page.waitForURL((url) => url.pathname === '/s'), page.click('header a[hreflang="en"]')]);
+    await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
+    expect(new URL(page.url()).hash).to.equal(hash);
+    expect(await page.locator('#shl-form').isVisible()).to.equal(true);
+  });
+
   it('tells a browser without JavaScript why nothing works', async () => {
     const { link } = await makeLink();
     const page = await open('es', link, { javaScriptEnabled: false });
