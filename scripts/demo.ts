@@ -11,6 +11,7 @@ import { createFhirClient } from '../src/store/fhir-client.ts';
 import { ensureSystemDependencies } from './lib/system-deps.ts';
 import { buildHapi, startHapi, stopProcess, type RunningHapi } from './lib/hapi-process.ts';
 import { startMaildev } from './lib/maildev-process.ts';
+import { ensureDirectDemoCertificates } from './lib/demo-certificates.ts';
 import { waitFor } from './lib/net.ts';
 import { fromRoot } from './lib/paths.ts';
 import { loadDemoData, type DemoSummary } from './demo/load-demo-data.ts';
@@ -19,6 +20,9 @@ const port = Number(process.env['PORT'] ?? 3000);
 const hapiPort = Number(process.env['DEMO_HAPI_PORT'] ?? 8091);
 const smtpPort = Number(process.env['DEMO_SMTP_PORT'] ?? 1025);
 const inboxPort = Number(process.env['DEMO_INBOX_PORT'] ?? 1080);
+// The demo outside doctor's HISP: a second inbox that receives the portal's Direct messages.
+const hispSmtpPort = Number(process.env['DEMO_HISP_SMTP_PORT'] ?? 1026);
+const hispInboxPort = Number(process.env['DEMO_HISP_INBOX_PORT'] ?? 1081);
 const publicUrl = `http://localhost:${port}`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const stops: (() => Promise<void>)[] = [];
@@ -49,6 +53,11 @@ async function main(): Promise<void> {
   say('Starting the mail inbox (MailDev)…');
   const maildev = await startMaildev({ smtpPort, webPort: inboxPort, logFile: fromRoot('var/log/maildev.log'), mailDir: fromRoot('var/mail') });
   stops.push(maildev.stop);
+  say('Starting the demo doctor’s Direct inbox (a second MailDev standing for their HISP)…');
+  const hisp = await startMaildev({ smtpPort: hispSmtpPort, webPort: hispInboxPort, logFile: fromRoot('var/log/maildev-hisp.log'), mailDir: fromRoot('var/mail-hisp') });
+  stops.push(hisp.stop);
+  // The practice's Direct certificate and the demo doctor's, made once under var/demo/direct (kept while valid).
+  const direct = ensureDirectDemoCertificates(fromRoot('var/demo/direct'));
 
   say('Loading the demo record (idempotent: a second run updates, never duplicates)…');
   const db = await openDb({ kind: 'pglite', dataDir: fromRoot('var/pglite') });
@@ -71,6 +80,14 @@ async function main(): Promise<void> {
   const accounts = {
     portal: publicUrl,
     mailInbox: maildev.webUrl,
+    direct: {
+      practiceAddress: direct.practiceAddress,
+      doctorAddress: direct.doctorAddress,
+      doctorInbox: hisp.webUrl,
+      doctorCertificate: direct.doctorCert,
+      doctorKey: direct.doctorKey,
+      practiceTrustAnchor: direct.practiceAnchor,
+    },
     fhirServer: hapiBase,
     staff: [{ ...summary.staff, signIn: `${publicUrl}/staff` }],
     portalUsers: summary.portalUsers.map((u) => ({ ...u, signIn: `${publicUrl}/auth/login` })),
@@ -89,6 +106,12 @@ async function main(): Promise<void> {
       PUBLIC_URL: publicUrl,
       FHIR_UPSTREAM_URL: hapiBase,
       SMTP_URL: maildev.smtpUrl,
+      DIRECT_SMTP_URL: hisp.smtpUrl,
+      DIRECT_ADDRESS: direct.practiceAddress,
+      DIRECT_CERT: direct.practiceCert,
+      DIRECT_KEY: direct.practiceKey,
+      DIRECT_CERTS_DIR: direct.certsDir,
+      DIRECT_TRUST_ANCHORS: direct.trustAnchors,
       PGLITE_DATA_DIR: fromRoot('var/pglite'),
       PRACTICE_NAME: 'Clínica Puente (demo)',
       PRACTICE_PHONE: '+1 555 0100',
@@ -111,6 +134,12 @@ async function main(): Promise<void> {
    Portal           ${publicUrl}            (health: ${publicUrl}/readyz)
    Mail inbox       ${maildev.webUrl}          (every email the portal sends)
    HAPI FHIR        ${hapiBase}
+
+ Outside doctor (Direct secure messaging, to try "Send or share" on /share)
+   Direct address   ${direct.doctorAddress}
+   their inbox      ${hisp.webUrl}          (messages arrive encrypted: smime.p7m)
+   read one with    openssl cms -decrypt -in message.eml -recip ${direct.doctorCert} -inkey ${direct.doctorKey} -out inner.eml
+                    openssl cms -verify -in inner.eml -CAfile ${direct.practiceAnchor} -out content.eml
 
  Staff (front desk, admin)
    email            ${summary.staff.email}

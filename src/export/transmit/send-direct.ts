@@ -21,6 +21,9 @@ import { produceFiles } from './produce-files.ts';
 import { downloadRequestOf, senderOf, whatOf, type ChosenShare, type SendDeps } from './send-record.ts';
 import type { Patient } from '@medplum/fhirtypes';
 
+/** A fresh OID under 2.25 (ITU-T X.667: a UUID as one decimal arc), as XDS unique and source ids must be OIDs. */
+const uuidOid = () => `2.25.${BigInt(`0x${randomUUID().replaceAll('-', '')}`).toString(10)}`;
+
 export type DirectRefusal = 'no_certificate' | 'untrusted' | 'expired';
 
 /** The doctor's address cannot be sent to; nothing was produced or queued. */
@@ -70,7 +73,7 @@ export function createDirectTransmitter(settings: DirectSettings): DirectTransmi
         })),
         patient: { id: medicalRecordNumber(patient) ?? record.patient },
         practice: { name: deps.practice.name },
-        submission: { uniqueId: `urn:uuid:${randomUUID()}`, sourceId: `urn:uuid:${randomUUID()}`, createdAt: now, intendedRecipient: address },
+        submission: { uniqueId: uuidOid(), sourceId: uuidOid(), createdAt: now, intendedRecipient: address },
         software: 'Puente',
       });
       const messageId = `<direct-${randomUUID()}@${domain}>`;
