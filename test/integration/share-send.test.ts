@@ -160,6 +160,26 @@ describe('sending the record to an outside doctor: share links, email, Direct', 
     expect((await manifest({ recipient: 'Dr. Rivera', passcode: 'blue-river-42' })).status).to.equal(404);
   });
 
+  it('opens a link of a real record in the viewer: the doctor sees the PDF and downloads a CCD that validates', async () => {
+    const page = await signedIn('es', '/share/send?what=range&from=2019-06-01&lang=es');
+    await page.fill('#link-label', 'Dra. Rivera');
+    await page.fill('#link-passcode', 'sol-de-mayo');
+    await Promise.all([page.waitForURL((url) => url.pathname === '/share/send/link'), page.click('form[action="/share/send/link"] button[type=submit]')]);
+    const link = (await page.locator('#share-link').inputValue()).trim();
+    const doctor = await browser.newContext({ locale: locales.es, viewport: { width: 375, height: 900 }, acceptDownloads: true });
+    contexts.push(doctor);
+    const viewer = await doctor.newPage();
+    await viewer.goto(link);
+    await viewer.fill('#recipient', 'Dra. Ana Rivera');
+    await viewer.fill('#passcode', 'sol-de-mayo');
+    await viewer.click('#shl-open');
+    await viewer.locator('#shl-result').waitFor({ state: 'visible' });
+    expect(await checkAccessibility(viewer, 'viewer with a real record')).to.deep.equal([]);
+    const [ccdDownload] = await Promise.all([viewer.waitForEvent('download'), viewer.click('#shl-ccd')]);
+    const validation = await validateCcda(readFileSync((await ccdDownload.path())!, 'utf8'));
+    expect(validation.xsdValid && validation.failedAsserts.length === 0, describeValidation(validation)).to.equal(true);
+  });
+
   it('emails only the link by default, with no health information in the message', async () => {
     const before = portal.smtp.messages.length;
     const page = await signedIn('es', '/share/send?what=all&lang=es');
@@ -326,5 +346,36 @@ describe('sending the record to an outside doctor: share links, email, Direct', 
     expect(log).to.include('by email to doctor@example.org');
     expect(log).to.include('for “Dr. Rivera”');
     expect(await checkAccessibility(page, 'activity sent')).to.deep.equal([]);
+  });
+
+  it('lets a family member send for the patient and names them as the sender', async () => {
+    const designee = await registerAccountFor(portal.ctx, patient, { designee: { name: 'Rosa Echevarria', relationship: 'MTH' } });
+    const context = await browser.newContext({ locale: locales.en, viewport: { width: 375, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/auth/login?next=${encodeURIComponent('/share/send?what=all&lang=en')}`);
+    await page.fill('#email', designee.email);
+    await page.fill('#password', designee.password);
+    await page.fill('#birthDate', designee.birthDate);
+    await Promise.all([page.waitForURL((url) => url.pathname === '/share/send'), page.click('main form button[type=submit]')]);
+    await page.fill('#link-label', 'Dr. Lee');
+    await page.fill('#link-passcode', 'family-123');
+    await Promise.all([page.waitForURL((url) => url.pathname === '/share/send/link'), page.click('form[action="/share/send/link"] button[type=submit]')]);
+    const audited = await portal.ctx.db.query<{ agent: string }>(
+      `SELECT resource->'agent'->0->'who'->>'reference' AS agent FROM audit_events WHERE resource->'subtype' @> '[{"code":"share-link"}]' ORDER BY recorded_at DESC LIMIT 1`,
+    );
+    expect(audited.rows[0]!.agent).to.match(/^RelatedPerson\//);
+    await page.goto(`${portal.url}/share`);
+    expect(collapse(await page.locator('#sent').locator('..').textContent())).to.match(/Link for Dr\. Lee.*by Rosa Echevarria/);
+    await page.goto(`${portal.url}/account/activity?kind=sent`);
+    const row = collapse(await page.locator('main li', { hasText: 'for “Dr. Lee”' }).first().textContent());
+    expect(row).to.include('Rosa Echevarria');
+  });
+
+  it('keeps passcodes and the patient out of every URL and log line', () => {
+    const logs = portal.logLines.join('\n');
+    for (const secret of ['blue-river-42', 'sol-de-mayo', 'codigo-123', 'family-123', name(), family(), mrn(), patient.birthDate!].filter(Boolean)) {
+      expect(logs, secret).not.to.include(secret);
+    }
   });
 });
