@@ -3,7 +3,7 @@
  * else enqueues (outbox.ts), so a mail relay outage never loses or blocks a change.
  */
 import { createHash } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailMessage } from './outbox.ts';
 import { PermanentDeliveryError, type DeliveryHandler } from './outbox-worker.ts';
 
@@ -21,14 +21,7 @@ export interface Mailer {
 }
 
 export function createMailer(options: MailerOptions): Mailer {
-  const timeout = options.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport(options.smtpUrl, {
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  } as never);
+  const transport = smtpTransport(options.smtpUrl, options.timeoutMs);
 
   const deliver: DeliveryHandler = async (payload, row) => {
     const message = payload as EmailMessage;
@@ -50,16 +43,31 @@ export function createMailer(options: MailerOptions): Mailer {
       });
       return { deliveryId: info.messageId };
     } catch (error) {
-      const smtp = error as { code?: string; responseCode?: number };
-      // A recipient the relay refuses for good (5xx on the envelope) will never succeed on retry.
-      if (smtp.code === 'EENVELOPE' && smtp.responseCode !== undefined && smtp.responseCode >= 500) {
-        throw new PermanentDeliveryError(`recipient refused (smtp ${smtp.responseCode})`);
-      }
-      throw error;
+      throw permanentIfRefused(error);
     }
   };
 
   return { deliver, close: () => transport.close() };
+}
+
+/** An SMTP transport with a timeout on every step, that never reads files or URLs named in a message. */
+export function smtpTransport(smtpUrl: string, timeoutMs = 30_000): Transporter {
+  return nodemailer.createTransport(smtpUrl, {
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  } as never);
+}
+
+/** A recipient the relay refuses for good (5xx on the envelope) will never succeed on retry: a permanent failure. */
+export function permanentIfRefused(error: unknown): unknown {
+  const smtp = error as { code?: string; responseCode?: number };
+  if (smtp.code === 'EENVELOPE' && smtp.responseCode !== undefined && smtp.responseCode >= 500) {
+    return new PermanentDeliveryError(`recipient refused (smtp ${smtp.responseCode})`);
+  }
+  return error;
 }
 
 export function outboxMessageId(outboxId: string, domain: string): string {

@@ -258,30 +258,39 @@ export function exportAuditEvent(input: ExportAuditInput): AuditEvent & { id: st
     action: 'R',
     recorded: new Date().toISOString(),
     outcome: '0',
-    agent: [
-      {
-        type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
-        requestor: true,
-        who: { reference: input.actor },
-        network: { address: input.clientAddress, type: '2' },
-      },
-    ],
-    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
-    entity: [
-      {
-        what: { reference: input.patient },
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
-        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
-      },
-      {
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
-        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
-        description: `${input.format}, ${range === 'all' ? 'whole record' : `dates ${range}`}`,
-        detail,
-      },
-    ],
+    agent: [humanRequestor(input.actor, input.clientAddress)],
+    source: applicationServer(input.portalName),
+    entity: patientAndReport(input.patient, `${input.format}, ${range === 'all' ? 'whole record' : `dates ${range}`}`, detail),
   };
 }
+
+/** The signed-in person who asked, as BALP's human-user requesting agent with their network address. */
+const humanRequestor = (actor: string, clientAddress: string): AuditEventAgent => ({
+  type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
+  requestor: true,
+  who: { reference: actor },
+  network: { address: clientAddress, type: '2' },
+});
+
+const applicationServer = (portalName: string): AuditEvent['source'] => ({
+  observer: { display: portalName },
+  type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+});
+
+/** An Export's two entities: the patient (role Patient) and what was produced (role Report) with its details. */
+const patientAndReport = (patient: string, description: string, detail: AuditEventEntity['detail']): AuditEventEntity[] => [
+  {
+    what: { reference: patient },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  },
+  {
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
+    description,
+    detail,
+  },
+];
 
 /** How the record left the portal for someone outside it (the subtype of a transmission's Export event). */
 export type TransmitMethod = 'direct' | 'email' | 'share-link' | 'share-link-opened';
@@ -328,17 +337,7 @@ export function transmitAuditEvent(input: TransmitAuditInput): AuditEvent & { id
     who: { display: input.addressee },
     ...(input.actor === undefined ? { network: { address: input.clientAddress, type: '2' as const } } : {}),
   };
-  const agent: AuditEventAgent[] = input.actor
-    ? [
-        {
-          type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
-          requestor: true,
-          who: { reference: input.actor },
-          network: { address: input.clientAddress, type: '2' },
-        },
-        destination,
-      ]
-    : [destination];
+  const agent: AuditEventAgent[] = input.actor ? [humanRequestor(input.actor, input.clientAddress), destination] : [destination];
   return {
     resourceType: 'AuditEvent',
     id: randomUUID(),
@@ -348,19 +347,7 @@ export function transmitAuditEvent(input: TransmitAuditInput): AuditEvent & { id
     recorded: new Date().toISOString(),
     outcome: '0',
     agent,
-    source: { observer: { display: input.portalName }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
-    entity: [
-      {
-        what: { reference: input.patient },
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
-        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
-      },
-      {
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
-        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
-        description: `${input.formats.join(', ')}, ${range === 'all' ? 'whole record' : `dates ${range}`}, ${input.method}`,
-        detail,
-      },
-    ],
+    source: applicationServer(input.portalName),
+    entity: patientAndReport(input.patient, `${input.formats.join(', ')}, ${range === 'all' ? 'whole record' : `dates ${range}`}, ${input.method}`, detail),
   };
 }

@@ -7,18 +7,14 @@
  * information waits in the outbox — together with its transmission row and its AuditEvent.
  */
 import { randomUUID } from 'node:crypto';
-import { transmitAuditEvent } from '../../core/fhir/audit-event.ts';
 import { medicalRecordNumber } from '../../core/fhir/names.ts';
 import { translate } from '../../core/i18n/translate.ts';
 import type { RecordClient } from '../../record/record-client.ts';
-import { recordAuditEvent } from '../../store/audit-trail.ts';
-import { enqueue } from '../../store/outbox.ts';
-import { insertTransmission } from '../../store/transmissions.ts';
 import { findRecipientCertificate, type DirectCertificateStore } from './direct/certificates.ts';
 import { signedAndEncryptedMessage } from './direct/smime.ts';
 import { buildXdmPackage, ccdaFormatCode, mimeTypeSufficientFormatCode } from './direct/xdm-package.ts';
 import { produceFiles } from './produce-files.ts';
-import { downloadRequestOf, senderOf, whatOf, type ChosenShare, type SendDeps } from './send-record.ts';
+import { downloadRequestOf, queueTransmission, whatOf, type ChosenShare, type SendDeps } from './send-record.ts';
 import type { Patient } from '@medplum/fhirtypes';
 
 /** A fresh OID under 2.25 (ITU-T X.667: a UUID as one decimal arc), as XDS unique and source ids must be OIDs. */
@@ -90,31 +86,13 @@ export function createDirectTransmitter(settings: DirectSettings): DirectTransmi
         sender: { certificatePem: settings.certificatePem, privateKeyPem: settings.privateKeyPem },
         recipientCertificatesPem: [found.certificatePem],
       });
-      await deps.db.transaction(async (tx) => {
-        const outboxId = await enqueue(tx, { kind: 'direct', payload: { from: settings.address, to: [address], raw } });
-        await insertTransmission(tx, {
-          patient: `Patient/${record.patient}`,
-          createdBy: senderOf(record),
-          method: 'direct',
-          addressee: address,
-          what: whatOf(share, ['ccd', 'pdf']),
-          outboxId,
-        });
-        await recordAuditEvent(
-          tx,
-          transmitAuditEvent({
-            actor: senderOf(record),
-            patient: `Patient/${record.patient}`,
-            method: 'direct',
-            addressee: address,
-            formats: files.map((file) => file.format),
-            ...(share.range ? { range: share.range } : {}),
-            ...(share.visit ? { visit: `Encounter/${share.visit}` } : {}),
-            language,
-            clientAddress,
-            portalName: deps.practice.name,
-          }),
-        );
+      await queueTransmission(deps, record, share, {
+        message: { kind: 'direct', payload: { from: settings.address, to: [address], raw } },
+        method: 'direct',
+        addressee: address,
+        what: whatOf(share, ['ccd', 'pdf']),
+        formats: files.map((file) => file.format),
+        clientAddress,
       });
     },
   };

@@ -11,8 +11,8 @@ import { dateFormatter } from '../../core/fhir/dates.ts';
 import type { RecordClient } from '../../record/record-client.ts';
 import { recordAuditEvent } from '../../store/audit-trail.ts';
 import type { Db } from '../../store/db.ts';
-import { enqueue } from '../../store/outbox.ts';
-import { insertTransmission } from '../../store/transmissions.ts';
+import { enqueue, type OutboxMessage } from '../../store/outbox.ts';
+import { insertTransmission, type TransmissionMethod } from '../../store/transmissions.ts';
 import type { DownloadDeps, DownloadRequest, ProducedFile } from '../record-download.ts';
 import type { ParsedShareChoice } from '../share-choice.ts';
 import { produceFiles } from './produce-files.ts';
@@ -88,30 +88,60 @@ export async function sendByEmail(deps: SendDeps, record: RecordClient, share: C
     shareLinkId = link.id;
     formats = link.files.map((file) => file.format);
   }
+  await queueTransmission(deps, record, share, {
+    message: { kind: 'email', payload: message },
+    method: 'email',
+    addressee: email.address,
+    what: { ...whatOf(share, email.attach ? email.formats : email.link.formats), attached: email.attach },
+    formats,
+    clientAddress,
+    ...(shareLinkId ? { shareLinkId } : {}),
+  });
+}
+
+/**
+ * Queues one transmission in one transaction: the outbox row that carries it, its row in `transmissions`
+ * (whose status is the outbox row's) and its AuditEvent with the addressee.
+ */
+export async function queueTransmission(
+  deps: SendDeps,
+  record: RecordClient,
+  share: ChosenShare,
+  sent: {
+    readonly message: OutboxMessage;
+    readonly method: TransmissionMethod;
+    readonly addressee: string;
+    readonly what: unknown;
+    /** What was produced, in the audit's words. */
+    readonly formats: readonly string[];
+    readonly clientAddress: string;
+    readonly shareLinkId?: string;
+  },
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const outboxId = await enqueue(tx, { kind: 'email', payload: message });
+    const outboxId = await enqueue(tx, sent.message);
     await insertTransmission(tx, {
       patient: `Patient/${record.patient}`,
       createdBy: senderOf(record),
-      method: 'email',
-      addressee: email.address,
-      what: { ...whatOf(share, email.attach ? email.formats : email.link.formats), attached: email.attach },
+      method: sent.method,
+      addressee: sent.addressee,
+      what: sent.what,
       outboxId,
-      ...(shareLinkId ? { shareLinkId } : {}),
+      ...(sent.shareLinkId ? { shareLinkId: sent.shareLinkId } : {}),
     });
     await recordAuditEvent(
       tx,
       transmitAuditEvent({
         actor: senderOf(record),
         patient: `Patient/${record.patient}`,
-        method: 'email',
-        addressee: email.address,
-        formats,
+        method: sent.method,
+        addressee: sent.addressee,
+        formats: sent.formats,
         ...(share.range ? { range: share.range } : {}),
         ...(share.visit ? { visit: `Encounter/${share.visit}` } : {}),
-        language: locale,
-        ...(shareLinkId ? { shareLink: shareLinkId } : {}),
-        clientAddress,
+        language: share.choice.language,
+        ...(sent.shareLinkId ? { shareLink: sent.shareLinkId } : {}),
+        clientAddress: sent.clientAddress,
         portalName: deps.practice.name,
       }),
     );

@@ -5,9 +5,9 @@
  * Same guarantees as the email mailer (store/mailer.ts): timeouts on every step, and a recipient the
  * relay refuses for good (5xx on the envelope) is a permanent failure, not retried.
  */
-import nodemailer from 'nodemailer';
+import { permanentIfRefused, smtpTransport } from '../../../store/mailer.ts';
 import type { DirectMessage } from '../../../store/outbox.ts';
-import { type DeliveryHandler, PermanentDeliveryError } from '../../../store/outbox-worker.ts';
+import type { DeliveryHandler } from '../../../store/outbox-worker.ts';
 
 export interface DirectSenderOptions {
   readonly smtpUrl: string;
@@ -20,25 +20,14 @@ export interface DirectSender {
 }
 
 export function createDirectSender(options: DirectSenderOptions): DirectSender {
-  const timeout = options.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport(options.smtpUrl, {
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  } as never);
+  const transport = smtpTransport(options.smtpUrl, options.timeoutMs);
 
   const deliver: DeliveryHandler = async (payload) => {
     const message = payload as DirectMessage;
     try {
       await transport.sendMail({ envelope: { from: message.from, to: [...message.to] }, raw: message.raw });
     } catch (error) {
-      const smtp = error as { code?: string; responseCode?: number };
-      if (smtp.code === 'EENVELOPE' && smtp.responseCode !== undefined && smtp.responseCode >= 500) {
-        throw new PermanentDeliveryError(`recipient refused (smtp ${smtp.responseCode})`);
-      }
-      throw error;
+      throw permanentIfRefused(error);
     }
     // The Message-ID was fixed at enqueue time, so a redelivery after a crash carries the same one
     // and the receiving HISP can recognise it (RFC 5322 §3.6.4).
