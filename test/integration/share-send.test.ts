@@ -24,7 +24,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
-import { checkAccessibility, collapse, launchChromium } from '../support/browser.ts';
+import { checkAccessibility, collapse, launchChromium, screenshot } from '../support/browser.ts';
 import { createCaptureSmtp, type CaptureSmtp } from '../support/capture-smtp.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
@@ -104,6 +104,7 @@ describe('sending the record to an outside doctor: share links, email, Direct', 
       expect(collapse(await page.locator('main h1').textContent())).to.equal(t['send.title']);
       expect(await page.locator('#direct-address').count()).to.equal(1);
       expect(await checkAccessibility(page, `send page ${language}`)).to.deep.equal([]);
+      await screenshot(page, `send-page-${language}`);
     });
   }
 
@@ -114,6 +115,7 @@ describe('sending the record to an outside doctor: share links, email, Direct', 
     await Promise.all([page.waitForURL((url) => url.pathname === '/share/send/link'), page.click('form[action="/share/send/link"] button[type=submit]')]);
     expect(collapse(await page.locator('main h1').textContent())).to.equal(en['send.ready.title']);
     expect(await checkAccessibility(page, 'link ready')).to.deep.equal([]);
+    await screenshot(page, 'send-link-ready');
     const link = (await page.locator('#share-link').inputValue()).trim();
     expect(link.startsWith(`${portal.url}/s#shlink:/`)).to.equal(true);
     const payload = JSON.parse(Buffer.from(link.split('#shlink:/')[1]!, 'base64url').toString('utf8')) as { url: string; key: string; flag: string; exp: number; label: string };
@@ -336,6 +338,8 @@ describe('sending the record to an outside doctor: share links, email, Direct', 
 
     await page.goto(`${portal.url}/share`);
     expect(collapse(await page.locator('#sent').locator('..').textContent())).to.match(/Direct message to dra\.rivera@direct\.demo-hisp\.example.*Sent on/);
+    await page.locator('#sent').scrollIntoViewIfNeeded();
+    await screenshot(page, 'share-sent-list');
   });
 
   it('lists every send in the activity log with its addressee', async () => {

@@ -35,13 +35,13 @@ function transmissionState(ctx: PatientPageContext, t: SentTransmission): string
   }
 }
 
-const transmissionRow = (ctx: PatientPageContext, t: SentTransmission): SafeHtml => html`<li>
+const transmissionRow = (ctx: PatientPageContext, t: SentTransmission): SafeHtml => html`<li class="card">
 <p><strong>${ctx.t(t.method === 'direct' ? 'sent.method.direct' : 'sent.method.email', { addressee: t.addressee })}</strong></p>
 <p>${t.whatInWords} · <time datetime="${t.createdAt.toISOString()}">${ctx.dates.instant(t.createdAt)}</time>${t.sender ? html` · ${ctx.t('activity.by', { name: t.sender })}` : ''}</p>
 <p>${transmissionState(ctx, t)}</p>
 </li>`;
 
-const linkRow = (ctx: PatientPageContext, link: SentLink): SafeHtml => html`<li>
+const linkRow = (ctx: PatientPageContext, link: SentLink): SafeHtml => html`<li class="card">
 <p><strong>${ctx.t('sent.link.title', { label: link.label })}</strong></p>
 <p>${link.whatInWords} · <time datetime="${link.createdAt.toISOString()}">${ctx.dates.instant(link.createdAt)}</time>${link.sender ? html` · ${ctx.t('activity.by', { name: link.sender })}` : ''}</p>
 <p>${ctx.t(linkStatus[link.status], { when: ctx.dates.instant(link.expiresAt) })}</p>
@@ -60,7 +60,7 @@ ${
 export function sentList(ctx: PatientPageContext, items: SentItems): SafeHtml {
   return html`<section aria-labelledby="sent"><h2 id="sent" tabindex="-1">${ctx.t('sent.title')}</h2>
 ${items.links.length === 0 && items.transmissions.length === 0 ? html`<p>${ctx.t('sent.none')}</p>` : ''}
-${items.links.length > 0 ? html`<h3>${ctx.t('sent.links')}</h3><ul class="sent">${items.links.map((link) => linkRow(ctx, link))}</ul>` : ''}
-${items.transmissions.length > 0 ? html`<h3>${ctx.t('sent.messages')}</h3><ul class="sent">${items.transmissions.map((t) => transmissionRow(ctx, t))}</ul>` : ''}
+${items.links.length > 0 ? html`<h3>${ctx.t('sent.links')}</h3><ul class="plain sent">${items.links.map((link) => linkRow(ctx, link))}</ul>` : ''}
+${items.transmissions.length > 0 ? html`<h3>${ctx.t('sent.messages')}</h3><ul class="plain sent">${items.transmissions.map((t) => transmissionRow(ctx, t))}</ul>` : ''}
 </section>`;
 }
