@@ -13,6 +13,8 @@ export const patientSearchParams: Readonly<Record<string, Readonly<Record<string
   Appointment: { date: 'date', status: 'token' },
   CarePlan: { category: 'token', status: 'token', date: 'date' },
   CareTeam: { status: 'token' },
+  // Secure messages (docs/messages.md): a thread's messages by part-of, threads by category; the facade writes them too.
+  Communication: { 'part-of': 'token', category: 'token', status: 'token', sent: 'date' },
   Condition: { category: 'token', 'clinical-status': 'token', code: 'token', 'onset-date': 'date' },
   Consent: { status: 'token' },
   DiagnosticReport: { category: 'token', code: 'token', date: 'date', status: 'token' },
@@ -76,8 +78,14 @@ export function patientScopeCatalog(): string[] {
     ...[...observationCategories, sdohCategory].map((category) => `patient/Observation.rs?category=${category}`),
     ...conditionCategories.map((category) => `patient/Condition.rs?category=${category}`),
   ];
-  return [...plain, ...granular];
+  return [...plain, ...granular, ...patientWriteScopes];
 }
+
+/**
+ * The write scopes the facade understands (DESIGN.md "The facade's write path"): creating secure messages
+ * (and their attachments), v2 `c` with or without read and search, and v1 `write`.
+ */
+export const patientWriteScopes: readonly string[] = ['patient/Communication.c', 'patient/Communication.cr', 'patient/Communication.crs', 'patient/Communication.write'];
 
 /** Read and search scopes of one context, per type and as `*`, in the v2 (`rs`, `r`, `s`) and v1 (`read`) forms. */
 function readScopes(context: 'patient' | 'system' | 'user'): string[] {

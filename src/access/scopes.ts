@@ -4,7 +4,8 @@
  * category constraint (`patient/Observation.rs?category=http://…|laboratory`).
  */
 
-export type Interaction = 'read' | 'search';
+/** `create` is the facade's write path (DESIGN.md "The facade's write path"): v2 `c`, v1 `write`. */
+export type Interaction = 'read' | 'search' | 'create';
 
 export interface Category {
   readonly system: string;
@@ -15,6 +16,7 @@ export interface Category {
 interface TypeGrant {
   read: 'all' | Category[] | undefined;
   search: 'all' | Category[] | undefined;
+  create: 'all' | Category[] | undefined;
 }
 
 export interface PatientScopes {
@@ -42,7 +44,7 @@ function permissions(text: string): Set<string> | undefined {
 export function parsePatientScopes(scopes: Iterable<string>, context: 'patient' | 'system' | 'user' = 'patient'): PatientScopes {
   const scopePattern = scopePatterns[context];
   const grants = new Map<string, TypeGrant>();
-  const grantFor = (type: string) => grants.get(type) ?? (grants.set(type, { read: undefined, search: undefined }), grants.get(type)!);
+  const grantFor = (type: string) => grants.get(type) ?? (grants.set(type, { read: undefined, search: undefined, create: undefined }), grants.get(type)!);
   const widen = (current: TypeGrant[Interaction], category: Category | undefined): TypeGrant[Interaction] => {
     if (current === 'all' || !category) return 'all';
     return [...(current ?? []), category];
@@ -57,6 +59,7 @@ export function parsePatientScopes(scopes: Iterable<string>, context: 'patient' 
     const grant = grantFor(type!);
     if (letters.has('r')) grant.read = widen(grant.read, category);
     if (letters.has('s')) grant.search = widen(grant.search, category);
+    if (letters.has('c')) grant.create = widen(grant.create, category);
   }
   return {
     allowed(type, interaction) {

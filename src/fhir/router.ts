@@ -26,6 +26,8 @@ import { auditedPatients } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import { negotiateLocale } from '../core/i18n/translate.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
+import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
+import { defaultMessagingPolicy, maxWriteBodyBytes, runCreate, type CreateExchange, type MessagingPolicy } from './create-pipeline.ts';
 
 export interface FhirFacadeDeps {
   readonly db: Db;
@@ -42,6 +44,21 @@ export interface FhirFacadeDeps {
   readonly registration: boolean;
   /** The practice's IANA time zone (`$everything`'s `start`/`end` are practice-local days). */
   readonly timeZone: string;
+  /** Topics, pools and answer time of secure messages (config.messages), for the write path's routing Task. */
+  readonly messaging?: MessagingPolicy;
+}
+
+/** The request body, read up to `limit` bytes; `undefined` when it is larger (the write path then answers 413). */
+async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks);
 }
 
 /** A refusal as an OperationOutcome, its text in the language the caller asked for (RFC 9110 §12.5.4). */
@@ -81,8 +98,8 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     res.set('Access-Control-Allow-Origin', '*').set('Access-Control-Expose-Headers', 'Location, ETag');
     if (req.method !== 'OPTIONS') return next();
     res
-      .set('Access-Control-Allow-Methods', 'GET')
-      .set('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type')
+      .set('Access-Control-Allow-Methods', 'GET, POST')
+      .set('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type, Idempotency-Key')
       .set('Access-Control-Max-Age', '600')
       .status(204)
       .end();
@@ -119,7 +136,58 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     );
   };
 
+  /**
+   * The write path (create-pipeline.ts): every method other than GET/HEAD. Audited before the answer is
+   * released, allowed or refused; if the audit cannot be written the client gets 503 (the Provenance written
+   * with the resource keeps a completed write attributable).
+   */
+  const write = async (req: Request, res: Response) => {
+    const queryIndex = req.originalUrl.indexOf('?');
+    const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
+    const body = await readBody(req, maxWriteBodyBytes);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    const exchange: CreateExchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), headers, body };
+    let result: Resource | undefined;
+    let failure: FacadeError | undefined;
+    try {
+      if (body === undefined) throw new FacadeError(413, 'too-costly', 'invalid', 'facade.body_too_large');
+      result = await runCreate({ ...facade, messaging: deps.messaging ?? defaultMessagingPolicy }, exchange);
+    } catch (error) {
+      failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
+      if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade write failed');
+    }
+    const principal = exchange.principal;
+    try {
+      // The write has happened (or not) whatever the access epoch now says, so it is recorded unconditionally.
+      await audit.record(
+        fhirCreateAuditEvent({
+          outcome: !failure ? '0' : failure.status >= 500 ? '8' : '4',
+          ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
+          ...(principal ? { clientId: principal.clientId, accountId: principal.accountId } : {}),
+          ...(principal?.patient ? { patient: `Patient/${principal.patient}` } : {}),
+          ...(!failure && exchange.location ? { created: exchange.location } : {}),
+          request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+          clientAddress: clientAddress(req),
+          portalName: deps.portalName,
+        }),
+      );
+    } catch {
+      return outcome(req, res, new FacadeError(503, 'transient', 'transient', 'facade.audit_failed'));
+    }
+    if (failure) {
+      if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      if (failure.status === 405) res.set('Allow', 'POST');
+      return outcome(req, res, failure);
+    }
+    res.status(201).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Location', `${deps.fhirBase}/${exchange.location}`);
+    res.end(JSON.stringify(result));
+  };
+
   router.all('/{*path}', async (req: Request, res: Response) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return write(req, res);
     const queryIndex = req.originalUrl.indexOf('?');
     const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
     const exchange: Exchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), accept: req.get('accept') };

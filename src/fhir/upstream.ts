@@ -16,6 +16,11 @@ import { upstreamHeaders } from './upstream-headers.ts';
 export interface Upstream {
   /** The JSON resource HAPI answers at `url`; throws FacadeError 404 (missing or gone), 400 (HAPI refused the search) or 503. */
   get(url: string): Promise<Resource>;
+  /**
+   * POSTs one FHIR JSON resource (the facade's own transaction Bundle, or a Binary) and returns HAPI's answer;
+   * throws FacadeError 400 when HAPI refused it (its diagnostics dropped) or 503. Never used with a client's body as sent.
+   */
+  post(url: string, body: Resource): Promise<Resource>;
 }
 
 const unavailable = () => new FacadeError(503, 'transient', 'transient', 'facade.upstream_unavailable');
@@ -41,6 +46,30 @@ export function createUpstream(options: { readonly timeoutMs: number; readonly d
         return (await response.body.json()) as Resource;
       } catch {
         // A body cut off by the timeout, larger than the limit, or not JSON: nothing of it is used.
+        throw unavailable();
+      }
+    },
+    async post(url, body) {
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(url, {
+          method: 'POST',
+          headers: { ...upstreamHeaders, 'content-type': 'application/fhir+json' },
+          body: JSON.stringify(body),
+          dispatcher,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch {
+        throw unavailable();
+      }
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump().catch(() => undefined);
+        if (response.statusCode >= 400 && response.statusCode < 500) throw new FacadeError(400, 'invalid', 'invalid', 'facade.upstream_write_refused');
+        throw unavailable();
+      }
+      try {
+        return (await response.body.json()) as Resource;
+      } catch {
         throw unavailable();
       }
     },

@@ -36,8 +36,8 @@ export interface WebClient {
   revoke(token: string): Promise<void>;
 }
 
-// The web app asks for the patient's record and a refresh token that lives no longer than the session.
-const scope = 'openid fhirUser launch/patient patient/*.rs online_access';
+// The web app asks for the patient's record, to write secure messages (the facade's write path), and a refresh token that lives no longer than the session.
+const scope = 'openid fhirUser launch/patient patient/*.rs patient/Communication.c online_access';
 
 export function createWebClient(options: WebClientOptions): WebClient {
   let configuration: Promise<oidc.Configuration> | undefined;

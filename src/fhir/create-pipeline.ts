@@ -1,0 +1,365 @@
+/**
+ * The facade's write path (DESIGN.md "The facade's write path"): `POST [base]/Communication` (secure
+ * messages, docs/messages.md) and `POST [base]/Binary` (their attachments), create only. A write is
+ * checked like a read and then more: the body is a second request model, each element either has a rule
+ * or is refused, who and whom are the token's, and the facade writes one HAPI transaction of its own
+ * making (the target + its Provenance, + the routing Task for a new conversation). Auditing wraps it
+ * (router.ts): every create, allowed or refused, is audited before the answer is released.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Binary, Bundle, BundleEntry, Communication, OperationOutcome, Patient, Practitioner, Provenance, Reference, RelatedPerson, Resource, Task } from '@medplum/fhirtypes';
+import { authenticateBearer } from '../auth/bearer.ts';
+import type { Principal } from '../access/principal.ts';
+import { isInPatientCompartment } from '../access/compartment-membership.ts';
+import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
+import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
+import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
+import { parseBinaryBody } from './binary-body.ts';
+import { FacadeError } from './facade-error.ts';
+import type { FacadeDeps } from './pipeline.ts';
+import { unauthenticated } from './pipeline.ts';
+
+/** How conversations are routed and when an answer is due (config.messages), for the routing Task of a new conversation. */
+export interface MessagingPolicy {
+  /** Topic code → pool code (Task.performerType). Only these topics may start a conversation. */
+  readonly topicPools: ReadonlyMap<string, string>;
+  /** Business days within which the practice usually answers (Task.restriction.period.end). */
+  readonly answerBusinessDays: number;
+}
+
+export const defaultMessagingPolicy: MessagingPolicy = {
+  topicPools: new Map([
+    ['doctor', 'care-team'],
+    ['appointments', 'front-desk'],
+    ['refill', 'care-team'],
+    ['results', 'care-team'],
+    ['other', 'front-desk'],
+  ]),
+  answerBusinessDays: 2,
+};
+
+export interface CreateDeps extends FacadeDeps {
+  readonly messaging: MessagingPolicy;
+  readonly now?: () => Date;
+}
+
+export interface CreateExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly authorization: string | undefined;
+  /** The request's headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer | undefined;
+  principal?: Principal;
+  type?: 'Communication' | 'Binary';
+  json?: unknown;
+  scopes?: PatientScopes;
+  communication?: ParsedCommunication;
+  binary?: { readonly contentType: string; readonly data: string };
+  /** The thread header a message is posted into, as HAPI holds it. */
+  header?: Communication;
+  /** The header's routing Task, when the message moves the answer's due date. */
+  task?: Task;
+  target?: Communication | Binary;
+  idempotency?: IdempotencyOwner;
+  /** `Type/id/_history/vid` of the created resource (on the facade's base when answered). */
+  location?: string;
+  /** A completed idempotency key: the earlier create's answer is given again, nothing is written. */
+  replayed?: boolean;
+  response?: Resource;
+}
+
+type Step = (deps: CreateDeps, exchange: CreateExchange) => Promise<void> | void;
+
+const writableTypes: ReadonlySet<string> = new Set(['Communication', 'Binary']);
+const conditionalHeaders = ['if-none-exist', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
+const idempotencyKeyPattern = /^[A-Za-z0-9_-]{8,100}$/;
+/** The largest body accepted: a 10 MB attachment as base64 in a Binary, with room for the JSON around it. */
+export const maxWriteBodyBytes = 14_500_000;
+
+const refuse = (status: number, key: ConstructorParameters<typeof FacadeError>[3], code: 'invalid' | 'not-supported' | 'forbidden' | 'conflict' = 'invalid'): never => {
+  throw new FacadeError(status, code === 'conflict' ? 'conflict' : code, code === 'conflict' ? 'invalid' : code, key);
+};
+
+/** RFC 6750, as for reads; a write needs a person acting for a patient (security model 7): backend clients never write. */
+const authenticate: Step = async (deps, exchange) => {
+  const principal = await authenticateBearer(deps, exchange.authorization);
+  if (!principal) throw unauthenticated();
+  if (principal.kind !== 'user' || !principal.patient) refuse(403, 'facade.no_patient_context', 'forbidden');
+  const author = principal.fhirUser ?? '';
+  // The author is the principal from fhirUser: the Patient, the proxy's RelatedPerson, or a staff member's Practitioner.
+  const authorOk = /^(Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/.test(author) || (principal.staff === true && /^Practitioner\/[A-Za-z0-9\-.]{1,64}$/.test(author));
+  if (!authorOk) refuse(403, 'facade.write_needs_person', 'forbidden');
+  exchange.principal = principal;
+};
+
+/**
+ * Security model 1 for writes: `POST [type]` only, no id, no query (so no conditional URL), no conditional
+ * headers, no client Provenance; JSON parsed once. Batch/transaction (`POST [base]`), `_search` by POST,
+ * `_history`, operations and every other method are refused here, before anything else is looked at.
+ */
+const parseStrictly: Step = (_deps, exchange) => {
+  if (/%2f|%5c|\\|\/\.\.?(\/|$)|\/\//i.test(exchange.path)) refuse(400, 'facade.path_invalid');
+  const segments = exchange.path.split('/').filter(Boolean);
+  if (exchange.method !== 'POST') refuse(405, 'facade.write_method_unsupported', 'not-supported');
+  if (segments.length === 0) refuse(400, 'facade.batch_unavailable', 'not-supported');
+  if (segments.length > 1) refuse(400, 'facade.path_operations_unavailable', 'not-supported');
+  const type = segments[0]!;
+  if (!writableTypes.has(type)) refuse(405, 'facade.type_not_writable', 'not-supported');
+  if (exchange.rawQuery !== '') refuse(400, 'facade.conditional_unavailable', 'not-supported');
+  for (const name of conditionalHeaders) if (exchange.headers[name] !== undefined) refuse(400, 'facade.conditional_unavailable', 'not-supported');
+  if (exchange.headers['x-provenance'] !== undefined) refuse(400, 'facade.x_provenance_unavailable', 'not-supported');
+  const contentType = (exchange.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== 'application/fhir+json' && contentType !== 'application/json') refuse(415, 'facade.json_only', 'not-supported');
+  const key = exchange.headers['idempotency-key'];
+  if (key !== undefined && !idempotencyKeyPattern.test(key)) refuse(400, 'facade.idempotency_key_invalid');
+  try {
+    exchange.json = JSON.parse((exchange.body ?? Buffer.alloc(0)).toString('utf8'));
+  } catch {
+    refuse(400, 'facade.body_invalid');
+  }
+  exchange.type = type as 'Communication' | 'Binary';
+};
+
+/** SMART App Launch 2.2: `patient/Communication.c` (v2; `cr`, `cruds` …) or `.write` (v1). A Binary is an attachment of a message: the Communication scope decides. */
+const checkWriteScope: Step = (_deps, exchange) => {
+  const scopes = parsePatientScopes(exchange.principal!.scopes, 'patient');
+  exchange.scopes = scopes;
+  if (!scopes.allowed('Communication', 'create')) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
+};
+
+/** Habit 5: the per-type element allow-list; `id`, `meta`, `text` dropped, anything unknown refused. */
+const parseBodyAgainstAllowList: Step = (deps, exchange) => {
+  if (exchange.type === 'Binary') {
+    exchange.binary = parseBinaryBody(exchange.json);
+    return;
+  }
+  exchange.communication = parseCommunicationBody(exchange.json, [deps.fhirBase], new Set(deps.messaging.topicPools.keys()));
+};
+
+/** Who and whom are the token's: another patient or author named → 403 (the same whether or not they exist); absent → filled in. */
+const forceSubjectAndAuthor: Step = (_deps, exchange) => {
+  const parsed = exchange.communication;
+  if (!parsed) return;
+  const principal = exchange.principal!;
+  if (parsed.subject !== undefined && parsed.subject !== `Patient/${principal.patient}`) refuse(403, 'facade.subject_forbidden', 'forbidden');
+  if (parsed.sender !== undefined && parsed.sender !== principal.fhirUser) refuse(403, 'facade.sender_forbidden', 'forbidden');
+};
+
+/** Reads one resource from HAPI; missing (or anything unexpected) is `undefined`, so "not there" and "not yours" are decided alike. */
+async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string): Promise<T | undefined> {
+  try {
+    return (await deps.upstream.get(`${deps.upstreamBase}/${path}`)) as T;
+  } catch (error) {
+    if (error instanceof FacadeError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A message goes only into a thread header of the token's own patient (security model 6: posting into
+ * another patient's thread, or one that does not exist, gets the same 403); a closed one is refused (409);
+ * `inResponseTo` must be a message of the same thread, and every attachment a Binary the facade stored for
+ * this patient.
+ */
+const checkThread: Step = async (deps, exchange) => {
+  const parsed = exchange.communication;
+  if (!parsed || parsed.shape !== 'message') return;
+  const patientRef = `Patient/${exchange.principal!.patient}`;
+  const header = await upstreamRead<Communication>(deps, `Communication/${parsed.thread}`);
+  const ours =
+    header?.resourceType === 'Communication' &&
+    header.id === parsed.thread &&
+    !header.partOf?.length &&
+    messageCategoryOf(header) === 'thread' &&
+    header.subject?.reference === patientRef;
+  if (!ours) refuse(403, 'facade.thread_refused', 'forbidden');
+  if (header!.status !== 'in-progress') refuse(409, 'facade.thread_closed', 'conflict');
+  exchange.header = header!;
+  if (parsed.inResponseTo) {
+    const answered = await upstreamRead<Communication>(deps, `Communication/${parsed.inResponseTo}`);
+    const sameThread =
+      answered?.resourceType === 'Communication' && answered.partOf?.[0]?.reference === `Communication/${parsed.thread}` && answered.subject?.reference === patientRef;
+    if (!sameThread) refuse(403, 'facade.thread_refused', 'forbidden');
+  }
+  for (const attachment of parsed.attachments) {
+    const binary = await upstreamRead<Binary>(deps, `Binary/${attachment.binary}`);
+    if (binary?.resourceType !== 'Binary' || binary.securityContext?.reference !== patientRef || binary.contentType !== attachment.contentType) {
+      refuse(403, 'facade.attachment_refused', 'forbidden');
+    }
+  }
+  // The routing Task: a patient-side message sets the answer's due date when nothing was waiting for an answer.
+  const search = (await deps.upstream.get(`${deps.upstreamBase}/Task?focus=Communication/${parsed.thread}&_count=1`)) as Bundle<Task>;
+  const task = search.entry?.[0]?.resource;
+  if (task?.resourceType === 'Task' && task.for?.reference === patientRef) exchange.task = task;
+};
+
+/** The resource the facade writes, built from the parsed model only (never the client's JSON). */
+const buildTarget: Step = (deps, exchange) => {
+  const principal = exchange.principal!;
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  if (exchange.binary) {
+    exchange.target = {
+      resourceType: 'Binary',
+      contentType: exchange.binary.contentType,
+      securityContext: { reference: `Patient/${principal.patient}` },
+      data: exchange.binary.data,
+    } satisfies Binary;
+    return;
+  }
+  const parsed = exchange.communication!;
+  const subject: Reference<Patient> = { reference: `Patient/${principal.patient}` };
+  const sender: Reference<Patient | RelatedPerson | Practitioner> = { reference: principal.fhirUser! };
+  exchange.target =
+    parsed.shape === 'thread'
+      ? ({
+          resourceType: 'Communication',
+          status: 'in-progress',
+          category: [{ coding: [categoryCoding('thread')] }],
+          subject,
+          sender,
+          sent: now,
+          topic: { coding: [{ system: messageTopicSystem, code: parsed.topicCode! }], text: parsed.subjectLine! },
+          ...(parsed.priority ? { priority: parsed.priority } : {}),
+          ...(parsed.recipients.length ? { recipient: [...parsed.recipients] } : {}),
+        } satisfies Communication)
+      : ({
+          resourceType: 'Communication',
+          status: 'completed',
+          category: [{ coding: [categoryCoding('message')] }],
+          partOf: [{ reference: `Communication/${parsed.thread}` }],
+          ...(parsed.inResponseTo ? { inResponseTo: [{ reference: `Communication/${parsed.inResponseTo}` }] } : {}),
+          subject,
+          sender,
+          sent: now,
+          ...(parsed.priority ? { priority: parsed.priority } : {}),
+          ...(parsed.recipients.length ? { recipient: [...parsed.recipients] } : {}),
+          payload: [{ contentString: parsed.text! }, ...parsed.attachments.map((a) => ({ contentAttachment: storedAttachment(a) }))],
+        } satisfies Communication);
+};
+
+/** A double submit creates one resource: the key is claimed before HAPI is asked; a completed key answers its first result again. */
+const claimIdempotency: Step = async (deps, exchange) => {
+  const key = exchange.headers['idempotency-key'];
+  if (!key) return;
+  const principal = exchange.principal!;
+  const owner = { accountId: principal.accountId, clientId: principal.clientId, key };
+  const { sent: _sent, ...stable } = exchange.target as Communication;
+  const hash = createHash('sha256').update(exchange.path).update('\n').update(JSON.stringify(stable)).digest('hex');
+  const claim = await claimIdempotencyKey(deps.db, owner, hash);
+  if (claim.state === 'pending') refuse(409, 'facade.idempotency_pending', 'conflict');
+  if (claim.state === 'mismatch') refuse(422, 'facade.idempotency_mismatch');
+  if (claim.state === 'done') {
+    exchange.location = claim.location;
+    exchange.replayed = true;
+    return;
+  }
+  exchange.idempotency = owner;
+};
+
+/** R4 http.html#transaction: the facade's own transaction, target + Provenance (+ the routing Task of a new conversation); both land or neither. */
+const forwardAsTransactionWithProvenance: Step = async (deps, exchange) => {
+  if (exchange.replayed) return;
+  const principal = exchange.principal!;
+  const now = (deps.now ?? (() => new Date()))();
+  const target = exchange.target!;
+  const targetUrl = `urn:uuid:${randomUUID()}`;
+  const patientRef = `Patient/${principal.patient}`;
+  const onBehalf = principal.fhirUser !== patientRef;
+  const provenance: Provenance = {
+    resourceType: 'Provenance',
+    target: [{ reference: targetUrl }],
+    recorded: now.toISOString(),
+    activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE' }] },
+    agent: [
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author' }] },
+        who: { reference: principal.fhirUser! },
+        ...(onBehalf ? { onBehalfOf: { reference: patientRef } } : {}),
+      },
+    ],
+  };
+  const entries: BundleEntry[] = [
+    { fullUrl: targetUrl, resource: target, request: { method: 'POST', url: target.resourceType } },
+    { resource: provenance, request: { method: 'POST', url: 'Provenance' } },
+  ];
+  const parsed = exchange.communication;
+  const due = addBusinessDays(now, deps.messaging.answerBusinessDays).toISOString();
+  if (parsed?.shape === 'thread') {
+    const task: Task = {
+      resourceType: 'Task',
+      status: 'requested',
+      intent: 'order',
+      businessStatus: { text: 'waiting-for-practice' },
+      code: { coding: [categoryCoding('thread')] },
+      focus: { reference: targetUrl },
+      for: { reference: patientRef },
+      authoredOn: now.toISOString(),
+      lastModified: now.toISOString(),
+      performerType: [{ coding: [{ system: messagePoolSystem, code: deps.messaging.topicPools.get(parsed.topicCode!)! }] }],
+      restriction: { period: { end: due } },
+    };
+    entries.push({ resource: task, request: { method: 'POST', url: 'Task' } });
+  } else if (exchange.task && exchange.task.businessStatus?.text !== 'waiting-for-practice') {
+    const task: Task = { ...exchange.task, businessStatus: { text: 'waiting-for-practice' }, lastModified: now.toISOString(), restriction: { period: { end: due } } };
+    // If-Match: a concurrent change to the Task (staff reassigning it) fails this transaction rather than being overwritten.
+    entries.push({ resource: task, request: { method: 'PUT', url: `Task/${task.id}`, ifMatch: `W/"${task.meta?.versionId ?? '1'}"` } });
+  }
+  let answer: Resource;
+  try {
+    answer = await deps.upstream.post(deps.upstreamBase, { resourceType: 'Bundle', type: 'transaction', entry: entries } satisfies Bundle);
+  } catch (error) {
+    if (exchange.idempotency) await releaseIdempotencyKey(deps.db, exchange.idempotency).catch(() => undefined);
+    throw error;
+  }
+  const location = (answer as Bundle).entry?.[0]?.response?.location ?? '';
+  const match = new RegExp(`^(?:.*/)?(${target.resourceType})/([A-Za-z0-9\\-.]{1,64})/_history/([A-Za-z0-9\\-.]{1,64})$`).exec(location);
+  if (answer.resourceType !== 'Bundle' || !match) {
+    if (exchange.idempotency) await releaseIdempotencyKey(deps.db, exchange.idempotency).catch(() => undefined);
+    throw new FacadeError(503, 'transient', 'transient', 'facade.upstream_unexpected');
+  }
+  exchange.location = `${match[1]}/${match[2]}/_history/${match[3]}`;
+  if (exchange.idempotency) await completeIdempotencyKey(deps.db, exchange.idempotency, exchange.location);
+};
+
+/**
+ * The answer: the created resource only if the token may also read that type and it passes the read's checks
+ * (compartment membership; a Binary by its securityContext), else an OperationOutcome. HAPI's ids of the
+ * Provenance and Task, its base and its diagnostics never leave.
+ */
+const verifyCreated: Step = async (deps, exchange) => {
+  const [type, id] = exchange.location!.split('/');
+  if (!isFhirId(id)) throw new FacadeError(503, 'transient', 'transient', 'facade.upstream_unexpected');
+  const patient = exchange.principal!.patient!;
+  const created = exchange.scopes!.allowed('Communication', 'read') ? await upstreamRead<Resource>(deps, `${type}/${id}`) : undefined;
+  const releasable =
+    !!created &&
+    created.resourceType === type &&
+    created.id === id &&
+    (type === 'Binary' ? (created as Binary).securityContext?.reference === `Patient/${patient}` : isInPatientCompartment(created!, patient, { localBases: [deps.fhirBase] }));
+  exchange.response = releasable
+    ? created
+    : ({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'Created.' }] } satisfies OperationOutcome);
+};
+
+/** The order is the policy: read it top to bottom. Auditing wraps it (router.ts) so refusals are recorded too. */
+export const createSteps: readonly Step[] = [
+  authenticate, //        RFC 6750; aud = this FHIR base; grant, account, proxy link live; a person with a patient context (security model 7–8)
+  parseStrictly, //       POST [type] only; no id, query, conditional headers, X-Provenance, batch/transaction, history (security model 1, 4)
+  checkWriteScope, //     SMART 2.2: patient/Communication.c (v2) or .write (v1), before HAPI is asked
+  parseBodyAgainstAllowList, // per-type element allow-list; no contained, no extensions; id/meta/text dropped
+  forceSubjectAndAuthor, // subject = the token's patient, sender = the principal; another named → 403
+  checkThread, //         a message only into the patient's own open thread; same 403 whether it exists or not (model 6)
+  buildTarget, //         the resource rebuilt from the model; server-assigned id; status, category, sent are the facade's
+  claimIdempotency, //    Idempotency-Key: a double submit creates one resource
+  forwardAsTransactionWithProvenance, // one HAPI transaction: target + Provenance (+ routing Task); both land or neither
+  verifyCreated, //       the answer re-checked like a read; Location on the facade's base
+];
+
+export async function runCreate(deps: CreateDeps, exchange: CreateExchange): Promise<Resource> {
+  for (const step of createSteps) await step(deps, exchange);
+  return exchange.response!;
+}
