@@ -30,6 +30,7 @@ import { createStaffRouter } from './staff/router.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
 import { createActivityRouter } from './web/activity-router.ts';
+import { createFamilyRouter } from './web/family-router.ts';
 import { createClientsRouter } from './staff/clients-router.ts';
 import { trimBase } from './core/fhir/base-url.ts';
 
@@ -113,6 +114,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createSecurityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createAppsRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
+  app.use(createFamilyRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
   app.use(createClientsRouter({ accounts: ctx.accounts }));
 

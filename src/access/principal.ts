@@ -17,4 +17,9 @@ export interface Principal {
   readonly staff?: boolean;
   /** The access epoch at which this token was found live: the request's audit write must still see it (router.ts). */
   readonly accessEpoch?: string;
+  /**
+   * A family member's limited Consent for the token's patient: the parts of the record it permits
+   * (src/access/family-access.ts). Absent: everything the patient sees. The facade narrows the scopes to it.
+   */
+  readonly consentParts?: readonly string[];
 }

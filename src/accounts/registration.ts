@@ -8,6 +8,7 @@ import { hashPassword } from '../core/password-hash.ts';
 import { activateAccount, findAccount } from '../store/accounts.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { consumeLink, findLink, linkState, recordWrongBirthDate, type LinkState } from '../store/invitations.ts';
+import type { Queryable } from '../store/db.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
 import { registrationBirthDateAttempts, type AccountsDeps } from './deps.ts';
 
@@ -22,7 +23,18 @@ export async function inspectRegistrationLink(deps: AccountsDeps, token: string)
   return linkState(await findLink(deps.db, token, 'registration'), deps.now());
 }
 
-export async function completeRegistration(deps: AccountsDeps, input: { token: string; birthDate: string; password: string; clientAddress: string }): Promise<RegistrationOutcome> {
+/**
+ * `onAccept` runs in the registration's transaction just before the account is activated: a family member's
+ * acceptance writes the FHIR RelatedPerson + Consent pair and the proxy link there (proxies/accept-family-invitation.ts).
+ * If it throws, nothing of the registration is written (the link stays unused, the account pending).
+ */
+export type AcceptStep = (tx: Queryable, accountId: string, now: Date) => Promise<void>;
+
+export async function completeRegistration(
+  deps: AccountsDeps,
+  input: { token: string; birthDate: string; password: string; clientAddress: string },
+  options: { onAccept?: AcceptStep } = {},
+): Promise<RegistrationOutcome> {
   const now = deps.now();
   return deps.db.transaction(async (tx): Promise<RegistrationOutcome> => {
     const link = await findLink(tx, input.token, 'registration', true);
@@ -37,7 +49,9 @@ export async function completeRegistration(deps: AccountsDeps, input: { token: s
     const verdict = checkPassword(input.password, { email: account.email, practiceName: deps.practice.name });
     if (!verdict.ok) return { status: 'weak_password', problem: verdict.code };
 
-    await activateAccount(tx, account.id, await hashPassword(input.password), now);
+    const passwordHash = await hashPassword(input.password);
+    await options.onAccept?.(tx, account.id, now);
+    await activateAccount(tx, account.id, passwordHash, now);
     await consumeLink(tx, link!.id, now);
     await recordAuditEvent(
       tx,

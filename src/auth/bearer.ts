@@ -40,10 +40,13 @@ export async function authenticateBearer(deps: BearerDeps, authorization: string
     kind: token.kind,
     accountId: token.accountId,
     clientId: token.clientId,
-    fhirUser: token.fhirUser ?? undefined,
+    // Acting for a patient through a RelatedPerson (family access, migration 0009): that RelatedPerson is who
+    // acts, for the audit (IHE BALP) and the pages, whichever patient the account's own fhirUser names.
+    fhirUser: token.relatedPerson ?? token.fhirUser ?? undefined,
     patient: typeof patient === 'string' ? patient : undefined,
     scopes: new Set(token.scope.split(' ').filter(Boolean)),
     staff: token.staff,
     accessEpoch: token.epoch,
+    ...(token.parts ? { consentParts: token.parts } : {}),
   };
 }

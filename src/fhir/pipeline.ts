@@ -14,6 +14,7 @@ import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
+import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
@@ -98,7 +99,9 @@ const parseStrictly: Step = (_deps, exchange) => {
 /** SMART App Launch 2.2 scopes, v2 (c/r/u/d/s, ?category=) and v1 (read): decided before HAPI is asked. */
 const checkScope: Step = (deps, exchange) => {
   const principal = exchange.principal!;
-  let scopes = parsePatientScopes(principal.scopes, principal.kind === 'system' ? 'system' : 'patient');
+  // A family member's limited Consent narrows the token's scopes: types and categories it does not permit are
+  // out of scope for read, search, includes and $everything alike (issue 13; access/family-access.ts).
+  let scopes = narrowScopesToConsent(parsePatientScopes(principal.scopes, principal.kind === 'system' ? 'system' : 'patient'), consentPermits(principal));
   // SMART user/ scopes count only on a staff member's token (EHR launch): within them, every patient of the practice.
   const user = principal.staff ? parsePatientScopes(principal.scopes, 'user') : undefined;
   const model = exchange.model!;
@@ -142,6 +145,9 @@ const checkScope: Step = (deps, exchange) => {
     throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
   }
 };
+
+/** What a family member's Consent permits for the token's patient (undefined: everything; unknown parts fail closed). */
+const consentPermits = (principal: Principal) => (principal.consentParts ? permittedTypes(parseParts(principal.consentParts) ?? []) : undefined);
 
 /**
  * The types `Patient/{id}/$everything` may return to this token, decided before HAPI is asked: only a

@@ -145,3 +145,26 @@ export async function markAccountDeactivated(db: Queryable, accountId: string, n
 export async function setStaffStatus(db: Queryable, accountId: string, enabled: boolean, now: Date): Promise<void> {
   await db.query("UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1 AND kind = 'staff'", [accountId, enabled ? 'active' : 'disabled', now]);
 }
+
+/**
+ * A family member's account waiting for registration, made by the patient's invitation (issue 13). It reaches
+ * no patient by itself (no `patient`): only through the proxy link its acceptance writes, live while the
+ * Consent is. `birthDate` is the date of birth asked at sign-in: that of the patient who invited them
+ * (docs/accounts.md, "Family and caregivers"), as for a designee of the paper form.
+ */
+export async function insertPendingFamilyAccount(
+  db: Queryable,
+  row: { email: string; fhirUser: string; birthDate: string | null; consent: string; locale: 'es' | 'en' },
+): Promise<string> {
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO accounts (kind, email, status, fhir_user, patient, birth_date, consent, locale)
+     VALUES ('proxy', $1, 'pending', $2, NULL, $3, $4, $5) RETURNING id`,
+    [normalizeEmail(row.email), row.fhirUser, row.birthDate, row.consent, row.locale],
+  );
+  return result.rows[0]!.id;
+}
+
+/** Any account (patient-side or staff) holding this sign-in email. */
+export async function findAnyAccountByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
+  return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE email = $1 LIMIT 1`, [normalizeEmail(email)])).rows[0];
+}

@@ -4,7 +4,7 @@
  * patient is still one the account may act for (the `account_reach` view of migration 0007, the one
  * definition of reach, also read by src/access/reach.ts). Revocation,
  * grant removal and deactivation are store writes, so they act on the very next request. The query
- * itself is the SQL function `live_access_token` (migration 0005, replaced in 0006-access-epoch.ts and 0007-account-reach.ts):
+ * itself is the SQL function `live_access_token` (migration 0005, replaced in 0006-access-epoch.ts, 0007-account-reach.ts and 0009-family-consent.ts):
  * planned once per connection, joined on indexes only; to change what it checks, add a migration.
  * The answer also says until when it holds at most (`liveUntil`) and the access epoch it was read at,
  * so a caller may keep it while nothing that could end it has been written (src/auth/checked-tokens.ts).
@@ -27,6 +27,10 @@ export interface LiveAccessToken {
   readonly liveUntil: number;
   /** The access epoch (migration 0006) this answer was read at. */
   readonly epoch: string;
+  /** For a proxy reach of the token's patient: the RelatedPerson the account acts through (migration 0009). */
+  readonly relatedPerson?: string;
+  /** What the family member's Consent permits (src/access/family-access.ts parts); absent: everything. */
+  readonly parts?: readonly string[];
 }
 
 interface Row {
@@ -40,6 +44,8 @@ interface Row {
   fhir_user: string | null;
   live_until: Date | string | null;
   epoch: bigint | number | string;
+  related_person?: string | null;
+  parts?: string[] | null;
 }
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
@@ -85,5 +91,7 @@ export async function findLiveAccessToken(db: Queryable, value: string, now: Dat
     staff,
     liveUntil,
     epoch,
+    ...(!staff && row.related_person ? { relatedPerson: row.related_person } : {}),
+    ...(!staff && row.parts ? { parts: row.parts } : {}),
   };
 }

@@ -60,3 +60,8 @@ export async function deleteWebSession(db: Queryable, idHash: Buffer): Promise<v
 export async function deleteAccountWebSessions(db: Queryable, accountId: string): Promise<number> {
   return (await db.query('DELETE FROM web_sessions WHERE account_id = $1', [accountId])).affectedRows;
 }
+
+/** Every session of the account but one (the one asking): "end everything" keeps the person signed in where they are. */
+export async function deleteOtherAccountWebSessions(db: Queryable, accountId: string, keepIdHash: Buffer): Promise<number> {
+  return (await db.query('DELETE FROM web_sessions WHERE account_id = $1 AND id_hash <> $2', [accountId, keepIdHash])).affectedRows;
+}

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AccountsDeps } from '../accounts/deps.ts';
 import { completeRegistration, inspectRegistrationLink } from '../accounts/registration.ts';
+import { familyAcceptance } from '../proxies/accept-family-invitation.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { formBody } from '../http/form-body.ts';
 import { pageContext } from '../ui/page-context.ts';
@@ -26,7 +27,9 @@ export function createRegistrationRouter(deps: { accounts: AccountsDeps }): Rout
   router.post('/register', async (req, res) => {
     const { t: token, birthDate, password } = registrationForm.parse(req.body);
     const ctx = pageContext(req, deps.accounts.practice);
-    const outcome = await completeRegistration(deps.accounts, { token, birthDate, password, clientAddress: clientAddress(req) });
+    const address = clientAddress(req);
+    // A family member's registration is also their acceptance: the RelatedPerson + Consent pair is written in it.
+    const outcome = await completeRegistration(deps.accounts, { token, birthDate, password, clientAddress: address }, { onAccept: familyAcceptance(deps.accounts, address) });
     res.set('Cache-Control', 'no-store');
     switch (outcome.status) {
       case 'registered':

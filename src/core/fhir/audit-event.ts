@@ -20,7 +20,12 @@ export type AccountEvent =
   | 'password-reset'
   | 'email-changed'
   | 'deactivation'
-  | 'share-link-revoked';
+  | 'share-link-revoked'
+  | 'family-invited'
+  | 'family-access-granted'
+  | 'family-access-changed'
+  | 'family-access-ended'
+  | 'everything-ended';
 
 // Each event's type and subtype: logins are DCM 110114 User Authentication (110122 Login / 110123 Logout);
 // account administration is DCM 110113 Security Alert, with a Puente-specific subtype naming the event.
@@ -36,6 +41,11 @@ const eventCodes: Record<AccountEvent, { type: Coding; action: AuditEvent['actio
   'email-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   deactivation: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'share-link-revoked': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'family-invited': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
+  'family-access-granted': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
+  'family-access-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'family-access-ended': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'everything-ended': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
 };
 
 const subtypes: Partial<Record<AccountEvent, Coding>> = {

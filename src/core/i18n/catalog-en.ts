@@ -3,9 +3,11 @@
  * `{name}` placeholders are filled by translate(); error keys are `error.<ErrorCode>`.
  */
 import { recordEn } from './record-catalog-en.ts';
+import { familyEn } from './family-catalog-en.ts';
 
 export const en = {
   ...recordEn,
+  ...familyEn,
   'page.title': 'Patient portal',
   'nav.skip': 'Skip to main content',
   'nav.language': 'Language',

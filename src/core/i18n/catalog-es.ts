@@ -1,9 +1,11 @@
 import type { MessageKey } from './catalog-en.ts';
 import { recordEs } from './record-catalog-es.ts';
+import { familyEs } from './family-catalog-es.ts';
 
 /** Spanish strings: `satisfies` makes a missing or extra key a compile error. */
 export const es = {
   ...recordEs,
+  ...familyEs,
   'page.title': 'Portal del paciente',
   'nav.skip': 'Saltar al contenido principal',
   'nav.language': 'Idioma',

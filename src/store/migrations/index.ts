@@ -6,7 +6,19 @@ import * as liveAccessToken from './0005-live-access-token.ts';
 import * as accessEpoch from './0006-access-epoch.ts';
 import * as accountReach from './0007-account-reach.ts';
 import * as sending from './0008-sending.ts';
+import * as familyConsent from './0009-family-consent.ts';
 import * as messages from './0010-messages.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
-export const migrations: readonly { readonly id: string; readonly sql: string }[] = [initial, signIn, apps, launchContext, liveAccessToken, accessEpoch, accountReach, sending, messages];
+export const migrations: readonly { readonly id: string; readonly sql: string }[] = [
+  initial,
+  signIn,
+  apps,
+  launchContext,
+  liveAccessToken,
+  accessEpoch,
+  accountReach,
+  sending,
+  familyConsent,
+  messages,
+];

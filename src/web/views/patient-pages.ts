@@ -37,6 +37,7 @@ export const signedInNav = (ctx: PageContext): SafeHtml => html`<nav aria-label=
   <a href="/share">${ctx.t('share.nav')}</a>
   <a href="/account/apps">${ctx.t('nav.apps')}</a>
   <a href="/account/activity">${ctx.t('activity.nav')}</a>
+  <a href="/account/family">${ctx.t('family.nav')}</a>
   <a href="/account/security">${ctx.t('nav.security')}</a>
   <form method="post" action="/auth/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
   <form method="post" action="/auth/logout-everywhere">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOutEverywhere')}</button></form>

@@ -1,0 +1,80 @@
+/**
+ * "End everything" (issue 13), the family part and the receipt: every family member's access to the patient
+ * ends in one store transaction (the access epoch moves once per link: acts on the next request everywhere),
+ * then each Consent and RelatedPerson is ended in FHIR; the receipt email lists, in plain words, what ended.
+ * The apps, sessions and share links are ended by their own capabilities; src/web/end-everything.ts puts the
+ * four together (capabilities never import each other).
+ */
+import type { Patient } from '@medplum/fhirtypes';
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { displayName } from '../core/fhir/names.ts';
+import { translate, type Locale } from '../core/i18n/translate.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { familyLinksOf } from '../store/family.ts';
+import { enqueue } from '../store/outbox.ts';
+import { everythingEndedEmail } from './family-emails.ts';
+import { endFamilyAccessIn, endInFhir } from './manage-family.ts';
+import type { ProxiesDeps } from './deps.ts';
+
+/** Ends every live family access to the patient; the names of those whose access ended. */
+export async function endAllFamilyAccess(deps: ProxiesDeps, input: { patient: string; accountId: string; clientAddress: string }): Promise<string[]> {
+  const now = deps.now();
+  const record = await deps.fhir.read<Patient>('Patient', input.patient.split('/')[1]!);
+  const live = (await familyLinksOf(deps.db, input.patient)).filter((l) => !l.revoked_at && (!l.ends_at || l.ends_at > now));
+  const ended = await deps.db.transaction(async (tx) => {
+    const done = [];
+    for (const link of live) {
+      const row = await endFamilyAccessIn(tx, deps, {
+        patient: input.patient,
+        relatedPerson: link.related_person!,
+        by: 'everything',
+        actor: input.patient,
+        accountId: input.accountId,
+        clientAddress: input.clientAddress,
+        notify: true,
+        patientName: displayName(record.name),
+      });
+      if (row) done.push(row);
+    }
+    return done;
+  });
+  for (const row of ended) await endInFhir(deps, row, row.revoked_at ?? now);
+  return ended.map((row) => row.name ?? row.email);
+}
+
+export interface EverythingEnded {
+  readonly members: readonly string[];
+  readonly apps: number;
+  readonly sessions: number;
+  readonly links: number;
+}
+
+/** The receipt to the patient, and the AuditEvent of the whole action. */
+export async function sendEverythingReceipt(
+  deps: ProxiesDeps,
+  input: { to: string; locale: Locale; patient: string; accountId: string; clientAddress: string; ended: EverythingEnded },
+): Promise<void> {
+  const t = (key: Parameters<typeof translate>[1], params: Record<string, string | number>) => translate(input.locale, key, params);
+  const lines = [
+    ...input.ended.members.map((name) => `• ${t('family.receipt.member', { name })}`),
+    `• ${t('family.receipt.apps', { count: input.ended.apps })}`,
+    `• ${t('family.receipt.sessions', { count: input.ended.sessions })}`,
+    `• ${t('family.receipt.links', { count: input.ended.links })}`,
+  ];
+  await deps.db.transaction(async (tx) => {
+    await enqueue(tx, { kind: 'email', payload: everythingEndedEmail(input.locale, deps.practice, input.to, lines) });
+    await recordAuditEvent(
+      tx,
+      accountAuditEvent({
+        event: 'everything-ended',
+        success: true,
+        actor: input.patient,
+        accountId: input.accountId,
+        patient: input.patient,
+        clientAddress: input.clientAddress,
+        portalName: deps.practice.name,
+        recorded: deps.now(),
+      }),
+    );
+  });
+}

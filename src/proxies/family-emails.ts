@@ -1,0 +1,24 @@
+/** The family-access emails, in the recipient's language (plain text with an HTML alternative; ui/email.ts). */
+import { compose, line, type Practice } from '../ui/email.ts';
+import type { Locale } from '../core/i18n/translate.ts';
+import type { EmailMessage } from '../store/outbox.ts';
+
+/** To the invited person: who invited them and the single-use registration link (4 days). */
+export const familyInvitationEmail = (locale: Locale, practice: Practice, to: string, link: string, patientName: string): EmailMessage =>
+  compose(locale, practice, to, 'family.email.invitation.subject', [
+    line(locale, practice, 'family.email.invitation.body', { name: patientName }),
+    { link },
+    line(locale, practice, 'family.email.invitation.help'),
+  ]);
+
+/** To the family member when their access ends, whoever ended it. */
+export const familyAccessEndedEmail = (locale: Locale, practice: Practice, to: string, patientName: string): EmailMessage =>
+  compose(locale, practice, to, 'family.email.ended.subject', [line(locale, practice, 'family.email.ended.body', { name: patientName })]);
+
+/** To the patient after "end everything": what ended, in plain words. */
+export const everythingEndedEmail = (locale: Locale, practice: Practice, to: string, lines: readonly string[]): EmailMessage =>
+  compose(locale, practice, to, 'family.email.everything.subject', [
+    line(locale, practice, 'family.email.everything.body'),
+    ...lines,
+    line(locale, practice, 'family.email.everything.help'),
+  ]);

@@ -1,0 +1,140 @@
+/**
+ * The patient invites a family member or caregiver (issue 13, at /account/family). The patient types
+ * their password again; the invitation names the person, the relationship (FHIR relatedperson-relationshiptype,
+ * in words), their email, the access (everything the patient sees, the brochure's default, or a limited set
+ * of parts in plain words), an optional last day, and the patient's typed name as signature.
+ *
+ * Nothing is written to FHIR yet: the RelatedPerson + Consent pair is written when the invited person
+ * accepts (accept-family-invitation.ts). Here, in ONE store transaction: the invited person's pending
+ * account, the single-use registration link (store/invitations.ts, the same 4-day hashed link every
+ * invitation uses), the email in the outbox, the invitation row with the ids the FHIR resources will get,
+ * and the AuditEvent. Every refusal is decided before anything is written.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Patient } from '@medplum/fhirtypes';
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { isFhirDate } from '../core/fhir/dates.ts';
+import { instantOf, localDay } from '../core/fhir/local-time.ts';
+import { displayName } from '../core/fhir/names.ts';
+import { isRelationshipCode } from '../core/fhir/relationships.ts';
+import type { Locale } from '../core/i18n/translate.ts';
+import { verifyPassword } from '../core/password-hash.ts';
+import { findAccount, findAnyAccountByEmail, insertPendingFamilyAccount, normalizeEmail } from '../store/accounts.ts';
+import { accountReach } from '../store/account-reach.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { insertFamilyInvitation } from '../store/family.ts';
+import { attachOutbox, issueLink } from '../store/invitations.ts';
+import { enqueue } from '../store/outbox.ts';
+import { isFamilyPart, type FamilyPart } from '../access/family-access.ts';
+import { familyInvitationEmail } from './family-emails.ts';
+import { FamilyError, type ProxiesDeps } from './deps.ts';
+
+export interface FamilyInvitationInput {
+  /** The inviting patient's account (from the session). */
+  readonly accountId: string;
+  /** The patient id the invitation is for: must be the inviter's own record. */
+  readonly patientId: string;
+  readonly password: string;
+  readonly name: string;
+  readonly relationship: string;
+  readonly email: string;
+  readonly access: 'everything' | 'limited';
+  readonly parts: readonly string[];
+  /** The last day of access, YYYY-MM-DD (practice-local), or empty. */
+  readonly endDate: string;
+  /** The patient's full name, typed as their signature. */
+  readonly signature: string;
+  /** The invited person's language (the patient's page language). */
+  readonly locale: Locale;
+  readonly clientAddress: string;
+}
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The instant a practice-local last day ends (the next day's midnight), or undefined when the date is not a full date. */
+export function endOfLocalDay(date: string, timeZone: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !isFhirDate(date)) return undefined;
+  const next = new Date(`${date}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return instantOf(`${next.toISOString().slice(0, 10)}T00:00:00`, timeZone);
+}
+
+export async function inviteFamilyMember(deps: ProxiesDeps, input: FamilyInvitationInput): Promise<{ invitationId: string; accountId: string }> {
+  const now = deps.now();
+  const account = await findAccount(deps.db, input.accountId);
+  // Only the patient invites, for their own record (a family member cannot pass access on).
+  const patient = `Patient/${input.patientId}`;
+  const own = account ? (await accountReach(deps.db, account.id)).some((r) => r.via === 'self' && r.patient === patient) : false;
+  if (account?.kind !== 'patient' || account.status !== 'active' || !own) throw new FamilyError('not_your_record');
+  if (!account.password_hash || !(await verifyPassword(input.password, account.password_hash))) throw new FamilyError('wrong_password');
+
+  const name = input.name.trim();
+  const email = normalizeEmail(input.email);
+  const signature = input.signature.trim();
+  if (!name) throw new FamilyError('missing_name');
+  if (!isRelationshipCode(input.relationship)) throw new FamilyError('relationship_unknown');
+  if (!emailPattern.test(email)) throw new FamilyError('email_invalid');
+  if (email === account.email) throw new FamilyError('inviting_self');
+  let parts: FamilyPart[] | null = null;
+  if (input.access !== 'everything') {
+    parts = [...new Set(input.parts)].filter(isFamilyPart);
+    if (parts.length === 0 || parts.length !== new Set(input.parts).size) throw new FamilyError('parts_empty');
+  }
+  let endsAt: Date | null = null;
+  if (input.endDate.trim()) {
+    endsAt = endOfLocalDay(input.endDate.trim(), deps.practice.timeZone) ?? null;
+    if (!endsAt) throw new FamilyError('end_date_invalid');
+    const today = localDay(now.toISOString(), deps.practice.timeZone)!;
+    if (input.endDate.trim() <= today) throw new FamilyError('end_date_past');
+  }
+  if (!signature) throw new FamilyError('missing_signature');
+  // One email, one account: an address any account already signs in with (patient, family member or staff) is refused.
+  if (await findAnyAccountByEmail(deps.db, email)) throw new FamilyError('email_in_use');
+
+  const record = await deps.fhir.read<Patient>('Patient', input.patientId);
+  const ids = { relatedPerson: randomUUID(), consent: randomUUID(), document: randomUUID() };
+  return deps.db.transaction(async (tx) => {
+    const memberAccount = await insertPendingFamilyAccount(tx, {
+      email,
+      fhirUser: `RelatedPerson/${ids.relatedPerson}`,
+      birthDate: record.birthDate ?? null,
+      consent: `Consent/${ids.consent}`,
+      locale: input.locale,
+    });
+    const { token, invitationId: linkId } = await issueLink(tx, { accountId: memberAccount, purpose: 'registration', email, ttlMs: deps.signIn.invitationTtlMs, now });
+    const link = new URL(`/register?t=${token}`, deps.publicUrl).toString();
+    const outboxId = await enqueue(tx, { kind: 'email', payload: familyInvitationEmail(input.locale, deps.practice, email, link, displayName(record.name)) });
+    await attachOutbox(tx, linkId, outboxId);
+    const invitationId = await insertFamilyInvitation(tx, {
+      accountId: memberAccount,
+      patient,
+      invitedBy: account.id,
+      name,
+      relationship: input.relationship,
+      email,
+      parts,
+      endsAt,
+      locale: input.locale,
+      relatedPerson: `RelatedPerson/${ids.relatedPerson}`,
+      consent: `Consent/${ids.consent}`,
+      document: `DocumentReference/${ids.document}`,
+      signature,
+      clientAddress: input.clientAddress,
+      now,
+    });
+    await recordAuditEvent(
+      tx,
+      accountAuditEvent({
+        event: 'family-invited',
+        success: true,
+        actor: patient,
+        accountId: account.id,
+        patient,
+        clientAddress: input.clientAddress,
+        portalName: deps.practice.name,
+        recorded: now,
+      }),
+    );
+    return { invitationId, accountId: memberAccount };
+  });
+}

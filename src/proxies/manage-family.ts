@@ -1,0 +1,192 @@
+/**
+ * Seeing and ending family access (issue 13): the patient's list (and the staff console's), changing what a
+ * family member may see, ending it (by the patient, by the family member leaving, by staff), each as a
+ * store write that moves the access epoch — so it acts on the next request on every replica, SMART apps'
+ * tokens included — followed by the FHIR record of truth: the Consent becomes `inactive` with
+ * `provision.period.end`, the RelatedPerson `active: false` with `period.end` (one transaction).
+ *
+ * Ending is written to the store first: if HAPI is down the access has still ended (the safe direction) and
+ * the error says so; the FHIR update is idempotent and is retried by ending again (an already-ended link only
+ * updates FHIR).
+ */
+import type { Bundle, Consent, RelatedPerson } from '@medplum/fhirtypes';
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import type { Queryable } from '../store/db.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { endFamilyLink, familyLinksOf, openFamilyInvitationsFor, setFamilyLinkParts, type FamilyLinkRow } from '../store/family.ts';
+import { enqueue } from '../store/outbox.ts';
+import { isFamilyPart, parseParts, type FamilyPart } from '../access/family-access.ts';
+import { familyAccessEndedEmail } from './family-emails.ts';
+import { familyConsentProvisionParts } from './family-resources.ts';
+import { FamilyError, type ProxiesDeps } from './deps.ts';
+
+export interface FamilyMember {
+  /** RelatedPerson/<id> */
+  readonly relatedPerson: string;
+  readonly consent: string | undefined;
+  readonly name: string;
+  /** A relationship code (core/fhir/relationships.ts), or free text for a paper-form designee. */
+  readonly relationship: string;
+  readonly email: string;
+  /** undefined: everything the patient sees. */
+  readonly parts: readonly FamilyPart[] | undefined;
+  readonly since: Date;
+  readonly lastAccess: Date | undefined;
+  readonly endsAt: Date | undefined;
+  /** When it ended (revoked, or past its end date), and by whom. */
+  readonly ended: { readonly at: Date; readonly by: string } | undefined;
+}
+
+export interface PendingInvitation {
+  readonly id: string;
+  readonly name: string;
+  readonly relationship: string;
+  readonly email: string;
+  readonly parts: readonly FamilyPart[] | undefined;
+  readonly invitedAt: Date;
+  readonly endsAt: Date | undefined;
+}
+
+const member = (row: FamilyLinkRow, now: Date): FamilyMember => ({
+  relatedPerson: row.related_person!,
+  consent: row.consent ?? undefined,
+  name: row.name ?? row.email,
+  relationship: row.relationship ?? '',
+  email: row.email,
+  parts: parseParts(row.parts),
+  since: row.created_at,
+  lastAccess: row.last_access ?? undefined,
+  endsAt: row.ends_at ?? undefined,
+  ended: row.revoked_at ? { at: row.revoked_at, by: row.ended_by ?? 'patient' } : row.ends_at && row.ends_at <= now ? { at: row.ends_at, by: 'expired' } : undefined,
+});
+
+/** Everyone with access to this patient's record (Patient/<id>) through a family link, and the invitations still open. */
+export async function listFamily(deps: ProxiesDeps, patient: string): Promise<{ members: FamilyMember[]; pending: PendingInvitation[] }> {
+  const now = deps.now();
+  const [links, invitations] = await Promise.all([familyLinksOf(deps.db, patient), openFamilyInvitationsFor(deps.db, patient)]);
+  return {
+    members: links.map((row) => member(row, now)),
+    pending: invitations.map((row) => ({
+      id: row.id,
+      name: row.name,
+      relationship: row.relationship,
+      email: row.email,
+      parts: parseParts(row.parts),
+      invitedAt: row.created_at,
+      endsAt: row.ends_at ?? undefined,
+    })),
+  };
+}
+
+export type EndedBy = 'patient' | 'family' | 'staff' | 'everything' | 'expired' | 'age';
+
+export interface EndRequest {
+  /** Patient/<id> */
+  readonly patient: string;
+  /** RelatedPerson/<id> */
+  readonly relatedPerson: string;
+  readonly by: EndedBy;
+  /** Who acted: Patient/…, RelatedPerson/… or Practitioner/… */
+  readonly actor: string;
+  readonly accountId: string;
+  readonly clientAddress: string;
+  /** Tell the family member by email (not when they left themselves). */
+  readonly notify: boolean;
+  readonly patientName: string;
+}
+
+/** Ends one family member's access in the caller's store transaction (access epoch moves); the FHIR pair is ended by `endInFhir` after commit. */
+export async function endFamilyAccessIn(tx: Queryable, deps: ProxiesDeps, request: EndRequest): Promise<FamilyLinkRow | undefined> {
+  const now = deps.now();
+  const ended = await endFamilyLink(tx, request.patient, request.relatedPerson, request.by, now);
+  if (!ended) return undefined;
+  await recordAuditEvent(
+    tx,
+    accountAuditEvent({
+      event: 'family-access-ended',
+      success: true,
+      actor: request.actor,
+      accountId: request.accountId,
+      patient: request.patient,
+      clientAddress: request.clientAddress,
+      portalName: deps.practice.name,
+      recorded: now,
+    }),
+  );
+  if (request.notify) {
+    const locale = await localeOf(tx, ended.account_id);
+    await enqueue(tx, { kind: 'email', payload: familyAccessEndedEmail(locale, deps.practice, ended.email, request.patientName) });
+  }
+  return ended;
+}
+
+async function localeOf(tx: Queryable, accountId: string): Promise<'es' | 'en'> {
+  const rows = await tx.query<{ locale: 'es' | 'en' }>('SELECT locale FROM accounts WHERE id = $1', [accountId]);
+  return rows.rows[0]?.locale ?? 'es';
+}
+
+/** The FHIR record of an ended access: Consent inactive with provision.period.end, RelatedPerson inactive with period.end, in one transaction. */
+export async function endInFhir(deps: ProxiesDeps, link: Pick<FamilyLinkRow, 'consent' | 'related_person'>, at: Date): Promise<void> {
+  const entries: Bundle['entry'] = [];
+  if (link.related_person) {
+    const person = await deps.fhir.read<RelatedPerson>('RelatedPerson', link.related_person.split('/')[1]!);
+    entries.push({
+      resource: { ...person, active: false, period: { ...person.period, end: person.period?.end && new Date(person.period.end) < at ? person.period.end : at.toISOString() } },
+      request: { method: 'PUT', url: `RelatedPerson/${person.id}` },
+    });
+  }
+  if (link.consent) {
+    const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
+    const provision = consent.provision ?? { type: 'permit' as const };
+    entries.push({
+      resource: { ...consent, status: 'inactive', provision: { ...provision, period: { ...provision.period, end: at.toISOString() } } },
+      request: { method: 'PUT', url: `Consent/${consent.id}` },
+    });
+  }
+  if (entries.length > 0) await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
+}
+
+/** Ends one family member's access now: the store (epoch) first, then FHIR. Returns false when there was nothing live to end. */
+export async function endFamilyAccess(deps: ProxiesDeps, request: EndRequest): Promise<boolean> {
+  const ended = await deps.db.transaction((tx) => endFamilyAccessIn(tx, deps, request));
+  if (!ended) return false;
+  await endInFhir(deps, ended, ended.revoked_at ?? deps.now());
+  return true;
+}
+
+/** The patient changes what a family member may see: the store's cache first (epoch: acts on the next request), then the Consent. */
+export async function changeFamilyAccess(
+  deps: ProxiesDeps,
+  request: { patient: string; relatedPerson: string; access: 'everything' | 'limited'; parts: readonly string[]; actor: string; accountId: string; clientAddress: string },
+): Promise<void> {
+  let parts: FamilyPart[] | null = null;
+  if (request.access !== 'everything') {
+    parts = [...new Set(request.parts)].filter(isFamilyPart);
+    if (parts.length === 0 || parts.length !== new Set(request.parts).size) throw new FamilyError('parts_empty');
+  }
+  const links = await familyLinksOf(deps.db, request.patient);
+  const link = links.find((l) => l.related_person === request.relatedPerson && !l.revoked_at);
+  if (!link) throw new FamilyError('not_found');
+  await deps.db.transaction(async (tx) => {
+    if (!(await setFamilyLinkParts(tx, request.patient, request.relatedPerson, parts))) throw new FamilyError('not_found');
+    await recordAuditEvent(
+      tx,
+      accountAuditEvent({
+        event: 'family-access-changed',
+        success: true,
+        actor: request.actor,
+        accountId: request.accountId,
+        patient: request.patient,
+        clientAddress: request.clientAddress,
+        portalName: deps.practice.name,
+        recorded: deps.now(),
+      }),
+    );
+  });
+  if (link.consent) {
+    const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
+    const provision = consent.provision ?? { type: 'permit' as const };
+    const { class: _class, provision: _nested, ...rest } = provision;
+    await deps.fhir.update({ ...consent, id: consent.id!, provision: { ...rest, ...familyConsentProvisionParts(parts ?? undefined) } });
+  }
+}

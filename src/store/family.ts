@@ -1,0 +1,188 @@
+/**
+ * Family and caregivers in the store (migration 0009): the patient's invitations waiting to be accepted,
+ * and the proxy links (account_patients) that cache each accepted RelatedPerson + Consent pair. The
+ * links are what the one definition of reach (account_reach) reads; every write that ends or narrows one
+ * moves the access epoch through account_patients' trigger (migration 0006), so it acts on the next request.
+ */
+import type { Queryable } from './db.ts';
+
+export interface NewFamilyInvitation {
+  readonly accountId: string;
+  readonly patient: string;
+  readonly invitedBy: string;
+  readonly name: string;
+  readonly relationship: string;
+  readonly email: string;
+  readonly parts: readonly string[] | null;
+  readonly endsAt: Date | null;
+  readonly locale: 'es' | 'en';
+  readonly relatedPerson: string;
+  readonly consent: string;
+  readonly document: string;
+  readonly signature: string;
+  readonly clientAddress: string;
+  readonly now: Date;
+}
+
+export interface FamilyInvitationRow {
+  readonly id: string;
+  readonly account_id: string;
+  readonly patient: string;
+  readonly invited_by: string;
+  readonly name: string;
+  readonly relationship: string;
+  readonly email: string;
+  readonly parts: string[] | null;
+  readonly ends_at: Date | null;
+  readonly locale: 'es' | 'en';
+  readonly related_person: string;
+  readonly consent: string;
+  readonly document: string;
+  readonly signature: string;
+  readonly client_address: string;
+  readonly created_at: Date;
+  readonly accepted_at: Date | null;
+  readonly cancelled_at: Date | null;
+}
+
+const invitationColumns = `id, account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document,
+  signature, client_address, created_at, accepted_at, cancelled_at`;
+
+export async function insertFamilyInvitation(db: Queryable, row: NewFamilyInvitation): Promise<string> {
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO family_invitations (account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document, signature, client_address, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+    [
+      row.accountId,
+      row.patient,
+      row.invitedBy,
+      row.name,
+      row.relationship,
+      row.email.toLowerCase(),
+      row.parts ? [...row.parts] : null,
+      row.endsAt,
+      row.locale,
+      row.relatedPerson,
+      row.consent,
+      row.document,
+      row.signature,
+      row.clientAddress,
+      row.now,
+    ],
+  );
+  return result.rows[0]!.id;
+}
+
+/** The open (not accepted, not cancelled) family invitation of a pending account; `forUpdate` locks it for the acceptance. */
+export async function openFamilyInvitationOf(db: Queryable, accountId: string, forUpdate = false): Promise<FamilyInvitationRow | undefined> {
+  const result = await db.query<FamilyInvitationRow>(
+    `SELECT ${invitationColumns} FROM family_invitations WHERE account_id = $1 AND accepted_at IS NULL AND cancelled_at IS NULL
+      ORDER BY created_at DESC LIMIT 1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [accountId],
+  );
+  return result.rows[0];
+}
+
+/** A patient's invitations still waiting for the invited person (newest first). */
+export async function openFamilyInvitationsFor(db: Queryable, patient: string): Promise<FamilyInvitationRow[]> {
+  return (
+    await db.query<FamilyInvitationRow>(
+      `SELECT ${invitationColumns} FROM family_invitations WHERE patient = $1 AND accepted_at IS NULL AND cancelled_at IS NULL ORDER BY created_at DESC`,
+      [patient],
+    )
+  ).rows;
+}
+
+export async function markFamilyInvitationAccepted(db: Queryable, id: string, now: Date): Promise<void> {
+  await db.query('UPDATE family_invitations SET accepted_at = $2 WHERE id = $1', [id, now]);
+}
+
+export async function cancelFamilyInvitation(db: Queryable, id: string, patient: string, now: Date): Promise<FamilyInvitationRow | undefined> {
+  const result = await db.query<FamilyInvitationRow>(
+    `UPDATE family_invitations SET cancelled_at = $3 WHERE id = $1 AND patient = $2 AND accepted_at IS NULL AND cancelled_at IS NULL RETURNING ${invitationColumns}`,
+    [id, patient, now],
+  );
+  return result.rows[0];
+}
+
+export interface NewFamilyLink {
+  readonly accountId: string;
+  readonly patient: string;
+  readonly relatedPerson: string;
+  readonly consent: string;
+  readonly parts: readonly string[] | null;
+  readonly endsAt: Date | null;
+  readonly name: string;
+  readonly relationship: string;
+  readonly now: Date;
+}
+
+/** The cache row of an accepted RelatedPerson + Consent pair (a new link only widens reach: no epoch move needed). */
+export async function insertFamilyLink(db: Queryable, link: NewFamilyLink): Promise<void> {
+  await db.query(
+    `INSERT INTO account_patients (account_id, patient, related_person, consent, parts, ends_at, name, relationship, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (account_id, patient) DO UPDATE SET related_person = $3, consent = $4, parts = $5, ends_at = $6, name = $7, relationship = $8,
+       created_at = $9, revoked_at = NULL, ended_by = NULL`,
+    [link.accountId, link.patient, link.relatedPerson, link.consent, link.parts ? [...link.parts] : null, link.endsAt, link.name, link.relationship, link.now],
+  );
+}
+
+export interface FamilyLinkRow {
+  readonly account_id: string;
+  readonly patient: string;
+  readonly related_person: string | null;
+  readonly consent: string | null;
+  readonly parts: string[] | null;
+  readonly ends_at: Date | null;
+  readonly name: string | null;
+  readonly relationship: string | null;
+  readonly created_at: Date;
+  readonly revoked_at: Date | null;
+  readonly ended_by: string | null;
+  readonly email: string;
+  readonly last_access: Date | null;
+}
+
+/**
+ * Everyone who acts for a patient through a proxy link, live or ended (newest first), with the time of
+ * their last audited access of this patient's record (the store's copy of the AuditEvents, agent = their RelatedPerson).
+ */
+export async function familyLinksOf(db: Queryable, patient: string): Promise<FamilyLinkRow[]> {
+  return (
+    await db.query<FamilyLinkRow>(
+      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email,
+              (SELECT max(e.recorded_at) FROM audit_events e WHERE e.patient = l.patient AND e.agent = l.related_person) AS last_access
+         FROM account_patients l JOIN accounts a ON a.id = l.account_id
+        WHERE l.patient = $1 AND l.related_person IS NOT NULL
+        ORDER BY l.created_at DESC`,
+      [patient],
+    )
+  ).rows;
+}
+
+/** One live link of the patient, by its RelatedPerson. */
+export async function liveFamilyLink(db: Queryable, patient: string, relatedPerson: string, now: Date): Promise<FamilyLinkRow | undefined> {
+  return (await familyLinksOf(db, patient)).find((l) => l.related_person === relatedPerson && !l.revoked_at && (!l.ends_at || l.ends_at > now));
+}
+
+/** Ends one link (the Consent becomes inactive); moves the access epoch. The ended row, if it was live. */
+export async function endFamilyLink(db: Queryable, patient: string, relatedPerson: string, endedBy: string, now: Date): Promise<FamilyLinkRow | undefined> {
+  const result = await db.query<FamilyLinkRow>(
+    `UPDATE account_patients l SET revoked_at = $4, ended_by = $3 FROM accounts a
+      WHERE a.id = l.account_id AND l.patient = $1 AND l.related_person = $2 AND l.revoked_at IS NULL
+      RETURNING l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email, NULL::timestamptz AS last_access`,
+    [patient, relatedPerson, endedBy, now],
+  );
+  return result.rows[0];
+}
+
+/** Changes what a live link permits (NULL: everything); moves the access epoch. */
+export async function setFamilyLinkParts(db: Queryable, patient: string, relatedPerson: string, parts: readonly string[] | null): Promise<boolean> {
+  const result = await db.query('UPDATE account_patients SET parts = $3 WHERE patient = $1 AND related_person = $2 AND revoked_at IS NULL', [
+    patient,
+    relatedPerson,
+    parts ? [...parts] : null,
+  ]);
+  return result.affectedRows > 0;
+}

@@ -1,0 +1,187 @@
+/**
+ * Family and caregivers (issue 13) at /account/family: the patient invites (password again), sees and
+ * changes who can see the record, ends access, and can end everything at once; a family member sees whose
+ * record it is and can leave. Who may do what is decided by the services from the store's reach, for the
+ * patient this session acts for (a `patient` in the form is never read).
+ */
+import { Router, type Request, type Response } from 'express';
+import type { AccountsDeps } from '../accounts/deps.ts';
+import { SignInRequired } from '../core/errors.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { formBody } from '../http/form-body.ts';
+import type { SessionManager } from '../http/session.ts';
+import { pageContext } from '../ui/page-context.ts';
+import { FamilyError, type FamilyErrorCode } from '../proxies/deps.ts';
+import { familyRole } from '../proxies/family-role.ts';
+import { inviteFamilyMember } from '../proxies/invite-family-member.ts';
+import { changeFamilyAccess, endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
+import { endEverything } from './end-everything.ts';
+import { familyMemberPage, familyPage, type FamilyPageOptions } from './views/family-page.ts';
+import type { TokenSet } from './web-client.ts';
+
+const idPattern = '[A-Za-z0-9\\-.]{1,64}';
+const inviteForm = formBody({
+  name: { maxLength: 200 },
+  relationship: { maxLength: 20 },
+  email: { maxLength: 254 },
+  access: { oneOf: ['everything', 'limited'] },
+  parts: { list: true, maxLength: 40 },
+  endDate: { maxLength: 10 },
+  signature: { maxLength: 200 },
+  password: { trim: false, maxLength: 256 },
+});
+const memberForm = formBody({ member: { pattern: idPattern } });
+const accessForm = formBody({ member: { pattern: idPattern }, access: { oneOf: ['everything', 'limited'] }, parts: { list: true, maxLength: 40 } });
+
+/** The invitation form's field each refusal is about (the message is shown there). */
+const errorField: Partial<Record<FamilyErrorCode, string>> = {
+  wrong_password: 'password',
+  missing_name: 'name',
+  missing_signature: 'signature',
+  relationship_unknown: 'relationship',
+  email_invalid: 'email',
+  inviting_self: 'email',
+  email_in_use: 'email',
+  end_date_invalid: 'endDate',
+  end_date_past: 'endDate',
+  parts_empty: 'parts',
+};
+
+export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: SessionManager }): Router {
+  const router = Router();
+  const signedIn = async (req: Request) => {
+    const session = await deps.sessions.load(req);
+    const tokens = session?.data['tokens'] as TokenSet | undefined;
+    if (!session?.accountId || !tokens?.patient) throw new SignInRequired();
+    const role = await familyRole(deps.accounts, session.accountId, tokens.patient);
+    // Reach ended (or never was): the same as a dead session.
+    if (!role) throw new SignInRequired();
+    return { session, accountId: session.accountId, role };
+  };
+  const send = (res: Response, body: string, status = 200) => res.status(status).set('Cache-Control', 'no-store').send(body);
+  const renderList = async (req: Request, patient: string, options: Omit<FamilyPageOptions, 'members' | 'pending'> = {}) =>
+    familyPage(pageContext(req, deps.accounts.practice), { ...(await listFamily(deps.accounts, patient)), ...options });
+
+  router.get('/account/family', async (req, res) => {
+    const { role } = await signedIn(req);
+    if (role.role === 'member') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: role.patientName }));
+    send(res, await renderList(req, role.patient));
+  });
+
+  router.post('/account/family/invite', async (req, res) => {
+    const { accountId, role } = await signedIn(req);
+    const form = inviteForm.parse(req.body);
+    const values = {
+      name: form.name,
+      relationship: form.relationship,
+      email: form.email,
+      access: form.access,
+      parts: form.parts,
+      endDate: form.endDate,
+      signature: form.signature,
+    };
+    try {
+      if (role.role !== 'patient') throw new FamilyError('not_your_record');
+      await inviteFamilyMember(deps.accounts, {
+        accountId,
+        patientId: role.patient.split('/')[1]!,
+        password: form.password,
+        name: form.name,
+        relationship: form.relationship,
+        email: form.email,
+        access: form.access === 'limited' ? 'limited' : 'everything',
+        parts: form.parts,
+        endDate: form.endDate,
+        signature: form.signature,
+        locale: req.locale,
+        clientAddress: clientAddress(req),
+      });
+      send(res, await renderList(req, role.patient, { message: { text: req.t('family.invited', { email: form.email.toLowerCase() }), kind: 'info' } }));
+    } catch (error) {
+      if (!(error instanceof FamilyError)) throw error;
+      const field = errorField[error.code];
+      const message = { text: req.t(`family.error.${error.code}`), kind: 'error' as const };
+      if (role.role !== 'patient') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: role.patientName, message: message.text }), 403);
+      send(res, await renderList(req, role.patient, { message, ...(field ? { errorField: field } : {}), values }), 422);
+    }
+  });
+
+  router.post('/account/family/end', async (req, res) => {
+    const { accountId, role } = await signedIn(req);
+    if (role.role !== 'patient') throw new SignInRequired();
+    const { member } = memberForm.parse(req.body);
+    const relatedPerson = `RelatedPerson/${member}`;
+    const { members } = await listFamily(deps.accounts, role.patient);
+    const found = members.find((m) => m.relatedPerson === relatedPerson && !m.ended);
+    const ended =
+      !!found &&
+      (await endFamilyAccess(deps.accounts, {
+        patient: role.patient,
+        relatedPerson,
+        by: 'patient',
+        actor: role.patient,
+        accountId,
+        clientAddress: clientAddress(req),
+        notify: true,
+        patientName: role.patientName,
+      }));
+    const message = ended ? { text: req.t('family.ended', { name: found.name }), kind: 'info' as const } : { text: req.t('family.error.not_found'), kind: 'error' as const };
+    send(res, await renderList(req, role.patient, { message }), ended ? 200 : 404);
+  });
+
+  router.post('/account/family/access', async (req, res) => {
+    const { accountId, role } = await signedIn(req);
+    if (role.role !== 'patient') throw new SignInRequired();
+    const form = accessForm.parse(req.body);
+    const relatedPerson = `RelatedPerson/${form.member}`;
+    try {
+      await changeFamilyAccess(deps.accounts, {
+        patient: role.patient,
+        relatedPerson,
+        access: form.access === 'limited' ? 'limited' : 'everything',
+        parts: form.parts,
+        actor: role.patient,
+        accountId,
+        clientAddress: clientAddress(req),
+      });
+      const name = (await listFamily(deps.accounts, role.patient)).members.find((m) => m.relatedPerson === relatedPerson)?.name ?? '';
+      send(res, await renderList(req, role.patient, { message: { text: req.t('family.changed', { name }), kind: 'info' } }));
+    } catch (error) {
+      if (!(error instanceof FamilyError)) throw error;
+      send(res, await renderList(req, role.patient, { message: { text: req.t(`family.error.${error.code}`), kind: 'error' } }), 422);
+    }
+  });
+
+  router.post('/account/family/leave', async (req, res) => {
+    const { session, accountId, role } = await signedIn(req);
+    if (role.role !== 'member') throw new SignInRequired();
+    await endFamilyAccess(deps.accounts, {
+      patient: role.patient,
+      relatedPerson: role.relatedPerson,
+      by: 'family',
+      actor: role.relatedPerson,
+      accountId,
+      clientAddress: clientAddress(req),
+      notify: false,
+      patientName: role.patientName,
+    });
+    // This session was for that record: it ends with the access.
+    await deps.sessions.end(req, res, session);
+    res.redirect(303, '/');
+  });
+
+  router.post('/account/end-everything', async (req, res) => {
+    const { session, accountId, role } = await signedIn(req);
+    if (role.role !== 'patient') throw new SignInRequired();
+    await endEverything(deps.accounts, {
+      accountId,
+      patient: role.patient,
+      email: role.email,
+      locale: role.locale,
+      keepSession: session.idHash,
+      clientAddress: clientAddress(req),
+    });
+    send(res, await renderList(req, role.patient, { message: { text: req.t('family.everythingDone'), kind: 'info' } }));
+  });
+  return router;
+}
