@@ -26,6 +26,7 @@ import { auditedPatients } from './audited-patient.ts';
 import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import { negotiateLocale } from '../core/i18n/translate.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
+import type { Principal } from '../access/principal.ts';
 import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
 import { defaultMessagingPolicy, maxWriteBodyBytes, runCreate, type CreateExchange, type MessagingPolicy } from './create-pipeline.ts';
 
@@ -73,6 +74,10 @@ function outcome(req: Request, res: Response, failure: FacadeError): void {
     .vary('Accept-Language')
     .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text: failure.textIn(locale) } }] } satisfies OperationOutcome);
 }
+
+/** Whether two checks of one token allow the same data (a family member's Consent parts, and who acts). */
+const samePermits = (a: Principal, b: Principal): boolean =>
+  a.fhirUser === b.fhirUser && (a.consentParts ?? []).join(' ') === (b.consentParts ?? []).join(' ') && !a.consentParts === !b.consentParts;
 
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();
@@ -190,7 +195,8 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     if (req.method !== 'GET' && req.method !== 'HEAD') return write(req, res);
     const queryIndex = req.originalUrl.indexOf('?');
     const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
-    const exchange: Exchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), accept: req.get('accept') };
+    const fresh = (): Exchange => ({ method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), accept: req.get('accept') });
+    let exchange = fresh();
     let status = 200;
     let body: Resource | undefined;
     let failure: FacadeError | undefined;
@@ -218,6 +224,19 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
           body = undefined;
           failure = unauthenticated();
           status = failure.status;
+        } else if (!samePermits(principal, before)) {
+          // What the family member's Consent permits changed since the answer was computed (narrowed or widened):
+          // the answer is computed again under the Consent as it stands now; nothing of the old one leaves.
+          exchange = fresh();
+          body = undefined;
+          failure = undefined;
+          status = 200;
+          try {
+            body = await runFacade(facade, exchange);
+          } catch (error) {
+            failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
+            status = failure.status;
+          }
         } else {
           exchange.principal = principal;
         }

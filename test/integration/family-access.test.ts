@@ -1,0 +1,395 @@
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Bundle, Consent, DocumentReference, RelatedPerson } from '@medplum/fhirtypes';
+import { HttpClient, formAction } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
+import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
+import { leakMatcher } from '../support/leak-matcher.ts';
+import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
+import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
+import { FamilyError } from '../../src/proxies/deps.ts';
+import { completeRegistration } from '../../src/accounts/registration.ts';
+import { linkAccountToPatient } from '../../src/store/launch-context.ts';
+import type { FhirClient } from '../../src/store/fhir-client.ts';
+import { fromRoot } from '../../scripts/lib/paths.ts';
+
+interface Member {
+  readonly email: string;
+  readonly password: string;
+  readonly accountId: string;
+  readonly relatedPerson: string;
+  readonly consent: string;
+  token: string;
+}
+
+/**
+ * Family and caregivers (issue 13), end to end against the real HAPI: the patient invites, the invited person
+ * registers (acceptance writes RelatedPerson + Consent + DocumentReference in one HAPI transaction), and the
+ * family member's token, in the adversarial style of facade-adversarial.test.ts, reaches the invited patient
+ * only, only what the Consent permits, and nothing once access has ended.
+ */
+describe('Family and caregivers: invitation, FHIR record, facade enforcement, ending', function () {
+  this.timeout(240_000);
+  let portal: RunningPortal;
+  let a: Onboarded;
+  let b: Onboarded;
+  let recordA: ClinicalRecord;
+  let recordB: ClinicalRecord;
+  let findB: (text: string) => string[];
+  let counter = 0;
+
+  const input = (overrides: Partial<FamilyInvitationInput> = {}): FamilyInvitationInput => ({
+    accountId: a.accountId,
+    patientId: a.patient.id,
+    password: a.password,
+    name: 'Lucía Núñez',
+    relationship: 'DAU',
+    email: `family-${Date.now()}-${++counter}@example.org`,
+    access: 'everything',
+    parts: [],
+    endDate: '',
+    signature: 'María José Núñez',
+    locale: 'es',
+    clientAddress: '127.0.0.1',
+    ...overrides,
+  });
+
+  async function tokenOfSession(email: string, password: string, birthDate: string): Promise<{ token: string; browser: HttpClient }> {
+    const browser = new HttpClient(portal.url);
+    const form = await browser.get('/auth/login');
+    await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate });
+    const rows = await portal.ctx.db.query<{ token: string }>(
+      "SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions w JOIN accounts a ON a.id = w.account_id WHERE a.email = $1 ORDER BY w.created_at DESC LIMIT 1",
+      [email],
+    );
+    return { token: rows.rows[0]!.token, browser };
+  }
+
+  /** Invites (service), captures the email, registers with the patient's date of birth, signs in: a family member with a token. */
+  async function member(overrides: Partial<FamilyInvitationInput> = {}): Promise<Member> {
+    const invitation = input(overrides);
+    const before = portal.smtp.messages.length;
+    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
+    await portal.ctx.outbox.runOnce();
+    const mail = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(invitation.email))!;
+    const password = 'un paseo largo por la orilla del mar';
+    const outcome = await completeRegistration(
+      portal.ctx.accounts,
+      { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.2' },
+      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
+    );
+    expect(outcome.status).to.equal('registered');
+    const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
+      .rows[0]!;
+    const { token } = await tokenOfSession(invitation.email, password, a.patient.birthDate);
+    return { email: invitation.email, password, accountId, relatedPerson: link.related_person, consent: link.consent, token };
+  }
+
+  const fhir = async (path: string, token: string) => {
+    const response = await fetch(`${portal.url}/fhir${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+    return { status: response.status, body: await response.text() };
+  };
+  const entries = (body: string) => ((JSON.parse(body) as Bundle).entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+  const rowCount = async (sql: string, params: unknown[] = []) => Number((await portal.ctx.db.query<{ n: string }>(sql, params)).rows[0]!.n);
+
+  before(async () => {
+    portal = await startPortal();
+    // The shared HAPI of a PUENTE_TEST_HAPI_URL run may predate these files; HAPI's own loader stores them by id, and so does this.
+    for (const file of readdirSync(fromRoot('fhir-profiles')).filter((f) => f.startsWith('StructureDefinition-puente-family'))) {
+      const definition = JSON.parse(readFileSync(fromRoot('fhir-profiles', file), 'utf8')) as { id: string };
+      await portal.ctx.fhir.update({ ...(definition as { id: string; resourceType: 'StructureDefinition' }) } as never);
+    }
+    [a, b] = [await onboard(portal.ctx, portal.smtp), await onboard(portal.ctx, portal.smtp)];
+    recordA = await seedClinicalRecord(portal.ctx, a.patient.id, 'ALPHA');
+    recordB = await seedClinicalRecord(portal.ctx, b.patient.id, 'BRAVO', a.patient.id);
+    findB = leakMatcher({ ids: [b.patient.id, ...Object.values(recordB.ids)], texts: [b.patient.mrn, b.patient.family, 'BRAVO'] });
+  });
+  after(() => portal.stop());
+
+  it('refuses bad invitations with a clear code and writes nothing', async () => {
+    const counts = async () => [
+      await rowCount('SELECT count(*)::text AS n FROM accounts'),
+      await rowCount('SELECT count(*)::text AS n FROM family_invitations'),
+      await rowCount('SELECT count(*)::text AS n FROM invitations'),
+      await rowCount('SELECT count(*)::text AS n FROM outbox'),
+    ];
+    const before = await counts();
+    const refused = async (overrides: Partial<FamilyInvitationInput>) => {
+      try {
+        await inviteFamilyMember(portal.ctx.accounts, input(overrides));
+      } catch (error) {
+        expect(error).to.be.instanceOf(FamilyError);
+        return (error as FamilyError).code;
+      }
+      throw new Error('not refused');
+    };
+    expect(await refused({ password: 'not the password at all' })).to.equal('wrong_password');
+    expect(await refused({ email: a.email.toUpperCase() })).to.equal('inviting_self');
+    expect(await refused({ email: b.email })).to.equal('email_in_use');
+    expect(await refused({ endDate: '2020-01-01' })).to.equal('end_date_past');
+    expect(await refused({ endDate: '2031-02-30' })).to.equal('end_date_invalid');
+    expect(await refused({ relationship: 'ENEMY' })).to.equal('relationship_unknown');
+    expect(await refused({ patientId: b.patient.id })).to.equal('not_your_record');
+    expect(await refused({ accountId: b.accountId })).to.equal('not_your_record');
+    expect(await refused({ access: 'limited', parts: [] })).to.equal('parts_empty');
+    expect(await refused({ access: 'limited', parts: ['appointments', 'secrets'] })).to.equal('parts_empty');
+    expect(await refused({ email: 'not an email' })).to.equal('email_invalid');
+    expect(await refused({ name: '  ' })).to.equal('missing_name');
+    expect(await refused({ signature: '' })).to.equal('missing_signature');
+    expect(await counts()).to.deep.equal(before);
+  });
+
+  it('the patient invites from /account/family; the email links to registration; nothing is in FHIR before acceptance', async () => {
+    const { browser } = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('Familia y cuidadores');
+    const email = `invited-${Date.now()}@example.org`;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const body = new URLSearchParams([
+      ['_csrf', csrf],
+      ['name', 'Rafael Núñez'],
+      ['relationship', 'SONC'],
+      ['email', email],
+      ['access', 'limited'],
+      ['parts', 'appointments'],
+      ['parts', 'carePlan'],
+      ['endDate', ''],
+      ['signature', 'María José Núñez'],
+      ['password', 'wrong password here'],
+    ]);
+    const wrong = await browser.request('POST', '/account/family/invite', body);
+    expect(wrong.status).to.equal(422);
+    expect(wrong.body).to.include('La contraseña no es correcta.');
+    body.set('password', a.password);
+    const done = await browser.request('POST', '/account/family/invite', body);
+    expect(done.status).to.equal(200);
+    expect(done.body).to.include(`Enviamos una invitación a ${email}`);
+    expect(done.body).to.include('Rafael Núñez');
+    await portal.ctx.outbox.runOnce();
+    const mail = (await portal.smtp.waitForMessages(1)).find((m) => m.envelopeTo.includes(email))!;
+    expect(mail.parsed.text).to.match(/\/register\?t=[A-Za-z0-9_-]{43}/);
+    const row = (await portal.ctx.db.query<{ related_person: string; parts: string[] }>('SELECT related_person, parts FROM family_invitations WHERE email = $1', [email])).rows[0]!;
+    expect(row.parts).to.deep.equal(['appointments', 'carePlan']);
+    const read = await portal.ctx.fhir.read('RelatedPerson', row.related_person.split('/')[1]!).catch((e: { code?: string }) => e.code);
+    expect(read).to.equal('fhir_not_found');
+  });
+
+  let everything: Member;
+  it('acceptance writes RelatedPerson + Consent + DocumentReference (valid against the profiles) and the proxy link', async () => {
+    everything = await member();
+    const person = await portal.ctx.fhir.read<RelatedPerson>('RelatedPerson', everything.relatedPerson.split('/')[1]!);
+    expect(person.patient.reference).to.equal(`Patient/${a.patient.id}`);
+    expect(person.relationship?.[0]?.coding?.[0]).to.deep.include({ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'DAU' });
+    expect(person.telecom?.[0]?.value).to.equal(everything.email);
+    const consent = await portal.ctx.fhir.read<Consent>('Consent', everything.consent.split('/')[1]!);
+    expect(consent.status).to.equal('active');
+    expect(consent.scope.coding?.[0]?.code).to.equal('patient-privacy');
+    expect(consent.provision?.actor?.[0]?.reference?.reference).to.equal(everything.relatedPerson);
+    expect(consent.provision?.class).to.equal(undefined);
+    const document = await portal.ctx.fhir.read<DocumentReference>('DocumentReference', consent.sourceReference!.reference!.split('/')[1]!);
+    const pdf = Buffer.from(document.content[0]!.attachment.data!, 'base64');
+    expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
+    const consentValidation = await portal.ctx.fhir.operation<{ issue?: { severity: string }[] }>({
+      name: `$validate?profile=${encodeURIComponent('https://puente.example.org/fhir/StructureDefinition/puente-family-consent')}`,
+      resourceType: 'Consent',
+      method: 'POST',
+      input: consent,
+    });
+    expect((consentValidation.issue ?? []).filter((i) => i.severity === 'error')).to.deep.equal([]);
+  });
+
+  it('a family member’s token reaches the invited patient, and never another patient', async () => {
+    expect((await fhir(`/Patient/${a.patient.id}`, everything.token)).status).to.equal(200);
+    expect(entries((await fhir(`/Observation?patient=${a.patient.id}`, everything.token)).body).sort()).to.deep.equal(
+      [`Observation/${recordA.ids['lab']}`, `Observation/${recordA.ids['vital']}`].sort(),
+    );
+    for (const path of [
+      `/Patient/${b.patient.id}`,
+      `/Observation/${recordB.ids['lab']}`,
+      `/Observation?patient=${b.patient.id}`,
+      `/Patient/${b.patient.id}/$everything`,
+      `/Encounter?patient=${b.patient.id}&_revinclude=Provenance:target`,
+      `/DocumentReference/${recordB.ids['document']}`,
+      `/Binary/${recordB.ids['binary']}`,
+    ]) {
+      const answer = await fhir(path, everything.token);
+      expect(findB(answer.body), path).to.deep.equal([]);
+      expect(answer.status, path).to.be.oneOf([200, 404]);
+    }
+    // Audited with the RelatedPerson as the agent, for the patient.
+    const audited = await rowCount('SELECT count(*)::text AS n FROM audit_events WHERE agent = $1 AND patient = $2', [everything.relatedPerson, `Patient/${a.patient.id}`]);
+    expect(audited).to.be.greaterThan(0);
+  });
+
+  it('a second patient the same person acts for stays out of reach while the token’s context is the first', async () => {
+    const c = await onboard(portal.ctx, portal.smtp);
+    const recordC = await seedClinicalRecord(portal.ctx, c.patient.id, 'CHARLIE');
+    await linkAccountToPatient(portal.ctx.db, everything.accountId, `Patient/${c.patient.id}`, 'RelatedPerson/other-link');
+    const findC = leakMatcher({ ids: [c.patient.id, ...Object.values(recordC.ids)], texts: [c.patient.mrn, 'CHARLIE'] });
+    for (const path of [`/Patient/${c.patient.id}`, `/Observation?patient=${c.patient.id}`, `/Patient/${c.patient.id}/$everything`, `/Observation/${recordC.ids['lab']}`]) {
+      const answer = await fhir(path, everything.token);
+      expect(findC(answer.body), path).to.deep.equal([]);
+    }
+  });
+
+  let limited: Member;
+  it('a limited Consent releases only its parts: read, search, include, revinclude, $everything', async () => {
+    limited = await member({ access: 'limited', parts: ['appointments', 'carePlan'] });
+    const consent = await portal.ctx.fhir.read<Consent>('Consent', limited.consent.split('/')[1]!);
+    expect(consent.provision?.class?.map((c) => c.code)).to.deep.equal(['Appointment', 'CarePlan', 'Goal', 'CareTeam']);
+    expect((await fhir(`/Patient/${a.patient.id}`, limited.token)).status).to.equal(200);
+    expect((await fhir(`/Observation/${recordA.ids['lab']}`, limited.token)).status).to.equal(403);
+    expect((await fhir(`/Observation?patient=${a.patient.id}`, limited.token)).status).to.equal(403);
+    expect((await fhir(`/Condition?patient=${a.patient.id}`, limited.token)).status).to.equal(403);
+    expect((await fhir(`/DocumentReference/${recordA.ids['document']}`, limited.token)).status).to.equal(403);
+    expect((await fhir(`/Binary/${recordA.ids['binary']}`, limited.token)).status).to.equal(403);
+    expect((await fhir(`/Encounter?patient=${a.patient.id}&_revinclude=Provenance:target`, limited.token)).status).to.equal(403);
+    const carePlans = await fhir(`/CarePlan?patient=${a.patient.id}&_revinclude=Provenance:target`, limited.token);
+    expect(carePlans.status).to.equal(200);
+    const all = await fhir(`/Patient/${a.patient.id}/$everything`, limited.token);
+    expect(all.status).to.equal(200);
+    const types = new Set(entries(all.body).map((e) => e.split('/')[0]));
+    for (const excluded of ['Observation', 'Condition', 'Encounter', 'DocumentReference', 'Provenance']) expect(types.has(excluded), excluded).to.equal(false);
+    expect(types.has('Patient')).to.equal(true);
+    expect((await fhir(`/Patient/${a.patient.id}/$everything?_type=Observation`, limited.token)).status).to.equal(403);
+  });
+
+  it('the patient changes the access: it acts on the next request', async () => {
+    const { browser } = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const id = limited.relatedPerson.split('/')[1]!;
+    const changed = await browser.request(
+      'POST',
+      '/account/family/access',
+      new URLSearchParams([
+        ['_csrf', csrf],
+        ['member', id],
+        ['access', 'limited'],
+        ['parts', 'results'],
+      ]),
+    );
+    expect(changed.status).to.equal(200);
+    expect(entries((await fhir(`/Observation?patient=${a.patient.id}`, limited.token)).body).sort()).to.deep.equal(
+      [`Observation/${recordA.ids['lab']}`, `Observation/${recordA.ids['vital']}`].sort(),
+    );
+    expect((await fhir(`/CarePlan?patient=${a.patient.id}`, limited.token)).status).to.equal(403);
+    const consent = await portal.ctx.fhir.read<Consent>('Consent', limited.consent.split('/')[1]!);
+    expect(consent.provision?.class?.map((c) => c.code)).to.deep.equal(['Observation', 'DiagnosticReport']);
+  });
+
+  it('the patient ends access: the next request is refused and nothing is released; the Consent becomes inactive', async () => {
+    expect((await fhir(`/Patient/${a.patient.id}`, everything.token)).status).to.equal(200);
+    const { browser } = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    expect(page.body).to.include('Lucía Núñez');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const ended = await browser.request('POST', '/account/family/end', new URLSearchParams({ _csrf: csrf, member: everything.relatedPerson.split('/')[1]! }));
+    expect(ended.status).to.equal(200);
+    const after = await fhir(`/Observation?patient=${a.patient.id}`, everything.token);
+    expect(after.status).to.equal(401);
+    expect(after.body).not.to.include('ALPHA');
+    const consent = await portal.ctx.fhir.read<Consent>('Consent', everything.consent.split('/')[1]!);
+    expect(consent.status).to.equal('inactive');
+    expect(consent.provision?.period?.end).to.be.a('string');
+    const person = await portal.ctx.fhir.read<RelatedPerson>('RelatedPerson', everything.relatedPerson.split('/')[1]!);
+    expect(person.active).to.equal(false);
+  });
+
+  it('the family member leaves: their token is refused at once', async () => {
+    const { browser } = await tokenOfSession(limited.email, limited.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    expect(page.body).to.include('Dejar de ver esta historia clínica');
+    await browser.submit('/account/family/leave', {});
+    expect((await fhir(`/Patient/${a.patient.id}`, limited.token)).status).to.equal(401);
+  });
+
+  it('an end date passing ends access on the next request, even for a token this replica has kept', async () => {
+    const soon = await member();
+    expect((await fhir(`/Patient/${a.patient.id}`, soon.token)).status).to.equal(200);
+    // The date arrives: ends_at one second from now (as an end date's midnight would), no further write.
+    await portal.ctx.db.query('UPDATE account_patients SET ends_at = $2 WHERE related_person = $1', [soon.relatedPerson, new Date(Date.now() + 1500)]);
+    expect((await fhir(`/Patient/${a.patient.id}`, soon.token)).status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await fhir(`/Observation?patient=${a.patient.id}`, soon.token);
+    expect(after.status).to.equal(401);
+  });
+
+  it('a HAPI failure during acceptance leaves nothing half-written; a retry completes', async () => {
+    const invitation = input();
+    const before = portal.smtp.messages.length;
+    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
+    await portal.ctx.outbox.runOnce();
+    const mail = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(invitation.email))!;
+    const token = tokenOf(mail, '/register');
+    const row = (
+      await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM family_invitations WHERE account_id = $1', [accountId])
+    ).rows[0]!;
+    // The real HAPI refuses the whole transaction: a last entry referring to a Patient that does not exist
+    // (HAPI enforces referential integrity on write), after the RelatedPerson and Consent entries.
+    const real = portal.ctx.fhir;
+    const failing: FhirClient = Object.assign(Object.create(Object.getPrototypeOf(real) as object) as FhirClient, real, {
+      transaction: (bundle: Bundle) =>
+        real.transaction({
+          ...bundle,
+          entry: [
+            ...(bundle.entry ?? []),
+            {
+              resource: { resourceType: 'Basic', code: { text: 'x' }, subject: { reference: 'Patient/no-such-patient-for-family-test' } },
+              request: { method: 'POST', url: 'Basic' },
+            },
+          ],
+        }),
+    });
+    let failed = false;
+    try {
+      await completeRegistration(
+        portal.ctx.accounts,
+        { token, birthDate: a.patient.birthDate, password: 'un paseo largo por la orilla del mar', clientAddress: '127.0.0.3' },
+        { onAccept: familyAcceptance({ ...portal.ctx.accounts, fhir: failing }, '127.0.0.3') },
+      );
+    } catch {
+      failed = true;
+    }
+    expect(failed).to.equal(true);
+    for (const [type, ref] of [
+      ['RelatedPerson', row.related_person],
+      ['Consent', row.consent],
+    ] as const) {
+      expect(await portal.ctx.fhir.read(type, ref.split('/')[1]!).catch((e: { code?: string }) => e.code), type).to.equal('fhir_not_found');
+    }
+    expect(await rowCount('SELECT count(*)::text AS n FROM account_patients WHERE account_id = $1', [accountId])).to.equal(0);
+    expect((await portal.ctx.db.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [accountId])).rows[0]!.status).to.equal('pending');
+    expect(await rowCount('SELECT count(*)::text AS n FROM invitations WHERE account_id = $1 AND consumed_at IS NULL', [accountId])).to.equal(1);
+    // The same link still works, and writes the pair.
+    const retried = await completeRegistration(
+      portal.ctx.accounts,
+      { token, birthDate: a.patient.birthDate, password: 'un paseo largo por la orilla del mar', clientAddress: '127.0.0.3' },
+      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.3') },
+    );
+    expect(retried.status).to.equal('registered');
+    expect((await portal.ctx.fhir.read<Consent>('Consent', row.consent.split('/')[1]!)).status).to.equal('active');
+    expect(await rowCount('SELECT count(*)::text AS n FROM account_patients WHERE account_id = $1 AND revoked_at IS NULL', [accountId])).to.equal(1);
+  });
+
+  it('"end everything" ends every family member, app, other session and share link, and emails a receipt', async () => {
+    const one = await member({ name: 'Ana Recibo' });
+    const other = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const { browser } = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    const before = portal.smtp.messages.length;
+    const done = await browser.submit('/account/end-everything', {});
+    expect(done.status).to.equal(200);
+    expect((await fhir(`/Patient/${a.patient.id}`, one.token)).status).to.equal(401);
+    // The other session is gone; this one stays.
+    expect((await other.browser.request('GET', '/account/family')).status).to.equal(303);
+    expect((await browser.request('GET', '/account/family')).status).to.equal(200);
+    await portal.ctx.outbox.runOnce();
+    const receipt = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(a.email))!;
+    expect(receipt.parsed.subject).to.include('Comprobante');
+    expect(receipt.parsed.text).to.include('Ana Recibo');
+    expect(page.status).to.equal(200);
+  });
+});
