@@ -33,6 +33,8 @@ import { createActivityRouter } from './web/activity-router.ts';
 import { createFamilyRouter } from './web/family-router.ts';
 import { createClientsRouter } from './staff/clients-router.ts';
 import { trimBase } from './core/fhir/base-url.ts';
+import { requestMetrics } from './http/request-metrics.ts';
+import { closeConnectionsWhenDraining } from './http/graceful-shutdown.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -42,8 +44,10 @@ export function createApp(ctx: Context): express.Express {
   app.set('query parser', 'simple');
 
   app.use(requestContext(ctx.log));
+  app.use(requestMetrics(ctx.metrics));
+  app.use(closeConnectionsWhenDraining(ctx.lifecycle));
   app.use(securityHeaders({ https: ctx.config.publicUrl.protocol === 'https:' }));
-  app.use(createHealthRouter({ checkReadiness: ctx.checkReadiness }));
+  app.use(createHealthRouter({ checkReadiness: ctx.checkReadiness, draining: () => ctx.lifecycle.draining }));
   // Probes above answer on any host; everything below only on PUBLIC_URL's (GET/HEAD 301 there, others 421).
   app.use(canonicalHost({ publicUrl: ctx.config.publicUrl }));
   // The SMART style document EHR-launched apps are pointed at (smart_style_url); read by apps on other origins.

@@ -29,6 +29,8 @@ import { oauthErrorPage } from './web/views/patient-pages.ts';
 import { negotiateLocale, translate, type MessageKey } from './core/i18n/translate.ts';
 import { dateFormatter } from './core/fhir/dates.ts';
 import { trimBase } from './core/fhir/base-url.ts';
+import { createMetrics, type Metrics } from './store/metrics.ts';
+import { createLifecycle, type Lifecycle } from './http/graceful-shutdown.ts';
 
 export interface Context {
   readonly config: Config;
@@ -56,6 +58,10 @@ export interface Context {
   readonly staffSessions: SessionManager;
   /** Pages of 100 a download reads per search before refusing the record as too large (export/record-snapshot.ts `maxPages` unless a test sets it). */
   readonly downloadMaxPages?: number;
+  /** Prometheus metrics of this replica (served on METRICS_PORT by main.ts). */
+  readonly metrics: Metrics;
+  /** Draining on SIGTERM: /readyz turns 503 first (src/http/graceful-shutdown.ts). */
+  readonly lifecycle: Lifecycle;
   close(): Promise<void>;
 }
 
@@ -84,6 +90,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
         recipients: () => loadDirectCertificateStore({ certsDir: direct.certsDir, trustAnchorsPath: direct.trustAnchorsPath }),
       })
     : undefined;
+  const metrics = createMetrics({ db, upstreamOrigin: upstreamBase });
   const outbox = createOutboxWorker({
     db,
     log: log.child({ component: 'outbox' }),
@@ -92,6 +99,10 @@ export async function createContext(config: Config, log: Logger, options: { now?
     baseMs: config.outbox.retryBaseMs,
     maxMs: config.outbox.retryMaxMs,
     deadAfterMs: config.outbox.deadAfterMs,
+    onAttempt: ({ kind, result, createdAt, at }) => {
+      metrics.outboxDeliveries.inc({ kind, result });
+      if (kind === 'audit' && result === 'delivered') metrics.auditWriteLag.observe(Math.max(0, at.getTime() - createdAt.getTime()) / 1000);
+    },
   });
 
   const fhirBase = fhirBaseFor(config.publicUrl);
@@ -143,8 +154,11 @@ export async function createContext(config: Config, log: Logger, options: { now?
     patientSessions: createSessionManager({ ...sessionOptions, surface: 'patient' }),
     staffSessions: createSessionManager({ ...sessionOptions, surface: 'staff' }),
     ...(options.downloadMaxPages ? { downloadMaxPages: options.downloadMaxPages } : {}),
+    metrics,
+    lifecycle: createLifecycle(),
     async close() {
       await outbox.stop();
+      metrics.close();
       await http.close();
       mailer.close();
       directRelay?.close();

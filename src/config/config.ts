@@ -66,6 +66,10 @@ export interface Config {
     readonly retryMaxMs: number;
     readonly deadAfterMs: number;
   };
+  /** Graceful shutdown on SIGTERM (src/http/graceful-shutdown.ts). */
+  readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
+  /** The Prometheus listener (src/http/metrics-server.ts); absent when METRICS_PORT is unset. */
+  readonly metrics?: { readonly host: string; readonly port: number; readonly token: string | undefined };
   /** Direct secure messaging (issue 12); absent when DIRECT_SMTP_URL is unset, and then Direct is off. */
   readonly direct?: DirectConfig;
 }
@@ -131,6 +135,11 @@ const envSchema = {
     OUTBOX_RETRY_BASE_MS: integer(10, 3600000),
     OUTBOX_RETRY_MAX_MS: integer(10, 86400000),
     OUTBOX_DEAD_AFTER_HOURS: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+    SHUTDOWN_DRAIN_MS: integer(0, 600000),
+    SHUTDOWN_TIMEOUT_MS: integer(1000, 3600000),
+    METRICS_PORT: integer(0, 65535),
+    METRICS_HOST: { type: 'string', minLength: 1 },
+    METRICS_TOKEN: { type: 'string', minLength: 32 },
     DIRECT_SMTP_URL: { type: 'string', pattern: '^smtps?://' },
     DIRECT_ADDRESS: { type: 'string', pattern: '^[^@\\s<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$', maxLength: 254 },
     DIRECT_CERT: { type: 'string', minLength: 1 },
@@ -201,6 +210,10 @@ export function loadConfig(rawEnv: Env): Config {
   if (addressText !== undefined && !address) problems.push('PRACTICE_ADDRESS: must read "street, city, ST, ZIP", e.g. "100 Main St, Suite 2, Springfield, IL, 62701"');
 
   const direct = directConfig(get, problems);
+  const drainMs = get<number>('SHUTDOWN_DRAIN_MS') ?? 5000;
+  const shutdownTimeoutMs = get<number>('SHUTDOWN_TIMEOUT_MS') ?? 30000;
+  if (shutdownTimeoutMs <= drainMs) problems.push('SHUTDOWN_TIMEOUT_MS: must be larger than SHUTDOWN_DRAIN_MS (in-flight requests need time after the drain)');
+  const metrics = metricsConfig(get, problems);
 
   if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
 
@@ -234,8 +247,32 @@ export function loadConfig(rawEnv: Env): Config {
       retryMaxMs,
       deadAfterMs: (get<number>('OUTBOX_DEAD_AFTER_HOURS') ?? 72) * 3600_000,
     },
+    shutdown: { drainMs, timeoutMs: shutdownTimeoutMs },
+    ...(metrics ? { metrics } : {}),
     ...(direct ? { direct } : {}),
   };
+}
+
+/**
+ * The metrics listener is off unless METRICS_PORT is set. It is a separate listener so the public
+ * port never serves /metrics; bound to loopback by default, and any other address (a pod IP for a
+ * Prometheus scrape) must carry a bearer token, so exposing it takes two deliberate settings.
+ */
+function metricsConfig(get: <T>(name: EnvName) => T | undefined, problems: string[]): Config['metrics'] {
+  const port = get<number>('METRICS_PORT');
+  const host = get<string>('METRICS_HOST') ?? '127.0.0.1';
+  const token = get<string>('METRICS_TOKEN');
+  if (port === undefined) {
+    for (const name of ['METRICS_HOST', 'METRICS_TOKEN'] as const) {
+      if (get<string>(name) !== undefined) problems.push(`${name}: only takes effect with METRICS_PORT (metrics are off); set both or neither`);
+    }
+    return undefined;
+  }
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  if (!loopback && token === undefined) problems.push('METRICS_TOKEN: is required when METRICS_HOST is not a loopback address');
+  const publicPort = get<number>('PORT') ?? 3000;
+  if (port !== 0 && port === publicPort) problems.push('METRICS_PORT: must differ from PORT (metrics never share the public listener)');
+  return { host, port, token };
 }
 
 const directFileVariables = ['DIRECT_ADDRESS', 'DIRECT_CERT', 'DIRECT_KEY', 'DIRECT_CERTS_DIR', 'DIRECT_TRUST_ANCHORS'] as const;

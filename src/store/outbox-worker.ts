@@ -35,13 +35,15 @@ export interface OutboxWorkerOptions extends BackoffPolicy {
   readonly batchSize?: number;
   readonly now?: () => Date;
   readonly random?: () => number;
+  /** Told of each attempt's result (metrics: deliveries, the audit write lag from `createdAt`). */
+  readonly onAttempt?: (attempt: { kind: OutboxKind; result: 'delivered' | 'retry' | 'dead'; createdAt: Date; at: Date }) => void;
 }
 
 export interface OutboxWorker {
   /** Delivers every row that is due now; resolves with how many rows were attempted. */
   runOnce(): Promise<number>;
   start(): void;
-  /** Stops polling and waits for the delivery in progress, if any. */
+  /** Stops polling and claiming, waits for the delivery in progress, if any, and releases rows claimed but not begun. */
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
+  /** Set by stop(): no new claims, and rows claimed but not begun are released (graceful shutdown). */
+  let stopping = false;
 
   async function claim(): Promise<ClaimedRow[]> {
     const at = now();
@@ -90,6 +94,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         [row.id, now(), deliveryId ?? null],
       );
       options.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'outbox message delivered');
+      options.onAttempt?.({ kind: row.kind, result: 'delivered', createdAt: new Date(row.created_at), at: now() });
     } catch (error) {
       await recordFailure(row, error);
     }
@@ -102,6 +107,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (dead) {
       await options.db.query(`UPDATE outbox SET status = 'dead', last_error = $2, lease_expires_at = NULL WHERE id = $1`, [row.id, reason]);
       options.log.error({ outboxId: row.id, kind: row.kind, attempts: row.attempts, reason }, 'outbox message moved to dead-letter');
+      options.onAttempt?.({ kind: row.kind, result: 'dead', createdAt: new Date(row.created_at), at });
       return;
     }
     const delay = retryDelayMs(options, row.attempts, random());
@@ -111,16 +117,34 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       new Date(at.getTime() + delay),
     ]);
     options.log.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason }, 'outbox delivery failed; will retry');
+    options.onAttempt?.({ kind: row.kind, result: 'retry', createdAt: new Date(row.created_at), at });
   }
 
   async function runOnce(): Promise<number> {
     let attempted = 0;
     for (;;) {
+      if (stopping) return attempted;
       const rows = await claim();
-      for (const row of rows) await deliver(row);
-      attempted += rows.length;
+      for (const [index, row] of rows.entries()) {
+        if (stopping) {
+          // Shutting down: hand back the rows claimed but not begun, at once, instead of leaving them leased.
+          await release(rows.slice(index));
+          return attempted;
+        }
+        await deliver(row);
+        attempted += 1;
+      }
       if (rows.length < batchSize) return attempted;
     }
+  }
+
+  /** Returns claimed rows to 'pending' without counting an attempt, for another worker to take now. */
+  async function release(rows: readonly ClaimedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await options.db.query(`UPDATE outbox SET status = 'pending', attempts = attempts - 1, lease_expires_at = NULL WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [
+      rows.map((row) => row.id),
+    ]);
+    options.log.info({ released: rows.length }, 'outbox rows released on shutdown');
   }
 
   function schedule(): void {
@@ -144,10 +168,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     start() {
       if (!stopped) return;
       stopped = false;
+      stopping = false;
       schedule();
     },
     async stop() {
       stopped = true;
+      stopping = true;
       if (timer) clearTimeout(timer);
       await running;
     },

@@ -148,4 +148,66 @@ describe('outbox worker', () => {
     await worker(async () => ({})).runOnce();
     expect(await getOutboxRow(db, id)).to.include({ status: 'dead', last_error: 'PermanentDeliveryError: no handler for outbox kind audit' });
   });
+  it('on stop (graceful shutdown) finishes the delivery in hand, claims nothing more and hands back the rows it claimed but had not begun', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: { ...email, subject: `m${i}` } })));
+    let release!: () => void;
+    const firstStarted = new Promise<void>((started) => {
+      let calls = 0;
+      const w = worker(async () => {
+        calls++;
+        if (calls === 1) {
+          started();
+          await new Promise<void>((r) => {
+            release = r;
+          });
+        }
+        return { deliveryId: `d${calls}` };
+      });
+      (globalThis as { pendingWorker?: typeof w }).pendingWorker = w;
+      void w.runOnce();
+    });
+    await firstStarted;
+    const w = (globalThis as { pendingWorker?: ReturnType<typeof worker> }).pendingWorker!;
+    delete (globalThis as { pendingWorker?: unknown }).pendingWorker;
+    // All three are claimed ('sending'); the first is being delivered when the stop arrives.
+    expect((await Promise.all(ids.map((id) => getOutboxRow(db, id)))).map((r) => r!.status)).to.deep.equal(['sending', 'sending', 'sending']);
+    const stopped = w.stop();
+    release();
+    await stopped;
+    await new Promise((r) => setTimeout(r, 50));
+    const rows = await Promise.all(ids.map((id) => getOutboxRow(db, id)));
+    expect(rows.map((r) => [r!.status, r!.attempts])).to.deep.equal([
+      ['sent', 1],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    // Another replica takes the released rows at once, not after the lease.
+    const other = worker(async () => ({ deliveryId: 'other' }));
+    expect(await other.runOnce()).to.equal(2);
+  });
+
+  it('tells onAttempt of each result (the metrics: deliveries, audit write lag)', async () => {
+    await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+    await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: { ...email, to: 'refused@example.org' } }));
+    const seen: string[] = [];
+    const w = createOutboxWorker({
+      db,
+      handlers: {
+        email: async (payload) => {
+          if ((payload as { to: string }).to.startsWith('refused')) throw new PermanentDeliveryError('550');
+          return {};
+        },
+      },
+      log: createLogger('silent'),
+      pollMs: 1000,
+      baseMs: 1000,
+      maxMs: 8000,
+      deadAfterMs: 24 * hour,
+      now: () => clock,
+      onAttempt: ({ kind, result, createdAt, at }) => seen.push(`${kind} ${result} ${at.getTime() >= createdAt.getTime()}`),
+    });
+    await w.runOnce();
+    expect(seen).to.deep.equal(['email delivered true', 'email dead true']);
+  });
 });

@@ -1,0 +1,73 @@
+/**
+ * One portal replica as a real process (`node src/main.ts`, or dist/main.js when built), for the
+ * cluster, the drills and the graceful-shutdown test. The environment is the portal's own variables
+ * (README "Configuration"); the log goes to a file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { waitFor } from './net.ts';
+import { fromRoot } from './paths.ts';
+
+export interface RunningPortal {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly process: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM (a graceful shutdown), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+export interface PortalOptions {
+  readonly name: string;
+  readonly port: number;
+  readonly env: Record<string, string>;
+  readonly logFile: string;
+  /** Run the compiled dist/main.js (as in production) instead of src/main.ts. */
+  readonly compiled?: boolean;
+  readonly readyTimeoutMs?: number;
+}
+
+export async function startPortal(options: PortalOptions): Promise<RunningPortal> {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const entry = options.compiled && existsSync(fromRoot('dist/main.js')) ? fromRoot('dist/main.js') : fromRoot('src/main.ts');
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [entry], {
+    cwd: fromRoot(),
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOST: '127.0.0.1', ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let exitReason: string | undefined;
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitReason = `exited (${code ?? signal}); see ${options.logFile}`;
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitFor(`portal ${options.name}`, async () => (await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      failed: () => exitReason,
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name: options.name,
+    baseUrl,
+    process: child,
+    exited,
+    async stop(graceMs = 40_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
