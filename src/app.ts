@@ -32,6 +32,7 @@ import { createAppsRouter } from './web/apps-router.ts';
 import { createActivityRouter } from './web/activity-router.ts';
 import { createFamilyRouter } from './web/family-router.ts';
 import { createClientsRouter } from './staff/clients-router.ts';
+import { createDeadLettersRouter } from './staff/dead-letters-router.ts';
 import { trimBase } from './core/fhir/base-url.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import { closeConnectionsWhenDraining } from './http/graceful-shutdown.ts';
@@ -121,6 +122,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createFamilyRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
   app.use(createClientsRouter({ accounts: ctx.accounts }));
+  app.use(createDeadLettersRouter({ accounts: ctx.accounts, log: ctx.log }));
 
   app.use(notFound);
   app.use(errorHandler(ctx.log, (input) => errorPage(input, ctx.config.practice)));

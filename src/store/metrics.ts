@@ -77,46 +77,70 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     registers: [registry],
   });
 
-  // Read at scrape time from the store, so every replica reports the shared queue the same way.
-  const outboxRows = new Gauge({ name: 'puente_outbox_rows', help: 'Outbox rows not yet delivered, by kind and status', labelNames: ['kind', 'status'] as const, registers: [] });
-  const outboxAge = new Gauge({
-    name: 'puente_outbox_oldest_age_seconds',
-    help: 'Age of the oldest outbox row not yet delivered, by kind and status',
-    labelNames: ['kind', 'status'] as const,
-    registers: [],
+  // Read at scrape time from the store, so every replica reports the shared queue the same way. The
+  // registry collects all metrics concurrently: the gauges share one query per scrape.
+  const readOutbox = coalesce(async (): Promise<OutboxSnapshot | undefined> => {
+    try {
+      const result = await deps.db.query<{ kind: string; status: string; n: number; age: number }>(
+        `SELECT kind, status, count(*)::int AS n, EXTRACT(EPOCH FROM (now() - min(created_at)))::float8 AS age
+           FROM outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY kind, status`,
+      );
+      return result.rows.map((row) => ({ kind: row.kind, status: row.status, n: Number(row.n), age: Math.max(0, Number(row.age)) }));
+    } catch {
+      return undefined;
+    }
   });
-  const deadLetters = new Gauge({ name: 'puente_outbox_dead_letters', help: 'Outbox rows in dead-letter, waiting for staff', registers: [] });
-  const storeUp = new Gauge({ name: 'puente_metrics_store_up', help: '1 when the outbox gauges could be read from the store at this scrape, else 0', registers: [] });
   new Gauge({
-    name: 'puente_outbox_scrape',
-    help: 'Internal: reads the outbox gauges at scrape time',
+    name: 'puente_outbox_rows',
+    help: 'Outbox rows not yet delivered (pending, sending) or dead, by kind and status',
+    labelNames: ['kind', 'status'] as const,
     registers: [registry],
     async collect() {
-      outboxRows.reset();
-      outboxAge.reset();
-      try {
-        const result = await deps.db.query<{ kind: string; status: string; n: number; age: number }>(
-          `SELECT kind, status, count(*)::int AS n, EXTRACT(EPOCH FROM (now() - min(created_at)))::float8 AS age
-             FROM outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY kind, status`,
-        );
-        let dead = 0;
-        for (const row of result.rows) {
-          outboxRows.set({ kind: row.kind, status: row.status }, Number(row.n));
-          outboxAge.set({ kind: row.kind, status: row.status }, Math.max(0, Number(row.age)));
-          if (row.status === 'dead') dead += Number(row.n);
-        }
-        deadLetters.set(dead);
-        storeUp.set(1);
-      } catch {
-        storeUp.set(0);
-      }
-      this.set(1);
+      this.reset();
+      for (const row of (await readOutbox()) ?? []) this.set({ kind: row.kind, status: row.status }, row.n);
     },
   });
-  for (const gauge of [outboxRows, outboxAge, deadLetters, storeUp]) registry.registerMetric(gauge);
+  new Gauge({
+    name: 'puente_outbox_oldest_age_seconds',
+    help: 'Age of the oldest outbox row by kind and status',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of (await readOutbox()) ?? []) this.set({ kind: row.kind, status: row.status }, row.age);
+    },
+  });
+  new Gauge({
+    name: 'puente_outbox_dead_letters',
+    help: 'Outbox rows in dead-letter, waiting for staff (/staff/admin/dead-letters)',
+    registers: [registry],
+    async collect() {
+      const rows = await readOutbox();
+      if (rows) this.set(rows.filter((row) => row.status === 'dead').reduce((sum, row) => sum + row.n, 0));
+    },
+  });
+  new Gauge({
+    name: 'puente_metrics_store_up',
+    help: '1 when the outbox gauges could be read from the store at this scrape, else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await readOutbox()) ? 1 : 0);
+    },
+  });
 
   const stopUpstream = observeUpstream(deps.upstreamOrigin, upstreamDuration);
   return { registry, httpDuration, facadeDecisions, outboxDeliveries, auditWriteLag, upstreamDuration, close: stopUpstream };
+}
+
+type OutboxSnapshot = { kind: string; status: string; n: number; age: number }[];
+
+/** At most one call of `run` in flight; callers arriving meanwhile share its result. */
+function coalesce<T>(run: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () =>
+    (inFlight ??= run().finally(() => {
+      inFlight = undefined;
+    }));
 }
 
 interface UndiciRequest {

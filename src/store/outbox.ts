@@ -72,3 +72,15 @@ export async function getOutboxRow(db: Queryable, id: string): Promise<OutboxRow
   );
   return result.rows[0];
 }
+
+/**
+ * A dead letter an administrator asked to retry: back to 'pending', due now, its last error kept until
+ * the next attempt replaces it. Only a 'dead' row moves (true); any other id or state is left alone.
+ * The row keeps its created_at, so the worker's horizon still counts from when it was written: if this
+ * attempt fails too, the row returns to dead-letter with the new error.
+ */
+export async function requeueDeadLetter(db: Queryable, id: string): Promise<boolean> {
+  if (!/^[0-9]{1,18}$/.test(id)) return false;
+  const result = await db.query(`UPDATE outbox SET status = 'pending', next_attempt_at = now(), lease_expires_at = NULL WHERE id = $1 AND status = 'dead'`, [id]);
+  return result.affectedRows === 1;
+}
