@@ -27,6 +27,9 @@ import { createSendRouter } from './web/send-router.ts';
 import { createShlRouter } from './web/shl-router.ts';
 import { createShareViewerRouter } from './web/share-viewer-router.ts';
 import { createStaffRouter } from './staff/router.ts';
+import { createMessagesRouter } from './web/messages-router.ts';
+import { createStaffMessagesRouter } from './staff/messages-router.ts';
+import { multipartForm } from './http/multipart-body.ts';
 import { createSecurityRouter } from './web/security-router.ts';
 import { createAppsRouter } from './web/apps-router.ts';
 import { createActivityRouter } from './web/activity-router.ts';
@@ -78,6 +81,7 @@ export function createApp(ctx: Context): express.Express {
       grantUsage: ctx.grantUsage,
       registration: ctx.config.clientRegistrationToken !== undefined,
       timeZone: ctx.config.practice.timeZone,
+      messaging: { topicPools: new Map(ctx.config.messages.topics.map((t) => [t.code, t.pool])), answerBusinessDays: ctx.config.messages.answerBusinessDays },
     }),
   );
 
@@ -95,6 +99,8 @@ export function createApp(ctx: Context): express.Express {
   // Pages: form bodies, language, CSRF on every POST.
   const secure = ctx.config.publicUrl.protocol === 'https:';
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
+  // The message forms carry attachments (5 × 10 MB at most, plus the text): parsed before the CSRF check reads _csrf.
+  app.use('/messages', multipartForm({ limitBytes: 52 * 1024 * 1024 }));
   app.use(resolveLocale);
   app.use(csrfProtection({ secret: ctx.config.secretKeys[0]!, secure, origin: ctx.config.publicUrl.origin }));
   app.use(createLanguageRouter({ secure }));
@@ -112,6 +118,7 @@ export function createApp(ctx: Context): express.Express {
     now: ctx.accounts.now,
   };
   app.use(createHomeRouter(recordDeps));
+  app.use(createMessagesRouter({ ...recordDeps, messaging: ctx.messaging }));
   app.use(createRecordRouter(recordDeps));
   app.use(createShareRouter({ ...recordDeps, db: ctx.db, ...(ctx.downloadMaxPages ? { downloadMaxPages: ctx.downloadMaxPages } : {}) }));
   app.use(createSendRouter({ ...recordDeps, db: ctx.db, publicUrl: ctx.config.publicUrl, direct: ctx.directSender }));
@@ -121,6 +128,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(createActivityRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createFamilyRouter({ accounts: ctx.accounts, sessions: ctx.patientSessions }));
   app.use(createStaffRouter({ accounts: ctx.accounts, sessions: ctx.staffSessions }));
+  app.use(createStaffMessagesRouter({ messaging: ctx.messaging }));
   app.use(createClientsRouter({ accounts: ctx.accounts }));
   app.use(createDeadLettersRouter({ accounts: ctx.accounts, log: ctx.log }));
 

@@ -29,6 +29,7 @@ import { oauthErrorPage } from './web/views/patient-pages.ts';
 import { negotiateLocale, translate, type MessageKey } from './core/i18n/translate.ts';
 import { dateFormatter } from './core/fhir/dates.ts';
 import { trimBase } from './core/fhir/base-url.ts';
+import type { MessagingDeps } from './messaging/deps.ts';
 import { createMetrics, type Metrics } from './store/metrics.ts';
 import { createLifecycle, type Lifecycle } from './http/graceful-shutdown.ts';
 
@@ -53,6 +54,8 @@ export interface Context {
   /** Apps' last use (connected apps), with this portal's own write throttle. */
   readonly grantUsage: GrantUsage;
   readonly accounts: AccountsDeps;
+  /** Secure messages' services (staff side with the system credential; read tags, automatic replies, notices). */
+  readonly messaging: MessagingDeps;
   readonly webClient: WebClient;
   readonly patientSessions: SessionManager;
   readonly staffSessions: SessionManager;
@@ -144,6 +147,15 @@ export async function createContext(config: Config, log: Logger, options: { now?
     fhirBase,
     grantUsage: createGrantUsage(db),
     accounts: { db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now },
+    // Unread counts must see read tags written a moment ago: never an answer from HAPI's search cache.
+    messaging: {
+      db,
+      fhir: createFhirClient({ baseUrl: upstreamBase, timeoutMs: config.fhir.timeoutMs, headers: { 'cache-control': 'no-cache' } }),
+      practice: config.practice,
+      messages: config.messages,
+      publicUrl: config.publicUrl,
+      now,
+    },
     webClient: createWebClient({
       issuer: issuerFor(config.publicUrl),
       clientId: webClientId,

@@ -8,6 +8,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isTimeZone } from '../core/fhir/dates.ts';
 import type { Env, EnvName } from './env.ts';
+import { messagesConfig, messagesEnvSchema, type MessagesConfig } from './messages-config.ts';
 import { devSecretKey, parseSecretKeys } from './secrets.ts';
 
 export type PuenteEnvironment = 'production' | 'development';
@@ -70,6 +71,8 @@ export interface Config {
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
   /** The Prometheus listener (src/http/metrics-server.ts); absent when METRICS_PORT is unset. */
   readonly metrics?: { readonly host: string; readonly port: number; readonly token: string | undefined };
+  /** Secure messages: topics and pools, answer time, practice hours (src/config/messages-config.ts). */
+  readonly messages: MessagesConfig;
   /** Direct secure messaging (issue 12); absent when DIRECT_SMTP_URL is unset, and then Direct is off. */
   readonly direct?: DirectConfig;
 }
@@ -140,6 +143,7 @@ const envSchema = {
     METRICS_PORT: integer(0, 65535),
     METRICS_HOST: { type: 'string', minLength: 1 },
     METRICS_TOKEN: { type: 'string', minLength: 32 },
+    ...messagesEnvSchema,
     DIRECT_SMTP_URL: { type: 'string', pattern: '^smtps?://' },
     DIRECT_ADDRESS: { type: 'string', pattern: '^[^@\\s<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$', maxLength: 254 },
     DIRECT_CERT: { type: 'string', minLength: 1 },
@@ -210,6 +214,8 @@ export function loadConfig(rawEnv: Env): Config {
   if (addressText !== undefined && !address) problems.push('PRACTICE_ADDRESS: must read "street, city, ST, ZIP", e.g. "100 Main St, Suite 2, Springfield, IL, 62701"');
 
   const direct = directConfig(get, problems);
+  const messages = messagesConfig(get, problems);
+
   const drainMs = get<number>('SHUTDOWN_DRAIN_MS') ?? 5000;
   const shutdownTimeoutMs = get<number>('SHUTDOWN_TIMEOUT_MS') ?? 30000;
   if (shutdownTimeoutMs <= drainMs) problems.push('SHUTDOWN_TIMEOUT_MS: must be larger than SHUTDOWN_DRAIN_MS (in-flight requests need time after the drain)');
@@ -249,6 +255,7 @@ export function loadConfig(rawEnv: Env): Config {
     },
     shutdown: { drainMs, timeoutMs: shutdownTimeoutMs },
     ...(metrics ? { metrics } : {}),
+    messages,
     ...(direct ? { direct } : {}),
   };
 }

@@ -38,6 +38,10 @@ export const envVariables = {
   METRICS_PORT: 'TCP port of the Prometheus /metrics listener, separate from PORT; unset = no metrics listener',
   METRICS_HOST: 'address the metrics listener binds to (default 127.0.0.1); any other address requires METRICS_TOKEN',
   METRICS_TOKEN: 'bearer token (32+ characters) that /metrics requires; required when METRICS_HOST is not a loopback address',
+  MESSAGE_TOPICS:
+    'secure-message topics and the staff pool each goes to, as topic:pool pairs (default doctor:care-team,appointments:front-desk,refill:care-team,results:care-team,other:front-desk)',
+  MESSAGE_ANSWER_DAYS: 'business days within which the practice usually answers a message: told to patients, and past it the staff inbox flags a conversation overdue (default 2)',
+  PRACTICE_HOURS: 'the practice’s hours in its time zone, e.g. "mon-fri 08:00-17:00" (the default); a message outside them gets one automatic reply per conversation',
   DIRECT_SMTP_URL: 'smtp:// or smtps:// URL of the practice’s Direct relay (its HISP); unset = Direct sending off',
   DIRECT_ADDRESS: 'the practice’s Direct address, the From of every Direct message (required with DIRECT_SMTP_URL)',
   DIRECT_CERT: 'PEM file of the practice’s Direct certificate, bound to DIRECT_ADDRESS (required with DIRECT_SMTP_URL)',

@@ -7,6 +7,7 @@
 export type ErrorCode =
   | 'not_found'
   | 'bad_request'
+  | 'payload_too_large'
   | 'forbidden'
   | 'csrf'
   | 'misdirected_request'

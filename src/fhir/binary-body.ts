@@ -4,19 +4,8 @@
  * #14: PDF, JPEG or PNG; at most 10 MB; empty refused). The facade sets `securityContext` to the token's
  * patient, so a Binary can be attached only to that patient's messages.
  */
+import { maxAttachmentBytes, sniffAttachmentType, type AttachmentType } from '../core/attachment-type.ts';
 import { FacadeError, type FacadeMessageKey } from './facade-error.ts';
-
-export const maxAttachmentBytes = 10 * 1024 * 1024;
-export type AttachmentType = 'application/pdf' | 'image/jpeg' | 'image/png';
-
-/** The type the bytes really are (magic numbers: PDF `%PDF-`, JPEG `FF D8 FF`, PNG's 8-byte signature), or undefined. */
-export function sniffAttachmentType(bytes: Uint8Array): AttachmentType | undefined {
-  const starts = (...prefix: number[]) => prefix.every((byte, i) => bytes[i] === byte);
-  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
-  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  return undefined;
-}
 
 const invalid = (key: FacadeMessageKey): never => {
   throw new FacadeError(400, 'invalid', 'invalid', key);

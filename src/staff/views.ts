@@ -9,6 +9,7 @@ import type { InvitationView } from '../accounts/invitation-state.ts';
 
 export const staffNav = (ctx: PageContext, admin = false): SafeHtml => html`<nav aria-label="${ctx.t('staff.title')}">
   <a href="/staff">${ctx.t('staff.search.title')}</a>
+  <a href="/staff/messages">${ctx.t('staffMessages.nav')}</a>
   ${admin ? html`<a href="/staff/admin">${ctx.t('staff.admin.nav')}</a> <a href="/staff/apps">${ctx.t('staff.clients.title')}</a> <a href="/staff/admin/dead-letters">${ctx.t('staff.deadLetters.nav')}</a>` : ''}
   <form method="post" action="/staff/logout">${csrfField(ctx.csrfToken)}<button class="link" type="submit">${ctx.t('nav.signOut')}</button></form>
 </nav>`;

@@ -7,7 +7,8 @@ import type { Request, Response } from 'express';
 import type { Dispatcher } from 'undici';
 import { SignInRequired } from '../core/errors.ts';
 import type { SessionManager } from '../http/session.ts';
-import { createRecordClient, type RecordClient } from '../record/record-client.ts';
+import { createRecordClient, type RecordClient, type RecordClientOptions } from '../record/record-client.ts';
+import { createRecordWriter, type RecordWriter } from '../record/record-writer.ts';
 import type { TokenSet, WebClient } from './web-client.ts';
 
 export interface RecordSessionDeps {
@@ -20,6 +21,16 @@ export interface RecordSessionDeps {
 }
 
 export async function recordClientFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<RecordClient> {
+  return createRecordClient(await sessionClientOptions(req, res, deps));
+}
+
+/** The same session's token for the facade's write path (secure messages): a reader and a writer on one token. */
+export async function recordWriterFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<{ record: RecordClient; writer: RecordWriter; reader: string }> {
+  const options = await sessionClientOptions(req, res, deps);
+  return { record: createRecordClient(options), writer: createRecordWriter(options), reader: options.fhirUser ?? `Patient/${options.patient}` };
+}
+
+async function sessionClientOptions(req: Request, res: Response, deps: RecordSessionDeps): Promise<RecordClientOptions> {
   const session = await deps.sessions.load(req);
   let tokens = session?.data['tokens'] as TokenSet | undefined;
   if (!session || !tokens?.patient) throw new SignInRequired();
@@ -36,7 +47,7 @@ export async function recordClientFor(req: Request, res: Response, deps: RecordS
     }
     await deps.sessions.save(session, { ...session.data, tokens });
   }
-  return createRecordClient({
+  return {
     fhirBase: deps.fhirBase,
     accessToken: tokens.accessToken,
     patient: tokens.patient!,
@@ -44,5 +55,5 @@ export async function recordClientFor(req: Request, res: Response, deps: RecordS
     timeoutMs: deps.timeoutMs,
     dispatcher: deps.http,
     onUnauthorized: () => deps.sessions.end(req, res, session),
-  });
+  };
 }

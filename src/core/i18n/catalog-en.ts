@@ -3,10 +3,12 @@
  * `{name}` placeholders are filled by translate(); error keys are `error.<ErrorCode>`.
  */
 import { recordEn } from './record-catalog-en.ts';
+import { messagesEn } from './messages-catalog-en.ts';
 import { familyEn } from './family-catalog-en.ts';
 
 export const en = {
   ...recordEn,
+  ...messagesEn,
   ...familyEn,
   'page.title': 'Patient portal',
   'nav.skip': 'Skip to main content',

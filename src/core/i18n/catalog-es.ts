@@ -1,10 +1,12 @@
 import type { MessageKey } from './catalog-en.ts';
 import { recordEs } from './record-catalog-es.ts';
+import { messagesEs } from './messages-catalog-es.ts';
 import { familyEs } from './family-catalog-es.ts';
 
 /** Spanish strings: `satisfies` makes a missing or extra key a compile error. */
 export const es = {
   ...recordEs,
+  ...messagesEs,
   ...familyEs,
   'page.title': 'Portal del paciente',
   'nav.skip': 'Saltar al contenido principal',

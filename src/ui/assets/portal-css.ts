@@ -121,4 +121,11 @@ dl.facts div{grid-template-columns:1fr;gap:0}
 .trend thead th{border-bottom-width:2px}
 @media (forced-colors:active){.trend-line{stroke:CanvasText}.trend-marker{fill:CanvasText}}
 @media print{.trend{border:none;padding:0}.trend-svg{break-inside:avoid;max-width:16cm;print-color-adjust:exact;-webkit-print-color-adjust:exact}.trend-data::details-content{content-visibility:visible;display:block}.trend-data summary{display:none}.trend tr{break-inside:avoid}}
+/* Secure messages: unread and overdue badges, message text as typed, internal notes set apart. */
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:1rem;background:#0b57a4;color:#fff;font-size:.875rem;font-weight:600}
+.badge.overdue{background:#a4161a}
+.message-text{white-space:pre-wrap;overflow-wrap:anywhere}
+ol.conversation{list-style:none;padding:0}
+.card.internal-note{background:#fff8e1;border-color:#8a6d00}
+input[type=file]{min-height:44px}
 `;

@@ -34,6 +34,7 @@ ${field({ id: 'code', label: ctx.t('signIn.totp'), autocomplete: 'one-time-code'
 
 export const signedInNav = (ctx: PageContext): SafeHtml => html`<nav aria-label="${ctx.t('nav.home')}">
   <a href="/">${ctx.t('nav.home')}</a>
+  <a href="/messages">${ctx.t('messages.nav')}</a>
   <a href="/share">${ctx.t('share.nav')}</a>
   <a href="/account/apps">${ctx.t('nav.apps')}</a>
   <a href="/account/activity">${ctx.t('activity.nav')}</a>

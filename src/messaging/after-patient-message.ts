@@ -1,0 +1,35 @@
+/**
+ * What follows a patient-side message (issue #14): outside the practice's hours, one automatic reply per
+ * conversation saying when it will be read. Written with the portal's credential (it is the practice
+ * speaking), category `auto-reply`, in the language the patient wrote in. If it cannot be written the
+ * message itself stands (it was already accepted) and the claim is released so the next message tries again.
+ */
+import type { Communication } from '@medplum/fhirtypes';
+import { categoryCoding } from '../core/fhir/messages.ts';
+import { dateFormatter } from '../core/fhir/dates.ts';
+import { translate, type Locale } from '../core/i18n/translate.ts';
+import { claimAutoReply, releaseAutoReply } from '../store/message-notifications.ts';
+import type { MessagingDeps } from './deps.ts';
+import { nextOpening } from './practice-hours.ts';
+
+export async function afterPatientMessage(deps: MessagingDeps, thread: string, patient: string, locale: Locale): Promise<void> {
+  const now = deps.now();
+  const opening = nextOpening(now, deps.messages.hours, deps.practice.timeZone);
+  if (!opening) return;
+  if (!(await claimAutoReply(deps.db, thread))) return;
+  const when = dateFormatter(locale, deps.practice.timeZone).instant(opening);
+  try {
+    await deps.fhir.create<Communication>({
+      resourceType: 'Communication',
+      status: 'completed',
+      category: [{ coding: [categoryCoding('auto-reply')] }],
+      partOf: [{ reference: `Communication/${thread}` }],
+      subject: { reference: patient },
+      recipient: [{ reference: patient }],
+      sent: now.toISOString(),
+      payload: [{ contentString: translate(locale, 'messages.autoReply', { practice: deps.practice.name, when }) }],
+    });
+  } catch {
+    await releaseAutoReply(deps.db, thread).catch(() => undefined);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Secure messages, staff side (issue #14): the inbox by pool with unread and overdue flags, a
+ * conversation with its internal notes, replies, notes, assignment and closing. The staff console works
+ * with the portal's system credential (DESIGN.md "Architecture"); every read and write is audited with the
+ * staff member's Practitioner as the agent and the patient as the entity, before the page is shown or the
+ * answer given. A reply and its Provenance, and the routing Task's new state, are one HAPI transaction.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { AuditEvent, Bundle, BundleEntry, Communication, Patient, Practitioner, Provenance, RelatedPerson, Task } from '@medplum/fhirtypes';
+import { AppError } from '../core/errors.ts';
+import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
+import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
+import { categoryCoding, maxMessageLength, messageCategoryOf, messageCategorySystem, messageReadBySystem } from '../core/fhir/messages.ts';
+import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
+import { recordAuditEvents } from '../store/audit-trail.ts';
+import { listStaffAccounts } from '../store/accounts.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../store/write-idempotency.ts';
+import type { MessagingDeps } from './deps.ts';
+import { notifyPatientSide } from './notifications.ts';
+import { markRead } from './read-state.ts';
+import { isOverdue, routingOf, summarize, threadMessages, threadOf, type Routing, type ThreadMessage, type ThreadSummary } from './thread-model.ts';
+
+export interface StaffActor {
+  readonly accountId: string;
+  /** Practitioner/… */
+  readonly practitioner: string;
+  readonly name: string;
+}
+
+/** What an audited console request says of itself. */
+export interface StaffRequest {
+  readonly staff: StaffActor;
+  readonly request: string;
+  readonly clientAddress: string;
+}
+
+export interface InboxRow extends ThreadSummary {
+  readonly routing: Routing | undefined;
+  readonly overdue: boolean;
+  readonly patientName: string;
+  readonly ownerName: string | undefined;
+}
+
+const all = async <T extends Communication | Task | Patient | Practitioner>(
+  deps: Pick<MessagingDeps, 'fhir'>,
+  type: T['resourceType'],
+  params: Record<string, string>,
+  max = 100,
+) => {
+  const found: T[] = [];
+  const included: (Communication | Task | Patient | Practitioner)[] = [];
+  let bundle: Bundle<T> | undefined = await deps.fhir.search<T>(type as never, { _count: '500', ...params });
+  for (let page = 0; bundle && page < max; page++) {
+    for (const entry of bundle.entry ?? []) {
+      if (!entry.resource) continue;
+      if (entry.search?.mode === 'include') included.push(entry.resource);
+      else found.push(entry.resource);
+    }
+    bundle = await deps.fhir.nextPage(bundle);
+  }
+  return { found, included };
+};
+
+const audit = (deps: Pick<MessagingDeps, 'db' | 'practice'>, request: StaffRequest, patients: readonly string[], interaction: 'read' | 'search-type') =>
+  recordAuditEvents(
+    deps.db,
+    (patients.length ? patients : [undefined]).map((patient) =>
+      fhirAccessAuditEvent({
+        interaction,
+        outcome: '0',
+        actor: request.staff.practitioner,
+        accountId: request.staff.accountId,
+        ...(patient ? { patient } : {}),
+        request: request.request,
+        clientAddress: request.clientAddress,
+        portalName: deps.practice.name,
+      }),
+    ),
+  );
+
+/** The staff members a conversation may be assigned to (active staff accounts), by name. */
+export async function staffDirectory(deps: Pick<MessagingDeps, 'db' | 'fhir'>): Promise<{ practitioner: string; name: string }[]> {
+  const accounts = (await listStaffAccounts(deps.db)).filter((a) => a.status === 'active' && a.fhir_user?.startsWith('Practitioner/'));
+  const ids = accounts.map((a) => a.fhir_user!.slice('Practitioner/'.length)).filter(isFhirId);
+  if (ids.length === 0) return [];
+  const { found } = await all<Practitioner>(deps, 'Practitioner', { _id: ids.join(',') }, 5);
+  return found.map((p) => ({ practitioner: `Practitioner/${p.id}`, name: displayName(p.name) || `Practitioner/${p.id}` })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The inbox: open conversations (optionally one pool's), newest activity first, each with the patient's
+ * name, its pool and owner, unread for this staff member (patient-side messages without their read tag),
+ * and overdue when the patient has waited past the answer time.
+ */
+export async function staffInbox(deps: MessagingDeps, request: StaffRequest, options: { pool?: string; closed?: boolean } = {}): Promise<InboxRow[]> {
+  const reader = request.staff.practitioner;
+  const { found: tasks, included } = await all<Task>(deps, 'Task', {
+    code: `${messageCategorySystem}|thread`,
+    status: options.closed ? 'completed' : 'requested,in-progress',
+    _include: 'Task:focus',
+    _sort: '-_lastUpdated',
+  });
+  const headers = included.filter((r): r is Communication => r.resourceType === 'Communication' && messageCategoryOf(r) === 'thread');
+  const ofPool = tasks.filter((task) => !options.pool || routingOf(task)?.pool === options.pool);
+  const headerIds = new Set(ofPool.map((t) => t.focus?.reference?.slice('Communication/'.length)));
+  // Unread for this reader: patient-side messages without their tag, searched with _tag:not (docs/messages.md).
+  const { found: unread } = await all<Communication>(deps, 'Communication', {
+    category: `${messageCategorySystem}|message`,
+    '_tag:not': `${messageReadBySystem}|${reader}`,
+    _elements: 'partOf,sender,sent,category',
+  });
+  const patientSide = unread.filter((m) => !m.sender?.reference?.startsWith('Practitioner/'));
+  const summaries = summarize(
+    headers.filter((h) => headerIds.has(h.id)),
+    patientSide.map((m) => ({ ...m, meta: {} })),
+    reader,
+  );
+  const patients = [...new Set(summaries.map((s) => s.patient).filter((p) => p.startsWith('Patient/')))];
+  const patientIds = patients.map((p) => p.slice('Patient/'.length)).filter(isFhirId);
+  const { found: people } = patientIds.length ? await all<Patient>(deps, 'Patient', { _id: patientIds.join(',') }, 5) : { found: [] as Patient[] };
+  const names = new Map(people.map((p) => [`Patient/${p.id}`, displayName(p.name)]));
+  const directory = new Map((await staffDirectory(deps)).map((s) => [s.practitioner, s.name]));
+  const taskOf = new Map(ofPool.map((t) => [t.focus?.reference, t]));
+  const now = deps.now();
+  await audit(deps, request, patients, 'search-type');
+  return summaries.map((summary) => {
+    const routing = routingOf(taskOf.get(`Communication/${summary.id}`));
+    return {
+      ...summary,
+      routing,
+      overdue: isOverdue(routing, now),
+      patientName: names.get(summary.patient) ?? '',
+      ownerName: routing?.owner ? directory.get(routing.owner) : undefined,
+    };
+  });
+}
+
+export interface StaffConversation {
+  readonly summary: ThreadSummary;
+  readonly routing: Routing | undefined;
+  readonly overdue: boolean;
+  readonly patient: { readonly name: string; readonly birthDate: string | undefined; readonly mrn: string | undefined };
+  readonly messages: readonly (ThreadMessage & { readonly name: string | undefined })[];
+  readonly staff: readonly { practitioner: string; name: string }[];
+}
+
+async function loadThread(deps: MessagingDeps, id: string) {
+  if (!isFhirId(id)) throw new AppError('not_found', 404);
+  const header = await deps.fhir.read<Communication>('Communication', id).catch(() => undefined);
+  if (!header || messageCategoryOf(header) !== 'thread' || !header.subject?.reference?.startsWith('Patient/')) throw new AppError('not_found', 404);
+  const tasks = await deps.fhir.search<Task>('Task', { focus: `Communication/${id}`, _count: '1' });
+  return { header, task: tasks.entry?.[0]?.resource, patient: header.subject.reference };
+}
+
+/** One conversation with its internal notes, audited, and marked read for this staff member. */
+export async function staffConversation(deps: MessagingDeps, request: StaffRequest, id: string): Promise<StaffConversation> {
+  const { header, task, patient } = await loadThread(deps, id);
+  const reader = request.staff.practitioner;
+  const { found } = await all<Communication>(deps, 'Communication', { 'part-of': `Communication/${id}` });
+  const person = await deps.fhir.read<Patient>('Patient', patient.slice('Patient/'.length));
+  const staff = await staffDirectory(deps);
+  const names = new Map<string, string>(staff.map((s) => [s.practitioner, s.name]));
+  names.set(patient, displayName(person.name));
+  for (const sender of new Set(found.map((m) => m.sender?.reference).filter((s): s is string => !!s && s.startsWith('RelatedPerson/')))) {
+    const related = await deps.fhir.read<RelatedPerson>('RelatedPerson', sender.slice('RelatedPerson/'.length)).catch(() => undefined);
+    if (related) names.set(sender, displayName(related.name));
+  }
+  await audit(deps, request, [patient], 'read');
+  const messages = threadMessages(found, reader, { includeNotes: true });
+  await markRead(
+    deps.fhir,
+    found.filter((m) => messages.some((v) => v.id === m.id && v.unread)),
+    reader,
+  );
+  const routing = routingOf(task);
+  return {
+    summary: summarize([header], found, reader)[0]!,
+    routing,
+    overdue: isOverdue(routing, deps.now()),
+    patient: { name: displayName(person.name), birthDate: person.birthDate, mrn: medicalRecordNumber(person) },
+    messages: messages.map((m) => ({ ...m, name: m.sender ? names.get(m.sender) : undefined })),
+    staff,
+  };
+}
+
+export type StaffWriteError = 'staffMessages.error.textEmpty' | 'staffMessages.error.textLong' | 'staffMessages.error.closed' | 'staffMessages.error.staff';
+
+export class StaffWriteRefused extends Error {
+  readonly reason: StaffWriteError;
+  constructor(reason: StaffWriteError) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const auditCreate = (deps: MessagingDeps, request: StaffRequest, patient: string, created: string | undefined, outcome: '0' | '4' = '0'): AuditEvent & { id: string } =>
+  fhirCreateAuditEvent({
+    outcome,
+    actor: request.staff.practitioner,
+    accountId: request.staff.accountId,
+    patient,
+    ...(created ? { created } : {}),
+    request: request.request,
+    clientAddress: request.clientAddress,
+    portalName: deps.practice.name,
+  });
+
+/**
+ * A reply to the patient (`kind: 'message'`) or an internal note the patient never sees (`'internal-note'`: no
+ * subject, sender or recipient that is a patient, so outside the compartment the facade releases). A reply
+ * marks the Task answered (and assigns it to the writer when no one owns it) and queues the patient's notice.
+ * `key` makes a double submit write once.
+ */
+export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id: string, input: { kind: 'message' | 'internal-note'; text: string; key: string }): Promise<void> {
+  const text = input.text;
+  if (text.trim() === '') throw new StaffWriteRefused('staffMessages.error.textEmpty');
+  if (text.length > maxMessageLength) throw new StaffWriteRefused('staffMessages.error.textLong');
+  const { header, task, patient } = await loadThread(deps, id);
+  if (header.status !== 'in-progress') throw new StaffWriteRefused('staffMessages.error.closed');
+  const owner = { accountId: request.staff.accountId, clientId: 'staff-console', key: input.key };
+  const hash = createHash('sha256').update(`${id}\n${input.kind}\n${text}`).digest('hex');
+  const claim = await claimIdempotencyKey(deps.db, owner, hash);
+  if (claim.state !== 'claimed') return;
+  const now = deps.now().toISOString();
+  const url = `urn:uuid:${randomUUID()}`;
+  const message: Communication = {
+    resourceType: 'Communication',
+    status: 'completed',
+    category: [{ coding: [categoryCoding(input.kind)] }],
+    partOf: [{ reference: `Communication/${id}` }],
+    sender: { reference: request.staff.practitioner },
+    sent: now,
+    payload: [{ contentString: text }],
+    ...(input.kind === 'message' ? { subject: { reference: patient }, recipient: [{ reference: patient }] } : { about: [{ reference: `Communication/${id}` }] }),
+  };
+  const provenance: Provenance = {
+    resourceType: 'Provenance',
+    target: [{ reference: url }],
+    recorded: now,
+    activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE' }] },
+    agent: [{ who: { reference: request.staff.practitioner } }],
+  };
+  const entries: BundleEntry[] = [
+    { fullUrl: url, resource: message, request: { method: 'POST', url: 'Communication' } },
+    { resource: provenance, request: { method: 'POST', url: 'Provenance' } },
+  ];
+  if (input.kind === 'message' && task?.id) {
+    const { restriction: _due, ...rest } = task;
+    const answered: Task = {
+      ...rest,
+      status: 'in-progress',
+      businessStatus: { text: 'answered' },
+      lastModified: now,
+      ...(task.owner ? {} : { owner: { reference: request.staff.practitioner } }),
+    };
+    entries.push({ resource: answered, request: { method: 'PUT', url: `Task/${task.id}`, ifMatch: `W/"${task.meta?.versionId ?? '1'}"` } });
+  }
+  let location: string | undefined;
+  try {
+    const answer = await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
+    location = answer.entry?.[0]?.response?.location?.replace(/^.*?(Communication\/)/, '$1');
+  } catch (error) {
+    await releaseIdempotencyKey(deps.db, owner).catch(() => undefined);
+    throw error;
+  }
+  await completeIdempotencyKey(deps.db, owner, location ?? '');
+  await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location)]);
+  if (input.kind === 'message') await notifyPatientSide(deps, id, patient);
+}
+
+/** Assigns the conversation to a staff member (Practitioner/…), or back to the pool (undefined); audited. */
+export async function assignConversation(deps: MessagingDeps, request: StaffRequest, id: string, to: string | undefined): Promise<void> {
+  const { task, patient } = await loadThread(deps, id);
+  if (!task?.id) throw new AppError('not_found', 404);
+  if (to !== undefined && !(await staffDirectory(deps)).some((s) => s.practitioner === to)) throw new StaffWriteRefused('staffMessages.error.staff');
+  const { owner: _owner, ...rest } = task;
+  await deps.fhir.update<Task>({
+    ...rest,
+    id: task.id,
+    status: to ? 'in-progress' : 'requested',
+    lastModified: deps.now().toISOString(),
+    ...(to ? { owner: { reference: to } } : {}),
+  });
+  await recordAuditEvents(deps.db, [
+    { ...auditCreate(deps, request, patient, `Task/${task.id}`), action: 'U', subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'update' }] },
+  ]);
+}
+
+/** Closes the conversation (header completed, Task completed); the patient sees it closed and may start a new one. */
+export async function closeConversation(deps: MessagingDeps, request: StaffRequest, id: string): Promise<void> {
+  const { header, task, patient } = await loadThread(deps, id);
+  const entries: BundleEntry[] = [
+    { resource: { ...header, status: 'completed' }, request: { method: 'PUT', url: `Communication/${id}`, ifMatch: `W/"${header.meta?.versionId ?? '1'}"` } },
+  ];
+  if (task?.id) {
+    const { restriction: _due, ...rest } = task;
+    entries.push({
+      resource: { ...rest, status: 'completed', businessStatus: { text: 'closed' }, lastModified: deps.now().toISOString() },
+      request: { method: 'PUT', url: `Task/${task.id}` },
+    });
+  }
+  await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
+  await recordAuditEvents(deps.db, [
+    { ...auditCreate(deps, request, patient, `Communication/${id}`), action: 'U', subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'update' }] },
+  ]);
+}
+
+/** The thread a message belongs to (for links). */
+export { threadOf };

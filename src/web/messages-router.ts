@@ -1,0 +1,134 @@
+/**
+ * Secure messages, patient side (/messages): the list, a new conversation, a conversation and its reply.
+ * Reads and writes go through the /fhir facade with the session's own token (record-session.ts), so the
+ * facade's checks apply to the portal exactly as to any app. Handlers parse, call, render.
+ */
+import { Router, type Request, type Response } from 'express';
+import { fhirIdSource } from '../core/fhir/ids.ts';
+import { formBody } from '../http/form-body.ts';
+import type { MessagingDeps } from '../messaging/deps.ts';
+import { uploadedFile } from '../messaging/attachments.ts';
+import {
+  isFormKey,
+  listConversations,
+  MessageFormInvalid,
+  newFormKey,
+  openConversation,
+  replyToConversation,
+  SendFailed,
+  startConversation,
+  type MessageFormErrors,
+  type SendFailure,
+} from '../messaging/patient-messages.ts';
+import { pageContext } from '../ui/page-context.ts';
+import type { RecordPageDeps } from './record-page-context.ts';
+import { recordWriterFor } from './record-session.ts';
+import { conversationPage, messagesListPage, newConversationPage, replyNotSentPage } from './views/messages-page.ts';
+
+export interface MessagesRouterDeps extends RecordPageDeps {
+  readonly messaging: MessagingDeps;
+}
+
+const newForm = formBody({
+  topic: { pattern: '^[a-z][a-z0-9-]{0,39}$' },
+  subject: { maxLength: 1000 },
+  text: { trim: false, maxLength: 20_000 },
+  key: { pattern: '^[A-Za-z0-9_-]{22}$' },
+});
+const replyForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
+const idPattern = new RegExp(`^${fhirIdSource}$`);
+
+export function createMessagesRouter(deps: MessagesRouterDeps): Router {
+  const router = Router();
+  const answerDays = deps.messaging.messages.answerBusinessDays;
+  const topics = deps.messaging.messages.topics;
+  router.use('/messages', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  const filesOf = (req: Request) => (req.files ?? []).filter((f) => f.field === 'files' && (f.name !== '' || f.bytes.length > 0)).map((f) => uploadedFile(f.name, f.bytes));
+
+  router.get('/messages', async (req, res) => {
+    const { record, reader } = await recordWriterFor(req, res, deps);
+    const threads = await listConversations(record, reader);
+    res.send(messagesListPage(pageContext(req, deps.practice), { threads, answerDays, sent: req.query['sent'] === '1' }));
+  });
+
+  router.get('/messages/new', async (req, res) => {
+    await recordWriterFor(req, res, deps);
+    res.send(newConversationPage(pageContext(req, deps.practice), { topics, answerDays, form: { topic: '', subject: '', text: '', key: newFormKey() } }));
+  });
+
+  router.post('/messages/new', async (req, res) => {
+    const { writer, record } = await recordWriterFor(req, res, deps);
+    const form = newForm.parse(req.body);
+    const key = isFormKey(form.key) ? form.key : newFormKey();
+    const again = (status: number, errors?: MessageFormErrors, failure?: SendFailure) =>
+      res.status(status).send(
+        newConversationPage(pageContext(req, deps.practice), {
+          topics,
+          answerDays,
+          form: { topic: form.topic, subject: form.subject, text: form.text, key },
+          ...(errors ? { errors } : {}),
+          ...(failure ? { failure } : {}),
+        }),
+      );
+    try {
+      const id = await startConversation(
+        deps.messaging,
+        writer,
+        `Patient/${record.patient}`,
+        { topic: form.topic, subject: form.subject, text: form.text, files: filesOf(req), key },
+        req.locale,
+      );
+      res.redirect(303, `/messages/${id}?sent=1`);
+    } catch (error) {
+      if (error instanceof MessageFormInvalid) return again(422, error.errors);
+      if (error instanceof SendFailed) return again(error.failure === 'messages.failure.notSent' ? 503 : 422, undefined, error.failure);
+      throw error;
+    }
+  });
+
+  const show = async (req: Request, res: Response, status: number, form: { text: string; key: string }, errors?: MessageFormErrors, failure?: SendFailure) => {
+    const id = String(req.params['id']);
+    const { record, reader } = await recordWriterFor(req, res, deps);
+    const conversation = await openConversation(deps.messaging, record, reader, id);
+    res.status(status).send(
+      conversationPage(pageContext(req, deps.practice), {
+        reader,
+        conversation,
+        answerDays,
+        form,
+        ...(errors ? { errors } : {}),
+        ...(failure ? { failure } : {}),
+        sent: req.method === 'GET' && req.query['sent'] === '1',
+      }),
+    );
+  };
+
+  router.get('/messages/:id', async (req, res, next) => {
+    if (!idPattern.test(String(req.params['id']))) return next();
+    await show(req, res, 200, { text: '', key: newFormKey() });
+  });
+
+  router.post('/messages/:id', async (req, res, next) => {
+    const id = String(req.params['id']);
+    if (!idPattern.test(id)) return next();
+    const { writer, record } = await recordWriterFor(req, res, deps);
+    const form = replyForm.parse(req.body);
+    const key = isFormKey(form.key) ? form.key : newFormKey();
+    try {
+      await replyToConversation(deps.messaging, writer, `Patient/${record.patient}`, id, { text: form.text, files: filesOf(req), key }, req.locale);
+      res.redirect(303, `/messages/${id}?sent=1`);
+    } catch (error) {
+      if (error instanceof MessageFormInvalid) return show(req, res, 422, { text: form.text, key }, error.errors);
+      if (error instanceof SendFailed && error.failure === 'messages.failure.closed') return show(req, res, 409, { text: form.text, key }, undefined, error.failure);
+      if (error instanceof SendFailed) {
+        const status = error.failure === 'messages.failure.notSent' ? 503 : 404;
+        return res.status(status).send(replyNotSentPage(pageContext(req, deps.practice), { id, text: form.text, key, failure: error.failure }));
+      }
+      throw error;
+    }
+  });
+  return router;
+}

@@ -1,0 +1,248 @@
+import { expect } from 'chai';
+import type { Communication, Task } from '@medplum/fhirtypes';
+import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import { seedStaff } from '../support/seed.ts';
+import { findStaffByEmail } from '../../src/store/accounts.ts';
+import { messageReadBySystem } from '../../src/core/fhir/messages.ts';
+
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);
+
+/**
+ * Secure messages end to end over HTTP against the real HAPI, SMTP and store (issue #14): the patient writes
+ * through /messages (the facade's write path with the session's token), the staff inbox sees it by pool,
+ * unread; staff assign, reply and add an internal note; the patient gets a notice with no health data,
+ * reads the reply without the note, and the unread counts clear; bad input is refused with the text kept;
+ * a closed or foreign conversation refuses a reply with the text kept; a double submit writes once; the
+ * practice is closed, so the conversation gets one automatic reply.
+ */
+describe('secure messages: patient pages, staff inbox, notices', function () {
+  this.timeout(240_000);
+  let portal: RunningPortal;
+  let a: Onboarded;
+  let b: Onboarded;
+  let patient: HttpClient;
+  let other: HttpClient;
+  let staff: HttpClient;
+  let practitioner: string;
+
+  async function signIn(person: Onboarded, language: 'es' | 'en' = 'es'): Promise<HttpClient> {
+    const browser = new HttpClient(portal.url, language);
+    const form = await browser.get('/auth/login');
+    await browser.submit(formAction(form.body, /^\/interaction\//), { email: person.email, password: person.password, birthDate: person.patient.birthDate });
+    return browser;
+  }
+
+  /** A multipart form post as a browser sends it (CSRF token from the page, the session's cookies), no redirect following. */
+  async function postForm(
+    client: HttpClient,
+    page: PageResponse,
+    action: string,
+    fields: Record<string, string>,
+    files: { name: string; bytes: Buffer; type?: string }[] = [],
+  ): Promise<PageResponse> {
+    const form = new FormData();
+    form.set('_csrf', /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!);
+    const key = /name="key" value="([^"]+)"/.exec(page.body)?.[1];
+    if (key && fields['key'] === undefined) form.set('key', key);
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    for (const file of files) form.append('files', new Blob([file.bytes], { type: file.type ?? 'application/octet-stream' }), file.name);
+    const response = await fetch(new URL(action, portal.url), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'accept-language': client.acceptLanguage },
+      body: form,
+    });
+    const result = { status: response.status, url: action, location: response.headers.get('location') ?? undefined, body: await response.text(), headers: response.headers };
+    client.lastPage = result;
+    return result;
+  }
+
+  const textOf = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+  before(async () => {
+    // Open only in the first minute of each day: the conversation gets its automatic reply.
+    portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-00:01', PRACTICE_NAME: 'Clínica Puente' });
+    [a, b] = [await onboard(portal.ctx, portal.smtp), await onboard(portal.ctx, portal.smtp)];
+    patient = await signIn(a);
+    other = await signIn(b);
+    const seeded = await seedStaff(portal.ctx);
+    practitioner = (await findStaffByEmail(portal.ctx.db, seeded.email))!.fhir_user!;
+    staff = new HttpClient(portal.url, 'es');
+    await staff.get('/staff/login');
+    await staff.submit('/staff/login', { email: seeded.email, password: seeded.password, code: seeded.code() });
+  });
+  after(() => portal.stop());
+
+  let thread: string;
+  const subject = 'Dolor de rodilla ZETA';
+  const text = 'Me duele la rodilla derecha desde el lunes; ¿debo pedir cita? ZETA-TEXT';
+
+  it('tells the patient before writing: not for emergencies (911) and the usual answer time', async () => {
+    const list = await patient.get('/messages');
+    expect(list.status).to.equal(200);
+    expect(textOf(list.body)).to.include('Los mensajes no son para emergencias. En una emergencia, llame al 911.');
+    expect(textOf(list.body)).to.include('El consultorio suele contestar en 2 días hábiles.');
+    const form = await patient.get('/messages/new');
+    expect(textOf(form.body)).to.include('llame al 911');
+    for (const topic of ['Una pregunta para mi médico', 'Citas', 'Renovar una receta', 'Resultados de pruebas', 'Otro']) expect(form.body).to.include(topic);
+  });
+
+  it('refuses bad input with a specific message and keeps the typed text', async () => {
+    const form = await patient.get('/messages/new');
+    const cases: [Record<string, string>, { name: string; bytes: Buffer }[], string][] = [
+      [{ topic: 'doctor', subject: 'x', text: '   ' }, [], 'Escriba su mensaje.'],
+      [{ topic: 'doctor', subject: 'x', text: 'y'.repeat(10_001) }, [], 'El mensaje puede tener como máximo 10.000 caracteres.'],
+      [{ topic: 'doctor', subject: '', text: 'texto guardado' }, [], 'Escriba un asunto.'],
+      [{ topic: 'billing', subject: 'x', text: 'texto guardado' }, [], 'Elija un tema.'],
+      [{ topic: 'doctor', subject: 'x', text: 'texto guardado' }, [{ name: 'vacio.pdf', bytes: Buffer.alloc(0) }], 'vacio.pdf: el archivo está vacío.'],
+      [
+        { topic: 'doctor', subject: 'x', text: 'texto guardado' },
+        [{ name: 'virus.PDF', bytes: Buffer.from('MZ this is a program') }],
+        'virus.PDF: solo se pueden adjuntar archivos PDF, JPEG o PNG.',
+      ],
+      [
+        { topic: 'doctor', subject: 'x', text: 'texto guardado' },
+        [{ name: 'grande.pdf', bytes: Buffer.concat([pdf, Buffer.alloc(10 * 1024 * 1024)]) }],
+        'grande.pdf: el archivo pesa más de 10 MB.',
+      ],
+      [
+        { topic: 'doctor', subject: 'x', text: 'texto guardado' },
+        Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.pdf`, bytes: pdf })),
+        'Puede adjuntar como máximo 5 archivos.',
+      ],
+    ];
+    for (const [fields, files, message] of cases) {
+      const answer = await postForm(patient, form, '/messages/new', fields, files);
+      expect(answer.status, message).to.equal(422);
+      expect(textOf(answer.body), message).to.include(message);
+      expect(textOf(answer.body)).to.include('El mensaje no se envió.');
+      if (fields['text']!.trim()) expect(answer.body).to.include(fields['text']!.slice(0, 200));
+    }
+    const headers = await portal.ctx.fhir.search<Communication>('Communication', { subject: `Patient/${a.patient.id}` });
+    expect(headers.entry ?? []).to.deep.equal([]);
+  });
+
+  it('starts a conversation with upper-case attachments through the facade; a double submit writes once; one automatic reply', async () => {
+    const form = await patient.get('/messages/new');
+    const fields = { topic: 'doctor', subject, text };
+    const files = [
+      { name: 'ESTUDIO.PDF', bytes: pdf },
+      { name: 'foto.JPG', bytes: jpeg },
+    ];
+    const first = await postForm(patient, form, '/messages/new', fields, files);
+    const second = await postForm(patient, form, '/messages/new', fields, files);
+    expect([first.status, second.status]).to.deep.equal([303, 303]);
+    expect(second.location).to.equal(first.location);
+    thread = /\/messages\/([^?]+)\?sent=1$/.exec(first.location!)![1]!;
+    const messages = ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}` })).entry ?? []).map((e) => e.resource!);
+    const written = messages.filter((m) => m.sender?.reference === `Patient/${a.patient.id}`);
+    expect(written).to.have.length(1);
+    expect(written[0]!.payload?.map((p) => p.contentAttachment?.contentType ?? 'text')).to.deep.equal(['text', 'application/pdf', 'image/jpeg']);
+    const auto = messages.filter((m) => m.category?.[0]?.coding?.[0]?.code === 'auto-reply');
+    expect(auto).to.have.length(1);
+    // A second message in the same conversation gets no second automatic reply.
+    const page = await patient.get(`/messages/${thread}`);
+    expect((await postForm(patient, page, `/messages/${thread}`, { text: 'Olvidé decir: también se hincha.' })).status).to.equal(303);
+    const after = ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}` })).entry ?? []).map((e) => e.resource!);
+    expect(after.filter((m) => m.category?.[0]?.coding?.[0]?.code === 'auto-reply')).to.have.length(1);
+    const shown = await patient.get(`/messages/${thread}`);
+    expect(textOf(shown.body)).to.include('Clínica Puente (respuesta automática)');
+    expect(textOf(shown.body)).to.include('ESTUDIO.PDF (PDF)');
+  });
+
+  it('staff see it unread in the care-team pool (not the front desk), assign, reply and note; the patient gets a notice with no health data', async () => {
+    const inbox = await staff.get('/staff/messages');
+    expect(inbox.status).to.equal(200);
+    const row = inbox.body.slice(inbox.body.indexOf(`/staff/messages/${thread}`) - 300, inbox.body.indexOf(`/staff/messages/${thread}`) + 1200);
+    expect(textOf(row)).to.include('2 sin leer');
+    expect(textOf(row)).to.include('Equipo de atención');
+    expect((await staff.get('/staff/messages?pool=care-team')).body).to.include(`/staff/messages/${thread}`);
+    expect((await staff.get('/staff/messages?pool=front-desk')).body).not.to.include(`/staff/messages/${thread}`);
+    const conversation = await staff.get(`/staff/messages/${thread}`);
+    expect(textOf(conversation.body)).to.include(text);
+    // Opened: no longer unread for this staff member.
+    expect(textOf((await staff.get('/staff/messages')).body)).not.to.include('2 sin leer');
+    const mailsBefore = portal.smtp.messages.length;
+    await staff.submit(`/staff/messages/${thread}/assign`, { owner: practitioner });
+    await staff.submit(`/staff/messages/${thread}/note`, { text: 'NOTA-INTERNA: revisar radiografía', key: 'note-key-0123456789abc' });
+    const replied = await staff.submit(`/staff/messages/${thread}/reply`, { text: 'Puede venir el jueves a las 10. RESPUESTA-STAFF', key: 'reply-key-0123456789ab' });
+    expect(textOf(replied.body)).to.include('Respuesta enviada.');
+    const task = (await portal.ctx.fhir.search<Task>('Task', { focus: `Communication/${thread}` })).entry![0]!.resource!;
+    expect(task.owner?.reference).to.equal(practitioner);
+    expect(task.businessStatus?.text).to.equal('answered');
+    const mails = await portal.smtp.waitForMessages(mailsBefore + 1);
+    const notice = mails.slice(mailsBefore).find((m) => m.envelopeTo.includes(a.email))!;
+    expect(notice.parsed.subject).to.equal('Mensaje nuevo de Clínica Puente');
+    expect(notice.parsed.text).to.include('Tiene un mensaje nuevo de Clínica Puente; inicie sesión para leerlo.');
+    const whole = `${notice.parsed.subject}\n${notice.parsed.text}\n${notice.parsed.html}`;
+    for (const phi of [
+      a.patient.given,
+      a.patient.family,
+      a.patient.birthDate,
+      '9 de julio de 1984',
+      a.patient.mrn,
+      subject,
+      'ZETA',
+      'RESPUESTA-STAFF',
+      'rodilla',
+      'Rosa',
+      'Díaz',
+      'NOTA-INTERNA',
+    ]) {
+      expect(whole, phi).not.to.include(phi);
+    }
+    // A second reply within the hour: no second notice.
+    await staff.get(`/staff/messages/${thread}`);
+    await staff.submit(`/staff/messages/${thread}/reply`, { text: 'Otra cosa más.', key: 'reply-key-2123456789ab' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(portal.smtp.messages.slice(mailsBefore).filter((m) => m.envelopeTo.includes(a.email))).to.have.length(1);
+  });
+
+  it('the patient sees the staff reply with name and role, never the internal note, and the unread count clears', async () => {
+    const list = await patient.get('/messages');
+    expect(textOf(list.body)).to.match(/\d sin leer/);
+    const page = await patient.get(`/messages/${thread}`);
+    const words = textOf(page.body);
+    expect(words).to.include('RESPUESTA-STAFF');
+    expect(words).to.include('Rosa Díaz, Equipo de atención');
+    expect(words).not.to.include('NOTA-INTERNA');
+    expect(page.body).not.to.include('NOTA-INTERNA');
+    expect(textOf((await patient.get('/messages')).body)).not.to.match(/\d sin leer/);
+    const tagged = await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}`, _tag: `${messageReadBySystem}|Patient/${a.patient.id}` });
+    expect((tagged.entry ?? []).length).to.be.at.least(2);
+    // Through the facade, the patient's own token never sees the note either.
+    const note = (
+      await portal.ctx.fhir.search<Communication>('Communication', {
+        'part-of': `Communication/${thread}`,
+        category: 'https://puente.example.org/fhir/CodeSystem/message-category|internal-note',
+      })
+    ).entry![0]!.resource!;
+    expect(note.subject).to.equal(undefined);
+  });
+
+  it('another patient cannot open or reply into this conversation: the same not-available answer, the text kept', async () => {
+    expect((await other.get(`/messages/${thread}`)).status).to.equal(404);
+    const own = await other.get('/messages/new');
+    const answer = await postForm(other, own, `/messages/${thread}`, { text: 'INTRUSO texto' });
+    expect(answer.status).to.equal(404);
+    expect(textOf(answer.body)).to.include('Esta conversación no está disponible, así que su mensaje no se envió.');
+    expect(answer.body).to.include('INTRUSO texto');
+    expect(answer.body).not.to.include('RESPUESTA-STAFF');
+  });
+
+  it('a closed conversation says so, refuses a reply with the text kept, and offers a new one', async () => {
+    await staff.get(`/staff/messages/${thread}`);
+    await staff.submit(`/staff/messages/${thread}/close`, {});
+    const page = await patient.get(`/messages/${thread}`);
+    expect(textOf(page.body)).to.include('Esta conversación está cerrada. Para escribir de nuevo, empiece una conversación nueva.');
+    expect(page.body).to.include('href="/messages/new"');
+    // A form still open in another tab: refused with the text kept.
+    const answer = await postForm(patient, page, `/messages/${thread}`, { text: 'después de cerrar TEXTO-GUARDADO', key: 'closedkey0123456789abc' });
+    expect(answer.status).to.equal(409);
+    expect(textOf(answer.body)).to.include('Esta conversación está cerrada, así que su respuesta no se envió.');
+    expect(answer.body).to.include('después de cerrar TEXTO-GUARDADO');
+  });
+});
