@@ -5,7 +5,9 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedStaff } from '../support/seed.ts';
 import { findStaffByEmail } from '../../src/store/accounts.ts';
-import { messageReadBySystem } from '../../src/core/fhir/messages.ts';
+import { messageProfile, messageReadBySystem, messageTaskProfile, messageThreadProfile } from '../../src/core/fhir/messages.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fromRoot } from '../../scripts/lib/paths.ts';
 
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);
@@ -65,6 +67,11 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
   before(async () => {
     // Open only in the first minute of each day: the conversation gets its automatic reply.
     portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-00:01', PRACTICE_NAME: 'Clínica Puente' });
+    // The shared HAPI of a PUENTE_TEST_HAPI_URL run may predate these files; HAPI's own loader stores them by id, and so does this.
+    for (const file of readdirSync(fromRoot('fhir-profiles')).filter((f) => f.startsWith('StructureDefinition-puente-message'))) {
+      const definition = JSON.parse(readFileSync(fromRoot('fhir-profiles', file), 'utf8')) as { id: string };
+      await portal.ctx.fhir.update({ ...(definition as { id: string; resourceType: 'StructureDefinition' }) } as never);
+    }
     [a, b] = [await onboard(portal.ctx, portal.smtp), await onboard(portal.ctx, portal.smtp)];
     patient = await signIn(a);
     other = await signIn(b);
@@ -244,5 +251,30 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     expect(answer.status).to.equal(409);
     expect(textOf(answer.body)).to.include('Esta conversación está cerrada, así que su respuesta no se envió.');
     expect(answer.body).to.include('después de cerrar TEXTO-GUARDADO');
+  });
+
+  it('every resource of the conversation validates against its profile in fhir-profiles/ (HAPI $validate), and broken shapes do not', async () => {
+    const validate = async (resource: Communication | Task, profile: string) => {
+      const outcome = await portal.ctx.fhir.operation<{ issue?: { severity: string; diagnostics?: string }[] }>({
+        name: `$validate?profile=${encodeURIComponent(profile)}`,
+        resourceType: resource.resourceType,
+        method: 'POST',
+        input: resource,
+      });
+      return (outcome.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => i.diagnostics ?? '');
+    };
+    const header = await portal.ctx.fhir.read<Communication>('Communication', thread);
+    expect(await validate(header, messageThreadProfile)).to.deep.equal([]);
+    const messages = ((await portal.ctx.messaging.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}` })).entry ?? []).map((e) => e.resource!);
+    expect(new Set(messages.map((m) => m.category?.[0]?.coding?.[0]?.code))).to.deep.equal(new Set(['message', 'auto-reply', 'internal-note']));
+    for (const message of messages) expect(await validate(message, messageProfile), message.category?.[0]?.coding?.[0]?.code).to.deep.equal([]);
+    const task = (await portal.ctx.messaging.fhir.search<Task>('Task', { focus: `Communication/${thread}` })).entry![0]!.resource!;
+    expect(await validate(task, messageTaskProfile)).to.deep.equal([]);
+    const note = messages.find((m) => m.category?.[0]?.coding?.[0]?.code === 'internal-note')!;
+    expect((await validate({ ...note, subject: { reference: `Patient/${a.patient.id}` } }, messageProfile)).join('\n')).to.match(/internal note/i);
+    expect(await validate({ ...header, payload: [{ contentString: 'x' }] }, messageThreadProfile)).to.have.length.greaterThan(0);
+    expect(await validate({ ...header, status: 'on-hold' }, messageThreadProfile)).to.have.length.greaterThan(0);
+    const { focus: _focus, ...unrouted } = task;
+    expect(await validate(unrouted as Task, messageTaskProfile)).to.have.length.greaterThan(0);
   });
 });
