@@ -139,6 +139,8 @@ describe('reach: which patients an account may act for, one rule for the picker,
     expect(read.rows.map((r) => `${r.relname}.${r.attname}`)).to.deep.equal([
       'account_patients.account_id',
       'account_patients.created_at',
+      'account_patients.ends_at',
+      'account_patients.parts',
       'account_patients.patient',
       'account_patients.related_person',
       'account_patients.revoked_at',
@@ -165,7 +167,13 @@ describe('reach: which patients an account may act for, one rule for the picker,
     };
     for (const [column, set] of Object.entries(accountUpdates))
       expect(await moves(() => db.query(`UPDATE accounts SET ${set} WHERE id = $1`, [accountId])), `accounts.${column}`).to.equal(true);
-    for (const set of ["related_person = 'RelatedPerson/other'", 'revoked_at = now()', "patient = 'Patient/e3'"]) {
+    for (const set of [
+      "related_person = 'RelatedPerson/other'",
+      "parts = '{appointments}'",
+      "ends_at = now() + interval '1 day'",
+      'revoked_at = now()',
+      "patient = 'Patient/e3'",
+    ]) {
       expect(await moves(() => db.query(`UPDATE account_patients SET ${set} WHERE account_id = $1`, [accountId])), `account_patients ${set}`).to.equal(true);
     }
     expect(await moves(() => db.query('DELETE FROM account_patients WHERE account_id = $1', [accountId])), 'link deleted').to.equal(true);

@@ -239,4 +239,27 @@ describe('live access token: every request re-checks token, grant, account and p
     expect(await moves(() => db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Session', $1, '{}')", [randomUUID()])), 'session saved').to.equal(false);
     expect(await moves(() => db.query("INSERT INTO account_patients (account_id, patient) VALUES ($1, 'Patient/p-new-child')", [other])), 'link added').to.equal(false);
   });
+  it('answers a family link’s RelatedPerson and Consent parts, and lives no longer than its end (migration 0009)', async () => {
+    const member = await account({ kind: 'proxy', patient: null, fhirUser: 'RelatedPerson/rp-first' });
+    const endsAt = new Date(Date.now() + 3_600_000);
+    await db.query(
+      "INSERT INTO account_patients (account_id, patient, related_person, consent, parts, ends_at) VALUES ($1, 'Patient/p-fam', 'RelatedPerson/rp-fam', 'Consent/c-fam', '{appointments,carePlan}', $2)",
+      [member, endsAt],
+    );
+    const seeded = await token(member, { patient: 'p-fam', tokenExpiresAt: new Date(Date.now() + 7_200_000) });
+    // The view compares the end with the store's clock (now()), so this test lives on the real clock.
+    await db.query("UPDATE oidc_payloads SET expires_at = $2 WHERE model = 'Grant' AND id = $1", [seeded.grantId, new Date(Date.now() + 7_200_000)]);
+    const answer = await findLiveAccessToken(db, seeded.token, new Date());
+    expect(answer?.relatedPerson).to.equal('RelatedPerson/rp-fam');
+    expect(answer?.parts).to.deep.equal(['appointments', 'carePlan']);
+    expect(answer?.liveUntil).to.equal(endsAt.getTime());
+    // Everything (parts NULL): no parts in the answer.
+    await db.query('UPDATE account_patients SET parts = NULL WHERE account_id = $1', [member]);
+    expect((await findLiveAccessToken(db, seeded.token, new Date()))?.parts).to.equal(undefined);
+    // Past its end, or revoked: not live.
+    await db.query("UPDATE account_patients SET ends_at = now() - interval '1 second' WHERE account_id = $1", [member]);
+    expect(await findLiveAccessToken(db, seeded.token, new Date())).to.equal(undefined);
+    await db.query('UPDATE account_patients SET ends_at = NULL, revoked_at = now() WHERE account_id = $1', [member]);
+    expect(await findLiveAccessToken(db, seeded.token, new Date())).to.equal(undefined);
+  });
 });
