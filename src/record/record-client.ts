@@ -66,6 +66,8 @@ export function createRecordClient(options: RecordClientOptions): RecordClient {
         throw new SignInRequired();
       }
       if (response.statusCode === 404) throw new AppError('fhir_not_found', 404);
+      // Out of this token's scopes or of a family member's limited Consent (the facade decided): not an outage.
+      if (response.statusCode === 403) throw new AppError('forbidden', 403);
       throw new AppError('fhir_unavailable', 503);
     }
     try {
@@ -85,7 +87,15 @@ export function createRecordClient(options: RecordClientOptions): RecordClient {
       const included: Resource[] = [];
       let url: string | undefined = `${fhirBase}/${path}`;
       for (let page = 0; url && page < (searchOptions.maxPages ?? defaultMaxPages); page++) {
-        const bundle: Bundle = await get<Bundle>(url);
+        let bundle: Bundle;
+        try {
+          bundle = await get<Bundle>(url);
+        } catch (error) {
+          // A type the caller may not search (a limited Consent, narrower scopes) holds nothing for them: an empty,
+          // complete result, so pages and downloads show what is permitted and no more.
+          if (page === 0 && error instanceof AppError && error.code === 'forbidden') return { matches: [], included: [], complete: true };
+          throw error;
+        }
         for (const entry of bundle.entry ?? []) {
           if (!entry.resource) continue;
           if (entry.search?.mode !== 'include' && entry.resource.resourceType === type) matches.push(entry.resource as T);

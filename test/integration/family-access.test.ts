@@ -21,6 +21,7 @@ interface Member {
   readonly relatedPerson: string;
   readonly consent: string;
   token: string;
+  readonly browser: HttpClient;
 }
 
 /**
@@ -82,8 +83,8 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(outcome.status).to.equal('registered');
     const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
       .rows[0]!;
-    const { token } = await tokenOfSession(invitation.email, password, a.patient.birthDate);
-    return { email: invitation.email, password, accountId, relatedPerson: link.related_person, consent: link.consent, token };
+    const { token, browser } = await tokenOfSession(invitation.email, password, a.patient.birthDate);
+    return { email: invitation.email, password, accountId, relatedPerson: link.related_person, consent: link.consent, token, browser };
   }
 
   const fhir = async (path: string, token: string) => {
@@ -254,6 +255,17 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     for (const excluded of ['Observation', 'Condition', 'Encounter', 'DocumentReference', 'Provenance']) expect(types.has(excluded), excluded).to.equal(false);
     expect(types.has('Patient')).to.equal(true);
     expect((await fhir(`/Patient/${a.patient.id}/$everything?_type=Observation`, limited.token)).status).to.equal(403);
+    // Pages and downloads read through the facade with the member's token: what is not permitted is simply not there.
+    const home = await limited.browser.get('/');
+    expect(home.status).to.equal(200);
+    expect(home.body).not.to.include('ALPHA');
+    const download = await limited.browser.request('GET', '/share/download/record.json');
+    expect(download.status).to.equal(200);
+    const downloaded = JSON.parse(download.body) as Bundle;
+    const downloadedTypes = new Set((downloaded.entry ?? []).map((e) => e.resource?.resourceType));
+    expect(downloadedTypes.has('Patient')).to.equal(true);
+    for (const excluded of ['Observation', 'Condition', 'Encounter', 'DocumentReference']) expect(downloadedTypes.has(excluded), excluded).to.equal(false);
+    expect(download.body).not.to.include('ALPHA-lab-value');
   });
 
   it('the patient changes the access: it acts on the next request', async () => {
