@@ -13,7 +13,9 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
   const issuer = issuerFor(publicUrl);
   const searchable: CapabilityStatementRestResource[] = Object.entries(patientSearchParams).map(([type, params]) => ({
     type: type as CapabilityStatementRestResource['type'],
-    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    // Communication is also created through the write path (create-pipeline.ts): secure messages.
+    interaction: type === 'Communication' ? [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }] : [{ code: 'read' }, { code: 'search-type' }],
+    ...(type === 'Communication' ? { conditionalCreate: false, versioning: 'versioned' as const } : {}),
     searchInclude: [...(allowedIncludes[type] ?? [])],
     searchRevInclude: [...allowedRevIncludes],
     searchParam: [{ name: 'patient', type: 'reference' }, ...Object.entries(params).map(([name, kind]) => ({ name, type: paramTypes[kind] })), { name: '_count', type: 'number' }],
@@ -24,8 +26,9 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
     type: type as CapabilityStatementRestResource['type'],
     interaction: [{ code: 'read' }],
   }));
-  // Binary: read by id only, when a DocumentReference the token reaches names it (security model 3).
-  const binary: CapabilityStatementRestResource = { type: 'Binary', interaction: [{ code: 'read' }] };
+  // Binary: read by id only, when a DocumentReference the token reaches names it (security model 3); created as a
+  // message's attachment (PDF, JPEG or PNG by content, ≤ 10 MB) with Communication create scopes.
+  const binary: CapabilityStatementRestResource = { type: 'Binary', interaction: [{ code: 'read' }, { code: 'create' }], conditionalCreate: false };
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -34,7 +37,7 @@ export function capabilityStatement(publicUrl: URL): CapabilityStatement {
     fhirVersion: '4.0.1',
     format: ['json'],
     software: { name: 'Puente patient portal FHIR facade' },
-    implementation: { description: 'Patient-context read and search access', url: new URL('/fhir', publicUrl).toString() },
+    implementation: { description: 'Patient-context read and search access; secure messages created through the write path', url: new URL('/fhir', publicUrl).toString() },
     rest: [
       {
         mode: 'server',

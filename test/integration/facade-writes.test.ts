@@ -224,6 +224,17 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect((await send('POST', '/fhir/Communication', { token: null, body: thread('x') })).status).to.equal(401);
   });
 
+  it('says in its CapabilityStatement what the write path allows: create of Communication and Binary, never conditionally', async () => {
+    const metadata = JSON.parse((await send('GET', '/fhir/metadata', { token: null })).body) as {
+      rest: { resource: { type: string; interaction: { code: string }[]; conditionalCreate?: boolean }[] }[];
+    };
+    const byType = new Map(metadata.rest[0]!.resource.map((r) => [r.type, r]));
+    expect(byType.get('Communication')?.interaction.map((i) => i.code)).to.deep.equal(['read', 'search-type', 'create']);
+    expect(byType.get('Binary')?.interaction.map((i) => i.code)).to.deep.equal(['read', 'create']);
+    expect([byType.get('Communication')?.conditionalCreate, byType.get('Binary')?.conditionalCreate]).to.deep.equal([false, false]);
+    expect(byType.get('Observation')?.interaction.map((i) => i.code)).to.deep.equal(['read', 'search-type']);
+  });
+
   it('refuses every write shape around the checks before HAPI is asked, without a byte of B’s data', async () => {
     const own = idOf(await send('POST', '/fhir/Communication', { body: thread('propio') }))!;
     const B = b.patient.id;
