@@ -29,6 +29,8 @@ import { RecordTooLarge } from '../export/record-snapshot.ts';
 import { parseShareChoice } from '../export/share-choice.ts';
 import { createStaffRecordClient } from '../export/staff-record-client.ts';
 import { patientPage, searchPage } from './views.ts';
+import { endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
+import { displayName } from '../core/fhir/names.ts';
 import { staffAdminPage } from './admin-views.ts';
 
 declare module 'express-serve-static-core' {
@@ -46,6 +48,7 @@ const messages = {
   emailInUse: ['staff.auth.emailInUse', 'error'],
   releaseInvalid: ['staff.release.invalid', 'error'],
   releaseTooLarge: ['staff.release.tooLarge', 'error'],
+  familyEnded: ['staff.family.ended', 'info'],
 } as const;
 
 const signInForm = formBody({ email: {}, password: { trim: false }, code: {} });
@@ -55,6 +58,7 @@ const doneQuery = formBody({ done: { oneOf: Object.keys(messages) } });
 /** The new address of one account: the field is named per account (`email-<id>`), since the patient page lists them all. */
 const emailForm = formBody({ email: {} });
 const launchForm = formBody({ app: {} });
+const familyMemberForm = formBody({ member: { pattern: `^${fhirIdSource}$` } });
 const authorizationForm = formBody({
   signer: { oneOf: ['patient', 'designee'] },
   designeeName: {},
@@ -139,7 +143,27 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     const ctx = ctxOf(req);
     const done = doneQuery.parse(req.query).done as keyof typeof messages | '';
     const message = done ? { text: ctx.t(messages[done][0]), kind: messages[done][1] } : undefined;
-    res.send(patientPage(ctx, { ...overview, admin: req.staff!.admin, ...(message ? { message } : {}) }));
+    // Family and caregivers with access (issue 13): staff see them and can end access here.
+    const family = (await listFamily(deps.accounts, `Patient/${overview.patient.id}`)).members.filter((m) => !m.ended);
+    res.send(patientPage(ctx, { ...overview, family, admin: req.staff!.admin, ...(message ? { message } : {}) }));
+  });
+
+  router.post('/staff/patients/:id/family/end', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!new RegExp(`^${fhirIdSource}$`).test(id)) throw new AppError('not_found', 404);
+    const { member } = familyMemberForm.parse(req.body);
+    const overview = await patientOverview(deps.accounts, id, readBy(req));
+    await endFamilyAccess(deps.accounts, {
+      patient: `Patient/${id}`,
+      relatedPerson: `RelatedPerson/${member}`,
+      by: 'staff',
+      actor: req.staff!.practitioner,
+      accountId: req.staff!.accountId,
+      clientAddress: clientAddress(req),
+      notify: true,
+      patientName: displayName(overview.patient.name),
+    });
+    res.redirect(303, `/staff/patients/${id}?done=familyEnded`);
   });
 
   // SMART EHR launch: the browser goes to the app's registered launch URL with iss and launch.

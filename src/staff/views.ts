@@ -1,5 +1,7 @@
 /** Staff console pages: sign-in, patient search, the patient's portal account and the authorization form. */
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
+import type { FamilyMember } from '../proxies/manage-family.ts';
+import { isRelationshipCode } from '../core/fhir/relationships.ts';
 import { html, type SafeHtml } from '../ui/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import type { MessageKey } from '../core/i18n/translate.ts';
@@ -94,6 +96,8 @@ export function patientPage(
     launchable: readonly { clientId: string; name: string }[];
     message?: { text: string; kind: 'info' | 'error' };
     admin: boolean;
+    /** Family members and caregivers with live access (issue 13). */
+    family?: readonly FamilyMember[];
   },
 ): string {
   const { patient } = options;
@@ -108,10 +112,26 @@ export function patientPage(
 ${options.message ? notice(options.message.text, options.message.kind) : ''}
 <h2>${ctx.t('staff.patient.account')}</h2>
 ${options.accounts.length === 0 ? html`<p>${ctx.t('staff.patient.noAccount')}</p>` : options.accounts.map((a) => accountCard(ctx, a.account, a.invitations))}
+${familySection(ctx, patient, options.family ?? [])}
 ${releaseForm(ctx, patient)}
 ${options.launchable.length > 0 ? launchForm(ctx, patient, options.launchable) : ''}
 ${canInvite ? authorizationForm(ctx, patient, options.physicians) : ''}`,
   });
+}
+
+/** Family and caregivers with access to the patient's record, each with a button that ends it at once. */
+function familySection(ctx: PageContext, patient: Patient, family: readonly FamilyMember[]): SafeHtml {
+  return html`<h2>${ctx.t('staff.family.title')}</h2>
+${
+  family.length === 0
+    ? html`<p>${ctx.t('staff.family.none')}</p>`
+    : html`<ul class="plain">${family.map(
+        (m) => html`<li class="card"><h3>${m.name}</h3><p>${isRelationshipCode(m.relationship) ? ctx.t(`relationship.${m.relationship}`) : m.relationship} · ${m.email}</p>
+<p>${ctx.t('family.sees')} ${(m.parts ? m.parts.map((p) => ctx.t(`family.part.${p}`)) : [ctx.t('family.access.everything')]).join(', ')}</p>
+<p>${ctx.t('family.since', { date: ctx.dates.instant(m.since) })}</p>
+<form method="post" action="/staff/patients/${patient.id ?? ''}/family/end">${csrfField(ctx.csrfToken)}<input type="hidden" name="member" value="${m.relatedPerson.split('/')[1] ?? ''}"><button class="danger" type="submit">${ctx.t('staff.family.end')}</button></form></li>`,
+      )}</ul>`
+}`;
 }
 
 /** Release of information: the summary PDF or the C-CDA of the record, a date range (either end open) and the document's language. */

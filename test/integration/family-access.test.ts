@@ -6,6 +6,7 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
 import { leakMatcher } from '../support/leak-matcher.ts';
+import { seedStaff } from '../support/seed.ts';
 import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
 import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
 import { FamilyError } from '../../src/proxies/deps.ts';
@@ -56,6 +57,17 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     ...overrides,
   });
 
+  /** The newest captured email to `address` after `from` messages, waiting for the outbox to deliver it. */
+  async function mailTo(address: string, from = 0) {
+    for (let i = 0; i < 100; i++) {
+      await portal.ctx.outbox.runOnce();
+      const found = portal.smtp.messages.slice(from).findLast((m) => m.envelopeTo.includes(address));
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no email to ${address}`);
+  }
+
   async function tokenOfSession(email: string, password: string, birthDate: string): Promise<{ token: string; browser: HttpClient }> {
     const browser = new HttpClient(portal.url);
     const form = await browser.get('/auth/login');
@@ -72,8 +84,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const invitation = input(overrides);
     const before = portal.smtp.messages.length;
     const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(invitation.email))!;
+    const mail = await mailTo(invitation.email, before);
     const password = 'un paseo largo por la orilla del mar';
     const outcome = await completeRegistration(
       portal.ctx.accounts,
@@ -168,8 +179,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(done.status).to.equal(200);
     expect(done.body).to.include(`Enviamos una invitación a ${email}`);
     expect(done.body).to.include('Rafael Núñez');
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(1)).find((m) => m.envelopeTo.includes(email))!;
+    const mail = await mailTo(email);
     expect(mail.parsed.text).to.match(/\/register\?t=[A-Za-z0-9_-]{43}/);
     const row = (await portal.ctx.db.query<{ related_person: string; parts: string[] }>('SELECT related_person, parts FROM family_invitations WHERE email = $1', [email])).rows[0]!;
     expect(row.parts).to.deep.equal(['appointments', 'carePlan']);
@@ -262,7 +272,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const download = await limited.browser.request('GET', '/share/download/record.json');
     expect(download.status).to.equal(200);
     const downloaded = JSON.parse(download.body) as Bundle;
-    const downloadedTypes = new Set((downloaded.entry ?? []).map((e) => e.resource?.resourceType));
+    const downloadedTypes = new Set<string | undefined>((downloaded.entry ?? []).map((e) => e.resource?.resourceType));
     expect(downloadedTypes.has('Patient')).to.equal(true);
     for (const excluded of ['Observation', 'Condition', 'Encounter', 'DocumentReference']) expect(downloadedTypes.has(excluded), excluded).to.equal(false);
     expect(download.body).not.to.include('ALPHA-lab-value');
@@ -329,12 +339,28 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(after.status).to.equal(401);
   });
 
+  it('staff see family access on the patient’s page in the console and end it: the next request is refused', async () => {
+    const seen = await member({ name: 'Tomás Consola' });
+    const seeded = await seedStaff(portal.ctx);
+    const staff = new HttpClient(portal.url);
+    await staff.get('/staff/login');
+    await staff.submit('/staff/login', { email: seeded.email, password: seeded.password, code: seeded.code() });
+    const page = await staff.get(`/staff/patients/${a.patient.id}`);
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('Tomás Consola');
+    const done = await staff.submit(`/staff/patients/${a.patient.id}/family/end`, { member: seen.relatedPerson.split('/')[1]! });
+    expect(done.status).to.equal(200);
+    expect(done.body).to.include('Acceso terminado.');
+    expect(done.body).not.to.include('Tomás Consola');
+    expect((await fhir(`/Patient/${a.patient.id}`, seen.token)).status).to.equal(401);
+    expect((await portal.ctx.fhir.read<Consent>('Consent', seen.consent.split('/')[1]!)).status).to.equal('inactive');
+  });
+
   it('a HAPI failure during acceptance leaves nothing half-written; a retry completes', async () => {
     const invitation = input();
     const before = portal.smtp.messages.length;
     const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(invitation.email))!;
+    const mail = await mailTo(invitation.email, before);
     const token = tokenOf(mail, '/register');
     const row = (
       await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM family_invitations WHERE account_id = $1', [accountId])
@@ -398,8 +424,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     // The other session is gone; this one stays.
     expect((await other.browser.request('GET', '/account/family')).status).to.equal(303);
     expect((await browser.request('GET', '/account/family')).status).to.equal(200);
-    await portal.ctx.outbox.runOnce();
-    const receipt = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(a.email))!;
+    const receipt = await mailTo(a.email, before);
     expect(receipt.parsed.subject).to.include('Comprobante');
     expect(receipt.parsed.text).to.include('Ana Recibo');
     expect(page.status).to.equal(200);
