@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ensureSystemDependencies } from './lib/system-deps.ts';
 import { buildHapi } from './lib/hapi-process.ts';
 import { fromRoot } from './lib/paths.ts';
+import { checkHelmChart } from './lib/helm-chart-check.ts';
 
 const started = Date.now();
 const step = (title: string) => process.stdout.write(`\n=== ${title}\n`);
@@ -38,6 +39,18 @@ if (lint.status !== 0) {
 }
 
 const totals = { passes: 0, failures: 0, pending: 0 };
+
+// The Helm chart rendered with helm v4 and validated offline against the Kubernetes API schemas (kubeconform);
+// the tools are built from tools/go.mod with the machine's Go, the schemas fetched once (scripts/lib/k8s-tools.ts).
+step('Kubernetes chart (helm template + kubeconform)');
+try {
+  const chart = checkHelmChart();
+  totals.passes += chart.passed;
+  totals.failures += chart.failed;
+} catch (error) {
+  process.stdout.write(`  ✗ ${(error as Error).message}\n`);
+  totals.failures += 1;
+}
 const statsDir = mkdtempSync(join(tmpdir(), 'puente-test-stats-'));
 const suites = [
   { name: 'Unit tests', config: '.mocharc.unit.json' },
