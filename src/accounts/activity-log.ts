@@ -16,7 +16,7 @@ import { clientName } from '../store/oauth-clients.ts';
 import type { AccountsDeps } from './deps.ts';
 
 export type { ActivityKind };
-export const activityKinds: readonly ActivityKind[] = ['all', 'views', 'downloads', 'sent', 'signins'];
+export const activityKinds: readonly ActivityKind[] = ['all', 'views', 'messages', 'downloads', 'sent', 'signins'];
 export const activityPageSize = 50;
 /** Facade reads this close to the burst's newest one, by the same person and app, are one row. */
 const burstMs = 60_000;
@@ -52,6 +52,7 @@ type Parsed =
       readonly visit: boolean;
     }
   | { readonly kind: 'signin' | 'signout'; readonly person?: string }
+  | { readonly kind: 'message'; readonly person?: string }
   | { readonly kind: 'app-connected' | 'app-disconnected'; readonly person?: string; readonly app?: string };
 
 const requestor = (event: AuditEvent) => event.agent?.find((a) => a.requestor)?.who?.reference;
@@ -66,6 +67,11 @@ function parse(event: AuditEvent, firstParty: string): Parsed | undefined {
   const person = humanOf(event) ?? requestor(event);
   const code = event.type?.code;
   const subtypes = subtypeCodes(event);
+  // A secure message (create audited with a `message` detail): sent by the patient side, or received from staff.
+  if (code === 'rest' && subtypes.includes('create')) {
+    return event.entity?.some((e) => e.detail?.some((d) => d.type === 'message')) ? { kind: 'message', ...(person ? { person } : {}) } : undefined;
+  }
+  if (code === 'rest' && subtypes.includes('update')) return undefined;
   if (code === 'rest' && !subtypes.includes('capabilities')) {
     const app = appOf(event);
     return { kind: 'view', ...(person ? { person } : {}), ...(app && app !== firstParty ? { app } : {}) };
@@ -182,6 +188,9 @@ export function activityRows(events: readonly StoredActivity[], locale: Locale, 
         action = t(transmitKeys[parsed.method], { what, range, addressee: parsed.addressee });
         break;
       }
+      case 'message':
+        action = t(parsed.person?.startsWith('Practitioner/') ? 'activity.messageReceived' : 'activity.messageSent');
+        break;
       case 'signin':
         action = t('activity.signedIn');
         break;

@@ -171,7 +171,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
           ...(principal?.fhirUser ? { actor: principal.fhirUser } : {}),
           ...(principal ? { clientId: principal.clientId, accountId: principal.accountId } : {}),
           ...(principal?.patient ? { patient: `Patient/${principal.patient}` } : {}),
-          ...(!failure && exchange.location ? { created: exchange.location } : {}),
+          ...(!failure && exchange.location ? { created: exchange.location, message: exchange.communication?.shape === 'message' && !exchange.replayed } : {}),
           request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
           clientAddress: clientAddress(req),
           portalName: deps.portalName,

@@ -194,9 +194,10 @@ export class StaffWriteRefused extends Error {
   }
 }
 
-const auditCreate = (deps: MessagingDeps, request: StaffRequest, patient: string, created: string | undefined, outcome: '0' | '4' = '0'): AuditEvent & { id: string } =>
+const auditCreate = (deps: MessagingDeps, request: StaffRequest, patient: string, created: string | undefined, message = false): AuditEvent & { id: string } =>
   fhirCreateAuditEvent({
-    outcome,
+    outcome: '0',
+    message,
     actor: request.staff.practitioner,
     accountId: request.staff.accountId,
     patient,
@@ -265,7 +266,7 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
     throw error;
   }
   await completeIdempotencyKey(deps.db, owner, location ?? '');
-  await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location)]);
+  await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location, input.kind === 'message')]);
   if (input.kind === 'message') await notifyPatientSide(deps, id, patient);
 }
 

@@ -7,7 +7,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Queryable } from './db.ts';
 
-export type ActivityKind = 'all' | 'views' | 'downloads' | 'sent' | 'signins';
+export type ActivityKind = 'all' | 'views' | 'messages' | 'downloads' | 'sent' | 'signins';
 
 export interface ActivityCursor {
   readonly recordedAt: string;
@@ -21,7 +21,10 @@ export interface StoredActivity {
 }
 
 // Each kind as a condition on the stored resource (FHIR coding codes, see src/core/fhir/audit-event.ts).
-const views = `resource->'type'->>'code' = 'rest' AND resource->'subtype' @> '[{"system":"http://hl7.org/fhir/restful-interaction"}]' AND NOT resource->'subtype' @> '[{"code":"capabilities"}]'`;
+const views = `resource->'type'->>'code' = 'rest' AND resource->'subtype' @> '[{"system":"http://hl7.org/fhir/restful-interaction"}]' AND NOT resource->'subtype' @> '[{"code":"capabilities"}]'
+  AND NOT resource->'subtype' @> '[{"code":"create"}]' AND NOT resource->'subtype' @> '[{"code":"update"}]'`;
+// Secure messages the patient side can see, sent or received (src/core/fhir/create-audit-event.ts marks them).
+const messages = `resource->'subtype' @> '[{"code":"create"}]' AND resource->'entity' @> '[{"detail":[{"type":"message"}]}]'`;
 // Downloads and transmissions are both DICOM 110106 Export; a transmission carries a transmit-event subtype.
 const transmitted = `COALESCE(resource->'subtype', '[]'::jsonb) @> '[{"system":"https://puente.example.org/fhir/CodeSystem/transmit-event"}]'`;
 const downloads = `resource->'type'->>'code' = '110106' AND NOT ${transmitted}`;
@@ -31,8 +34,9 @@ const apps = `resource->'subtype' @> '[{"system":"https://puente.example.org/fhi
   OR (resource->'subtype' @> '[{"system":"https://puente.example.org/fhir/CodeSystem/token-event","code":"token-issued"}]'
       AND resource->'entity' @> '[{"detail":[{"type":"grant_type","valueString":"authorization_code"}]}]')`;
 const kindConditions: Record<ActivityKind, string> = {
-  all: `(${views}) OR (${downloads}) OR (${sent}) OR (${signIns}) OR ${apps}`,
+  all: `(${views}) OR (${messages}) OR (${downloads}) OR (${sent}) OR (${signIns}) OR ${apps}`,
   views,
+  messages,
   downloads,
   sent,
   signins: signIns,

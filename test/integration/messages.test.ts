@@ -230,6 +230,18 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     expect(note.subject).to.equal(undefined);
   });
 
+  it('the activity log shows messages sent and received (never the internal note or the assignment)', async () => {
+    const log = textOf((await patient.get('/account/activity?kind=messages')).body);
+    expect(log).to.include('Envió un mensaje al equipo de atención');
+    expect(log).to.include('Recibió un mensaje del equipo de atención');
+    expect(log.match(/Envió un mensaje al equipo de atención/g)).to.have.length(2);
+    expect(log.match(/Recibió un mensaje del equipo de atención/g)).to.have.length(2);
+    expect(log).to.include('Rosa Díaz');
+    expect(log).not.to.include('NOTA-INTERNA');
+    const all = textOf((await patient.get('/account/activity')).body);
+    expect(all).to.include('Recibió un mensaje del equipo de atención');
+  });
+
   it('another patient cannot open or reply into this conversation: the same not-available answer, the text kept', async () => {
     expect((await other.get(`/messages/${thread}`)).status).to.equal(404);
     const own = await other.get('/messages/new');

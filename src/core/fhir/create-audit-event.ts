@@ -15,6 +15,11 @@ export interface FhirCreateAuditInput {
   readonly patient?: string;
   /** `Type/id/_history/vid` of what was created. */
   readonly created?: string;
+  /**
+   * A message the patient side can see (never a header, a note or an attachment): the activity log shows it
+   * as sent (by the patient or a family member) or received (from staff). Marked by an entity detail `message`.
+   */
+  readonly message?: boolean;
   /** The method and path as the client sent them (no body). */
   readonly request: string;
   readonly clientAddress: string;
@@ -43,7 +48,15 @@ export function fhirCreateAuditEvent(input: FhirCreateAuditInput): AuditEvent & 
   const entityType = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
   const entity: AuditEventEntity[] = [
     ...(input.patient ? [{ what: { reference: input.patient }, type: { system: entityType, code: '1', display: 'Person' } }] : []),
-    ...(input.created ? [{ what: { reference: input.created }, type: { system: entityType, code: '2', display: 'System Object' } }] : []),
+    ...(input.created
+      ? [
+          {
+            what: { reference: input.created },
+            type: { system: entityType, code: '2', display: 'System Object' },
+            ...(input.message ? { detail: [{ type: 'message', valueString: 'message' }] } : {}),
+          },
+        ]
+      : []),
     { type: { system: entityType, code: '2', display: 'System Object' }, query: Buffer.from(input.request).toString('base64') },
   ];
   return {

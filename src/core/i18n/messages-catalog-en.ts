@@ -1,6 +1,9 @@
 /** English strings of secure messages (issue #14), merged into catalog-en.ts. */
 export const messagesEn = {
   'error.payload_too_large': 'The files are too large to send together. Each file may be at most 10 MB, and up to 5 files.',
+  'activity.kind.messages': 'Messages',
+  'activity.messageSent': 'Sent a message to the care team',
+  'activity.messageReceived': 'Received a message from the care team',
   'messages.nav': 'Messages',
   'messages.title': 'Messages with your care team',
   'messages.emergency': 'Messages are not for emergencies. In an emergency, call 911.',

@@ -3,6 +3,9 @@ import type { messagesEn } from './messages-catalog-en.ts';
 
 export const messagesEs: Record<keyof typeof messagesEn, string> = {
   'error.payload_too_large': 'Los archivos son demasiado grandes para enviarlos juntos. Cada archivo puede pesar como máximo 10 MB, y hasta 5 archivos.',
+  'activity.kind.messages': 'Mensajes',
+  'activity.messageSent': 'Envió un mensaje al equipo de atención',
+  'activity.messageReceived': 'Recibió un mensaje del equipo de atención',
   'messages.nav': 'Mensajes',
   'messages.title': 'Mensajes con su equipo de atención',
   'messages.emergency': 'Los mensajes no son para emergencias. En una emergencia, llame al 911.',
