@@ -16,6 +16,9 @@ export interface RunningPostgres {
   readonly url: string;
   /** Creates a fresh database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server, keeping its data (a drill's outage); `start()` brings it back on the same port. */
+  pause(): void;
+  start(): void;
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,9 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const dataDir = join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', dataDir, '-U', 'puente', '-A', 'trust', '-E', 'UTF8', '--no-locale']);
-  run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const startServer = () =>
+    run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  startServer();
   const url = `postgres://puente@127.0.0.1:${port}/postgres`;
   await waitFor(
     'PostgreSQL',
@@ -58,6 +63,10 @@ export async function startPostgres(): Promise<RunningPostgres> {
       }
       return `postgres://puente@127.0.0.1:${port}/${name}`;
     },
+    pause() {
+      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    },
+    start: startServer,
     async stop() {
       try {
         run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);

@@ -47,6 +47,11 @@ export const dependencies = {
     debianPackage: 'docker-compose',
     why: 'validates docker/compose.yml (docker compose config) since a Docker client is installed',
   },
+  haproxy: {
+    check: () => onPath('haproxy') || existsSync('/usr/sbin/haproxy'),
+    debianPackage: 'haproxy',
+    why: 'npm run cluster, drills and load put HAProxy in front of three portal replicas (health checks on /readyz, retries)',
+  },
   xmllint: { check: () => onPath('xmllint'), debianPackage: 'libxml2-utils', why: 'the tests validate the exported C-CDA against the CDA R2 schema (xmllint)' },
   openssl: { check: () => onPath('openssl'), debianPackage: 'openssl', why: 'the tests decrypt and verify the Direct S/MIME messages independently (openssl cms)' },
   xsltproc: { check: () => onPath('xsltproc'), debianPackage: 'xsltproc', why: 'the tests run the HL7 C-CDA R2.1 schematron, compiled to XSLT, with xsltproc' },
