@@ -92,3 +92,18 @@ export function parseParts(value: unknown): FamilyPart[] | undefined {
   if (!Array.isArray(value)) return [];
   return value.filter((part): part is FamilyPart => typeof part === 'string' && isFamilyPart(part));
 }
+
+/**
+ * Whether a SMART scope choice (a type, maybe a category) lies within what a limited Consent permits: the
+ * consent screen offers an app no more than the family member may see (issue 13 point 7). A wildcard (`*`)
+ * is never within a limited Consent; the single types under it are offered instead.
+ */
+export function consentAllowsChoice(choice: { readonly type: string; readonly category?: string }, parts: readonly FamilyPart[] | undefined): boolean {
+  if (!parts) return true;
+  if (choice.type === '*') return false;
+  const scopes = narrowScopesToConsent({ allowed: () => 'all' }, permittedTypes(parts));
+  const granted = scopes.allowed(choice.type, 'read');
+  if (!granted) return false;
+  if (granted === 'all' || !choice.category) return granted === 'all';
+  return granted.some((c) => c.code === choice.category);
+}

@@ -24,6 +24,8 @@ export interface ReachedPatient {
   readonly via: 'self' | 'proxy';
   /** RelatedPerson/<id> the account acts through, when known. */
   readonly relatedPerson?: string;
+  /** A family member's limited Consent: the parts of the record it permits (family-access.ts); absent: everything. */
+  readonly parts?: readonly string[];
 }
 
 export type Reach =
@@ -43,7 +45,12 @@ export async function reachOf(db: Queryable, subject: ReachSubject): Promise<Rea
     // Exactly `Patient/<id>`, as the token check compares it (no versions, no bases).
     const literal = parseLiteralReference(row.patient);
     if (literal?.type !== 'Patient' || row.patient !== `Patient/${literal.id}`) continue;
-    patients.push({ patient: literal.id, via: row.via, ...(row.relatedPerson ? { relatedPerson: row.relatedPerson } : {}) });
+    patients.push({
+      patient: literal.id,
+      via: row.via,
+      ...(row.relatedPerson ? { relatedPerson: row.relatedPerson } : {}),
+      ...(row.parts ? { parts: row.parts } : {}),
+    });
   }
   return { practiceWide: false, patients };
 }

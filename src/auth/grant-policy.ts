@@ -9,7 +9,7 @@
  *   OpenID, launch and refresh scopes asked for, patient/ scopes, and user/ scopes only as staff
  *   registered them for this app; everything else asked for recorded as refused;
  * - the consent screen (third-party apps): the resource scopes the patient ticked among those asked for
- *   and their narrower alternatives; offline_access only if the patient allowed it (else declined);
+ *   and their narrower alternatives, within a family member's limited Consent when they act through one; offline_access only if the patient allowed it (else declined);
  *   user/ scopes never (a patient's grant records them as refused).
  *
  * Refused scopes are recorded on the grant so the authorization completes with what was granted and the
@@ -18,7 +18,7 @@
  */
 import type Provider from 'oidc-provider';
 import { patientScopeCatalog, userScopeCatalog } from '../access/allow-lists.ts';
-import { grantableScopes, requestedChoices } from '../access/scope-choices.ts';
+import { narrowerChoices, requestedChoices, type ScopeChoice } from '../access/scope-choices.ts';
 
 /** Scopes the FHIR facade understands for patient-context tokens (SMART v2 and v1 forms). */
 export const patientResourceScopes = patientScopeCatalog();
@@ -73,9 +73,15 @@ export function ehrLaunchGrantScopes(requested: readonly string[], registeredUse
  * The consent screen: the resource scopes the patient chose among those grantable for this request, or
  * undefined when none was (the screen asks again). offline_access only if the patient allowed it.
  */
-export function consentGrantScopes(requested: readonly string[], chosen: readonly string[], allowOffline: boolean): GrantScopes | undefined {
+export function consentGrantScopes(
+  requested: readonly string[],
+  chosen: readonly string[],
+  allowOffline: boolean,
+  /** A family member's limited Consent: only choices within it are grantable (issue 13 point 7). */
+  within: (choice: ScopeChoice) => boolean = () => true,
+): GrantScopes | undefined {
   const requestedResources = requestedChoices(requested);
-  const grantable = grantableScopes(requestedResources);
+  const grantable = new Set([...requestedResources, ...narrowerChoices(requestedResources)].filter(within).map((c) => c.scope));
   const resource = chosen.filter((s) => grantable.has(s));
   if (resource.length === 0) return undefined;
   const oidc = requested.filter((s) => !s.includes('/') || s === 'launch/patient').filter((s) => s !== 'offline_access' || allowOffline);

@@ -12,6 +12,8 @@ export interface AccountReachRow {
   readonly via: 'self' | 'proxy';
   /** RelatedPerson/<id> behind a proxy reach, when known. */
   readonly relatedPerson: string | null;
+  /** What a family member's Consent permits (migration 0009); null: everything. */
+  readonly parts: string[] | null;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -23,11 +25,11 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export async function accountReach(db: Queryable, accountId: string): Promise<AccountReachRow[]> {
   if (!uuid.test(accountId)) return [];
-  const rows = await db.query<{ patient: string; via: 'self' | 'proxy'; related_person: string | null }>(
-    `SELECT patient, via, related_person FROM (
-       SELECT DISTINCT ON (patient) patient, via, related_person, rank, since FROM account_reach WHERE account_id = $1 ORDER BY patient, rank, since
+  const rows = await db.query<{ patient: string; via: 'self' | 'proxy'; related_person: string | null; parts: string[] | null }>(
+    `SELECT patient, via, related_person, parts FROM (
+       SELECT DISTINCT ON (patient) patient, via, related_person, parts, rank, since FROM account_reach WHERE account_id = $1 ORDER BY patient, rank, since
      ) r ORDER BY rank, since, patient`,
     [accountId],
   );
-  return rows.rows.map((row) => ({ patient: row.patient, via: row.via, relatedPerson: row.related_person }));
+  return rows.rows.map((row) => ({ patient: row.patient, via: row.via, relatedPerson: row.related_person, parts: row.parts }));
 }

@@ -14,7 +14,9 @@ import { pause } from '../core/pause.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
 import { signInPage } from './views/patient-pages.ts';
 import { consentPage } from './views/consent-page.ts';
-import { narrowerChoices, requestedChoices } from '../access/scope-choices.ts';
+import { narrowerChoices, requestedChoices, type ScopeChoice } from '../access/scope-choices.ts';
+import { consentAllowsChoice, parseParts, type FamilyPart } from '../access/family-access.ts';
+import { reachOf } from '../access/reach.ts';
 import { consentGrantScopes, grantWith, requestedScopes } from '../auth/grant-policy.ts';
 import { appName } from '../accounts/connected-apps.ts';
 import { launchingStaff } from '../auth/ehr-launch.ts';
@@ -65,15 +67,31 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
 
   // The consent screen for third-party apps (SMART App Launch 2.2: the patient decides, and may grant less than asked).
   const requestedOf = (details: Awaited<ReturnType<Provider['interactionDetails']>>) => requestedScopes(details.params['scope']);
-  async function renderConsent(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
-    const requested = requestedChoices(requestedOf(details));
+  /**
+   * A family member acting through a limited Consent may give an app no more than the Consent permits (issue 13
+   * point 7): the parts for the patient the app gets (the one picked, else the account's only one).
+   */
+  async function consentLimitOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<FamilyPart[] | undefined> {
+    const accountId = String(details.session?.accountId ?? '');
+    const reach = await reachOf(deps.accounts.db, { kind: 'user', accountId });
     const picked = await pickedOf(details);
-    return consentPage(pageContext(req, deps.accounts.practice), {
+    const reached = picked ? reach.patients.find((p) => p.patient === picked) : reach.patients.length === 1 ? reach.patients[0] : undefined;
+    return reached?.parts ? (parseParts(reached.parts) ?? []) : undefined;
+  }
+  async function renderConsent(req: Request, details: Awaited<ReturnType<Provider['interactionDetails']>>, error = false): Promise<string> {
+    const limit = await consentLimitOf(details);
+    const within = (choice: ScopeChoice) => consentAllowsChoice(choice, limit);
+    const asked = requestedChoices(requestedOf(details));
+    const requested = asked.filter(within);
+    const picked = await pickedOf(details);
+    const ctx = pageContext(req, deps.accounts.practice);
+    return consentPage(ctx, {
       ...(picked ? { patient: await pickable(picked) } : {}),
+      ...(limit ? { limitedTo: limit.map((part) => ctx.t(`family.part.${part}`)) } : {}),
       action: `/interaction/${details.uid}/consent`,
       appName: await appName(deps.accounts, String(details.params['client_id'])),
       requested,
-      narrower: narrowerChoices(requested),
+      narrower: narrowerChoices(asked).filter((c) => within(c) && !requested.some((r) => r.scope === c.scope)),
       offline: requestedOf(details).includes('offline_access'),
       error,
     });
@@ -118,7 +136,8 @@ export function createInteractionRouter(deps: { provider: Provider; accounts: Ac
       return;
     }
     // What the patient ticked, among what this request may be granted; the rest recorded as refused (auth/grant-policy.ts).
-    const scopes = consentGrantScopes(requestedOf(details), consent.scope, consent.offline === 'yes');
+    const limit = await consentLimitOf(details);
+    const scopes = consentGrantScopes(requestedOf(details), consent.scope, consent.offline === 'yes', (choice) => consentAllowsChoice(choice, limit));
     if (!scopes) return res.status(422).send(await renderConsent(req, details, true));
     const grant = grantWith(deps.provider, { accountId: details.session.accountId, clientId: String(details.params['client_id']) }, deps.fhirBase, scopes);
     const grantId = await grant.save();

@@ -50,6 +50,7 @@ export const familyEn = {
   'family.everything': 'End everything now',
   'family.everythingDone': 'Done. We emailed you a receipt of what ended.',
   'family.asMember': 'You can see the record of {name} because they invited you.',
+  'family.consentLimited': 'Your access to this record is limited by the patient’s authorization, so the app can get no more than:',
   'family.leave': 'Stop seeing this record',
   'family.left': 'You can no longer see this record.',
   'family.error.wrong_password': 'That password is not right.',

@@ -53,6 +53,7 @@ export const familyEs: Record<keyof typeof familyEn, string> = {
   'family.everything': 'Terminar todo ahora',
   'family.everythingDone': 'Listo. Le enviamos por correo un comprobante de lo que terminó.',
   'family.asMember': 'Puede ver la historia clínica de {name} porque le invitó.',
+  'family.consentLimited': 'Su acceso a esta historia clínica está limitado por la autorización del paciente, así que la aplicación no puede recibir más que:',
   'family.leave': 'Dejar de ver esta historia clínica',
   'family.left': 'Ya no puede ver esta historia clínica.',
   'family.error.wrong_password': 'La contraseña no es correcta.',

@@ -26,6 +26,8 @@ export function consentPage(
     error?: boolean;
     /** The patient chosen in the picker: the consent names whose record the app gets. */
     patient?: PickablePatient;
+    /** A family member's limited Consent, in words: the app can get no more than these parts. */
+    limitedTo?: readonly string[];
   },
 ): string {
   return page(ctx, {
@@ -41,6 +43,7 @@ ${
 }
 <p>${ctx.t('consent.intro', { app: options.appName })}</p>
 <p>${ctx.t('consent.readOnly')}</p>
+${options.limitedTo ? html`<div class="notice info" role="status"><p>${ctx.t('family.consentLimited')}</p><ul>${options.limitedTo.map((part) => html`<li>${part}</li>`)}</ul></div>` : ''}
 ${options.offline ? notice(ctx.t('consent.offlineWarning')) : ''}
 <form method="post" action="${options.action}">
 ${csrfField(ctx.csrfToken)}

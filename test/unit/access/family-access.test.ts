@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { familyParts, narrowScopesToConsent, parseParts, permittedTypes } from '../../../src/access/family-access.ts';
+import { consentAllowsChoice, familyParts, narrowScopesToConsent, parseParts, permittedTypes } from '../../../src/access/family-access.ts';
+import { consentGrantScopes } from '../../../src/auth/grant-policy.ts';
 import { parsePatientScopes } from '../../../src/access/scopes.ts';
 
 const lab = { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' };
@@ -49,5 +50,28 @@ describe('family access: a limited Consent narrows the token’s scopes', () => 
     expect(parseParts(['appointments', 'secrets'])).to.deep.equal(['appointments']);
     expect(parseParts('appointments')).to.deep.equal([]);
     expect(narrowScopesToConsent(everything, permittedTypes(parseParts('junk') ?? [])).allowed('Observation', 'read')).to.equal(undefined);
+  });
+});
+
+describe('family access: the SMART consent screen offers an app no more than a limited Consent permits', () => {
+  it('keeps the types of the chosen parts and refuses wildcards, other types and categories outside the Consent', () => {
+    const parts = ['appointments', 'results'] as const;
+    expect(consentAllowsChoice({ type: 'Appointment' }, parts)).to.equal(true);
+    expect(consentAllowsChoice({ type: 'Patient' }, parts)).to.equal(true);
+    expect(consentAllowsChoice({ type: '*' }, parts)).to.equal(false);
+    expect(consentAllowsChoice({ type: 'Condition' }, parts)).to.equal(false);
+    // Results are laboratory and vital signs: the whole of Observation is more than that.
+    expect(consentAllowsChoice({ type: 'Observation' }, parts)).to.equal(false);
+    expect(consentAllowsChoice({ type: 'Observation', category: 'laboratory' }, parts)).to.equal(true);
+    expect(consentAllowsChoice({ type: 'Observation', category: 'social-history' }, parts)).to.equal(false);
+    expect(consentAllowsChoice({ type: '*' }, undefined)).to.equal(true);
+  });
+
+  it('grants only what lies within the Consent, whatever the browser ticked', () => {
+    const within = (choice: { type: string; category?: string }) => consentAllowsChoice(choice, ['appointments']);
+    const requested = ['launch/patient', 'openid', 'patient/*.rs'];
+    const scopes = consentGrantScopes(requested, ['patient/*.rs', 'patient/Appointment.rs', 'patient/Condition.rs'], false, within);
+    expect(scopes?.resource).to.deep.equal(['patient/Appointment.rs']);
+    expect(consentGrantScopes(requested, ['patient/Condition.rs'], false, within)).to.equal(undefined);
   });
 });
