@@ -1,0 +1,305 @@
+/**
+ * `npm run load` (issue 15, point 4): the cluster (scripts/lib/cluster.ts: PostgreSQL, HAPI on
+ * PostgreSQL, 3 replicas, HAProxy) under autocannon, scenario by scenario, at rising concurrency,
+ * against 3 replicas and then 1 (two replicas shut down gracefully, the balancer drains them):
+ *
+ *   facade-direct   the patient-compartment read mix straight to HAPI (the yardstick)
+ *   facade          the same mix through HAProxy and the FHIR facade with a patient's SMART token
+ *   record-pages    the record pages of a signed-in patient (session cookie), server-rendered
+ *   sign-in         complete sign-ins (login form → OIDC interaction → callback), a few at a time
+ *
+ * Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
+ * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, PostgreSQL) so the
+ * bottleneck shows; RSS of each replica at start and end. Short smoke runs: LOAD_SECONDS (default 10)
+ * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none).
+ */
+import autocannon from 'autocannon';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import pg from 'pg';
+import { HttpClient, formAction } from '../test/support/http-client.ts';
+import { startCluster, type Cluster } from './lib/cluster.ts';
+
+const seconds = Number(process.env['LOAD_SECONDS'] ?? 10);
+const levels = (process.env['LOAD_CONCURRENCY'] ?? '5,20').split(',').map(Number);
+const soakMinutes = Number(process.env['LOAD_SOAK_MINUTES'] ?? 0);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Row {
+  scenario: string;
+  replicas: number;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  cpu: Record<string, number>;
+}
+
+const rows: Row[] = [];
+
+/** CPU seconds (user + system) of a process and its children, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL's backends are children of the postmaster; sum every process whose command line names one of our data dirs. */
+function postgresCpu(): number {
+  let total = 0;
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.startsWith('postgres')) total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function cpuSnapshot(cluster: Cluster): Record<string, number> {
+  return {
+    portals: cluster.replicas.reduce((sum, r) => sum + cpuSeconds(r.process.pid), 0),
+    hapi: cpuSeconds(cluster.hapi.process.pid),
+    postgres: postgresCpu(),
+    haproxy: cpuSeconds(cluster.haproxy.process.pid),
+    loadgen: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  };
+}
+
+async function run(
+  cluster: Cluster,
+  scenario: string,
+  replicas: number,
+  concurrency: number,
+  options: { url: string; requests: { path: string }[]; headers: Record<string, string> },
+): Promise<Row> {
+  const before = cpuSnapshot(cluster);
+  const result = await autocannon({
+    url: options.url,
+    connections: concurrency,
+    duration: seconds,
+    headers: options.headers,
+    requests: options.requests.map((r) => ({ method: 'GET', path: r.path })),
+  });
+  const after = cpuSnapshot(cluster);
+  const cpu = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
+  const row: Row = {
+    scenario,
+    replicas,
+    concurrency,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p95: result.latency.p97_5 !== undefined ? percentile95(result) : result.latency.p99,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+    cpu,
+  };
+  rows.push(row);
+  say(
+    `  ${scenario.padEnd(14)} ${replicas} replica(s)  c=${String(concurrency).padStart(3)}  ${row.rps.toFixed(1).padStart(7)} req/s  p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  errors ${row.errors}/${row.requests}  CPU s: portals ${cpu['portals']!.toFixed(1)}, HAPI ${cpu['hapi']!.toFixed(1)}, PostgreSQL ${cpu['postgres']!.toFixed(1)}`,
+  );
+  return row;
+}
+
+/** autocannon reports p90 and p97.5; p95 is interpolated between them (said so in the output). */
+function percentile95(result: autocannon.Result): number {
+  const latency = result.latency as unknown as Record<string, number>;
+  return Math.round((latency['p90']! + latency['p97_5']!) / 2);
+}
+
+async function signIn(cluster: Cluster, user: { email: string; password: string; birthDate: string }): Promise<{ browser: HttpClient; ms: number }> {
+  const started = performance.now();
+  const browser = new HttpClient(cluster.url, 'en');
+  const form = await browser.get('/auth/login');
+  const page = await browser.submit(formAction(form.body, /^\/interaction\//), { email: user.email, password: user.password, birthDate: user.birthDate });
+  if (page.status !== 200 || !/\/$|\/home|\/\?/.test(page.url)) throw new Error(`sign-in ended at ${page.url} (${page.status})`);
+  return { browser, ms: performance.now() - started };
+}
+
+async function scenarios(cluster: Cluster, replicas: number, token: string, cookie: string, patientId: string): Promise<void> {
+  const mix = [
+    `Patient/${patientId}`,
+    `Observation?patient=${patientId}&_count=50`,
+    `Observation?patient=${patientId}&category=laboratory&_count=20`,
+    `Condition?patient=${patientId}`,
+    `Encounter?patient=${patientId}&_count=20`,
+    `MedicationRequest?patient=${patientId}`,
+    `Immunization?patient=${patientId}`,
+    `DiagnosticReport?patient=${patientId}&_count=20`,
+  ];
+  const pages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
+  for (const concurrency of levels) {
+    const hapiUrl = new URL(cluster.hapi.baseUrl);
+    await run(cluster, 'facade-direct', replicas, concurrency, {
+      url: hapiUrl.origin,
+      requests: mix.map((p) => ({ path: `${hapiUrl.pathname}/${p}` })),
+      headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' },
+    });
+    await run(cluster, 'facade', replicas, concurrency, {
+      url: cluster.url,
+      requests: mix.map((p) => ({ path: `/fhir/${p}` })),
+      headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+    });
+    await run(cluster, 'record-pages', replicas, concurrency, { url: cluster.url, requests: pages.map((path) => ({ path })), headers: { cookie, accept: 'text/html' } });
+  }
+  // Sign-ins: whole journeys, 4 at a time, for the scenario's duration.
+  const user = cluster.demo.portalUsers[0]!;
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = Date.now() + seconds * 1000;
+  const before = cpuSnapshot(cluster);
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < until) {
+        try {
+          latencies.push((await signIn(cluster, user)).ms);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const after = cpuSnapshot(cluster);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] ?? 0);
+  const row: Row = {
+    scenario: 'sign-in',
+    replicas,
+    concurrency: 4,
+    rps: latencies.length / seconds,
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    errors,
+    requests: latencies.length + errors,
+    cpu: Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!])),
+  };
+  rows.push(row);
+  say(
+    `  sign-in        ${replicas} replica(s)  c=  4  ${row.rps.toFixed(1).padStart(7)} sign-ins/s  p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  errors ${errors}/${row.requests}`,
+  );
+}
+
+async function main(): Promise<void> {
+  say(
+    `npm run load: ${seconds} s per run, concurrency ${levels.join(', ')}${soakMinutes ? `, then a ${soakMinutes}-minute soak` : ' (smoke length; LOAD_SECONDS=60 for longer runs)'}`,
+  );
+  const cluster = await startCluster({ replicas: 3, env: { SIGN_IN_MAX_FAILURES: '100' } });
+  try {
+    const user = cluster.demo.portalUsers[0]!;
+    const { browser } = await signIn(cluster, user);
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const store = new pg.Client({ connectionString: cluster.storeUrl });
+    await store.connect();
+    const session = (
+      await store.query<{ t: string }>(
+        "SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE data->'tokens'->>'accessToken' IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+      )
+    ).rows[0];
+    await store.end();
+    if (!session) throw new Error('no access token in the signed-in session');
+    const patientId = cluster.demo.patients.find((p) => p.name.startsWith('Reyna'))?.id ?? cluster.demo.patients[0]!.id;
+    const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
+
+    say('\n3 replicas behind HAProxy:');
+    await scenarios(cluster, 3, session.t, cookie, patientId);
+    let soak: string | undefined;
+    if (soakMinutes > 0) soak = await soakRun(cluster, session.t, patientId);
+    const rssEnd3 = cluster.replicas.map((r) => rssMb(r.process.pid));
+
+    say('\n1 replica (two shut down gracefully with SIGTERM; the balancer drains them):');
+    const codes = await Promise.all([cluster.replicas[1]!.stop(), cluster.replicas[2]!.stop()]);
+    say(`  replicas 2 and 3 exited with ${codes.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 2500));
+    await scenarios(cluster, 1, session.t, cookie, patientId);
+
+    report(rssStart, rssEnd3, soak);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function soakRun(cluster: Cluster, token: string, patientId: string): Promise<string> {
+  const minutes = soakMinutes;
+  const samples: string[] = [];
+  const rss = () => cluster.replicas.map((r) => rssMb(r.process.pid).toFixed(0)).join('/');
+  samples.push(`start ${rss()} MB`);
+  const result = await autocannon({
+    url: cluster.url,
+    connections: 10,
+    duration: minutes * 60,
+    headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+    requests: [
+      { method: 'GET', path: `/fhir/Observation?patient=${patientId}&_count=50` },
+      { method: 'GET', path: `/fhir/Patient/${patientId}` },
+    ],
+  });
+  samples.push(`end ${rss()} MB`);
+  return `soak ${minutes} min at c=10: ${result.requests.average.toFixed(1)} req/s, errors ${result.errors + result.non2xx + result.timeouts}/${result.requests.total}; replica RSS ${samples.join(', ')}`;
+}
+
+function report(rssStart: number[], rssEnd: number[], soak: string | undefined): void {
+  const find = (scenario: string, replicas: number, concurrency: number) => rows.find((r) => r.scenario === scenario && r.replicas === replicas && r.concurrency === concurrency);
+  say(
+    `\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()[0]!.toFixed(1)}; Node ${process.version}; everything (HAPI, 2 PostgreSQL, ${3} replicas, HAProxy, autocannon) on this machine`,
+  );
+  say('\n| scenario | replicas | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors |');
+  say('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) say(`| ${r.scenario} | ${r.replicas} | ${r.concurrency} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors}/${r.requests} |`);
+  say('');
+  for (const c of levels) {
+    const f3 = find('facade', 3, c);
+    const d3 = find('facade-direct', 3, c);
+    const f1 = find('facade', 1, c);
+    const p3 = find('record-pages', 3, c);
+    const p1 = find('record-pages', 1, c);
+    if (f3 && d3) say(`c=${c}: facade / direct HAPI throughput with 3 replicas: ${(f3.rps / d3.rps).toFixed(2)} (goal ≥ 0.9)`);
+    if (f3 && f1) say(`c=${c}: scaling 1 → 3 replicas: facade ×${(f3.rps / f1.rps).toFixed(2)}${p3 && p1 ? `, record pages ×${(p3.rps / p1.rps).toFixed(2)}` : ''}`);
+    if (p3) say(`c=${c}: record pages p95 with 3 replicas: ${p3.p95} ms (goal ≤ 400 ms at c=20)`);
+    const busiest = f3 ? Object.entries(f3.cpu).sort((a, b) => b[1] - a[1])[0] : undefined;
+    if (f3 && busiest)
+      say(
+        `c=${c}: CPU during the facade run: ${Object.entries(f3.cpu)
+          .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+          .join(', ')} of ${(seconds * cpus().length).toFixed(0)} core-seconds → most: ${busiest[0]}`,
+      );
+  }
+  const failed = rows.filter((r) => r.errors > 0);
+  say(
+    `failed requests outside planned outages: ${rows.reduce((n, r) => n + r.errors, 0)}${failed.length ? ` (in ${failed.map((r) => `${r.scenario}/${r.replicas}/c=${r.concurrency}`).join(', ')})` : ''}`,
+  );
+  say(`replica RSS MB at start ${rssStart.map((v) => v.toFixed(0)).join('/')}, after the 3-replica runs ${rssEnd.map((v) => v.toFixed(0)).join('/')}`);
+  if (soak) say(soak);
+  say('p95 is interpolated between autocannon’s p90 and p97.5 for the autocannon scenarios.');
+}
+
+await main();
