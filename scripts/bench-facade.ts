@@ -6,7 +6,9 @@
  * The sides alternate for BENCH_ROUNDS rounds (default 3), so a burst of other work on the machine
  * falls on both sides rather than on one. Prints throughput for each, their ratio, the latency the
  * facade adds at p50 and p99, and the CPU time each process spent per request (the figure that
- * explains the ratio on a machine where HAPI and the portal share the cores).
+ * explains the ratio on a machine where HAPI and the portal share the cores). A third side sends the same
+ * requests with the token of a family member the patient invited (issue 13: reach read from the Consent's
+ * proxy link must not slow the facade): both ratios are printed, and their difference (goal ≤ 0.05).
  * Settings: BENCH_REQUESTS (per side and round, default 400), BENCH_CONCURRENCY (default 8), BENCH_HAPI_URL
  * (use a running HAPI instead of starting one), BENCH_FHIR_TIMEOUT_MS (portal's upstream timeout,
  * default 120000: loading the 959-resource record into a freshly started HAPI on a busy machine
@@ -22,9 +24,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   // HAPI (fresh, or BENCH_HAPI_URL), the portal on PGlite, Josue Sipes loaded and signed in (BENCH_FHIR_TIMEOUT_MS applies).
-  const portal = await startBenchPortal(say);
+  const portal = await startBenchPortal(say, 'en', { family: true });
   try {
-    const { url, hapiBase, accessToken, patientId: pid } = portal;
+    const { url, hapiBase, accessToken, familyAccessToken, patientId: pid } = portal;
     const mix = [
       `Patient/${pid}`,
       `Observation?patient=${pid}&_count=50`,
@@ -37,16 +39,19 @@ async function main(): Promise<void> {
     ];
     const direct = (path: string) => fetch(`${hapiBase}/${path}`, { headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' } });
     const facade = (path: string) => fetch(`${url}/fhir/${path}`, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${accessToken}` } });
+    const family = (path: string) => fetch(`${url}/fhir/${path}`, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${familyAccessToken}` } });
 
     say(`Warming up, then ${rounds} rounds of ${requestsPerSide} requests per side at concurrency ${concurrency}, the sides alternating…`);
     await run(direct, mix, 80);
     await run(facade, mix, 80);
+    await run(family, mix, 80);
     const hapiCpu = () => (portal.hapiPid ? processCpuMs(portal.hapiPid) : undefined);
-    const sides = { direct: new Side(), facade: new Side() };
+    const sides = { direct: new Side(), facade: new Side(), family: new Side() };
     for (let round = 0; round < rounds; round++) {
       for (const [name, send] of [
         ['direct', direct],
         ['facade', facade],
+        ['family', family],
       ] as const) {
         const before = { self: process.cpuUsage(), hapi: hapiCpu() };
         const result = await run(send, mix, requestsPerSide);
@@ -57,13 +62,17 @@ async function main(): Promise<void> {
     }
     const d = sides.direct.summary();
     const f = sides.facade.summary();
+    const m = sides.family.summary();
     const cpu = (s: Summary) => `CPU per request: HAPI ${s.hapiCpuMs?.toFixed(1) ?? 'n/a'} ms, this process ${s.selfCpuMs.toFixed(1)} ms`;
     say(`
 machine: ${cpus().length} cores, Node ${process.version}; ${rounds} × ${requestsPerSide} requests per side, concurrency ${concurrency}
 direct HAPI : ${d.rps.toFixed(1)} req/s   p50 ${d.p50.toFixed(1)} ms   p99 ${d.p99.toFixed(1)} ms   ${cpu(d)} (the load generator)
 facade      : ${f.rps.toFixed(1)} req/s   p50 ${f.p50.toFixed(1)} ms   p99 ${f.p99.toFixed(1)} ms   ${cpu(f)} (portal and load generator)
+family      : ${m.rps.toFixed(1)} req/s   p50 ${m.p50.toFixed(1)} ms   p99 ${m.p99.toFixed(1)} ms   ${cpu(m)} (a family member's token)
 rounds (ratio each): ${sides.facade.rounds.map((r, i) => (r.rps / sides.direct.rounds[i]!.rps).toFixed(2)).join(', ')}
-throughput ratio (facade / direct): ${(f.rps / d.rps).toFixed(2)}
+family rounds (ratio each): ${sides.family.rounds.map((r, i) => (r.rps / sides.direct.rounds[i]!.rps).toFixed(2)).join(', ')}
+throughput ratio (facade / direct), the patient's token: ${(f.rps / d.rps).toFixed(2)}
+throughput ratio (facade / direct), a family member's token: ${(m.rps / d.rps).toFixed(2)} (difference ${(f.rps / d.rps - m.rps / d.rps).toFixed(3)}, goal ≤ 0.05)
 added latency: p50 +${(f.p50 - d.p50).toFixed(1)} ms, p99 +${(f.p99 - d.p99).toFixed(1)} ms
 the portal's own CPU per request: ${(f.selfCpuMs - d.selfCpuMs).toFixed(1)} ms`);
   } finally {

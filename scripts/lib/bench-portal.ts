@@ -16,6 +16,8 @@ import { createContext } from '../../src/context.ts';
 import { createApp } from '../../src/app.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
 import { completeRegistration } from '../../src/accounts/registration.ts';
+import { inviteFamilyMember } from '../../src/proxies/invite-family-member.ts';
+import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
 import { createStaffAccount } from '../../src/accounts/create-staff-account.ts';
 import { HttpClient, formAction } from '../../test/support/http-client.ts';
 import { buildHapi, startHapi } from './hapi-process.ts';
@@ -35,10 +37,12 @@ export interface BenchPortal {
   readonly accessToken: string;
   /** The HAPI process this set-up started (absent with BENCH_HAPI_URL), for CPU accounting. */
   readonly hapiPid?: number | undefined;
+  /** With `family`: the web app's access token of a family member the patient invited (everything the patient sees). */
+  readonly familyAccessToken?: string | undefined;
   stop(): Promise<void>;
 }
 
-export async function startBenchPortal(say: (line: string) => void, language: 'en' | 'es' = 'en'): Promise<BenchPortal> {
+export async function startBenchPortal(say: (line: string) => void, language: 'en' | 'es' = 'en', options: { family?: boolean } = {}): Promise<BenchPortal> {
   const work = mkdtempSync(join(tmpdir(), 'puente-bench-'));
   let stopHapi = async () => {};
   let hapiBase = process.env['BENCH_HAPI_URL'];
@@ -101,11 +105,55 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
     const form = await browser.get('/auth/login');
     await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate: patient.birthDate! });
     const accessToken = (await ctx.db.query<{ t: string }>("SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE account_id = $1", [accountId])).rows[0]!.t;
-    return { url, hapiBase, patientId: patient.id!, browser, accessToken, hapiPid, stop };
+    const familyAccessToken = options.family
+      ? await inviteFamilyMemberFor(ctx, url, { accountId, patientId: patient.id!, password, birthDate: patient.birthDate!, language })
+      : undefined;
+    return { url, hapiBase, patientId: patient.id!, browser, accessToken, hapiPid, familyAccessToken, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * A family member with access to everything the patient sees (issue 13), through the real invitation and
+ * acceptance (RelatedPerson + Consent in HAPI, the proxy link in the store), signed in like any user: their
+ * web app's access token.
+ */
+async function inviteFamilyMemberFor(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  url: string,
+  patient: { accountId: string; patientId: string; password: string; birthDate: string; language: 'en' | 'es' },
+): Promise<string> {
+  const email = 'family.bench@example.org';
+  const password = 'bench family long passphrase';
+  const invited = await inviteFamilyMember(ctx.accounts, {
+    accountId: patient.accountId,
+    patientId: patient.patientId,
+    password: patient.password,
+    name: 'Bench Family',
+    relationship: 'DAU',
+    email,
+    access: 'everything',
+    parts: [],
+    endDate: '',
+    signature: 'Bench Patient',
+    locale: patient.language,
+    clientAddress: '127.0.0.1',
+  });
+  const text = (
+    await ctx.db.query<{ text: string }>("SELECT o.payload->>'text' AS text FROM invitations i JOIN outbox o ON o.id = i.outbox_id WHERE i.account_id = $1", [invited.accountId])
+  ).rows[0]!.text;
+  const token = /register\?t=([A-Za-z0-9_-]+)/.exec(text)![1]!;
+  await completeRegistration(
+    ctx.accounts,
+    { token, birthDate: patient.birthDate, password, clientAddress: '127.0.0.1' },
+    { onAccept: familyAcceptance(ctx.accounts, '127.0.0.1') },
+  );
+  const browser = new HttpClient(url, patient.language);
+  const form = await browser.get('/auth/login');
+  await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate: patient.birthDate });
+  return (await ctx.db.query<{ t: string }>("SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE account_id = $1", [invited.accountId])).rows[0]!.t;
 }
 
 /** The q-quantile of already sorted numbers (nearest rank). */
