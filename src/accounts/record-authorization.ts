@@ -19,6 +19,7 @@ import { findAccountsForPatient, findPortalAccountByEmail, insertPendingPortalAc
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { attachOutbox, issueLink } from '../store/invitations.ts';
 import { enqueue } from '../store/outbox.ts';
+import { insertFamilyLink } from '../store/family.ts';
 import { renderAuthorizationForm } from './authorization-form-pdf.ts';
 import { invitationEmail } from './emails.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -171,6 +172,22 @@ export async function recordAuthorization(
         existing?.id ??
         (await insertPendingPortalAccount(tx, { ...authorization, kind: designee ? 'proxy' : 'patient', email: authorizedEmail, fhirUser: performer, patient: patientRef })),
     };
+    // The designee of the paper form is the same RelatedPerson + Consent pair as an invited family member: the
+    // proxy link caches it (issue 13), so the patient's list and the staff console show it and can end it. It
+    // reaches nothing while the account is pending (account_reach reads active accounts only).
+    if (designee) {
+      await insertFamilyLink(tx, {
+        accountId: account.id,
+        patient: patientRef,
+        relatedPerson: performer,
+        consent: `Consent/${ids.consent}`,
+        parts: null,
+        endsAt: null,
+        name: designee.name.trim(),
+        relationship: designee.relationship.trim(),
+        now,
+      });
+    }
     await recordAuditEvent(
       tx,
       accountAuditEvent({

@@ -168,3 +168,13 @@ export async function insertPendingFamilyAccount(
 export async function findAnyAccountByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
   return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE email = $1 LIMIT 1`, [normalizeEmail(email)])).rows[0];
 }
+
+/** The paper-form designee's account behind this RelatedPerson for this patient, deactivated when its access ends (store/family.ts). */
+export async function deactivateDesignee(db: Queryable, patient: string, relatedPerson: string, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE accounts a SET status = 'deactivated', deactivated_at = $3, updated_at = $3
+      WHERE a.kind = 'proxy' AND a.patient = $1 AND a.fhir_user = $2 AND a.status IN ('active', 'pending')
+        AND EXISTS (SELECT 1 FROM account_patients l WHERE l.account_id = a.id AND l.patient = $1 AND l.related_person = $2 AND l.revoked_at IS NULL)`,
+    [patient, relatedPerson, now],
+  );
+}

@@ -5,6 +5,7 @@
  * moves the access epoch through account_patients' trigger (migration 0006), so it acts on the next request.
  */
 import type { Queryable } from './db.ts';
+import { deactivateDesignee } from './accounts.ts';
 
 export interface NewFamilyInvitation {
   readonly accountId: string;
@@ -166,8 +167,13 @@ export async function liveFamilyLink(db: Queryable, patient: string, relatedPers
   return (await familyLinksOf(db, patient)).find((l) => l.related_person === relatedPerson && !l.revoked_at && (!l.ends_at || l.ends_at > now));
 }
 
-/** Ends one link (the Consent becomes inactive); moves the access epoch. The ended row, if it was live. */
+/**
+ * Ends one link (the Consent becomes inactive); moves the access epoch. The ended row, if it was live. A
+ * paper-form designee's account exists only to act for that patient (it reaches through accounts.patient),
+ * so ending its link deactivates the account too, in the same statement's transaction.
+ */
 export async function endFamilyLink(db: Queryable, patient: string, relatedPerson: string, endedBy: string, now: Date): Promise<FamilyLinkRow | undefined> {
+  await deactivateDesignee(db, patient, relatedPerson, now);
   const result = await db.query<FamilyLinkRow>(
     `UPDATE account_patients l SET revoked_at = $4, ended_by = $3 FROM accounts a
       WHERE a.id = l.account_id AND l.patient = $1 AND l.related_person = $2 AND l.revoked_at IS NULL

@@ -6,7 +6,9 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
 import { leakMatcher } from '../support/leak-matcher.ts';
-import { seedStaff } from '../support/seed.ts';
+import { seedPhysician, seedStaff } from '../support/seed.ts';
+import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
+import { staffMember } from '../support/onboard.ts';
 import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
 import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
 import { FamilyError } from '../../src/proxies/deps.ts';
@@ -354,6 +356,44 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(done.body).not.to.include('Tomás Consola');
     expect((await fhir(`/Patient/${a.patient.id}`, seen.token)).status).to.equal(401);
     expect((await portal.ctx.fhir.read<Consent>('Consent', seen.consent.split('/')[1]!)).status).to.equal('inactive');
+  });
+
+  it('the paper form’s designee is the same pair: listed for the patient, ended like any family member', async () => {
+    const email = `designee-${Date.now()}@example.org`;
+    const before = portal.smtp.messages.length;
+    const { accountId, consentId } = await recordAuthorization(
+      portal.ctx.accounts,
+      await staffMember(portal.ctx),
+      {
+        patientId: a.patient.id,
+        signer: { kind: 'designee', name: 'Rosa Papel', relationship: 'Tía', email },
+        patientEmail: a.email,
+        physicianId: await seedPhysician(portal.ctx),
+        identityConfirmed: true,
+        locale: 'es',
+      },
+      '127.0.0.1',
+    );
+    const mail = await mailTo(email, before);
+    const password = 'una tarde tranquila en el jardín';
+    expect(
+      (await completeRegistration(portal.ctx.accounts, { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.1' })).status,
+    ).to.equal('registered');
+    const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
+      .rows[0]!;
+    expect(link.consent).to.equal(`Consent/${consentId}`);
+    const { token } = await tokenOfSession(email, password, a.patient.birthDate);
+    expect((await fhir(`/Patient/${a.patient.id}`, token)).status).to.equal(200);
+    const { browser } = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await browser.get('/account/family');
+    expect(page.body).to.include('Rosa Papel');
+    expect(page.body).to.include('Tía');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const ended = await browser.request('POST', '/account/family/end', new URLSearchParams({ _csrf: csrf, member: link.related_person.split('/')[1]! }));
+    expect(ended.status).to.equal(200);
+    expect((await fhir(`/Patient/${a.patient.id}`, token)).status).to.equal(401);
+    expect((await portal.ctx.db.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [accountId])).rows[0]!.status).to.equal('deactivated');
+    expect((await portal.ctx.fhir.read<Consent>('Consent', consentId)).status).to.equal('inactive');
   });
 
   it('a HAPI failure during acceptance leaves nothing half-written; a retry completes', async () => {
