@@ -47,11 +47,11 @@ export interface Cluster {
   readonly url: string;
   readonly statsUrl: string;
   readonly replicas: RunningPortal[];
-  readonly hapi: RunningHapi;
+  hapi: RunningHapi;
   readonly store: RunningPostgres;
   readonly storeUrl: string;
   readonly hapiDb: RunningPostgres;
-  readonly maildev: RunningMaildev;
+  maildev: RunningMaildev;
   readonly haproxy: RunningHaproxy;
   readonly demo: DemoSummary;
   readonly ports: ClusterPorts;
@@ -59,6 +59,12 @@ export interface Cluster {
   replicaEnv(index: number): Record<string, string>;
   /** Starts replica `index` again (after a drill killed it). */
   restartReplica(index: number): Promise<RunningPortal>;
+  /** Stops HAPI (a drill's outage); `startHapiAgain()` brings it back on the same port and database. */
+  stopHapi(): Promise<void>;
+  startHapiAgain(): Promise<void>;
+  /** Stops MailDev (the relay down); `startMaildevAgain()` brings it back on the same ports. */
+  stopMaildev(): Promise<void>;
+  startMaildevAgain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,20 +98,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const hapiDbUrl = new URL(await hapiDb.createDatabase('hapi'));
 
     say(`Starting HAPI FHIR on PostgreSQL, port ${ports.hapi} (one to two minutes on 2 cores)…`);
-    const hapi = await startHapi({
+    const hapiOptions = {
       port: ports.hapi,
       dataDir: join(workDir, 'hapi'),
       jdbcUrl: `jdbc:postgresql://${hapiDbUrl.host}${hapiDbUrl.pathname}`,
       jdbcUser: decodeURIComponent(hapiDbUrl.username),
       logFile: join(workDir, 'log', 'hapi.log'),
       publicBase: `http://127.0.0.1:${ports.balancer}/fhir`,
-    });
-    stops.push(hapi.stop);
+    };
+    let hapi = await startHapi(hapiOptions);
+    stops.push(() => hapi.stop());
     say(`  ready in ${Math.round(hapi.startupMs / 1000)} s`);
 
     say('Starting MailDev…');
-    const maildev = await startMaildev({ smtpPort: ports.smtp, webPort: ports.inbox, logFile: join(workDir, 'log', 'maildev.log'), mailDir: join(workDir, 'mail') });
-    stops.push(maildev.stop);
+    const maildevOptions = { smtpPort: ports.smtp, webPort: ports.inbox, logFile: join(workDir, 'log', 'maildev.log'), mailDir: join(workDir, 'mail') };
+    rmSync(maildevOptions.mailDir, { recursive: true, force: true });
+    let maildev = await startMaildev(maildevOptions);
+    stops.push(() => maildev.stop());
 
     const publicUrl = `http://127.0.0.1:${ports.balancer}`;
     const practice = { name: 'Clínica Puente (cluster)', phone: '+1 555 0100', timeZone: 'America/Chicago' };
@@ -166,7 +175,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     )
       await new Promise((r) => setTimeout(r, 500));
 
-    return {
+    const cluster: Cluster = {
       url: publicUrl,
       statsUrl: haproxy.statsUrl,
       replicas,
@@ -183,8 +192,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         replicas[index] = await startReplica(index);
         return replicas[index]!;
       },
+      stopHapi: () => hapi.stop(),
+      async startHapiAgain() {
+        hapi = await startHapi(hapiOptions);
+        cluster.hapi = hapi;
+      },
+      stopMaildev: () => maildev.stop(),
+      async startMaildevAgain() {
+        maildev = await startMaildev(maildevOptions);
+        cluster.maildev = maildev;
+      },
       stop: stopAll,
     };
+    return cluster;
   } catch (error) {
     await stopAll();
     throw error;

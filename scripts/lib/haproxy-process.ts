@@ -5,7 +5,12 @@
  * - idempotent requests (GET, HEAD) are retried on another replica when the connection fails, the
  *   replica answers nothing, or it answers 502/503/504 (`retry-on` + `option redispatch`); POSTs are
  *   never replayed (`disable-l7-retry` for other methods), so a write is never sent twice by the balancer;
- * - X-Forwarded-For is added (the portal runs with TRUST_PROXY=1).
+ * - X-Forwarded-For is added (the portal runs with TRUST_PROXY=1);
+ * - fail open when no replica is ready: each replica is also listed as an unchecked backup, used only
+ *   while every checked server is down. /readyz includes the shared dependencies (store, HAPI), so
+ *   when one of those is down every replica leaves rotation at once; the backups then still carry
+ *   the requests to replicas that answer with their own friendly page or OperationOutcome (503),
+ *   instead of the balancer's bare 503. One bad replica is still taken out as usual.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
@@ -58,6 +63,8 @@ backend portals
   http-check expect status 200
   default-server inter 1s fall 2 rise 2 check
 ${options.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port}`).join('\n')}
+  option allbackups
+${options.backends.map((b) => `  server ${b.name}-fallback 127.0.0.1:${b.port} backup no-check`).join('\n')}
 
 frontend stats
   bind 127.0.0.1:${options.statsPort}
