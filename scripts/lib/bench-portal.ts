@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from '../../src/config/config.ts';
 import { readEnv } from '../../src/config/env.ts';
 import { createLogger } from '../../src/core/log.ts';
-import { createContext } from '../../src/context.ts';
+import { createContext, type Context } from '../../src/context.ts';
 import { createApp } from '../../src/app.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
 import { completeRegistration } from '../../src/accounts/registration.ts';
@@ -39,6 +39,10 @@ export interface BenchPortal {
   readonly hapiPid?: number | undefined;
   /** With `family`: the web app's access token of a family member the patient invited (everything the patient sees). */
   readonly familyAccessToken?: string | undefined;
+  /** The portal's composition root (system FHIR client, store), for scripts that seed more data. */
+  readonly ctx: Context;
+  /** The bench staff member, to sign in to the staff console (email, password, TOTP secret). */
+  readonly staff: { readonly email: string; readonly password: string; readonly totpSecret: string; readonly practitioner: string };
   stop(): Promise<void>;
 }
 
@@ -108,7 +112,18 @@ export async function startBenchPortal(say: (line: string) => void, language: 'e
     const familyAccessToken = options.family
       ? await inviteFamilyMemberFor(ctx, url, { accountId, patientId: patient.id!, password, birthDate: patient.birthDate!, language })
       : undefined;
-    return { url, hapiBase, patientId: patient.id!, browser, accessToken, hapiPid, familyAccessToken, stop };
+    return {
+      url,
+      hapiBase,
+      patientId: patient.id!,
+      browser,
+      accessToken,
+      hapiPid,
+      familyAccessToken,
+      ctx,
+      staff: { email: 'bench@clinic.example', password: 'bench staff passphrase', totpSecret: staff.totpSecret, practitioner: staff.practitioner },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -6,10 +6,11 @@
  * and only on messages the facade has just released to this reader.
  */
 import { randomBytes } from 'node:crypto';
-import type { Binary, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
+import type { Binary, Bundle, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { displayName } from '../core/fhir/names.ts';
-import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { WriteRefused, type RecordWriter } from '../record/record-writer.ts';
 import type { MessagingDeps } from './deps.ts';
@@ -60,12 +61,34 @@ export class SendFailed extends Error {
 export const newFormKey = (): string => randomBytes(16).toString('base64url');
 export const isFormKey = (value: string): boolean => /^[A-Za-z0-9_-]{22}$/.test(value);
 
-export async function listConversations(record: RecordClient, reader: string): Promise<ThreadSummary[]> {
-  const [headers, messages] = await Promise.all([
-    record.search<Communication>(`Communication?category=${category('thread')}&_count=100`),
-    record.search<Communication>(`Communication?category=${category('message')},${category('auto-reply')}&_count=100`),
-  ]);
-  return summarize(headers.matches, messages.matches, reader);
+/**
+ * The patient side's conversations: the headers through the facade with the session's token (so only what the
+ * facade releases is listed), and the unread counts of exactly those conversations from the read tags
+ * (`_tag:not`, docs/messages.md) with the portal's credential — messages and automatic replies only, never an
+ * internal note — because the facade does not take tag searches and reading every message to count them would
+ * cost a page of 100 per 100 messages. Newest activity (the start, or the latest unread message) first.
+ */
+export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, record: RecordClient, reader: string): Promise<ThreadSummary[]> {
+  const headers = (await record.search<Communication>(`Communication?category=${category('thread')}&_count=100`)).matches.filter((h) => isFhirId(h.id));
+  if (headers.length === 0) return [];
+  // The patient's own messages, by subject (fast on HAPI), those not yet tagged for this reader; kept only for the listed headers.
+  const listed = new Set(headers.map((h) => `Communication/${h.id}`));
+  const unread: Communication[] = [];
+  let bundle: Bundle<Communication> | undefined = await deps.fhir.search<Communication>('Communication', {
+    subject: `Patient/${record.patient}`,
+    category: `${messageCategorySystem}|message,${messageCategorySystem}|auto-reply`,
+    '_tag:not': `${messageReadBySystem}|${reader}`,
+    _elements: 'partOf,sender,sent,category,subject',
+    _count: '500',
+  });
+  for (let page = 0; bundle && page < 20; page++) {
+    for (const entry of bundle.entry ?? []) {
+      const message = entry.resource;
+      if (message?.resourceType === 'Communication' && listed.has(message.partOf?.[0]?.reference ?? '')) unread.push(message);
+    }
+    bundle = await deps.fhir.nextPage(bundle);
+  }
+  return summarize(headers, unread, reader);
 }
 
 export interface ConversationView {

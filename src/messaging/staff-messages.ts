@@ -11,7 +11,7 @@ import { AppError } from '../core/errors.ts';
 import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
 import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
-import { categoryCoding, maxMessageLength, messageCategoryOf, messageCategorySystem, messageReadBySystem } from '../core/fhir/messages.ts';
+import { categoryCoding, maxMessageLength, messageCategoryOf, messageCategorySystem, messagePoolSystem, messageReadBySystem } from '../core/fhir/messages.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import { recordAuditEvents } from '../store/audit-trail.ts';
 import { listStaffAccounts } from '../store/accounts.ts';
@@ -88,52 +88,80 @@ export async function staffDirectory(deps: Pick<MessagingDeps, 'db' | 'fhir'>): 
   return found.map((p) => ({ practitioner: `Practitioner/${p.id}`, name: displayName(p.name) || `Practitioner/${p.id}` })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Conversations per inbox page. */
+export const inboxPageSize = 25;
+
 /**
- * The inbox: open conversations (optionally one pool's), newest activity first, each with the patient's
- * name, its pool and owner, unread for this staff member (patient-side messages without their read tag),
- * and overdue when the patient has waited past the answer time.
+ * One page of the inbox: open (or closed) conversations, optionally one pool's (Task `performer` =
+ * performerType), most recently active first (the Task changes with every patient message that reopens it,
+ * every reply and every assignment), each with the patient's name, its pool and owner, unread for this staff
+ * member (patient-side messages of these conversations without their read tag, `_tag:not`), and overdue when
+ * the patient has waited past the answer time. Audited as a search naming every patient shown.
  */
-export async function staffInbox(deps: MessagingDeps, request: StaffRequest, options: { pool?: string; closed?: boolean } = {}): Promise<InboxRow[]> {
+export async function staffInbox(
+  deps: MessagingDeps,
+  request: StaffRequest,
+  options: { pool?: string; closed?: boolean; page?: number } = {},
+): Promise<{ rows: InboxRow[]; more: boolean }> {
   const reader = request.staff.practitioner;
-  const { found: tasks, included } = await all<Task>(deps, 'Task', {
+  const page = Math.max(0, Math.min(options.page ?? 0, 200));
+  const bundle = await deps.fhir.search<Task | Communication>('Task', {
     code: `${messageCategorySystem}|thread`,
     status: options.closed ? 'completed' : 'requested,in-progress',
+    ...(options.pool ? { performer: `${messagePoolSystem}|${options.pool}` } : {}),
     _include: 'Task:focus',
     _sort: '-_lastUpdated',
+    _count: String(inboxPageSize),
+    ...(page > 0 ? { _offset: String(page * inboxPageSize) } : {}),
   });
-  const headers = included.filter((r): r is Communication => r.resourceType === 'Communication' && messageCategoryOf(r) === 'thread');
-  const ofPool = tasks.filter((task) => !options.pool || routingOf(task)?.pool === options.pool);
-  const headerIds = new Set(ofPool.map((t) => t.focus?.reference?.slice('Communication/'.length)));
-  // Unread for this reader: patient-side messages without their tag, searched with _tag:not (docs/messages.md).
-  const { found: unread } = await all<Communication>(deps, 'Communication', {
-    category: `${messageCategorySystem}|message`,
-    '_tag:not': `${messageReadBySystem}|${reader}`,
-    _elements: 'partOf,sender,sent,category',
-  });
-  const patientSide = unread.filter((m) => !m.sender?.reference?.startsWith('Practitioner/'));
-  const summaries = summarize(
-    headers.filter((h) => headerIds.has(h.id)),
-    patientSide.map((m) => ({ ...m, meta: {} })),
-    reader,
-  );
+  const resources = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  const tasks = resources.filter((r): r is Task => r.resourceType === 'Task');
+  const headers = resources.filter((r): r is Communication => r.resourceType === 'Communication' && messageCategoryOf(r) === 'thread');
+  const ids = headers.map((h) => h.id!).filter(isFhirId);
+  // Unread for this reader, per conversation shown: patient-side messages without their tag (docs/messages.md),
+  // counted by HAPI (`_summary=count`), a few conversations at a time. One search naming every conversation is
+  // far slower on HAPI (an OR of 50 references), and one over all messages grows with the whole practice.
+  const counts = new Map<string, number>();
+  const queue = [...ids];
+  const worker = async () => {
+    for (let id = queue.shift(); id; id = queue.shift()) {
+      const counted = await deps.fhir.search<Communication>('Communication', {
+        'part-of': `Communication/${id}`,
+        category: `${messageCategorySystem}|message`,
+        '_tag:not': `${messageReadBySystem}|${reader}`,
+        _summary: 'count',
+      });
+      counts.set(id, counted.total ?? 0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
+  const summaries = summarize(headers, [], reader).map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }));
   const patients = [...new Set(summaries.map((s) => s.patient).filter((p) => p.startsWith('Patient/')))];
   const patientIds = patients.map((p) => p.slice('Patient/'.length)).filter(isFhirId);
-  const { found: people } = patientIds.length ? await all<Patient>(deps, 'Patient', { _id: patientIds.join(',') }, 5) : { found: [] as Patient[] };
+  const [people, directory] = await Promise.all([
+    patientIds.length ? all<Patient>(deps, 'Patient', { _id: patientIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Patient[]),
+    staffDirectory(deps),
+  ]);
   const names = new Map(people.map((p) => [`Patient/${p.id}`, displayName(p.name)]));
-  const directory = new Map((await staffDirectory(deps)).map((s) => [s.practitioner, s.name]));
-  const taskOf = new Map(ofPool.map((t) => [t.focus?.reference, t]));
+  const staffNames = new Map(directory.map((s) => [s.practitioner, s.name]));
+  const taskOf = new Map(tasks.map((t) => [t.focus?.reference, t]));
   const now = deps.now();
   await audit(deps, request, patients, 'search-type');
-  return summaries.map((summary) => {
-    const routing = routingOf(taskOf.get(`Communication/${summary.id}`));
+  const rows = summaries.map((summary) => {
+    const task = taskOf.get(`Communication/${summary.id}`);
+    const routing = routingOf(task);
+    const lastActivity = [summary.lastActivity, task?.lastModified ?? ''].sort().at(-1) ?? summary.lastActivity;
     return {
       ...summary,
+      lastActivity,
       routing,
       overdue: isOverdue(routing, now),
       patientName: names.get(summary.patient) ?? '',
-      ownerName: routing?.owner ? directory.get(routing.owner) : undefined,
+      ownerName: routing?.owner ? staffNames.get(routing.owner) : undefined,
     };
   });
+  rows.sort((a, b) => (a.lastActivity < b.lastActivity ? 1 : a.lastActivity > b.lastActivity ? -1 : 0));
+  return { rows, more: !!bundle.link?.some((l) => l.relation === 'next') };
 }
 
 export interface StaffConversation {
@@ -232,6 +260,8 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
     partOf: [{ reference: `Communication/${id}` }],
     sender: { reference: request.staff.practitioner },
     sent: now,
+    // The writer has read what they wrote: the inbox's unread counts (a count per reader tag) never include it.
+    meta: { tag: [{ system: messageReadBySystem, code: request.staff.practitioner }] },
     payload: [{ contentString: text }],
     ...(input.kind === 'message' ? { subject: { reference: patient }, recipient: [{ reference: patient }] } : { about: [{ reference: `Communication/${id}` }] }),
   };

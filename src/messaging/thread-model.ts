@@ -75,7 +75,7 @@ export function summarize(headers: readonly Communication[], messages: readonly 
   return headers
     .filter((header) => messageCategoryOf(header) === 'thread' && header.id)
     .map((header) => {
-      const own = (byThread.get(header.id!) ?? []).filter((m) => messageCategoryOf(m) !== 'internal-note' || !reader.startsWith('Patient/'));
+      const own = (byThread.get(header.id!) ?? []).filter((m) => messageCategoryOf(m) !== 'internal-note' || reader.startsWith('Practitioner/'));
       // ISO instants in UTC sort as text.
       const last = [header.sent ?? '', ...own.map((m) => m.sent ?? '')].sort().at(-1) ?? '';
       return {

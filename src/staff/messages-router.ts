@@ -15,7 +15,12 @@ import { inboxPage, staffConversationPage } from './messages-views.ts';
 
 const writeForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
 const assignForm = formBody({ owner: { pattern: `^Practitioner/${fhirIdSource}$` } });
-const inboxQuery = formBody({ pool: { pattern: '^[a-z][a-z0-9-]{0,39}$' }, closed: { oneOf: ['1'] }, done: { oneOf: ['replied', 'noted', 'assigned', 'closed'] } });
+const inboxQuery = formBody({
+  pool: { pattern: '^[a-z][a-z0-9-]{0,39}$' },
+  closed: { oneOf: ['1'] },
+  page: { pattern: '^\\d{1,3}$' },
+  done: { oneOf: ['replied', 'noted', 'assigned', 'closed'] },
+});
 const idPattern = new RegExp(`^${fhirIdSource}$`);
 
 export function createStaffMessagesRouter(deps: { readonly messaging: MessagingDeps }): Router {
@@ -35,8 +40,9 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
   router.get('/staff/messages', async (req, res) => {
     const query = inboxQuery.parse(req.query);
     const pool = pools.includes(query.pool) ? query.pool : undefined;
-    const rows = await staffInbox(deps.messaging, who(req), { ...(pool ? { pool } : {}), closed: query.closed === '1' });
-    res.send(inboxPage(ctxOf(req), { rows, pools, pool, closed: query.closed === '1', admin: req.staff!.admin }));
+    const page = /^\d{1,3}$/.test(query.page) ? Number(query.page) : 0;
+    const { rows, more } = await staffInbox(deps.messaging, who(req), { ...(pool ? { pool } : {}), closed: query.closed === '1', page });
+    res.send(inboxPage(ctxOf(req), { rows, pools, pool, closed: query.closed === '1', admin: req.staff!.admin, page, more }));
   });
 
   const show = async (req: Request, res: Response, status: number, extra: Partial<Parameters<typeof staffConversationPage>[1]> = {}) => {

@@ -14,9 +14,20 @@ const poolLabel = (ctx: PageContext, pool: string | undefined): string =>
 
 export function inboxPage(
   ctx: PageContext,
-  options: { readonly rows: readonly InboxRow[]; readonly pools: readonly string[]; readonly pool: string | undefined; readonly closed: boolean; readonly admin: boolean },
+  options: {
+    readonly rows: readonly InboxRow[];
+    readonly pools: readonly string[];
+    readonly pool: string | undefined;
+    readonly closed: boolean;
+    readonly admin: boolean;
+    /** The page shown (0 = most recent) and whether older conversations follow. */
+    readonly page: number;
+    readonly more: boolean;
+  },
 ): string {
   const title = ctx.t('staffMessages.title');
+  const pageQuery = (page: number) =>
+    [options.pool ? `pool=${encodeURIComponent(options.pool)}` : '', options.closed ? 'closed=1' : '', page > 0 ? `page=${page}` : ''].filter(Boolean).join('&');
   const link = (pool: string | undefined, label: string) => {
     const current = pool === options.pool;
     const query = [pool ? `pool=${encodeURIComponent(pool)}` : '', options.closed ? 'closed=1' : ''].filter(Boolean).join('&');
@@ -45,6 +56,13 @@ ${options.rows.map(
   }</td></tr>`,
 )}
 </tbody></table>`
+}
+${
+  options.more || options.page > 0
+    ? html`<nav aria-label="${ctx.t('staffMessages.pages')}"><p class="actions">${
+        options.page > 0 ? html`<a href="/staff/messages?${pageQuery(options.page - 1)}">${ctx.t('staffMessages.newer')}</a> ` : ''
+      }${options.more ? html`<a href="/staff/messages?${pageQuery(options.page + 1)}">${ctx.t('staffMessages.older')}</a>` : ''}</p></nav>`
+    : ''
 }`,
   });
 }

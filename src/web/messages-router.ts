@@ -50,7 +50,7 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
 
   router.get('/messages', async (req, res) => {
     const { record, reader } = await recordWriterFor(req, res, deps);
-    const threads = await listConversations(record, reader);
+    const threads = await listConversations(deps.messaging, record, reader);
     res.send(messagesListPage(pageContext(req, deps.practice), { threads, answerDays, sent: req.query['sent'] === '1' }));
   });
 
