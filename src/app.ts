@@ -81,6 +81,7 @@ export function createApp(ctx: Context): express.Express {
       grantUsage: ctx.grantUsage,
       registration: ctx.config.clientRegistrationToken !== undefined,
       timeZone: ctx.config.practice.timeZone,
+      minors: ctx.config.minors,
       messaging: { topicPools: new Map(ctx.config.messages.topics.map((t) => [t.code, t.pool])), answerBusinessDays: ctx.config.messages.answerBusinessDays },
     }),
   );

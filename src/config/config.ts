@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isTimeZone } from '../core/fhir/dates.ts';
 import type { Env, EnvName } from './env.ts';
 import { messagesConfig, messagesEnvSchema, type MessagesConfig } from './messages-config.ts';
+import { minorsConfig, minorsEnvSchema, type MinorsConfig } from './minors-config.ts';
 import { devSecretKey, parseSecretKeys } from './secrets.ts';
 
 export type PuenteEnvironment = 'production' | 'development';
@@ -73,6 +74,8 @@ export interface Config {
   readonly metrics?: { readonly host: string; readonly port: number; readonly token: string | undefined };
   /** Secure messages: topics and pools, answer time, practice hours (src/config/messages-config.ts). */
   readonly messages: MessagesConfig;
+  /** A proxy's access to a minor's record (issue 13 point 5; src/config/minors-config.ts). */
+  readonly minors: MinorsConfig;
   /** Direct secure messaging (issue 12); absent when DIRECT_SMTP_URL is unset, and then Direct is off. */
   readonly direct?: DirectConfig;
 }
@@ -144,6 +147,7 @@ const envSchema = {
     METRICS_HOST: { type: 'string', minLength: 1 },
     METRICS_TOKEN: { type: 'string', minLength: 32 },
     ...messagesEnvSchema,
+    ...minorsEnvSchema,
     DIRECT_SMTP_URL: { type: 'string', pattern: '^smtps?://' },
     DIRECT_ADDRESS: { type: 'string', pattern: '^[^@\\s<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$', maxLength: 254 },
     DIRECT_CERT: { type: 'string', minLength: 1 },
@@ -215,6 +219,7 @@ export function loadConfig(rawEnv: Env): Config {
 
   const direct = directConfig(get, problems);
   const messages = messagesConfig(get, problems);
+  const minors = minorsConfig(get);
 
   const drainMs = get<number>('SHUTDOWN_DRAIN_MS') ?? 5000;
   const shutdownTimeoutMs = get<number>('SHUTDOWN_TIMEOUT_MS') ?? 30000;
@@ -256,6 +261,7 @@ export function loadConfig(rawEnv: Env): Config {
     shutdown: { drainMs, timeoutMs: shutdownTimeoutMs },
     ...(metrics ? { metrics } : {}),
     messages,
+    minors,
     ...(direct ? { direct } : {}),
   };
 }

@@ -42,6 +42,10 @@ export const envVariables = {
     'secure-message topics and the staff pool each goes to, as topic:pool pairs (default doctor:care-team,appointments:front-desk,refill:care-team,results:care-team,other:front-desk)',
   MESSAGE_ANSWER_DAYS: 'business days within which the practice usually answers a message: told to patients, and past it the staff inbox flags a conversation overdue (default 2)',
   PRACTICE_HOURS: 'the practice’s hours in its time zone, e.g. "mon-fri 08:00-17:00" (the default); a message outside them gets one automatic reply per conversation',
+  MINORS_FULL_ACCESS_UNTIL_AGE:
+    'age (0–18) until which a parent or other proxy sees everything the Consent permits in a minor’s record; from it until 18, resources labelled confidential or sensitive are hidden from them (default 12)',
+  MINORS_SENSITIVE_CODES:
+    'codes hidden from a proxy of a minor from MINORS_FULL_ACCESS_UNTIL_AGE, as system|code pairs separated by commas, matched in meta.security, code and category (default the v3 ActCode ETH, HIV, PSY, SDV, SEX, STD)',
   DIRECT_SMTP_URL: 'smtp:// or smtps:// URL of the practice’s Direct relay (its HISP); unset = Direct sending off',
   DIRECT_ADDRESS: 'the practice’s Direct address, the From of every Direct message (required with DIRECT_SMTP_URL)',
   DIRECT_CERT: 'PEM file of the practice’s Direct certificate, bound to DIRECT_ADDRESS (required with DIRECT_SMTP_URL)',

@@ -15,6 +15,7 @@ import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
+import { isConfidential, minorStage, type MinorsPolicy } from '../access/minors.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
@@ -38,6 +39,8 @@ export interface FacadeDeps {
   readonly checked?: CheckedTokens;
   /** The practice's IANA time zone: `$everything`'s `start`/`end` are practice-local days. */
   readonly timeZone: string;
+  /** The practice's minors policy (config.minors) and the patient's birth date as HAPI records it (cached by the router). */
+  readonly minors?: { readonly policy: MinorsPolicy; readonly birthDateOf: (patient: string) => Promise<string | undefined>; readonly now?: () => Date };
 }
 
 export interface Exchange {
@@ -59,6 +62,8 @@ export interface Exchange {
   upstreamUrl?: string;
   /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
   binaryDocuments?: readonly DocumentReference[];
+  /** A proxy reading an adolescent's record: resources labelled confidential or sensitive are not released (access/minors.ts). */
+  hideConfidential?: boolean;
   /** Set when the answer is known without asking HAPI (e.g. a search for another patient: nothing reachable). */
   answer?: Resource;
   upstream?: Resource;
@@ -89,6 +94,20 @@ const authenticate: Step = async (deps, exchange) => {
   // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.
   if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.no_patient_context');
   exchange.principal = principal;
+};
+
+/**
+ * Issue 13 point 5: a proxy (a RelatedPerson: parent, guardian, family member) of a patient aged between the
+ * practice's full-access age and 18 does not receive resources labelled confidential or sensitive, in any shape
+ * (read → 404, searches, includes and $everything leave them out, so downloads and sends hold none). Decided
+ * from the patient's birth date and the clock before HAPI is asked; applied to every entry after.
+ */
+const applyMinorsPolicy: Step = async (deps, exchange) => {
+  const principal = exchange.principal!;
+  if (!deps.minors || principal.kind !== 'user' || principal.staff || !principal.patient || !principal.fhirUser?.startsWith('RelatedPerson/')) return;
+  const birthDate = await deps.minors.birthDateOf(principal.patient);
+  const stage = minorStage(birthDate, (deps.minors.now ?? (() => new Date()))(), deps.minors.policy);
+  if (stage === 'adolescent') exchange.hideConfidential = true;
 };
 
 /** Security model 1: one strict model; anything not fully understood is refused. */
@@ -239,6 +258,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   const reachable = (resource: Resource, interaction: Interaction): boolean => {
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;
+    if (exchange.hideConfidential && resource.resourceType !== 'Patient' && isConfidential(resource, deps.minors!.policy)) return false;
     if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
     if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
     if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
@@ -372,6 +392,7 @@ const binding = (exchange: Exchange) => ({
 export const facadeSteps: readonly Step[] = [
   authenticate, //     RFC 6750 bearer; aud = this FHIR base; grant, account and patient context live (security model 7–8)
   parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
+  applyMinorsPolicy, // a proxy of an adolescent: confidential and sensitive resources withheld (issue 13 point 5)
   checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
   reachBinaryThroughDocument, // Binary only when a reachable DocumentReference's attachment names it (model 3)
   narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream;

@@ -27,6 +27,7 @@ import { rawBinaryContent, wantsBinaryResource } from './binary-content.ts';
 import { negotiateLocale } from '../core/i18n/translate.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../access/principal.ts';
+import type { MinorsPolicy } from '../access/minors.ts';
 import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
 import { defaultMessagingPolicy, maxWriteBodyBytes, runCreate, type CreateExchange, type MessagingPolicy } from './create-pipeline.ts';
 
@@ -47,6 +48,8 @@ export interface FhirFacadeDeps {
   readonly timeZone: string;
   /** Topics, pools and answer time of secure messages (config.messages), for the write path's routing Task. */
   readonly messaging?: MessagingPolicy;
+  /** The practice's minors policy (config.minors): proxies of adolescents do not receive confidential resources. */
+  readonly minors?: MinorsPolicy;
 }
 
 /** The request body, read up to `limit` bytes; `undefined` when it is larger (the write path then answers 413). */
@@ -75,6 +78,23 @@ function outcome(req: Request, res: Response, failure: FacadeError): void {
     .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text: failure.textIn(locale) } }] } satisfies OperationOutcome);
 }
 
+/**
+ * Patients' birth dates as HAPI records them, for the minors policy: read once per patient and kept ten minutes
+ * per replica (a birth date is corrected rarely; a birthday is decided by the clock on every request).
+ */
+function birthDates(deps: Pick<FhirFacadeDeps, 'upstream' | 'upstreamBase'>): (patient: string) => Promise<string | undefined> {
+  const kept = new Map<string, { birthDate: string | undefined; until: number }>();
+  return async (patient) => {
+    const hit = kept.get(patient);
+    if (hit && hit.until > Date.now()) return hit.birthDate;
+    const record = (await deps.upstream.get(`${deps.upstreamBase}/Patient/${encodeURIComponent(patient)}`)) as { resourceType?: string; birthDate?: string };
+    const birthDate = record.resourceType === 'Patient' ? record.birthDate : undefined;
+    if (kept.size > 10_000) kept.clear();
+    kept.set(patient, { birthDate, until: Date.now() + 600_000 });
+    return birthDate;
+  };
+}
+
 /** Whether two checks of one token allow the same data (a family member's Consent parts, and who acts). */
 const samePermits = (a: Principal, b: Principal): boolean =>
   a.fhirUser === b.fhirUser && (a.consentParts ?? []).join(' ') === (b.consentParts ?? []).join(' ') && !a.consentParts === !b.consentParts;
@@ -95,6 +115,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     grantUsage: deps.grantUsage,
     checked,
     timeZone: deps.timeZone,
+    ...(deps.minors ? { minors: { policy: deps.minors, birthDateOf: birthDates(deps) } } : {}),
   };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;

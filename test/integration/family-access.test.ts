@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Bundle, Consent, DocumentReference, RelatedPerson } from '@medplum/fhirtypes';
+import type { Bundle, Condition, Consent, DocumentReference, Observation, RelatedPerson } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
 import { leakMatcher } from '../support/leak-matcher.ts';
-import { seedPhysician, seedStaff } from '../support/seed.ts';
+import { seedPatient, seedPhysician, seedStaff } from '../support/seed.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
 import { staffMember } from '../support/onboard.ts';
 import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
@@ -394,6 +394,88 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect((await fhir(`/Patient/${a.patient.id}`, token)).status).to.equal(401);
     expect((await portal.ctx.db.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [accountId])).rows[0]!.status).to.equal('deactivated');
     expect((await portal.ctx.fhir.read<Consent>('Consent', consentId)).status).to.equal('inactive');
+  });
+
+  it('minors: a parent of an adolescent never receives confidential or sensitive resources; a young child’s parent does', async () => {
+    const yearsAgo = (years: number, days: number) => {
+      const date = new Date();
+      date.setUTCFullYear(date.getUTCFullYear() - years);
+      date.setUTCDate(date.getUTCDate() - days);
+      return date.toISOString().slice(0, 10);
+    };
+    const physicianId = await seedPhysician(portal.ctx);
+    const staff = await staffMember(portal.ctx);
+    const parentOf = async (birthDate: string) => {
+      const child = await seedPatient(portal.ctx, { given: 'Mateo', birthDate });
+      const subject = { reference: `Patient/${child.id}` };
+      const ids = {
+        confidential: (
+          await portal.ctx.fhir.create<Observation>({
+            resourceType: 'Observation',
+            status: 'final',
+            meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+            category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+            code: { text: 'SECRET-CONF test' },
+            subject,
+          })
+        ).id!,
+        sensitive: (
+          await portal.ctx.fhir.create<Condition>({
+            resourceType: 'Condition',
+            code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'PSY' }], text: 'SECRET-PSY' },
+            subject,
+          })
+        ).id!,
+        plain: (
+          await portal.ctx.fhir.create<Observation>({
+            resourceType: 'Observation',
+            status: 'final',
+            category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+            code: { text: 'PLAIN-OK test' },
+            subject,
+          })
+        ).id!,
+      };
+      const email = `parent-${child.mrn.toLowerCase()}@example.org`;
+      const before = portal.smtp.messages.length;
+      await recordAuthorization(
+        portal.ctx.accounts,
+        staff,
+        {
+          patientId: child.id,
+          signer: { kind: 'designee', name: 'Elena Madre', relationship: 'Madre', email },
+          patientEmail: email.replace('parent-', 'child-'),
+          physicianId,
+          identityConfirmed: true,
+          locale: 'es',
+        },
+        '127.0.0.1',
+      );
+      const mail = await mailTo(email, before);
+      const password = 'una tarde tranquila en el jardín';
+      await completeRegistration(portal.ctx.accounts, { token: tokenOf(mail, '/register'), birthDate, password, clientAddress: '127.0.0.1' });
+      const session = await tokenOfSession(email, password, birthDate);
+      return { child, ids, ...session };
+    };
+
+    const teen = await parentOf(yearsAgo(14, 10));
+    const p = teen.child.id;
+    expect((await fhir(`/Observation/${teen.ids.confidential}`, teen.token)).status).to.equal(404);
+    expect((await fhir(`/Condition/${teen.ids.sensitive}`, teen.token)).status).to.equal(404);
+    expect(entries((await fhir(`/Observation?patient=${p}`, teen.token)).body)).to.deep.equal([`Observation/${teen.ids.plain}`]);
+    for (const path of [`/Condition?patient=${p}`, `/Patient/${p}/$everything`, `/Observation?patient=${p}&_revinclude=Provenance:target`]) {
+      const answer = await fhir(path, teen.token);
+      expect(answer.status, path).to.equal(200);
+      expect(answer.body, path).not.to.include('SECRET');
+    }
+    const download = await teen.browser.request('GET', '/share/download/record.json');
+    expect(download.status).to.equal(200);
+    expect(download.body).to.include('PLAIN-OK');
+    expect(download.body).not.to.include('SECRET');
+
+    const young = await parentOf(yearsAgo(8, 10));
+    expect((await fhir(`/Observation/${young.ids.confidential}`, young.token)).status).to.equal(200);
+    expect((await fhir(`/Patient/${young.child.id}/$everything`, young.token)).body).to.include('SECRET-PSY');
   });
 
   it('a HAPI failure during acceptance leaves nothing half-written; a retry completes', async () => {
