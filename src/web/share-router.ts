@@ -54,19 +54,17 @@ export function createShareRouter(deps: ShareRouterDeps): Router {
       }),
     ]);
     const done = sentNotices.find((n) => n === req.query['sent']);
-    res
-      .status(status)
-      .send(
-        sharePage(ctx, {
-          patient,
-          visits,
-          sent,
-          choice: parsed.choice,
-          ...(parsed.ok ? {} : { errors: parsed.errors }),
-          ...(failure ? { failure } : {}),
-          ...(done ? { done } : {}),
-        }),
-      );
+    res.status(status).send(
+      sharePage(ctx, {
+        patient,
+        visits,
+        sent,
+        choice: parsed.choice,
+        ...(parsed.ok ? {} : { errors: parsed.errors }),
+        ...(failure ? { failure } : {}),
+        ...(done ? { done } : {}),
+      }),
+    );
   };
 
   router.get('/share', async (req, res) => {
