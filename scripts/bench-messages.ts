@@ -1,14 +1,14 @@
 /**
  * `npm run bench:messages` (issue #14): secure messages under load in HAPI — 500 conversations and 10,000
  * messages (BENCH_THREADS, BENCH_MESSAGES_PER_THREAD) across 25 patients, the bench patient holding
- * BENCH_PATIENT_THREADS of them. Measures, one request at a time as a person would: the staff inbox (all pools
+ * the newest BENCH_PATIENT_THREADS of them. Measures, one request at a time as a person would: the staff inbox (all pools
  * and one pool), the patient's list, a conversation, and posting a message through the facade's write path
  * (POST /fhir/Communication with the web app's token and an Idempotency-Key). Prints p50 / p95; the goal is
  * p95 ≤ 300 ms for each.
  *
- * The state measured: every conversation open and routed; the bench staff member has read all but the newest
- * message of each conversation of the last 5 % (so the inbox shows some unread, as a worked inbox does); the
- * patient has read nothing (their list counts every staff message as unread).
+ * The state measured: every conversation open and routed; each side has read its own messages and all of the
+ * other side's except the newest message of each of the newest 5 % of conversations (so both the inbox and the
+ * patient's list show some unread, as worked ones do).
  * Settings: BENCH_ROUNDS (default 20), BENCH_HAPI_URL (else a fresh HAPI is started).
  */
 import { randomUUID } from 'node:crypto';
@@ -44,7 +44,7 @@ try {
     const entries: BundleEntry[] = [];
     const headerUrls: string[] = [];
     for (let t = start; t < Math.min(threads, start + batch); t++) {
-      const patient = t < patientThreads ? portal.patientId : others[t % otherPatients]!;
+      const patient = t >= threads - patientThreads ? portal.patientId : others[t % otherPatients]!;
       const headerUrl = `urn:uuid:${randomUUID()}`;
       headerUrls.push(headerUrl);
       const opened = new Date(now - (threads - t) * 3600_000);
@@ -73,6 +73,7 @@ try {
           focus: { reference: headerUrl },
           for: { reference: `Patient/${patient}` },
           authoredOn: opened.toISOString(),
+          lastModified: opened.toISOString(),
           performerType: [{ coding: [{ system: messagePoolSystem, code: pool }] }],
           restriction: { period: { end: addBusinessDays(opened, 2).toISOString() } },
         } satisfies Task,
@@ -93,7 +94,13 @@ try {
             ...(fromPatient ? {} : { recipient: [{ reference: `Patient/${patient}` }] }),
             sent: new Date(opened.getTime() + m * 60_000).toISOString(),
             payload: [{ contentString: `Mensaje ${m} de la conversación ${t}: texto de prueba de longitud razonable para medir.` }],
-            ...(read || !fromPatient ? { meta: { tag: [{ system: messageReadBySystem, code: staffRef }] } } : {}),
+            // Each side has read its own messages and, except in the newest 5 % of conversations, the other side's.
+            meta: {
+              tag: [
+                ...(read || !fromPatient ? [{ system: messageReadBySystem, code: staffRef }] : []),
+                ...(read || fromPatient ? [{ system: messageReadBySystem, code: `Patient/${patient}` }] : []),
+              ],
+            },
           } satisfies Communication,
           request: { method: 'POST', url: 'Communication' },
         });

@@ -14,7 +14,7 @@ import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
 import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
-import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
 import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
 import { parseBinaryBody } from './binary-body.ts';
@@ -240,6 +240,8 @@ const buildTarget: Step = (deps, exchange) => {
           subject,
           sender,
           sent: now,
+          // The server's own read-state tag (docs/messages.md): the author has read what they wrote.
+          meta: { tag: [{ system: messageReadBySystem, code: principal.fhirUser! }] },
           ...(parsed.priority ? { priority: parsed.priority } : {}),
           ...(parsed.recipients.length ? { recipient: [...parsed.recipients] } : {}),
           payload: [{ contentString: parsed.text! }, ...parsed.attachments.map((a) => ({ contentAttachment: storedAttachment(a) }))],

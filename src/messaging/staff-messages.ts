@@ -93,8 +93,8 @@ export const inboxPageSize = 25;
 
 /**
  * One page of the inbox: open (or closed) conversations, optionally one pool's (Task `performer` =
- * performerType), most recently active first (the Task changes with every patient message that reopens it,
- * every reply and every assignment), each with the patient's name, its pool and owner, unread for this staff
+ * performerType), most recently active first (Task.lastModified changes with every patient message that
+ * reopens it, every reply, assignment and closing), each with the patient's name, its pool and owner, unread for this staff
  * member (patient-side messages of these conversations without their read tag, `_tag:not`), and overdue when
  * the patient has waited past the answer time. Audited as a search naming every patient shown.
  */
@@ -110,7 +110,9 @@ export async function staffInbox(
     status: options.closed ? 'completed' : 'requested,in-progress',
     ...(options.pool ? { performer: `${messagePoolSystem}|${options.pool}` } : {}),
     _include: 'Task:focus',
-    _sort: '-_lastUpdated',
+    // Task.lastModified (search parameter `modified`), set by every write that changes the conversation's state:
+    // HAPI sorts on it in a third of the time it takes to sort on _lastUpdated.
+    _sort: '-modified',
     _count: String(inboxPageSize),
     ...(page > 0 ? { _offset: String(page * inboxPageSize) } : {}),
   });
