@@ -23,6 +23,7 @@ import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
 import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } from './auth/provider.ts';
 import type Provider from 'oidc-provider';
 import type { AccountsDeps } from './accounts/deps.ts';
+import { sweepMinorsAccess } from './proxies/minors-sweep.ts';
 import { createWebClient, type WebClient } from './web/web-client.ts';
 import { createSessionManager, type SessionManager } from './http/session.ts';
 import { oauthErrorPage } from './web/views/patient-pages.ts';
@@ -130,6 +131,16 @@ export async function createContext(config: Config, log: Logger, options: { now?
     },
   });
   const now = options.now ?? (() => new Date());
+  // Issue 13 point 5: once a day, the 30-day notices and the end at 18 of a parent's access (the facade already refuses it from the birthday).
+  const minorsSweep = setInterval(
+    () => {
+      sweepMinorsAccess({ db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now }, config.minors).catch((error: unknown) =>
+        log.error({ errorClass: (error as Error)?.name }, 'minors sweep failed'),
+      );
+    },
+    24 * 3600 * 1000,
+  );
+  minorsSweep.unref();
   const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs, now };
 
   return {
@@ -169,6 +180,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     metrics,
     lifecycle: createLifecycle(),
     async close() {
+      clearInterval(minorsSweep);
       await outbox.stop();
       metrics.close();
       await http.close();

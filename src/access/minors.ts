@@ -49,3 +49,16 @@ export function isConfidential(resource: Resource, policy: MinorsPolicy): boolea
   const all = [...security, ...codings(record.code), ...codings(record.category)];
   return all.some((c) => policy.sensitiveCodes.some((s) => s.system === c.system && s.code === c.code));
 }
+
+/** The instant of the patient's 18th (adultAge-th) birthday, UTC midnight of that calendar day; undefined for an unreadable date. */
+export function adulthoodOn(birthDate: string, policy: MinorsPolicy): Date | undefined {
+  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(birthDate);
+  if (!match) return undefined;
+  return new Date(Date.UTC(Number(match[1]) + policy.adultAge, Number(match[2] ?? 1) - 1, Number(match[3] ?? 1)));
+}
+
+/** A proxy's access given while the patient was a minor ends by itself at their 18th birthday (a parent's access; a guardianship is proven to the practice, which records a new authorization). */
+export const parentalAccessEnded = (birthDate: string | undefined, grantedAt: Date, now: Date, policy: MinorsPolicy): boolean => {
+  const adult = birthDate ? adulthoodOn(birthDate, policy) : undefined;
+  return !!adult && grantedAt < adult && now >= adult;
+};

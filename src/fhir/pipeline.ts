@@ -15,7 +15,7 @@ import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
-import { isConfidential, minorStage, type MinorsPolicy } from '../access/minors.ts';
+import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
@@ -40,7 +40,13 @@ export interface FacadeDeps {
   /** The practice's IANA time zone: `$everything`'s `start`/`end` are practice-local days. */
   readonly timeZone: string;
   /** The practice's minors policy (config.minors) and the patient's birth date as HAPI records it (cached by the router). */
-  readonly minors?: { readonly policy: MinorsPolicy; readonly birthDateOf: (patient: string) => Promise<string | undefined>; readonly now?: () => Date };
+  readonly minors?: {
+    readonly policy: MinorsPolicy;
+    readonly birthDateOf: (patient: string) => Promise<string | undefined>;
+    /** When the account's proxy access to the patient began (the link, or the designee's account). */
+    readonly grantedAt: (accountId: string, patient: string) => Promise<Date | undefined>;
+    readonly now?: () => Date;
+  };
 }
 
 export interface Exchange {
@@ -106,8 +112,14 @@ const applyMinorsPolicy: Step = async (deps, exchange) => {
   const principal = exchange.principal!;
   if (!deps.minors || principal.kind !== 'user' || principal.staff || !principal.patient || !principal.fhirUser?.startsWith('RelatedPerson/')) return;
   const birthDate = await deps.minors.birthDateOf(principal.patient);
-  const stage = minorStage(birthDate, (deps.minors.now ?? (() => new Date()))(), deps.minors.policy);
+  const now = (deps.minors.now ?? (() => new Date()))();
+  const stage = minorStage(birthDate, now, deps.minors.policy);
   if (stage === 'adolescent') exchange.hideConfidential = true;
+  if (stage === 'adult') {
+    // Access given while the patient was a minor (a parent's) ends by itself at 18, on the first request after it.
+    const grantedAt = await deps.minors.grantedAt(principal.accountId, principal.patient);
+    if (grantedAt && parentalAccessEnded(birthDate, grantedAt, now, deps.minors.policy)) throw unauthenticated();
+  }
 };
 
 /** Security model 1: one strict model; anything not fully understood is refused. */

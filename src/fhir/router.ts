@@ -28,6 +28,7 @@ import { negotiateLocale } from '../core/i18n/translate.ts';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../access/principal.ts';
 import type { MinorsPolicy } from '../access/minors.ts';
+import { proxyGrantedAt } from '../store/family.ts';
 import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
 import { defaultMessagingPolicy, maxWriteBodyBytes, runCreate, type CreateExchange, type MessagingPolicy } from './create-pipeline.ts';
 
@@ -95,6 +96,20 @@ function birthDates(deps: Pick<FhirFacadeDeps, 'upstream' | 'upstreamBase'>): (p
   };
 }
 
+/** When each account's proxy access to a patient began (for the end at 18), kept ten minutes per replica like the birth dates. */
+function grantTimes(deps: Pick<FhirFacadeDeps, 'db'>): (accountId: string, patient: string) => Promise<Date | undefined> {
+  const kept = new Map<string, { at: Date | undefined; until: number }>();
+  return async (accountId, patient) => {
+    const key = `${accountId} ${patient}`;
+    const hit = kept.get(key);
+    if (hit && hit.until > Date.now()) return hit.at;
+    const at = await proxyGrantedAt(deps.db, accountId, `Patient/${patient}`);
+    if (kept.size > 10_000) kept.clear();
+    kept.set(key, { at, until: Date.now() + 600_000 });
+    return at;
+  };
+}
+
 /** Whether two checks of one token allow the same data (a family member's Consent parts, and who acts). */
 const samePermits = (a: Principal, b: Principal): boolean =>
   a.fhirUser === b.fhirUser && (a.consentParts ?? []).join(' ') === (b.consentParts ?? []).join(' ') && !a.consentParts === !b.consentParts;
@@ -115,7 +130,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     grantUsage: deps.grantUsage,
     checked,
     timeZone: deps.timeZone,
-    ...(deps.minors ? { minors: { policy: deps.minors, birthDateOf: birthDates(deps) } } : {}),
+    ...(deps.minors ? { minors: { policy: deps.minors, birthDateOf: birthDates(deps), grantedAt: grantTimes(deps) } } : {}),
   };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;

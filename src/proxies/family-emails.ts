@@ -22,3 +22,11 @@ export const everythingEndedEmail = (locale: Locale, practice: Practice, to: str
     ...lines,
     line(locale, practice, 'family.email.everything.help'),
   ]);
+
+/** 30 days before the child's 18th birthday, to the parent and the patient. */
+export const minorsNoticeEmail = (locale: Locale, practice: Practice, to: string, patientName: string, day: string): EmailMessage =>
+  compose(locale, practice, to, 'family.email.minorNotice.subject', [line(locale, practice, 'family.email.minorNotice.body', { name: patientName, date: day })]);
+
+/** On the 18th birthday, to the parent and the patient. */
+export const minorsEndedEmail = (locale: Locale, practice: Practice, to: string, patientName: string): EmailMessage =>
+  compose(locale, practice, to, 'family.email.minorEnded.subject', [line(locale, practice, 'family.email.minorEnded.body', { name: patientName })]);

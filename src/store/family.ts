@@ -192,3 +192,35 @@ export async function setFamilyLinkParts(db: Queryable, patient: string, related
   ]);
   return result.affectedRows > 0;
 }
+
+/** When an account's proxy access to a patient began: its family link, else (a paper-form designee) its account. */
+export async function proxyGrantedAt(db: Queryable, accountId: string, patient: string): Promise<Date | undefined> {
+  if (!/^[0-9a-f-]{36}$/.test(accountId)) return undefined;
+  const rows = await db.query<{ at: Date }>(
+    `SELECT COALESCE((SELECT l.created_at FROM account_patients l WHERE l.account_id = a.id AND l.patient = $2), a.created_at) AS at
+       FROM accounts a WHERE a.id = $1`,
+    [accountId, patient],
+  );
+  return rows.rows[0]?.at;
+}
+
+/** Every live family link (not revoked, in period), with its member's email and language: the minors sweep's work list. */
+export async function liveFamilyLinks(db: Queryable): Promise<(FamilyLinkRow & { locale: 'es' | 'en' })[]> {
+  return (
+    await db.query<FamilyLinkRow & { locale: 'es' | 'en' }>(
+      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email, a.locale,
+              NULL::timestamptz AS last_access
+         FROM account_patients l JOIN accounts a ON a.id = l.account_id
+        WHERE l.related_person IS NOT NULL AND l.revoked_at IS NULL AND (l.ends_at IS NULL OR l.ends_at > now())`,
+    )
+  ).rows;
+}
+
+/** Whether the 30-day notice of the end at 18 was already sent for this family member and patient. */
+export async function noticeRecorded(db: Queryable, patient: string, relatedPerson: string): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM audit_events WHERE patient = $1 AND agent = $2 AND resource->'subtype' @> '[{"code": "minor-age-notice"}]'::jsonb LIMIT 1`, [
+    patient,
+    relatedPerson,
+  ]);
+  return rows.rows.length > 0;
+}

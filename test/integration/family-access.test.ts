@@ -8,6 +8,7 @@ import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-see
 import { leakMatcher } from '../support/leak-matcher.ts';
 import { seedPatient, seedPhysician, seedStaff } from '../support/seed.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
+import { sweepMinorsAccess } from '../../src/proxies/minors-sweep.ts';
 import { staffMember } from '../support/onboard.ts';
 import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
 import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
@@ -476,6 +477,74 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const young = await parentOf(yearsAgo(8, 10));
     expect((await fhir(`/Observation/${young.ids.confidential}`, young.token)).status).to.equal(200);
     expect((await fhir(`/Patient/${young.child.id}/$everything`, young.token)).body).to.include('SECRET-PSY');
+  });
+
+  it('minors: a parent’s access ends at 18 — the facade refuses from the birthday; the sweep emails 30 days before and ends it on the day', async () => {
+    const physicianId = await seedPhysician(portal.ctx);
+    const staff = await staffMember(portal.ctx);
+    const day = (offsetDays: number, years = 0) => {
+      const date = new Date();
+      date.setUTCFullYear(date.getUTCFullYear() - years);
+      date.setUTCDate(date.getUTCDate() + offsetDays);
+      return date.toISOString().slice(0, 10);
+    };
+    const parentOf = async (birthDate: string) => {
+      const child = await seedPatient(portal.ctx, { given: 'Sofía', birthDate });
+      const email = `parent18-${child.mrn.toLowerCase()}@example.org`;
+      const before = portal.smtp.messages.length;
+      const { accountId } = await recordAuthorization(
+        portal.ctx.accounts,
+        staff,
+        {
+          patientId: child.id,
+          signer: { kind: 'designee', name: 'Jorge Padre', relationship: 'Padre', email },
+          patientEmail: `child18-${child.mrn.toLowerCase()}@example.org`,
+          physicianId,
+          identityConfirmed: true,
+          locale: 'es',
+        },
+        '127.0.0.1',
+      );
+      const mail = await mailTo(email, before);
+      const password = 'una tarde tranquila en el jardín';
+      await completeRegistration(portal.ctx.accounts, { token: tokenOf(mail, '/register'), birthDate, password, clientAddress: '127.0.0.1' });
+      // The access was given years ago, while the patient was a child (created_at never moves the access epoch).
+      await portal.ctx.db.query("UPDATE account_patients SET created_at = now() - interval '10 years' WHERE account_id = $1", [accountId]);
+      await portal.ctx.db.query("UPDATE accounts SET created_at = now() - interval '10 years' WHERE id = $1", [accountId]);
+      return { child, email, accountId, password, birthDate };
+    };
+    // Turned 18 yesterday: the facade refuses from the first request, before any sweep has run — signing in
+    // succeeds, but the first page's read of the record is refused and the session ends (asked to sign in again).
+    const grown = await parentOf(day(-1, 18));
+    const browser = new HttpClient(portal.url);
+    const form = await browser.get('/auth/login');
+    const landed = await browser.submit(formAction(form.body, /^\/interaction\//), { email: grown.email, password: grown.password, birthDate: grown.birthDate });
+    expect(landed.body).not.to.include('Sofía');
+    expect(await rowCount('SELECT count(*)::text AS n FROM web_sessions WHERE account_id = $1', [grown.accountId])).to.equal(0);
+    const refused = await rowCount("SELECT count(*)::text AS n FROM audit_events WHERE patient = $1 AND outcome = '4'", [`Patient/${grown.child.id}`]);
+    expect(refused).to.be.greaterThan(0);
+    // Turns 18 in 20 days: still reaches; the sweep sends the 30-day notice once, then ends access on the day.
+    const soonParent = await parentOf(day(20, 18));
+    const soon = { ...soonParent, ...(await tokenOfSession(soonParent.email, soonParent.password, soonParent.birthDate)) };
+    expect((await fhir(`/Patient/${soon.child.id}`, soon.token)).status).to.equal(200);
+    const before = portal.smtp.messages.length;
+    const sweep = (now: Date) => sweepMinorsAccess({ ...portal.ctx.accounts, now: () => now }, portal.ctx.config.minors);
+    expect((await sweep(new Date())).noticed).to.be.greaterThan(0);
+    const notice = await mailTo(soon.email, before);
+    expect(notice.parsed.subject).to.equal('El acceso de los padres a una historia clínica del portal termina pronto');
+    const again = portal.smtp.messages.length;
+    await sweep(new Date());
+    await portal.ctx.outbox.runOnce();
+    expect(portal.smtp.messages.slice(again).filter((m) => m.envelopeTo.includes(soon.email))).to.deep.equal([]);
+    const birthday = new Date(`${day(20, 0)}T00:00:01Z`);
+    expect((await sweep(birthday)).ended).to.be.greaterThan(0);
+    const ended = await mailTo(soon.email, again);
+    expect(ended.parsed.subject).to.equal('El acceso de los padres a una historia clínica del portal terminó');
+    expect((await fhir(`/Patient/${soon.child.id}`, soon.token)).status).to.equal(401);
+    const link = (await portal.ctx.db.query<{ ended_by: string; consent: string }>('SELECT ended_by, consent FROM account_patients WHERE account_id = $1', [soon.accountId]))
+      .rows[0]!;
+    expect(link.ended_by).to.equal('age');
+    expect((await portal.ctx.fhir.read<Consent>('Consent', link.consent.split('/')[1]!)).status).to.equal('inactive');
   });
 
   it('a HAPI failure during acceptance leaves nothing half-written; a retry completes', async () => {

@@ -25,7 +25,8 @@ export type AccountEvent =
   | 'family-access-granted'
   | 'family-access-changed'
   | 'family-access-ended'
-  | 'everything-ended';
+  | 'everything-ended'
+  | 'minor-age-notice';
 
 // Each event's type and subtype: logins are DCM 110114 User Authentication (110122 Login / 110123 Logout);
 // account administration is DCM 110113 Security Alert, with a Puente-specific subtype naming the event.
@@ -46,6 +47,7 @@ const eventCodes: Record<AccountEvent, { type: Coding; action: AuditEvent['actio
   'family-access-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'family-access-ended': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'everything-ended': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'minor-age-notice': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'E' },
 };
 
 const subtypes: Partial<Record<AccountEvent, Coding>> = {

@@ -86,6 +86,12 @@ export const familyEn = {
   'family.email.everything.subject': 'Receipt: you ended all access to your record',
   'family.email.everything.body': 'You ended all access to your health record in the {practice} patient portal. This is what ended:',
   'family.email.everything.help': 'If you did not do this, call us at {phone} right away.',
+  'family.email.minorNotice.subject': 'Parental access to a patient portal record ends soon',
+  'family.email.minorNotice.body':
+    '{name} turns 18 on {date}. On that day, parental access to their record in the {practice} patient portal ends by itself. They can get their own account, and invite whoever they choose, through the practice.',
+  'family.email.minorEnded.subject': 'Parental access to a patient portal record has ended',
+  'family.email.minorEnded.body':
+    '{name} is now 18, so parental access to their record in the {practice} patient portal has ended. They can get their own account through the practice; call us to set it up.',
   'family.receipt.member': 'Access for {name}',
   'family.receipt.apps': 'Connected apps: {count}',
   'family.receipt.sessions': 'Other signed-in devices: {count}',

@@ -90,6 +90,12 @@ export const familyEs: Record<keyof typeof familyEn, string> = {
   'family.email.everything.subject': 'Comprobante: terminó todo acceso a su historia clínica',
   'family.email.everything.body': 'Usted terminó todo acceso a su historia clínica en el portal del paciente de {practice}. Esto es lo que terminó:',
   'family.email.everything.help': 'Si no fue usted, llámenos de inmediato al {phone}.',
+  'family.email.minorNotice.subject': 'El acceso de los padres a una historia clínica del portal termina pronto',
+  'family.email.minorNotice.body':
+    '{name} cumple 18 años el {date}. Ese día termina por sí solo el acceso de los padres a su historia clínica en el portal del paciente de {practice}. Puede obtener su propia cuenta, e invitar a quien elija, a través de la práctica.',
+  'family.email.minorEnded.subject': 'El acceso de los padres a una historia clínica del portal terminó',
+  'family.email.minorEnded.body':
+    '{name} ya cumplió 18 años, así que terminó el acceso de los padres a su historia clínica en el portal del paciente de {practice}. Puede obtener su propia cuenta a través de la práctica; llámenos para crearla.',
   'family.receipt.member': 'El acceso de {name}',
   'family.receipt.apps': 'Aplicaciones conectadas: {count}',
   'family.receipt.sessions': 'Otros dispositivos con sesión abierta: {count}',

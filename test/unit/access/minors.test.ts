@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Resource } from '@medplum/fhirtypes';
-import { ageOn, isConfidential, minorStage } from '../../../src/access/minors.ts';
+import { adulthoodOn, ageOn, isConfidential, minorStage, parentalAccessEnded } from '../../../src/access/minors.ts';
 import { minorsConfig } from '../../../src/config/minors-config.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 
@@ -57,5 +57,13 @@ describe('minors: a proxy’s access to a minor’s record follows the practice�
       .to.throw()
       .with.property('problems')
       .that.satisfies((problems: string[]) => problems.some((p) => p.startsWith('MINORS_FULL_ACCESS_UNTIL_AGE:')) && problems.some((p) => p.startsWith('MINORS_SENSITIVE_CODES:')));
+  });
+  it('ends a parent’s access at the 18th birthday, but not access given after it', () => {
+    expect(adulthoodOn(born, policy)?.toISOString()).to.equal('2028-06-15T00:00:00.000Z');
+    const granted = at('2015-01-01');
+    expect(parentalAccessEnded(born, granted, new Date('2028-06-14T23:59:59Z'), policy)).to.equal(false);
+    expect(parentalAccessEnded(born, granted, new Date('2028-06-15T00:00:00Z'), policy)).to.equal(true);
+    expect(parentalAccessEnded(born, at('2029-01-01'), at('2030-01-01'), policy)).to.equal(false);
+    expect(parentalAccessEnded(undefined, granted, at('2030-01-01'), policy)).to.equal(false);
   });
 });
