@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Binary, Bundle, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { displayName } from '../core/fhir/names.ts';
-import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageTopicSystem } from '../core/fhir/messages.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { WriteRefused, type RecordWriter } from '../record/record-writer.ts';
@@ -71,14 +71,14 @@ export const isFormKey = (value: string): boolean => /^[A-Za-z0-9_-]{22}$/.test(
 export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, record: RecordClient, reader: string): Promise<ThreadSummary[]> {
   const headers = (await record.search<Communication>(`Communication?category=${category('thread')}&_count=100`)).matches.filter((h) => isFhirId(h.id));
   if (headers.length === 0) return [];
-  // The patient's own messages, by subject (fast on HAPI), those not yet tagged for this reader; kept only for the listed headers.
+  // The patient's messages by subject (fast on HAPI), kept only for the listed headers; unread decided from their tags.
   const listed = new Set(headers.map((h) => `Communication/${h.id}`));
   const unread: Communication[] = [];
   let bundle: Bundle<Communication> | undefined = await deps.fhir.search<Communication>('Communication', {
     subject: `Patient/${record.patient}`,
     category: `${messageCategorySystem}|message,${messageCategorySystem}|auto-reply`,
-    '_tag:not': `${messageReadBySystem}|${reader}`,
-    _elements: 'partOf,sender,sent,category,subject',
+    // The tags come back with `_elements` (meta is always kept); `_tag:not` here took HAPI seconds once most were read.
+    _elements: 'partOf,sender,sent,category,subject,meta',
     _count: '500',
   });
   for (let page = 0; bundle && page < 20; page++) {
