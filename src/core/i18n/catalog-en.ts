@@ -78,6 +78,7 @@ export const en = {
   'fhirType.CarePlan': 'Treatment plans',
   'fhirType.CareTeam': 'Care team',
   'fhirType.Condition': 'Health problems and diagnoses',
+  'fhirType.Communication': 'Secure messages',
   'fhirType.Consent': 'Consents and authorizations',
   'fhirType.DiagnosticReport': 'Test reports',
   'fhirType.DocumentReference': 'Documents and clinical notes',

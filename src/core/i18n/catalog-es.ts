@@ -77,6 +77,7 @@ export const es = {
   'fhirType.CarePlan': 'Planes de tratamiento',
   'fhirType.CareTeam': 'Equipo de atención',
   'fhirType.Condition': 'Problemas de salud y diagnósticos',
+  'fhirType.Communication': 'Mensajes seguros',
   'fhirType.Consent': 'Consentimientos y autorizaciones',
   'fhirType.DiagnosticReport': 'Informes de pruebas',
   'fhirType.DocumentReference': 'Documentos y notas clínicas',
