@@ -12,9 +12,12 @@ const expectedTables = [
   'accounts',
   'audit_events',
   'ehr_launches',
+  'family_invitations',
   'grant_contexts',
   'grant_usage',
   'invitations',
+  'message_auto_replies',
+  'message_notifications',
   'oidc_payloads',
   'outbox',
   'rate_limits',
@@ -25,6 +28,7 @@ const expectedTables = [
   'signing_keys',
   'transmissions',
   'web_sessions',
+  'write_idempotency',
 ];
 
 const expectedViews = ['account_reach'];
