@@ -112,12 +112,16 @@ export interface FhirAccessAuditInput {
 }
 
 /**
- * BALP "RESTful activity" AuditEvent for a facade request: the person (and the app they use) as
- * agents, the patient and the query as entities. Denials are audited too.
+ * The agents of a facade request (reads and creates alike): the person as BALP's human-user requestor
+ * (with their account as altId and their network address) and, when an app made the call, the app.
  */
-export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & { id: string } {
-  const restful = 'http://hl7.org/fhir/restful-interaction';
-  const agent: AuditEventAgent[] = [
+export function restAgents(input: {
+  readonly actor?: string | undefined;
+  readonly accountId?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly clientAddress: string;
+}): AuditEventAgent[] {
+  return [
     {
       type: { coding: [{ system: balpAgentType, code: 'humanuser', display: 'human user' }] },
       requestor: true,
@@ -128,13 +132,22 @@ export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & 
     ...(input.clientId
       ? [
           {
-            type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
+            type: { coding: [{ system: dcm, code: '110150', display: 'Application' }] },
             requestor: false,
             who: { identifier: { system: 'urn:puente:client-id', value: input.clientId } },
           },
         ]
       : []),
   ];
+}
+
+/**
+ * BALP "RESTful activity" AuditEvent for a facade request: the person (and the app they use) as
+ * agents, the patient and the query as entities. Denials are audited too.
+ */
+export function fhirAccessAuditEvent(input: FhirAccessAuditInput): AuditEvent & { id: string } {
+  const restful = 'http://hl7.org/fhir/restful-interaction';
+  const agent = restAgents(input);
   const entity: AuditEventEntity[] = [
     ...(input.patient ? [{ what: { reference: input.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }] : []),
     { type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' }, query: Buffer.from(input.request).toString('base64') },

@@ -5,7 +5,8 @@
  * The request's path is recorded, never its body (a message's text is PHI and does not belong in the trail).
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
+import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
+import { restAgents } from './audit-event.ts';
 
 export interface FhirCreateAuditInput {
   readonly outcome: '0' | '4' | '8';
@@ -27,24 +28,7 @@ export interface FhirCreateAuditInput {
 }
 
 export function fhirCreateAuditEvent(input: FhirCreateAuditInput): AuditEvent & { id: string } {
-  const agent: AuditEventAgent[] = [
-    {
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser', display: 'human user' }] },
-      requestor: true,
-      ...(input.actor ? { who: { reference: input.actor } } : {}),
-      ...(input.accountId ? { altId: input.accountId } : {}),
-      network: { address: input.clientAddress, type: '2' },
-    },
-    ...(input.clientId
-      ? [
-          {
-            type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
-            requestor: false,
-            who: { identifier: { system: 'urn:puente:client-id', value: input.clientId } },
-          },
-        ]
-      : []),
-  ];
+  const agent = restAgents(input);
   const entityType = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
   const entity: AuditEventEntity[] = [
     ...(input.patient ? [{ what: { reference: input.patient }, type: { system: entityType, code: '1', display: 'Person' } }] : []),
