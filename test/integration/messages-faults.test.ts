@@ -1,45 +1,11 @@
 import { expect } from 'chai';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Communication } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { testEnvironment } from '../support/environment.ts';
+import { startSwitchableForwarder } from '../support/tcp-forwarder.ts';
 import { createFhirClient } from '../../src/store/fhir-client.ts';
-
-/** A TCP forwarder in front of the real HAPI that the test can take down (every connection cut, new ones refused) and bring back. */
-async function startSwitchableForwarder(target: URL): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let isDown = false;
-  const server: Server = createServer((client) => {
-    if (isDown) return client.destroy();
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    down() {
-      isDown = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    up() {
-      isDown = false;
-    },
-    async close() {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
-}
 
 /**
  * HAPI down while sending (issue #14 "Bad input and faults"): the patient is told plainly that the message was

@@ -1,40 +1,10 @@
 import { expect } from 'chai';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { es } from '../../src/core/i18n/catalog-es.ts';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { testEnvironment } from '../support/environment.ts';
+import { startSwitchableForwarder } from '../support/tcp-forwarder.ts';
 import { loadSyntheaPatient, registerAccountFor, type RecordUser } from '../support/record-patient.ts';
-
-/**
- * A TCP forwarder in front of the real HAPI: the portal under test talks to HAPI through it, and the test
- * closes it mid-test (listener closed, every open connection cut) so HAPI goes away as it does in a real outage.
- */
-async function startForwarder(target: URL): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  };
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    track(client);
-    track(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    async close() {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
-}
 
 /** Signs in through the real login form (no browser) and lands on `next`. */
 async function signIn(portal: RunningPortal, user: RecordUser, next: string): Promise<HttpClient> {
@@ -61,11 +31,11 @@ describe('downloading the health record when something fails: HAPI down, a recor
 
   describe('HAPI goes down between the choice page and the download', () => {
     let portal: RunningPortal;
-    let forwarder: Awaited<ReturnType<typeof startForwarder>>;
+    let forwarder: Awaited<ReturnType<typeof startSwitchableForwarder>>;
     let user: RecordUser;
 
     before(async () => {
-      forwarder = await startForwarder(new URL(testEnvironment().hapi.baseUrl));
+      forwarder = await startSwitchableForwarder(new URL(testEnvironment().hapi.baseUrl));
       portal = await startPortal({ FHIR_UPSTREAM_URL: forwarder.url, PRACTICE_NAME: 'Clínica Puente' });
       user = await registerAccountFor(portal.ctx, await loadSyntheaPatient(portal.ctx, 'Luigi_Wiegand'));
     });
