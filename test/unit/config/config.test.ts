@@ -1,26 +1,11 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { loadConfig } from '../../../src/config/config.ts';
 import { readEnv } from '../../../src/config/env.ts';
+import { problemsOf, productionEnv } from './config-fixtures.ts';
 import { devSecretKey } from '../../../src/config/secrets.ts';
 
 const goodKey = 'k'.repeat(40);
-const production = {
-  PUENTE_ENV: 'production',
-  PUBLIC_URL: 'https://portal.clinic.example',
-  FHIR_UPSTREAM_URL: 'http://hapi.internal:8080/fhir',
-  SMTP_URL: 'smtps://relay.clinic.example:465',
-  SECRET_KEYS: goodKey,
-} as const;
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(readEnv(env));
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+const production = productionEnv;
 
 describe('config', () => {
   it('accepts a complete production environment and applies documented defaults', () => {

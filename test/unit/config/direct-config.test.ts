@@ -2,27 +2,12 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { loadConfig } from '../../../src/config/config.ts';
 import { readEnv } from '../../../src/config/env.ts';
+import { problemsOf, productionEnv } from './config-fixtures.ts';
 import { type DirectDemoCertificates, ensureDirectDemoCertificates } from '../../../scripts/lib/demo-certificates.ts';
 
-const production = {
-  PUENTE_ENV: 'production',
-  PUBLIC_URL: 'https://portal.clinic.example',
-  FHIR_UPSTREAM_URL: 'http://hapi.internal:8080/fhir',
-  SMTP_URL: 'smtps://relay.clinic.example:465',
-  SECRET_KEYS: 'k'.repeat(40),
-} as const;
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(readEnv(env));
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+const production = productionEnv;
 
 describe('config: Direct (DIRECT_*)', function () {
   this.timeout(20_000);

@@ -1,24 +1,9 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { loadConfig } from '../../../src/config/config.ts';
 import { readEnv } from '../../../src/config/env.ts';
+import { problemsOf, productionEnv } from './config-fixtures.ts';
 
-const production = {
-  PUENTE_ENV: 'production',
-  PUBLIC_URL: 'https://portal.clinic.example',
-  FHIR_UPSTREAM_URL: 'http://hapi.internal:8080/fhir',
-  SMTP_URL: 'smtps://relay.clinic.example:465',
-  SECRET_KEYS: 'k'.repeat(40),
-} as const;
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(readEnv(env));
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+const production = productionEnv;
 
 describe('config: graceful shutdown and metrics (SHUTDOWN_*, METRICS_*)', () => {
   it('drains 5 s within a 30 s deadline by default, and has no metrics listener', () => {
