@@ -12,6 +12,8 @@
  * types carry no one's health data.
  */
 import type { Category, Interaction, PatientScopes } from './scopes.ts';
+import { sharedReadTypes } from './allow-lists.ts';
+import type { Principal } from './principal.ts';
 
 /** The parts of the record a patient can choose, by name (the catalog says each in words: `family.part.<name>`). */
 export const familyParts = ['appointments', 'medications', 'carePlan', 'problems', 'allergies', 'results', 'immunizations', 'visits', 'documents'] as const;
@@ -83,8 +85,10 @@ export function narrowScopesToConsent(scopes: PatientScopes, permitted: readonly
  * Types that hold a patient's data: everything but the shared directory types. Kept as a deny-by-default
  * rule: only the listed shared types pass a limited Consent without being named.
  */
-const sharedDirectoryTypes = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication']);
-const isPatientDataType = (type: string) => !sharedDirectoryTypes.has(type);
+const isPatientDataType = (type: string) => !sharedReadTypes.has(type);
+
+/** What a family member's Consent permits for the token's patient (undefined: everything; unknown parts fail closed). */
+export const consentPermits = (principal: Pick<Principal, 'consentParts'>) => (principal.consentParts ? permittedTypes(parseParts(principal.consentParts) ?? []) : undefined);
 
 /** The parts as the store's proxy link and the token check carry them (text[]; NULL is everything). Anything else fails closed: nothing. */
 export function parseParts(value: unknown): FamilyPart[] | undefined {

@@ -12,7 +12,7 @@ import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
-import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
+import { consentPermits, narrowScopesToConsent } from '../access/family-access.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
@@ -130,8 +130,7 @@ const checkWriteScope: Step = (_deps, exchange) => {
   const principal = exchange.principal!;
   // A family member's limited Consent narrows the scopes for writing exactly as for reading (src/access/family-access.ts):
   // messages are not one of the parts a limited Consent can open, so only a family member with everything may write.
-  const permitted = principal.consentParts ? permittedTypes(parseParts(principal.consentParts) ?? []) : undefined;
-  const scopes = narrowScopesToConsent(parsePatientScopes(principal.scopes, 'patient'), permitted);
+  const scopes = narrowScopesToConsent(parsePatientScopes(principal.scopes, 'patient'), consentPermits(principal));
   exchange.scopes = scopes;
   if (!scopes.allowed('Communication', 'create')) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
 };

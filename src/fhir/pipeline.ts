@@ -14,7 +14,7 @@ import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
-import { narrowScopesToConsent, parseParts, permittedTypes } from '../access/family-access.ts';
+import { consentPermits, narrowScopesToConsent } from '../access/family-access.ts';
 import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
@@ -176,9 +176,6 @@ const checkScope: Step = (deps, exchange) => {
     throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
   }
 };
-
-/** What a family member's Consent permits for the token's patient (undefined: everything; unknown parts fail closed). */
-const consentPermits = (principal: Principal) => (principal.consentParts ? permittedTypes(parseParts(principal.consentParts) ?? []) : undefined);
 
 /**
  * The types `Patient/{id}/$everything` may return to this token, decided before HAPI is asked: only a

@@ -4,7 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../core/errors.ts';
-import { fhirIdSource } from '../core/fhir/ids.ts';
+import { fhirIdSource, isFhirId } from '../core/fhir/ids.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { formBody } from '../http/form-body.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
@@ -21,7 +21,6 @@ const inboxQuery = formBody({
   page: { pattern: '^\\d{1,3}$' },
   done: { oneOf: ['replied', 'noted', 'assigned', 'closed'] },
 });
-const idPattern = new RegExp(`^${fhirIdSource}$`);
 
 export function createStaffMessagesRouter(deps: { readonly messaging: MessagingDeps }): Router {
   const router = Router();
@@ -33,7 +32,7 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
   };
   const idOf = (req: Request) => {
     const id = String(req.params['id']);
-    if (!idPattern.test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     return id;
   };
 

@@ -19,7 +19,7 @@ import { patientOfPortalAccount, patientOverview, signedAuthorizationForm } from
 import { launchAppForPatient } from '../accounts/launch-app.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { formBody } from '../http/form-body.ts';
-import { fhirIdSource } from '../core/fhir/ids.ts';
+import { fhirIdSource, isFhirId } from '../core/fhir/ids.ts';
 import type { SessionManager } from '../http/session.ts';
 import { allowFormActionTo } from '../http/security-headers.ts';
 import { pageContext } from '../ui/page-context.ts';
@@ -150,7 +150,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
 
   router.post('/staff/patients/:id/family/end', async (req, res) => {
     const id = String(req.params['id']);
-    if (!new RegExp(`^${fhirIdSource}$`).test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const { member } = familyMemberForm.parse(req.body);
     const overview = await patientOverview(deps.accounts, id, readBy(req));
     await endFamilyAccess(deps.accounts, {
@@ -231,7 +231,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
   // export with the staff member's Practitioner as the requesting agent (DESIGN security model 10).
   const release = (make: typeof downloadCcd) => async (req: Request, res: Response) => {
     const id = String(req.params['id']);
-    if (!new RegExp(`^${fhirIdSource}$`).test(id)) throw new AppError('not_found', 404);
+    if (!isFhirId(id)) throw new AppError('not_found', 404);
     const parsed = parseShareChoice(req.query, req.locale);
     if (!parsed.ok) return res.redirect(303, `/staff/patients/${id}?done=releaseInvalid`);
     const downloadDeps = { db: deps.accounts.db, practice: deps.accounts.practice, fhirBase: deps.accounts.fhir.baseUrl, now: deps.accounts.now };

@@ -162,11 +162,6 @@ export async function familyLinksOf(db: Queryable, patient: string): Promise<Fam
   ).rows;
 }
 
-/** One live link of the patient, by its RelatedPerson. */
-export async function liveFamilyLink(db: Queryable, patient: string, relatedPerson: string, now: Date): Promise<FamilyLinkRow | undefined> {
-  return (await familyLinksOf(db, patient)).find((l) => l.related_person === relatedPerson && !l.revoked_at && (!l.ends_at || l.ends_at > now));
-}
-
 /**
  * Ends one link (the Consent becomes inactive); moves the access epoch. The ended row, if it was live. A
  * paper-form designee's account exists only to act for that patient (it reaches through accounts.patient),

@@ -4,7 +4,7 @@
  * facade's checks apply to the portal exactly as to any app. Handlers parse, call, render.
  */
 import { Router, type Request, type Response } from 'express';
-import { fhirIdSource } from '../core/fhir/ids.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
 import { formBody } from '../http/form-body.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
 import { uploadedFile } from '../messaging/attachments.ts';
@@ -36,7 +36,6 @@ const newForm = formBody({
   key: { pattern: '^[A-Za-z0-9_-]{22}$' },
 });
 const replyForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
-const idPattern = new RegExp(`^${fhirIdSource}$`);
 
 export function createMessagesRouter(deps: MessagesRouterDeps): Router {
   const router = Router();
@@ -107,13 +106,13 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
   };
 
   router.get('/messages/:id', async (req, res, next) => {
-    if (!idPattern.test(String(req.params['id']))) return next();
+    if (!isFhirId(String(req.params['id']))) return next();
     await show(req, res, 200, { text: '', key: newFormKey() });
   });
 
   router.post('/messages/:id', async (req, res, next) => {
     const id = String(req.params['id']);
-    if (!idPattern.test(id)) return next();
+    if (!isFhirId(id)) return next();
     const { writer, record } = await recordWriterFor(req, res, deps);
     const form = replyForm.parse(req.body);
     const key = isFormKey(form.key) ? form.key : newFormKey();

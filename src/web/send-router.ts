@@ -18,6 +18,7 @@ import { sendByEmail, shareByLink, type SendDeps } from '../export/transmit/send
 import { DirectRefused, type DirectTransmitter } from '../export/transmit/send-direct.ts';
 import { ShareLinkRefused } from '../export/transmit/share-links/create-share-link.ts';
 import { revokeShareLink } from '../export/transmit/share-links/revoke-share-link.ts';
+import { isShareLinkId } from '../export/transmit/share-links/share-link-ids.ts';
 import { recentDirectAddresses } from '../export/transmit/recent-addresses.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { pageContext } from '../ui/page-context.ts';
@@ -131,7 +132,7 @@ export function createSendRouter(deps: SendRouterDeps): Router {
   router.post('/share/links/:id/revoke', async (req, res) => {
     const record = await recordClientFor(req, res, deps);
     const id = String(req.params['id'] ?? '');
-    const revoked = /^[A-Za-z0-9_-]{43,64}$/.test(id)
+    const revoked = isShareLinkId(id)
       ? await revokeShareLink(deps.db, {
           patient: `Patient/${record.patient}`,
           id,
