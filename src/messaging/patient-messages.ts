@@ -38,8 +38,11 @@ export interface MessageFormErrors {
   files?: { readonly name: string; readonly error: MessageFieldError }[];
 }
 
-/** A refusal of the whole send, said to the visitor with the typed text kept: closed, not available, not sent. */
-export type SendFailure = 'messages.failure.closed' | 'messages.failure.unavailable' | 'messages.failure.notSent';
+/**
+ * A refusal of the whole send, said to the visitor with the typed text kept: closed, not available, not sent, or
+ * the form's key already sent a different message (a page gone back to and edited; the facade's 422), so nothing was written.
+ */
+export type SendFailure = 'messages.failure.closed' | 'messages.failure.unavailable' | 'messages.failure.notSent' | 'messages.failure.keyReused';
 
 export class MessageFormInvalid extends Error {
   readonly errors: MessageFormErrors;
@@ -155,7 +158,15 @@ async function postMessage(writer: RecordWriter, thread: string, text: string, f
 
 const failureOf = (error: unknown): never => {
   if (error instanceof WriteRefused)
-    throw new SendFailed(error.facadeStatus === 409 ? 'messages.failure.closed' : error.facadeStatus === 403 ? 'messages.failure.unavailable' : 'messages.failure.notSent');
+    throw new SendFailed(
+      error.facadeStatus === 409
+        ? 'messages.failure.closed'
+        : error.facadeStatus === 403
+          ? 'messages.failure.unavailable'
+          : error.facadeStatus === 422
+            ? 'messages.failure.keyReused'
+            : 'messages.failure.notSent',
+    );
   if (error instanceof AppError && (error.code === 'fhir_unavailable' || error.code === 'fhir_timeout')) throw new SendFailed('messages.failure.notSent');
   throw error;
 };

@@ -62,7 +62,8 @@ const all = async <T extends Communication | Task | Patient | Practitioner>(
   return { found, included };
 };
 
-const audit = (deps: Pick<MessagingDeps, 'db' | 'practice'>, request: StaffRequest, patients: readonly string[], interaction: 'read' | 'search-type') =>
+/** A console read or search of these patients' records, audited with the staff member's Practitioner as the agent. */
+export const auditStaffAccess = (deps: Pick<MessagingDeps, 'db' | 'practice'>, request: StaffRequest, patients: readonly string[], interaction: 'read' | 'search-type') =>
   recordAuditEvents(
     deps.db,
     (patients.length ? patients : [undefined]).map((patient) =>
@@ -148,7 +149,7 @@ export async function staffInbox(
   const staffNames = new Map(directory.map((s) => [s.practitioner, s.name]));
   const taskOf = new Map(tasks.map((t) => [t.focus?.reference, t]));
   const now = deps.now();
-  await audit(deps, request, patients, 'search-type');
+  await auditStaffAccess(deps, request, patients, 'search-type');
   const rows = summaries.map((summary) => {
     const task = taskOf.get(`Communication/${summary.id}`);
     const routing = routingOf(task);
@@ -175,7 +176,8 @@ export interface StaffConversation {
   readonly staff: readonly { practitioner: string; name: string }[];
 }
 
-async function loadThread(deps: MessagingDeps, id: string) {
+/** A conversation's header, routing Task and patient, read with the portal's credential; anything but a patient's conversation is 404. */
+export async function loadThread(deps: Pick<MessagingDeps, 'fhir'>, id: string) {
   if (!isFhirId(id)) throw new AppError('not_found', 404);
   const header = await deps.fhir.read<Communication>('Communication', id).catch(() => undefined);
   if (!header || messageCategoryOf(header) !== 'thread' || !header.subject?.reference?.startsWith('Patient/')) throw new AppError('not_found', 404);
@@ -196,7 +198,7 @@ export async function staffConversation(deps: MessagingDeps, request: StaffReque
     const related = await deps.fhir.read<RelatedPerson>('RelatedPerson', sender.slice('RelatedPerson/'.length)).catch(() => undefined);
     if (related) names.set(sender, displayName(related.name));
   }
-  await audit(deps, request, [patient], 'read');
+  await auditStaffAccess(deps, request, [patient], 'read');
   const messages = threadMessages(found, reader, { includeNotes: true });
   await markRead(
     deps.fhir,
@@ -214,7 +216,12 @@ export async function staffConversation(deps: MessagingDeps, request: StaffReque
   };
 }
 
-export type StaffWriteError = 'staffMessages.error.textEmpty' | 'staffMessages.error.textLong' | 'staffMessages.error.closed' | 'staffMessages.error.staff';
+export type StaffWriteError =
+  | 'staffMessages.error.textEmpty'
+  | 'staffMessages.error.textLong'
+  | 'staffMessages.error.closed'
+  | 'staffMessages.error.staff'
+  | 'staffMessages.error.keyReused';
 
 export class StaffWriteRefused extends Error {
   readonly reason: StaffWriteError;
@@ -252,6 +259,8 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   const owner = { accountId: request.staff.accountId, clientId: 'staff-console', key: input.key };
   const hash = createHash('sha256').update(`${id}\n${input.kind}\n${text}`).digest('hex');
   const claim = await claimIdempotencyKey(deps.db, owner, hash);
+  // The form's key already wrote another text (or into another conversation): refused, never reported as sent.
+  if (claim.state === 'mismatch') throw new StaffWriteRefused('staffMessages.error.keyReused');
   if (claim.state !== 'claimed') return;
   const now = deps.now().toISOString();
   const url = `urn:uuid:${randomUUID()}`;

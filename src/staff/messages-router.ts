@@ -7,9 +7,11 @@ import { AppError } from '../core/errors.ts';
 import { fhirIdSource, isFhirId } from '../core/fhir/ids.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { formBody } from '../http/form-body.ts';
+import { sendDownload } from '../http/send-download.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
 import { newFormKey } from '../messaging/patient-messages.ts';
 import { assignConversation, closeConversation, staffConversation, staffInbox, staffWrite, StaffWriteRefused, type StaffRequest } from '../messaging/staff-messages.ts';
+import { staffAttachment } from '../messaging/message-attachments.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { inboxPage, staffConversationPage } from './messages-views.ts';
 
@@ -61,6 +63,11 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
   };
 
   router.get('/staff/messages/:id', (req, res) => show(req, res, 200));
+
+  // A message's attachment, read as the conversation is (the portal's credential), audited as a read of the patient's record.
+  router.get('/staff/messages/:id/attachments/:binary', async (req, res) => {
+    sendDownload(res, await staffAttachment(deps.messaging, who(req), idOf(req), String(req.params['binary'])));
+  });
 
   for (const kind of ['reply', 'note'] as const) {
     router.post(`/staff/messages/:id/${kind}`, async (req, res) => {

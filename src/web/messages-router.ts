@@ -6,6 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { formBody } from '../http/form-body.ts';
+import { sendDownload } from '../http/send-download.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
 import { uploadedFile } from '../messaging/attachments.ts';
 import {
@@ -20,9 +21,10 @@ import {
   type MessageFormErrors,
   type SendFailure,
 } from '../messaging/patient-messages.ts';
+import { patientAttachment } from '../messaging/message-attachments.ts';
 import { pageContext } from '../ui/page-context.ts';
 import type { RecordPageDeps } from './record-page-context.ts';
-import { recordWriterFor } from './record-session.ts';
+import { recordClientFor, recordWriterFor } from './record-session.ts';
 import { conversationPage, messagesListPage, newConversationPage, replyNotSentPage } from './views/messages-page.ts';
 
 export interface MessagesRouterDeps extends RecordPageDeps {
@@ -67,7 +69,8 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
         newConversationPage(pageContext(req, deps.practice), {
           topics,
           answerDays,
-          form: { topic: form.topic, subject: form.subject, text: form.text, key },
+          // A reused key would be refused again: the kept text gets a fresh one, so sending it is the visitor's choice.
+          form: { topic: form.topic, subject: form.subject, text: form.text, key: failure === 'messages.failure.keyReused' ? newFormKey() : key },
           ...(errors ? { errors } : {}),
           ...(failure ? { failure } : {}),
         }),
@@ -110,6 +113,12 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
     await show(req, res, 200, { text: '', key: newFormKey() });
   });
 
+  // A message's attachment, read through the facade with the session's token (which audits the read).
+  router.get('/messages/:id/attachments/:binary', async (req, res) => {
+    const record = await recordClientFor(req, res, deps);
+    sendDownload(res, await patientAttachment(record, String(req.params['id']), String(req.params['binary'])));
+  });
+
   router.post('/messages/:id', async (req, res, next) => {
     const id = String(req.params['id']);
     if (!isFhirId(id)) return next();
@@ -122,6 +131,8 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
     } catch (error) {
       if (error instanceof MessageFormInvalid) return show(req, res, 422, { text: form.text, key }, error.errors);
       if (error instanceof SendFailed && error.failure === 'messages.failure.closed') return show(req, res, 409, { text: form.text, key }, undefined, error.failure);
+      if (error instanceof SendFailed && error.failure === 'messages.failure.keyReused')
+        return show(req, res, 422, { text: form.text, key: newFormKey() }, undefined, error.failure);
       if (error instanceof SendFailed) {
         const status = error.failure === 'messages.failure.notSent' ? 503 : 404;
         return res.status(status).send(replyNotSentPage(pageContext(req, deps.practice), { id, text: form.text, key, failure: error.failure }));

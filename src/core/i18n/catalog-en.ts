@@ -398,7 +398,7 @@ export const en = {
   'facade.thread_closed': 'This conversation is closed.',
   'facade.attachment_refused': 'This attachment is not available.',
   'facade.idempotency_pending': 'A request with this Idempotency-Key is still being processed.',
-  'facade.idempotency_mismatch': 'This Idempotency-Key was used for a different request.',
+  'facade.idempotency_mismatch': 'Idempotency-Key reused with a different request.',
   'facade.body_too_large': 'The body is too large.',
   'facade.upstream_write_refused': 'The health record server did not accept this.',
   'share.title': 'Download your health record',

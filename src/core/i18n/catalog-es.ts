@@ -402,7 +402,7 @@ export const es = {
   'facade.thread_closed': 'Esta conversación está cerrada.',
   'facade.attachment_refused': 'Este archivo adjunto no está disponible.',
   'facade.idempotency_pending': 'Todavía se está procesando una solicitud con esta Idempotency-Key.',
-  'facade.idempotency_mismatch': 'Esta Idempotency-Key se usó para otra solicitud.',
+  'facade.idempotency_mismatch': 'Idempotency-Key reutilizada con otra solicitud.',
   'facade.body_too_large': 'El cuerpo es demasiado grande.',
   'facade.upstream_write_refused': 'El servidor de la historia clínica no lo aceptó.',
   'share.title': 'Descargue su expediente médico',
