@@ -16,7 +16,7 @@ import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts'
 import type { Dispatcher } from 'undici';
 import { createUpstream, type Upstream } from './fhir/upstream.ts';
 import { createHttpPool } from './store/http-pool.ts';
-import { auditDeliveryHandler } from './store/audit-trail.ts';
+import { auditBatchDeliveryHandler, auditDeliveryHandler } from './store/audit-trail.ts';
 import { createReadinessCheck, type Readiness } from './store/readiness.ts';
 import { createGrantUsage, type GrantUsage } from './store/grant-usage.ts';
 import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
@@ -99,6 +99,8 @@ export async function createContext(config: Config, log: Logger, options: { now?
     db,
     log: log.child({ component: 'outbox' }),
     handlers: { email: mailer.deliver, audit: auditDeliveryHandler(fhir), ...(directRelay ? { direct: directRelay.deliver } : {}) },
+    // AuditEvents (one per facade request) go to the FHIR server a claimed batch per transaction.
+    batchHandlers: { audit: auditBatchDeliveryHandler(fhir) },
     pollMs: config.outbox.pollMs,
     baseMs: config.outbox.retryBaseMs,
     maxMs: config.outbox.retryMaxMs,

@@ -24,9 +24,21 @@ export class PermanentDeliveryError extends Error {
 
 export type DeliveryHandler = (payload: unknown, row: { id: string; attempts: number }) => Promise<{ deliveryId?: string }>;
 
+/**
+ * Delivers several rows of one kind in one go (e.g. AuditEvents as one FHIR transaction), all or none:
+ * resolves with each row's delivery id, in order, or rejects and none counts as delivered.
+ */
+export type BatchDeliveryHandler = (payloads: readonly unknown[]) => Promise<readonly (string | undefined)[]>;
+
 export interface OutboxWorkerOptions extends BackoffPolicy {
   readonly db: Db;
   readonly handlers: Partial<Record<OutboxKind, DeliveryHandler>>;
+  /**
+   * Kinds that may also be delivered several at a time. A claimed group of two or more such rows goes to the
+   * batch handler first; if the batch fails, each row is tried alone with its single handler, so one row the
+   * receiver refuses cannot take the others with it to the dead letters.
+   */
+  readonly batchHandlers?: Partial<Record<OutboxKind, BatchDeliveryHandler>>;
   readonly log: Logger;
   readonly pollMs: number;
   readonly deadAfterMs: number;
@@ -80,7 +92,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         RETURNING id::text, kind, payload, attempts, created_at`,
       [at, new Date(at.getTime() + leaseMs), batchSize],
     );
-    return result.rows;
+    // RETURNING has no order of its own: deliver in queue order (ids are increasing).
+    return result.rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
 
   async function deliver(row: ClaimedRow): Promise<void> {
@@ -98,6 +111,32 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     } catch (error) {
       await recordFailure(row, error);
     }
+  }
+
+  /** Delivers a group of one kind at once; on failure falls back to one at a time (see batchHandlers). */
+  async function deliverGroup(rows: readonly ClaimedRow[]): Promise<void> {
+    const batch = rows.length > 1 ? options.batchHandlers?.[rows[0]!.kind] : undefined;
+    if (!batch) {
+      for (const row of rows) await deliver(row);
+      return;
+    }
+    let deliveryIds: readonly (string | undefined)[];
+    try {
+      deliveryIds = await batch(rows.map((row) => row.payload));
+    } catch (error) {
+      options.log.warn({ kind: rows[0]!.kind, rows: rows.length, reason: describeError(error) }, 'outbox batch failed; delivering one at a time');
+      for (const row of rows) await deliver(row);
+      return;
+    }
+    await options.db.query(
+      `UPDATE outbox AS o SET status = 'sent', sent_at = $2, delivery_id = d.delivery_id, last_error = NULL, lease_expires_at = NULL
+         FROM unnest($1::bigint[], $3::text[]) AS d(id, delivery_id)
+        WHERE o.id = d.id AND o.status = 'sending'`,
+      [rows.map((row) => row.id), now(), rows.map((_, index) => deliveryIds[index] ?? null)],
+    );
+    options.log.info({ kind: rows[0]!.kind, rows: rows.length }, 'outbox batch delivered');
+    const at = now();
+    for (const row of rows) options.onAttempt?.({ kind: row.kind, result: 'delivered', createdAt: new Date(row.created_at), at });
   }
 
   async function recordFailure(row: ClaimedRow, error: unknown): Promise<void> {
@@ -125,14 +164,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     for (;;) {
       if (stopping) return attempted;
       const rows = await claim();
-      for (const [index, row] of rows.entries()) {
+      const groups = groupByKind(rows, options.batchHandlers);
+      for (const [index, group] of groups.entries()) {
         if (stopping) {
           // Shutting down: hand back the rows claimed but not begun, at once, instead of leaving them leased.
-          await release(rows.slice(index));
+          await release(groups.slice(index).flat());
           return attempted;
         }
-        await deliver(row);
-        attempted += 1;
+        await deliverGroup(group);
+        attempted += group.length;
       }
       if (rows.length < batchSize) return attempted;
     }
@@ -178,6 +218,29 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       await running;
     },
   };
+}
+
+/**
+ * The claimed rows as delivery groups, in claim order: the rows of each batchable kind together (at the
+ * place of its first row), every other row alone.
+ */
+function groupByKind(rows: readonly ClaimedRow[], batchHandlers: OutboxWorkerOptions['batchHandlers']): ClaimedRow[][] {
+  const groups: ClaimedRow[][] = [];
+  const byKind = new Map<OutboxKind, ClaimedRow[]>();
+  for (const row of rows) {
+    if (!batchHandlers?.[row.kind]) {
+      groups.push([row]);
+      continue;
+    }
+    const group = byKind.get(row.kind);
+    if (group) group.push(row);
+    else {
+      const created = [row];
+      byKind.set(row.kind, created);
+      groups.push(created);
+    }
+  }
+  return groups;
 }
 
 /** A short, PHI-free description: error class, code and SMTP response code, never message bodies or addresses. */

@@ -8,7 +8,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { enqueue, getOutboxRow } from '../../src/store/outbox.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/store/outbox-worker.ts';
 import { createMailer, outboxMessageId, type Mailer } from '../../src/store/mailer.ts';
-import { auditDeliveryHandler, recordAuditEvent } from '../../src/store/audit-trail.ts';
+import { auditBatchDeliveryHandler, auditDeliveryHandler, recordAuditEvent } from '../../src/store/audit-trail.ts';
 import { createFhirClient } from '../../src/store/fhir-client.ts';
 import { createCaptureSmtp, type CaptureSmtp } from '../support/capture-smtp.ts';
 import { testEnvironment } from '../support/environment.ts';
@@ -114,5 +114,43 @@ describe('outbox delivery to real servers (PostgreSQL store, SMTP, HAPI)', funct
     const stored = await fhir.search('AuditEvent', { _id: event.id, _total: 'accurate' });
     expect(stored.total).to.equal(1);
     expect((stored.entry?.[0]?.resource as AuditEvent | undefined)?.entity?.[0]?.what?.reference).to.equal(`Patient/${patient.id}`);
+  });
+  it('writes a batch of AuditEvents to HAPI as one transaction, idempotently', async () => {
+    const fhir = createFhirClient({ baseUrl: testEnvironment().hapi.baseUrl, timeoutMs: 10_000 });
+    const patient = await fhir.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Batch', given: ['Audit'] }] });
+    const events = [1, 2, 3].map((n): AuditEvent & { id: string } => ({
+      resourceType: 'AuditEvent',
+      id: randomUUID(),
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+      action: 'R',
+      recorded: new Date(Date.now() + n).toISOString(),
+      outcome: '0',
+      agent: [{ requestor: true, who: { reference: `Patient/${patient.id}` } }],
+      source: { observer: { display: 'Puente portal' } },
+      entity: [{ what: { reference: `Patient/${patient.id}` } }],
+    }));
+    const batch = createOutboxWorker({
+      db,
+      handlers: { audit: auditDeliveryHandler(fhir) },
+      batchHandlers: { audit: auditBatchDeliveryHandler(fhir) },
+      log: createLogger('silent'),
+      pollMs: 100,
+      baseMs: 200,
+      maxMs: 1000,
+      deadAfterMs: 3600_000,
+    });
+    await db.transaction(async (tx) => {
+      for (const event of events) await recordAuditEvent(tx, event);
+    });
+    await batch.runOnce();
+    const rows = await db.query<{ status: string; delivery_id: string }>(
+      `SELECT status, delivery_id FROM outbox WHERE kind = 'audit' AND payload->>'id' = ANY($1::text[]) ORDER BY id`,
+      [events.map((event) => event.id)],
+    );
+    expect(rows.rows).to.deep.equal(events.map((event) => ({ status: 'sent', delivery_id: `AuditEvent/${event.id}` })));
+    // Delivered again (a crash before 'sent' was committed): the same three, not six.
+    await auditBatchDeliveryHandler(fhir)(events);
+    const stored = await fhir.search('AuditEvent', { entity: `Patient/${patient.id}`, _total: 'accurate' });
+    expect(stored.total).to.equal(3);
   });
 });

@@ -210,4 +210,73 @@ describe('outbox worker', () => {
     await w.runOnce();
     expect(seen).to.deep.equal(['email delivered true', 'email dead true']);
   });
+  describe('batch delivery (AuditEvents as one FHIR transaction)', () => {
+    const audit = (n: number) => ({ resourceType: 'AuditEvent', id: `a${n}` });
+    const batchWorker = (batch: (payloads: readonly unknown[]) => Promise<readonly (string | undefined)[]>, single: DeliveryHandler) =>
+      createOutboxWorker({
+        db,
+        handlers: { audit: single, email: async () => ({ deliveryId: 'mail' }) },
+        batchHandlers: { audit: batch },
+        log: createLogger('silent'),
+        pollMs: 1000,
+        baseMs: 1000,
+        maxMs: 8000,
+        deadAfterMs: 24 * hour,
+        now: () => clock,
+        random: () => 0.5,
+      });
+
+    it('delivers the claimed rows of a batchable kind in one call and records each delivery id; other kinds one at a time', async () => {
+      const ids: string[] = [];
+      for (let n = 1; n <= 3; n++) ids.push(await db.transaction((tx) => enqueue(tx, { kind: 'audit', payload: audit(n) as never })));
+      const mail = await db.transaction((tx) => enqueue(tx, { kind: 'email', payload: email }));
+      const calls: unknown[][] = [];
+      const w = batchWorker(
+        async (payloads) => {
+          calls.push([...payloads]);
+          return payloads.map((p) => `AuditEvent/${(p as { id: string }).id}`);
+        },
+        async () => {
+          throw new Error('the single handler must not be used when the batch succeeds');
+        },
+      );
+      expect(await w.runOnce()).to.equal(4);
+      expect(calls).to.deep.equal([[audit(1), audit(2), audit(3)]]);
+      for (const [index, id] of ids.entries()) expect(await getOutboxRow(db, id)).to.include({ status: 'sent', attempts: 1, delivery_id: `AuditEvent/a${index + 1}` });
+      expect(await getOutboxRow(db, mail)).to.include({ status: 'sent', delivery_id: 'mail' });
+    });
+
+    it('when the batch fails, tries each row alone, so one refused row does not take the others with it', async () => {
+      const ids: string[] = [];
+      for (let n = 1; n <= 3; n++) ids.push(await db.transaction((tx) => enqueue(tx, { kind: 'audit', payload: audit(n) as never })));
+      const w = batchWorker(
+        async () => {
+          throw Object.assign(new Error('transaction refused'), { upstreamStatus: 400 });
+        },
+        async (payload) => {
+          if ((payload as { id: string }).id === 'a2') throw new PermanentDeliveryError('invalid AuditEvent');
+          return { deliveryId: `AuditEvent/${(payload as { id: string }).id}` };
+        },
+      );
+      await w.runOnce();
+      expect(await getOutboxRow(db, ids[0]!)).to.include({ status: 'sent', delivery_id: 'AuditEvent/a1' });
+      expect(await getOutboxRow(db, ids[1]!)).to.include({ status: 'dead' });
+      expect(await getOutboxRow(db, ids[2]!)).to.include({ status: 'sent', delivery_id: 'AuditEvent/a3' });
+    });
+
+    it('a lone row goes to the single handler', async () => {
+      const id = await db.transaction((tx) => enqueue(tx, { kind: 'audit', payload: audit(1) as never }));
+      let batched = 0;
+      const w = batchWorker(
+        async (payloads) => {
+          batched++;
+          return payloads.map(() => 'x');
+        },
+        async () => ({ deliveryId: 'single' }),
+      );
+      await w.runOnce();
+      expect(batched).to.equal(0);
+      expect(await getOutboxRow(db, id)).to.include({ status: 'sent', delivery_id: 'single' });
+    });
+  });
 });
