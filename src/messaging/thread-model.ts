@@ -6,6 +6,7 @@
  */
 import type { Communication, Task } from '@medplum/fhirtypes';
 import { messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { binaryIdOf } from '../record/attachments.ts';
 
 export type AuthorKind = 'patient' | 'family' | 'staff' | 'automatic';
 
@@ -30,7 +31,8 @@ export interface ThreadMessage {
   readonly sender: string | undefined;
   readonly sent: string;
   readonly text: string;
-  readonly attachments: readonly { readonly url: string; readonly contentType: string; readonly title: string | undefined }[];
+  /** `binaryId`: the Binary the url names (`Binary/{id}`), which the conversation's pages link to for download. */
+  readonly attachments: readonly { readonly url: string; readonly binaryId: string | undefined; readonly contentType: string; readonly title: string | undefined }[];
   readonly unread: boolean;
 }
 
@@ -106,7 +108,16 @@ export function threadMessages(messages: readonly Communication[], reader: strin
         sent: m.sent ?? '',
         text: m.payload?.find((p) => p.contentString !== undefined)?.contentString ?? '',
         attachments: (m.payload ?? []).flatMap((p) =>
-          p.contentAttachment?.url ? [{ url: p.contentAttachment.url, contentType: p.contentAttachment.contentType ?? '', title: p.contentAttachment.title }] : [],
+          p.contentAttachment?.url
+            ? [
+                {
+                  url: p.contentAttachment.url,
+                  binaryId: binaryIdOf(p.contentAttachment.url),
+                  contentType: p.contentAttachment.contentType ?? '',
+                  title: p.contentAttachment.title,
+                },
+              ]
+            : [],
         ),
         unread: unreadFor(m, reader),
       } satisfies ThreadMessage;
@@ -128,3 +139,6 @@ export function routingOf(task: Task | undefined): Routing | undefined {
 
 /** Past the answer time with the patient still waiting. */
 export const isOverdue = (routing: Routing | undefined, now: Date): boolean => !!routing?.waiting && !!routing.due && Date.parse(routing.due) < now.getTime();
+
+/** How an attachment's type is named next to its file name (the write path accepts only these three). */
+export const attachmentKind = (contentType: string): 'PDF' | 'PNG' | 'JPEG' => (contentType === 'application/pdf' ? 'PDF' : contentType === 'image/png' ? 'PNG' : 'JPEG');

@@ -7,6 +7,7 @@ import { html, type SafeHtml } from '../ui/html.ts';
 import { csrfField, notice, page, type PageContext } from '../ui/layout.ts';
 import type { MessageKey } from '../core/i18n/translate.ts';
 import type { InboxRow, StaffConversation, StaffWriteError } from '../messaging/staff-messages.ts';
+import { attachmentKind } from '../messaging/thread-model.ts';
 import { staffNav } from './views.ts';
 
 const poolLabel = (ctx: PageContext, pool: string | undefined): string =>
@@ -112,7 +113,14 @@ ${conversation.messages.map(
   ) => html`<li class="card${m.kind === 'internal-note' ? ' internal-note' : ''}"><p>${m.kind === 'internal-note' ? html`<strong>${ctx.t('staffMessages.noteLabel')}</strong> · ` : ''}<strong>${authorWords(ctx, m)}</strong> · <time datetime="${m.sent}">${ctx.dates.instant(m.sent)}</time>${
     m.unread ? html` <span class="badge">${ctx.t('staffMessages.newBadge')}</span>` : ''
   }</p>
-<p class="message-text">${m.text}</p>${m.attachments.length ? html`<p class="muted">${ctx.t('staffMessages.attachments', { count: m.attachments.length })}</p>` : ''}</li>`,
+<p class="message-text">${m.text}</p>${
+    m.attachments.length
+      ? html`<p class="muted">${ctx.t('staffMessages.attachments', { count: m.attachments.length })}</p><ul>${m.attachments.map((a, i) => {
+          const label = html`${a.title ?? ctx.t('messages.attachment', { n: i + 1 })} (${attachmentKind(a.contentType)})`;
+          return html`<li>${a.binaryId ? html`<a href="/staff/messages/${summary.id}/attachments/${a.binaryId}" download>${label}</a>` : label}</li>`;
+        })}</ul>`
+      : ''
+  }</li>`,
 )}
 </ol>
 ${

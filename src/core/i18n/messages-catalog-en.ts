@@ -43,6 +43,8 @@ export const messagesEn = {
   'messages.failure.closed': 'This conversation is closed, so your reply was not sent. You can start a new conversation; your text is below.',
   'messages.failure.unavailable': 'This conversation is not available, so your message was not sent. Your text is below.',
   'messages.failure.notSent': 'Your message could not be sent right now and was NOT sent. Your text is kept below; please try again in a few minutes.',
+  'messages.failure.keyReused':
+    'This form had already sent a different message (perhaps you went back and changed it), so this text was NOT sent. It is kept below: check the conversation, and send it again if you still need to.',
   'messages.notSentTitle': 'Message not sent',
   'messages.notSentText': 'Your text (not sent)',
   'messages.tryAgain': 'Try again',
@@ -54,9 +56,17 @@ export const messagesEn = {
   'messages.by.automatic': '{practice} (automatic reply)',
   'messages.careTeam': 'Care team',
   'messages.attachment': 'Attachment {n}',
+  'messages.notices.title': 'Email notices',
+  'messages.notices.label': 'Email me when the care team writes in these conversations',
+  'messages.notices.hint': 'The email only says there is a new message and asks you to sign in; it never includes the message or any health information.',
+  'messages.notices.save': 'Save',
+  'messages.notices.on': 'You will get an email when there is a new message.',
+  'messages.notices.off': 'You will not get emails about new messages.',
   'messages.autoReply': 'We received your message outside {practice}’s office hours. It will be read when the office opens: {when}. In an emergency, call 911.',
   'email.newMessage.subject': 'New message from {practice}',
   'email.newMessage.body': 'You have a new message from {practice}; sign in to read it.',
+  'email.poolMessage.subject': 'New patient message at {practice}',
+  'email.poolMessage.body': 'There is a new message from a patient in the {pool} inbox of {practice}; sign in to the staff console to read it.',
   'staffMessages.pages': 'More conversations',
   'staffMessages.newer': 'Newer conversations',
   'staffMessages.older': 'Older conversations',
@@ -108,4 +118,6 @@ export const messagesEn = {
   'staffMessages.error.textLong': 'The text may have at most 10,000 characters.',
   'staffMessages.error.closed': 'This conversation is closed; nothing was sent.',
   'staffMessages.error.staff': 'Choose a staff member from the list.',
+  'staffMessages.error.keyReused':
+    'This form had already sent a different text, so this one was NOT sent. It is kept below: check the conversation, and send it again if you still need to.',
 } as const;

@@ -45,6 +45,8 @@ export const messagesEs: Record<keyof typeof messagesEn, string> = {
   'messages.failure.closed': 'Esta conversación está cerrada, así que su respuesta no se envió. Puede empezar una conversación nueva; su texto está abajo.',
   'messages.failure.unavailable': 'Esta conversación no está disponible, así que su mensaje no se envió. Su texto está abajo.',
   'messages.failure.notSent': 'Su mensaje no se pudo enviar en este momento y NO se envió. Su texto se conserva abajo; intente de nuevo en unos minutos.',
+  'messages.failure.keyReused':
+    'Este formulario ya había enviado otro mensaje (quizás volvió atrás y lo cambió), así que este texto NO se envió. Se conserva abajo: revise la conversación y vuelva a enviarlo si todavía lo necesita.',
   'messages.notSentTitle': 'Mensaje no enviado',
   'messages.notSentText': 'Su texto (no enviado)',
   'messages.tryAgain': 'Intentar de nuevo',
@@ -56,9 +58,17 @@ export const messagesEs: Record<keyof typeof messagesEn, string> = {
   'messages.by.automatic': '{practice} (respuesta automática)',
   'messages.careTeam': 'Equipo de atención',
   'messages.attachment': 'Archivo adjunto {n}',
+  'messages.notices.title': 'Avisos por correo electrónico',
+  'messages.notices.label': 'Enviarme un correo cuando el equipo de atención escriba en estas conversaciones',
+  'messages.notices.hint': 'El correo solo dice que hay un mensaje nuevo y le pide iniciar sesión; nunca incluye el mensaje ni información de salud.',
+  'messages.notices.save': 'Guardar',
+  'messages.notices.on': 'Recibirá un correo cuando haya un mensaje nuevo.',
+  'messages.notices.off': 'No recibirá correos sobre mensajes nuevos.',
   'messages.autoReply': 'Recibimos su mensaje fuera del horario de {practice}. Se leerá cuando abra el consultorio: {when}. En una emergencia, llame al 911.',
   'email.newMessage.subject': 'Mensaje nuevo de {practice}',
   'email.newMessage.body': 'Tiene un mensaje nuevo de {practice}; inicie sesión para leerlo.',
+  'email.poolMessage.subject': 'Mensaje nuevo de un paciente en {practice}',
+  'email.poolMessage.body': 'Hay un mensaje nuevo de un paciente en la bandeja {pool} de {practice}; inicie sesión en la consola del personal para leerlo.',
   'staffMessages.pages': 'Más conversaciones',
   'staffMessages.newer': 'Conversaciones más recientes',
   'staffMessages.older': 'Conversaciones anteriores',
@@ -110,4 +120,6 @@ export const messagesEs: Record<keyof typeof messagesEn, string> = {
   'staffMessages.error.textLong': 'El texto puede tener como máximo 10.000 caracteres.',
   'staffMessages.error.closed': 'Esta conversación está cerrada; no se envió nada.',
   'staffMessages.error.staff': 'Elija a un miembro del personal de la lista.',
+  'staffMessages.error.keyReused':
+    'Este formulario ya había enviado otro texto, así que este NO se envió. Se conserva abajo: revise la conversación y vuelva a enviarlo si todavía lo necesita.',
 };

@@ -8,7 +8,7 @@ import { html, type SafeHtml } from '../../ui/html.ts';
 import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { MessageKey } from '../../core/i18n/translate.ts';
 import type { ConversationView, MessageFormErrors, SendFailure } from '../../messaging/patient-messages.ts';
-import type { ThreadSummary } from '../../messaging/thread-model.ts';
+import { attachmentKind, type ThreadSummary } from '../../messaging/thread-model.ts';
 import { signedInNav, type PatientPageContext } from './patient-pages.ts';
 
 export interface TopicChoice {
@@ -171,7 +171,10 @@ ${messages.map(
 <p class="message-text">${m.text}</p>
 ${
   m.attachments.length
-    ? html`<ul>${m.attachments.map((a, i) => html`<li>${a.title ?? ctx.t('messages.attachment', { n: i + 1 })} (${a.contentType === 'application/pdf' ? 'PDF' : a.contentType === 'image/png' ? 'PNG' : 'JPEG'})</li>`)}</ul>`
+    ? html`<ul>${m.attachments.map((a, i) => {
+        const label = html`${a.title ?? ctx.t('messages.attachment', { n: i + 1 })} (${attachmentKind(a.contentType)})`;
+        return html`<li>${a.binaryId ? html`<a href="/messages/${summary.id}/attachments/${a.binaryId}" download>${label}</a>` : label}</li>`;
+      })}</ul>`
     : ''
 }</li>`,
 )}
