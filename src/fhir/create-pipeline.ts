@@ -14,8 +14,8 @@ import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
 import { consentPermits, narrowScopesToConsent } from '../access/family-access.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
-import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
+import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem, writeKeySystem } from '../core/fhir/messages.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, takeOverStaleIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
 import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
 import { parseBinaryBody } from './binary-body.ts';
 import { FacadeError } from './facade-error.ts';
@@ -44,6 +44,11 @@ export const defaultMessagingPolicy: MessagingPolicy = {
 export interface CreateDeps extends FacadeDeps {
   readonly messaging: MessagingPolicy;
   readonly now?: () => Date;
+  /**
+   * After how long a key still 'pending' is taken to belong to a replica that died mid-write (longer than any
+   * FHIR call may take: the composition root derives it from FHIR_TIMEOUT_MS). Default two minutes.
+   */
+  readonly staleClaimMs?: number;
 }
 
 export interface CreateExchange {
@@ -256,22 +261,54 @@ const claimIdempotency: Step = async (deps, exchange) => {
   const { sent: _sent, ...stable } = exchange.target as Communication;
   const hash = createHash('sha256').update(exchange.path).update('\n').update(JSON.stringify(stable)).digest('hex');
   const claim = await claimIdempotencyKey(deps.db, owner, hash);
-  if (claim.state === 'pending') refuse(409, 'facade.idempotency_pending', 'conflict');
   if (claim.state === 'mismatch') refuse(422, 'facade.idempotency_mismatch');
   if (claim.state === 'done') {
     exchange.location = claim.location;
     exchange.replayed = true;
     return;
   }
+  if (claim.state === 'pending') {
+    // Pending for longer than any write takes: the replica that claimed it died mid-write. Take it over, then
+    // ask HAPI whether that attempt landed (its write-key tag) before writing again: nothing lost, nothing twice.
+    if (!(await takeOverStaleIdempotencyKey(deps.db, owner, hash, deps.staleClaimMs ?? 120_000))) refuse(409, 'facade.idempotency_pending', 'conflict');
+    const landed = await createdUnderKey(deps, exchange.type!, owner);
+    if (landed) {
+      await completeIdempotencyKey(deps.db, owner, landed);
+      exchange.location = landed;
+      exchange.replayed = true;
+      return;
+    }
+  }
   exchange.idempotency = owner;
 };
+
+/** The write-key tag of a create under an Idempotency-Key (core/fhir/messages.ts writeKeySystem): per owner and key, nothing readable. */
+const writeKeyTag = (owner: IdempotencyOwner) => ({
+  system: writeKeySystem,
+  code: createHash('sha256').update(`${owner.accountId}\n${owner.clientId}\n${owner.key}`).digest('hex'),
+});
+
+/** `Type/id/_history/vid` of the resource an earlier attempt under this key created, if it reached HAPI. */
+async function createdUnderKey(deps: CreateDeps, type: 'Communication' | 'Binary', owner: IdempotencyOwner): Promise<string | undefined> {
+  const tag = writeKeyTag(owner);
+  const query = new URLSearchParams({ _tag: `${tag.system}|${tag.code}`, _count: '1', _elements: 'id' });
+  const bundle = (await deps.upstream.get(`${deps.upstreamBase}/${type}?${query}`)) as Bundle;
+  const found = bundle.entry?.[0]?.resource;
+  return found?.id && isFhirId(found.id) ? `${type}/${found.id}/_history/${found.meta?.versionId ?? '1'}` : undefined;
+}
+
+const withTag = <T extends Communication | Binary>(resource: T, tag: { system: string; code: string }): T => ({
+  ...resource,
+  meta: { ...resource.meta, tag: [...(resource.meta?.tag ?? []), tag] },
+});
 
 /** R4 http.html#transaction: the facade's own transaction, target + Provenance (+ the routing Task of a new conversation); both land or neither. */
 const forwardAsTransactionWithProvenance: Step = async (deps, exchange) => {
   if (exchange.replayed) return;
   const principal = exchange.principal!;
   const now = (deps.now ?? (() => new Date()))();
-  const target = exchange.target!;
+  // Under an Idempotency-Key the created resource carries the key's tag, so a retry after a crash can find it.
+  const target = exchange.idempotency ? withTag(exchange.target!, writeKeyTag(exchange.idempotency)) : exchange.target!;
   const targetUrl = `urn:uuid:${randomUUID()}`;
   const patientRef = `Patient/${principal.patient}`;
   const onBehalf = principal.fhirUser !== patientRef;

@@ -51,6 +51,8 @@ export interface FhirFacadeDeps {
   readonly messaging?: MessagingPolicy;
   /** The practice's minors policy (config.minors): proxies of adolescents do not receive confidential resources. */
   readonly minors?: MinorsPolicy;
+  /** How long the write path waits before taking over an Idempotency-Key whose replica died mid-write (create-pipeline.ts). */
+  readonly staleClaimMs?: number;
 }
 
 /** The request body, read up to `limit` bytes; `undefined` when it is larger (the write path then answers 413). */
@@ -193,7 +195,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     let failure: FacadeError | undefined;
     try {
       if (body === undefined) throw new FacadeError(413, 'too-costly', 'invalid', 'facade.body_too_large');
-      result = await runCreate({ ...facade, messaging: deps.messaging ?? defaultMessagingPolicy }, exchange);
+      result = await runCreate({ ...facade, messaging: deps.messaging ?? defaultMessagingPolicy, ...(deps.staleClaimMs ? { staleClaimMs: deps.staleClaimMs } : {}) }, exchange);
     } catch (error) {
       failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
       if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade write failed');

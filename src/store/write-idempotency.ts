@@ -52,6 +52,23 @@ export async function completeIdempotencyKey(db: Queryable, owner: IdempotencyOw
   ]);
 }
 
+/**
+ * Takes over a claim left 'pending' for longer than `staleAfterMs` — its replica died between claiming the key and
+ * completing it (kill -9, a lost machine), so no one will complete or release it. One statement, so of several
+ * retries only one takes it over; the others still see it pending. The caller must then find out whether the dead
+ * attempt reached the FHIR server before writing again (create-pipeline.ts, the write-key tag).
+ */
+export async function takeOverStaleIdempotencyKey(db: Queryable, owner: IdempotencyOwner, requestHash: string, staleAfterMs: number): Promise<boolean> {
+  const taken = await db.query(
+    `UPDATE write_idempotency SET created_at = now()
+      WHERE account_id = $1 AND client_id = $2 AND key = $3 AND request_hash = $4 AND status = 'pending'
+        AND created_at < now() - make_interval(secs => $5::double precision / 1000)
+      RETURNING key`,
+    [owner.accountId, owner.clientId, owner.key, requestHash, staleAfterMs],
+  );
+  return taken.rows.length === 1;
+}
+
 /** The create failed: the key is released so the same request may be sent again. */
 export async function releaseIdempotencyKey(db: Queryable, owner: IdempotencyOwner): Promise<void> {
   await db.query("DELETE FROM write_idempotency WHERE account_id = $1 AND client_id = $2 AND key = $3 AND status = 'pending'", [owner.accountId, owner.clientId, owner.key]);

@@ -157,6 +157,37 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect(read.entry?.map((e) => e.resource?.payload?.[0]?.contentString)).to.deep.equal(['Necesito más pastillas']);
   });
 
+  it('after a replica died mid-write, a retry with the same Idempotency-Key neither loses nor doubles the message', async () => {
+    const header = idOf(await send('POST', '/fhir/Communication', { body: thread('Después de un corte') }))!;
+    const keyOf = (key: string) => ({ 'idempotency-key': key });
+    const claimRow = (key: string) => portal.ctx.db.query<{ request_hash: string; status: string }>('SELECT request_hash, status FROM write_idempotency WHERE key = $1', [key]);
+    // 1. The replica died after HAPI wrote the message and before it completed the key: the key is left pending.
+    const first = await send('POST', '/fhir/Communication', { headers: keyOf('crash-after-write-1'), body: message(header, 'Escrito antes del corte') });
+    expect(first.status, first.body).to.equal(201);
+    await portal.ctx.db.query("UPDATE write_idempotency SET status = 'pending', location = NULL WHERE key = $1", ['crash-after-write-1']);
+    const tooSoon = await send('POST', '/fhir/Communication', { headers: keyOf('crash-after-write-1'), body: message(header, 'Escrito antes del corte') });
+    expect(tooSoon.status, 'a claim younger than the stale age may still be in flight').to.equal(409);
+    await portal.ctx.db.query("UPDATE write_idempotency SET created_at = now() - interval '1 hour' WHERE key = $1", ['crash-after-write-1']);
+    const retried = await send('POST', '/fhir/Communication', { headers: keyOf('crash-after-write-1'), body: message(header, 'Escrito antes del corte') });
+    expect(retried.status, retried.body).to.equal(201);
+    expect(retried.location).to.equal(first.location);
+    expect((await claimRow('crash-after-write-1')).rows[0]?.status).to.equal('done');
+    // 2. The replica died after claiming the key and before HAPI was asked: the retry writes it, once.
+    const hash = (await claimRow('crash-after-write-1')).rows[0]!.request_hash;
+    const other = await portal.ctx.db.query<{ account_id: string; client_id: string }>('SELECT account_id, client_id FROM write_idempotency WHERE key = $1', ['crash-after-write-1']);
+    await portal.ctx.db.query(
+      "INSERT INTO write_idempotency (account_id, client_id, key, request_hash, status, created_at) VALUES ($1, $2, 'crash-before-write-2', $3, 'pending', now() - interval '1 hour')",
+      [other.rows[0]!.account_id, other.rows[0]!.client_id, hash],
+    );
+    const written = await send('POST', '/fhir/Communication', { headers: keyOf('crash-before-write-2'), body: message(header, 'Escrito antes del corte') });
+    expect(written.status, written.body).to.equal(201);
+    expect(written.location).not.to.equal(first.location);
+    const again = await send('POST', '/fhir/Communication', { headers: keyOf('crash-before-write-2'), body: message(header, 'Escrito antes del corte') });
+    expect(again.location).to.equal(written.location);
+    const messages = await found<Communication>('Communication', { 'part-of': `Communication/${header}` });
+    expect(messages, 'one message per key').to.have.length(2);
+  });
+
   it('refuses posting into B’s thread exactly as into one that does not exist, and leaks nothing', async () => {
     const intoB = await send('POST', '/fhir/Communication', { body: message(threadB, 'hola') });
     const intoNone = await send('POST', '/fhir/Communication', { body: message('does-not-exist-987', 'hola') });

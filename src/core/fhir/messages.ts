@@ -23,6 +23,12 @@ export const messageCategorySystem = `${base}/CodeSystem/message-category`;
  * (`_tag:not=…|Patient/12` for unread), added with `$meta-add` without a new version of the message.
  */
 export const messageReadBySystem = `${base}/CodeSystem/message-read-by`;
+/**
+ * The facade's mark on a resource it created under an Idempotency-Key: `meta.tag` {system: this, code: a SHA-256
+ * of the key's owner and the key}. Nothing readable; it lets a retry after a crashed replica find out, with
+ * `_tag`, whether the first attempt reached the FHIR server (src/fhir/create-pipeline.ts).
+ */
+export const writeKeySystem = `${base}/CodeSystem/write-key`;
 /** The profiles in fhir-profiles/. */
 export const messageThreadProfile = `${base}/StructureDefinition/puente-message-thread`;
 export const messageProfile = `${base}/StructureDefinition/puente-message`;
