@@ -174,7 +174,9 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect((await claimRow('crash-after-write-1')).rows[0]?.status).to.equal('done');
     // 2. The replica died after claiming the key and before HAPI was asked: the retry writes it, once.
     const hash = (await claimRow('crash-after-write-1')).rows[0]!.request_hash;
-    const other = await portal.ctx.db.query<{ account_id: string; client_id: string }>('SELECT account_id, client_id FROM write_idempotency WHERE key = $1', ['crash-after-write-1']);
+    const other = await portal.ctx.db.query<{ account_id: string; client_id: string }>('SELECT account_id, client_id FROM write_idempotency WHERE key = $1', [
+      'crash-after-write-1',
+    ]);
     await portal.ctx.db.query(
       "INSERT INTO write_idempotency (account_id, client_id, key, request_hash, status, created_at) VALUES ($1, $2, 'crash-before-write-2', $3, 'pending', now() - interval '1 hour')",
       [other.rows[0]!.account_id, other.rows[0]!.client_id, hash],
