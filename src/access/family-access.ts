@@ -11,9 +11,11 @@
  * Medication …) stay readable under a limited Consent: the banner needs whose record it is, and shared
  * types carry no one's health data.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { Category, Interaction, PatientScopes } from './scopes.ts';
 import { sharedReadTypes } from './allow-lists.ts';
 import type { Principal } from './principal.ts';
+import { parseLiteralReference } from '../core/fhir/references.ts';
 
 /** The parts of the record a patient can choose, by name (the catalog says each in words: `family.part.<name>`). */
 export const familyParts = ['appointments', 'medications', 'carePlan', 'problems', 'allergies', 'results', 'immunizations', 'visits', 'documents'] as const;
@@ -110,4 +112,31 @@ export function consentAllowsChoice(choice: { readonly type: string; readonly ca
   if (!granted) return false;
   if (granted === 'all' || !choice.category) return granted === 'all';
   return granted.some((c) => c.code === choice.category);
+}
+
+/**
+ * The conversations a family member's Consent denies (issue #14 point 4: "not shared with" a named family member),
+ * as the token check carries them (`Communication/<id>` of each thread header); undefined when there are none.
+ */
+export const hiddenThreadsOf = (principal: Pick<Principal, 'hiddenThreads'>): ReadonlySet<string> | undefined =>
+  principal.hiddenThreads?.length ? new Set(principal.hiddenThreads) : undefined;
+
+/**
+ * Whether a resource belongs to a conversation kept from this family member, so the facade treats it as outside
+ * reach (read 404, absent from searches, includes and $everything; no message posted into it): the thread header
+ * itself, every Communication `partOf` or `about` it (messages, automatic replies, internal notes) and the
+ * routing Task whose `focus` it is (docs/messages.md, "The thread model in FHIR"). References are compared as
+ * `Type/id`, relative or on one of `localBases`; anything that is not a literal reference names no thread.
+ */
+export function inHiddenThread(resource: Resource, hidden: ReadonlySet<string> | undefined, localBases: readonly string[] = []): boolean {
+  if (!hidden || hidden.size === 0) return false;
+  const names = (reference: { reference?: string } | undefined) => {
+    const parsed = parseLiteralReference(reference?.reference, localBases);
+    return !!parsed && hidden.has(`${parsed.type}/${parsed.id}`);
+  };
+  if (resource.resourceType === 'Communication') {
+    return hidden.has(`Communication/${resource.id}`) || (resource.partOf ?? []).some(names) || (resource.about ?? []).some(names);
+  }
+  if (resource.resourceType === 'Task') return names(resource.focus);
+  return false;
 }

@@ -22,4 +22,9 @@ export interface Principal {
    * (src/access/family-access.ts). Absent: everything the patient sees. The facade narrows the scopes to it.
    */
   readonly consentParts?: readonly string[];
+  /**
+   * Conversations (thread headers, `Communication/<id>`) the patient has marked not shared with this family
+   * member (their Consent's deny provisions, cached on the link). Absent: none. The facade withholds them.
+   */
+  readonly hiddenThreads?: readonly string[];
 }

@@ -48,5 +48,6 @@ export async function authenticateBearer(deps: BearerDeps, authorization: string
     staff: token.staff,
     accessEpoch: token.epoch,
     ...(token.parts ? { consentParts: token.parts } : {}),
+    ...(token.hiddenThreads ? { hiddenThreads: token.hiddenThreads } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
-import { consentPermits, narrowScopesToConsent } from '../access/family-access.ts';
+import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem, writeKeySystem } from '../core/fhir/messages.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, takeOverStaleIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
@@ -184,7 +184,9 @@ const checkThread: Step = async (deps, exchange) => {
     header.id === parsed.thread &&
     !header.partOf?.length &&
     messageCategoryOf(header) === 'thread' &&
-    header.subject?.reference === patientRef;
+    header.subject?.reference === patientRef &&
+    // A conversation the patient keeps from this family member (issue #14 point 4) is refused like another patient's.
+    !inHiddenThread(header, hiddenThreadsOf(exchange.principal!));
   if (!ours) refuse(403, 'facade.thread_refused', 'forbidden');
   if (header!.status !== 'in-progress') refuse(409, 'facade.thread_closed', 'conflict');
   exchange.header = header!;

@@ -14,7 +14,7 @@ import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
-import { consentPermits, narrowScopesToConsent } from '../access/family-access.ts';
+import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
 import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
@@ -264,9 +264,12 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   const scopes = exchange.scopes!;
   const localBases = [deps.fhirBase];
   const system = exchange.practiceWide === true;
+  // Conversations the patient keeps from this family member (issue #14 point 4): outside reach like another patient's.
+  const hidden = hiddenThreadsOf(exchange.principal!);
   const reachable = (resource: Resource, interaction: Interaction): boolean => {
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;
+    if (inHiddenThread(resource, hidden, localBases)) return false;
     if (exchange.hideConfidential && resource.resourceType !== 'Patient' && isConfidential(resource, deps.minors!.policy)) return false;
     if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
     if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
@@ -407,7 +410,8 @@ export const facadeSteps: readonly Step[] = [
   narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream;
   //                   Patient/{id}/$everything only for the token's own patient (else 404), _type = what it may receive (model 2, 6)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
-  verifyEveryEntry, // each match, include and $everything entry re-checked for compartment membership and scope (model 2–3)
+  verifyEveryEntry, // each match, include and $everything entry re-checked for compartment membership and scope (model 2–3);
+  //                   a conversation the patient keeps from this family member is outside reach (issue #14 point 4)
   pointAttachmentsHere, // DocumentReference attachment urls on HAPI's base rewritten onto the facade's
   issueCursors, //     signed paging cursors bound to account, patient, client and type or operation (model 5)
 ];

@@ -112,9 +112,12 @@ function grantTimes(deps: Pick<FhirFacadeDeps, 'db'>): (accountId: string, patie
   };
 }
 
-/** Whether two checks of one token allow the same data (a family member's Consent parts, and who acts). */
+/** Whether two checks of one token allow the same data (a family member's Consent parts and hidden conversations, and who acts). */
 const samePermits = (a: Principal, b: Principal): boolean =>
-  a.fhirUser === b.fhirUser && (a.consentParts ?? []).join(' ') === (b.consentParts ?? []).join(' ') && !a.consentParts === !b.consentParts;
+  a.fhirUser === b.fhirUser &&
+  (a.consentParts ?? []).join(' ') === (b.consentParts ?? []).join(' ') &&
+  !a.consentParts === !b.consentParts &&
+  (a.hiddenThreads ?? []).join(' ') === (b.hiddenThreads ?? []).join(' ');
 
 export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const router = Router();

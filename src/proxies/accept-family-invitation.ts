@@ -1,6 +1,7 @@
 /**
  * The invited person accepts (issue 13): their registration (accounts/registration.ts, the same
- * single-use link, date of birth and password as every account) completes, and in the same store
+ * single-use link, date of birth and password as every account) completes — or, for someone who already
+ * held an account, their signed-in acceptance (accept-signed-in.ts) — and in the same store
  * transaction this step writes the FHIR record of truth and its cache:
  *
  *   1. the RelatedPerson and the Consent are checked against the project's profiles with HAPI's
@@ -24,7 +25,7 @@ import { AppError } from '../core/errors.ts';
 import { translate } from '../core/i18n/translate.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { insertFamilyLink, markFamilyInvitationAccepted, openFamilyInvitationOf } from '../store/family.ts';
+import { insertFamilyLink, markFamilyInvitationAccepted, openFamilyInvitationOf, type FamilyInvitationRow } from '../store/family.ts';
 import { parseParts } from '../access/family-access.ts';
 import { accessInWords } from './access-in-words.ts';
 import { renderFamilyAuthorization } from './family-authorization-pdf.ts';
@@ -37,70 +38,83 @@ const idOf = (reference: string) => reference.slice(reference.indexOf('/') + 1);
 export function familyAcceptance(deps: ProxiesDeps, clientAddress: string): (tx: Queryable, accountId: string, now: Date) => Promise<void> {
   return async (tx, accountId, now) => {
     const invitation = await openFamilyInvitationOf(tx, accountId, true);
-    if (!invitation) return;
-    if (!isRelationshipCode(invitation.relationship)) throw new FamilyError('relationship_unknown');
-    const patient = await deps.fhir.read<Patient>('Patient', idOf(invitation.patient));
-    const locale = invitation.locale;
-    const parts = parseParts(invitation.parts);
-    const relationshipText = translate(locale, `relationship.${invitation.relationship}`);
-    const title = translate(locale, 'family.pdf.title');
-    const pdf = await renderFamilyAuthorization(
-      {
-        practice: deps.practice,
-        patient: { name: displayName(patient.name), birthDate: patient.birthDate ?? '' },
-        member: { name: invitation.name, relationship: relationshipText, email: invitation.email },
-        access: accessInWords(locale, parts),
-        ...(invitation.ends_at ? { endDate: lastDay(invitation.ends_at, deps.practice.timeZone) } : {}),
-        signature: invitation.signature,
-        invitedAt: invitation.created_at,
-        invitedFrom: invitation.client_address,
-        acceptedAt: now,
-        acceptedFrom: clientAddress,
-        formId: idOf(invitation.consent),
-      },
-      locale,
-    );
-    const pair: FamilyPair = {
-      ids: { relatedPerson: idOf(invitation.related_person), consent: idOf(invitation.consent), document: idOf(invitation.document) },
-      patient: invitation.patient,
-      member: { name: invitation.name, relationship: invitation.relationship, relationshipText, email: invitation.email },
-      parts,
-      start: now,
-      end: invitation.ends_at ?? undefined,
-      practiceName: deps.practice.name,
-      policyUrl: new URL('/policies/family-access', deps.publicUrl).toString(),
-      pdf: { data: pdf, title, locale },
-    };
-    await assertValid(deps, familyRelatedPerson(pair), familyRelatedPersonProfile);
-    await assertValid(deps, familyConsent(pair), familyConsentProfile);
-    await deps.fhir.transaction(familyTransaction(pair));
+    if (invitation) await acceptFamilyInvitation(tx, deps, { invitation, accountId, clientAddress, now });
+  };
+}
 
-    await insertFamilyLink(tx, {
+/**
+ * The acceptance itself, in the caller's store transaction: by registration (above) for a new family account, or
+ * signed in (accept-signed-in.ts) for an account that already held the email. Either way the family link is the
+ * accepting account's, next to whatever else it reaches.
+ */
+export async function acceptFamilyInvitation(
+  tx: Queryable,
+  deps: ProxiesDeps,
+  request: { invitation: FamilyInvitationRow; accountId: string; clientAddress: string; now: Date },
+): Promise<void> {
+  const { invitation, accountId, clientAddress, now } = request;
+  if (!isRelationshipCode(invitation.relationship)) throw new FamilyError('relationship_unknown');
+  const patient = await deps.fhir.read<Patient>('Patient', idOf(invitation.patient));
+  const locale = invitation.locale;
+  const parts = parseParts(invitation.parts);
+  const relationshipText = translate(locale, `relationship.${invitation.relationship}`);
+  const title = translate(locale, 'family.pdf.title');
+  const pdf = await renderFamilyAuthorization(
+    {
+      practice: deps.practice,
+      patient: { name: displayName(patient.name), birthDate: patient.birthDate ?? '' },
+      member: { name: invitation.name, relationship: relationshipText, email: invitation.email },
+      access: accessInWords(locale, parts),
+      ...(invitation.ends_at ? { endDate: lastDay(invitation.ends_at, deps.practice.timeZone) } : {}),
+      signature: invitation.signature,
+      invitedAt: invitation.created_at,
+      invitedFrom: invitation.client_address,
+      acceptedAt: now,
+      acceptedFrom: clientAddress,
+      formId: idOf(invitation.consent),
+    },
+    locale,
+  );
+  const pair: FamilyPair = {
+    ids: { relatedPerson: idOf(invitation.related_person), consent: idOf(invitation.consent), document: idOf(invitation.document) },
+    patient: invitation.patient,
+    member: { name: invitation.name, relationship: invitation.relationship, relationshipText, email: invitation.email },
+    parts,
+    start: now,
+    end: invitation.ends_at ?? undefined,
+    practiceName: deps.practice.name,
+    policyUrl: new URL('/policies/family-access', deps.publicUrl).toString(),
+    pdf: { data: pdf, title, locale },
+  };
+  await assertValid(deps, familyRelatedPerson(pair), familyRelatedPersonProfile);
+  await assertValid(deps, familyConsent(pair), familyConsentProfile);
+  await deps.fhir.transaction(familyTransaction(pair));
+
+  await insertFamilyLink(tx, {
+    accountId,
+    patient: invitation.patient,
+    relatedPerson: invitation.related_person,
+    consent: invitation.consent,
+    parts: invitation.parts,
+    endsAt: invitation.ends_at,
+    name: invitation.name,
+    relationship: invitation.relationship,
+    now,
+  });
+  await markFamilyInvitationAccepted(tx, invitation.id, now);
+  await recordAuditEvent(
+    tx,
+    accountAuditEvent({
+      event: 'family-access-granted',
+      success: true,
+      actor: invitation.related_person,
       accountId,
       patient: invitation.patient,
-      relatedPerson: invitation.related_person,
-      consent: invitation.consent,
-      parts: invitation.parts,
-      endsAt: invitation.ends_at,
-      name: invitation.name,
-      relationship: invitation.relationship,
-      now,
-    });
-    await markFamilyInvitationAccepted(tx, invitation.id, now);
-    await recordAuditEvent(
-      tx,
-      accountAuditEvent({
-        event: 'family-access-granted',
-        success: true,
-        actor: invitation.related_person,
-        accountId,
-        patient: invitation.patient,
-        clientAddress,
-        portalName: deps.practice.name,
-        recorded: now,
-      }),
-    );
-  };
+      clientAddress,
+      portalName: deps.practice.name,
+      recorded: now,
+    }),
+  );
 }
 
 /** The practice-local last day of access (the day before the instant it ends). */

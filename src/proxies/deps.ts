@@ -30,9 +30,11 @@ export type FamilyErrorCode =
   | 'relationship_unknown'
   | 'email_invalid'
   | 'inviting_self'
-  | 'email_in_use'
+  | 'already_invited'
+  | 'already_family'
   | 'end_date_invalid'
   | 'end_date_past'
   | 'parts_empty'
   | 'not_found'
-  | 'profile_invalid';
+  | 'profile_invalid'
+  | 'not_for_you';

@@ -11,6 +11,17 @@ export const familyInvitationEmail = (locale: Locale, practice: Practice, to: st
     line(locale, practice, 'family.email.invitation.help'),
   ]);
 
+/**
+ * To an invited person who already holds an account here (a patient, or a family member of another patient):
+ * the single-use link (4 days) to accept signed in with that account; no new password, no second account.
+ */
+export const familySignInInvitationEmail = (locale: Locale, practice: Practice, to: string, link: string, patientName: string): EmailMessage =>
+  compose(locale, practice, to, 'family.email.signInInvitation.subject', [
+    line(locale, practice, 'family.email.signInInvitation.body', { name: patientName }),
+    { link },
+    line(locale, practice, 'family.email.signInInvitation.help'),
+  ]);
+
 /** To the family member when their access ends, whoever ended it. */
 export const familyAccessEndedEmail = (locale: Locale, practice: Practice, to: string, patientName: string): EmailMessage =>
   compose(locale, practice, to, 'family.email.ended.subject', [line(locale, practice, 'family.email.ended.body', { name: patientName })]);

@@ -40,24 +40,35 @@ export function familyRelatedPerson(pair: FamilyPair): RelatedPerson & { id: str
   };
 }
 
-/** What is permitted: everything (no class), or only the listed resource types, categories in a nested permit. */
-export function familyConsentProvisionParts(parts: readonly FamilyPart[] | undefined): Pick<ConsentProvision, 'class' | 'provision'> {
-  if (!parts) return {};
-  const types = permittedTypes(parts);
+/**
+ * What is permitted: everything (no class), or only the listed resource types, categories in a nested permit;
+ * and the conversations not shared with this family member (issue #14 point 4), each a nested `deny` whose
+ * `data` is the thread header (`meaning` related: the header and everything that belongs to it, docs/messages.md).
+ */
+export function familyConsentProvisionParts(parts: readonly FamilyPart[] | undefined, hiddenThreads: readonly string[] = []): Pick<ConsentProvision, 'class' | 'provision'> {
+  const types = parts ? permittedTypes(parts) : [];
+  const nested: ConsentProvision[] = [
+    ...types
+      .filter((p) => p.categories)
+      .map((p) => ({
+        type: 'permit' as const,
+        class: [{ system: 'http://hl7.org/fhir/resource-types', code: p.type }],
+        code: p.categories!.map((c) => ({ coding: [{ system: c.system, code: c.code }] })),
+      })),
+    ...hiddenThreads.map((thread) => ({ type: 'deny' as const, data: [{ meaning: 'related' as const, reference: { reference: thread } }] })),
+  ];
   return {
-    class: types.map((p) => ({ system: 'http://hl7.org/fhir/resource-types', code: p.type })),
-    ...(types.some((p) => p.categories)
-      ? {
-          provision: types
-            .filter((p) => p.categories)
-            .map((p) => ({
-              type: 'permit' as const,
-              class: [{ system: 'http://hl7.org/fhir/resource-types', code: p.type }],
-              code: p.categories!.map((c) => ({ coding: [{ system: c.system, code: c.code }] })),
-            })),
-        }
-      : {}),
+    ...(parts ? { class: types.map((p) => ({ system: 'http://hl7.org/fhir/resource-types', code: p.type })) } : {}),
+    ...(nested.length ? { provision: nested } : {}),
   };
+}
+
+/** The threads a family Consent's deny provisions name (`Communication/<id>`), as familyConsentProvisionParts writes them. */
+export function deniedThreadsOf(consent: Consent): string[] {
+  return (consent.provision?.provision ?? [])
+    .filter((p) => p.type === 'deny')
+    .flatMap((p) => (p.data ?? []).map((d) => d.reference?.reference ?? ''))
+    .filter((reference) => reference.startsWith('Communication/'));
 }
 
 export function familyConsent(pair: FamilyPair): Consent & { id: string } {

@@ -5,10 +5,18 @@
  * of parts in plain words), an optional last day, and the patient's typed name as signature.
  *
  * Nothing is written to FHIR yet: the RelatedPerson + Consent pair is written when the invited person
- * accepts (accept-family-invitation.ts). Here, in ONE store transaction: the invited person's pending
- * account, the single-use registration link (store/invitations.ts, the same 4-day hashed link every
- * invitation uses), the email in the outbox, the invitation row with the ids the FHIR resources will get,
- * and the AuditEvent. Every refusal is decided before anything is written.
+ * accepts (accept-family-invitation.ts). Here, in ONE store transaction: the single-use 4-day hashed link
+ * (store/invitations.ts), the email in the outbox, the invitation row with the ids the FHIR resources will
+ * get, and the AuditEvent. Every refusal is decided before anything is written.
+ *
+ * No user enumeration (docs/accounts.md, "Family and caregivers"): whether the email already belongs to a
+ * patient-side account (a patient, a family member of another patient; active, pending or deactivated) never
+ * changes the answer, only where the invitation goes. A new email gets a pending family account and a
+ * registration link; an existing holder gets no second account but a link to accept signed in
+ * (accept-signed-in.ts), in an email that says so. An email held only by a staff account is a new email here:
+ * staff sign in on the console, never on the patient side, so the invited person registers a family account.
+ * The refusals left are about the patient's own data: their own email, someone already invited or already
+ * with access to this record.
  */
 import { randomUUID } from 'node:crypto';
 import type { Patient } from '@medplum/fhirtypes';
@@ -19,14 +27,14 @@ import { displayName } from '../core/fhir/names.ts';
 import { isRelationshipCode } from '../core/fhir/relationships.ts';
 import type { Locale } from '../core/i18n/translate.ts';
 import { verifyPassword } from '../core/password-hash.ts';
-import { findAccount, findAnyAccountByEmail, insertPendingFamilyAccount, normalizeEmail } from '../store/accounts.ts';
+import { findAccount, findPortalAccountByEmail, insertPendingFamilyAccount, normalizeEmail } from '../store/accounts.ts';
 import { accountReach } from '../store/account-reach.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { insertFamilyInvitation } from '../store/family.ts';
+import { familyLinksOf, insertFamilyInvitation, openFamilyInvitationsFor } from '../store/family.ts';
 import { attachOutbox, issueLink } from '../store/invitations.ts';
 import { enqueue } from '../store/outbox.ts';
 import { isFamilyPart, type FamilyPart } from '../access/family-access.ts';
-import { familyInvitationEmail } from './family-emails.ts';
+import { familyInvitationEmail, familySignInInvitationEmail } from './family-emails.ts';
 import { FamilyError, type ProxiesDeps } from './deps.ts';
 
 export interface FamilyInvitationInput {
@@ -88,25 +96,41 @@ export async function inviteFamilyMember(deps: ProxiesDeps, input: FamilyInvitat
     if (input.endDate.trim() <= today) throw new FamilyError('end_date_past');
   }
   if (!signature) throw new FamilyError('missing_signature');
-  // One email, one account: an address any account already signs in with (patient, family member or staff) is refused.
-  if (await findAnyAccountByEmail(deps.db, email)) throw new FamilyError('email_in_use');
+  // The patient's own list says these already: refusing them tells nothing about other accounts.
+  const [open, links] = await Promise.all([openFamilyInvitationsFor(deps.db, patient), familyLinksOf(deps.db, patient)]);
+  if (open.some((invitation) => invitation.email === email)) throw new FamilyError('already_invited');
+  if (links.some((link) => link.email === email && !link.revoked_at && (!link.ends_at || link.ends_at > now))) throw new FamilyError('already_family');
 
   const record = await deps.fhir.read<Patient>('Patient', input.patientId);
   const ids = { relatedPerson: randomUUID(), consent: randomUUID(), document: randomUUID() };
   return deps.db.transaction(async (tx) => {
-    const memberAccount = await insertPendingFamilyAccount(tx, {
+    // Looked up inside the transaction, so a pending account made meanwhile for the same email is seen, not duplicated.
+    const holder = await findPortalAccountByEmail(tx, email);
+    const memberAccount =
+      holder?.id ??
+      (await insertPendingFamilyAccount(tx, {
+        email,
+        fhirUser: `RelatedPerson/${ids.relatedPerson}`,
+        birthDate: record.birthDate ?? null,
+        consent: `Consent/${ids.consent}`,
+        locale: input.locale,
+      }));
+    const { token, invitationId: linkId } = await issueLink(tx, {
+      accountId: memberAccount,
+      purpose: holder ? 'proxy' : 'registration',
       email,
-      fhirUser: `RelatedPerson/${ids.relatedPerson}`,
-      birthDate: record.birthDate ?? null,
-      consent: `Consent/${ids.consent}`,
-      locale: input.locale,
+      ttlMs: deps.signIn.invitationTtlMs,
+      now,
     });
-    const { token, invitationId: linkId } = await issueLink(tx, { accountId: memberAccount, purpose: 'registration', email, ttlMs: deps.signIn.invitationTtlMs, now });
-    const link = new URL(`/register?t=${token}`, deps.publicUrl).toString();
-    const outboxId = await enqueue(tx, { kind: 'email', payload: familyInvitationEmail(input.locale, deps.practice, email, link, displayName(record.name)) });
+    const patientName = displayName(record.name);
+    const message = holder
+      ? familySignInInvitationEmail(holder.locale, deps.practice, email, new URL(`/account/family/accept?t=${token}`, deps.publicUrl).toString(), patientName)
+      : familyInvitationEmail(input.locale, deps.practice, email, new URL(`/register?t=${token}`, deps.publicUrl).toString(), patientName);
+    const outboxId = await enqueue(tx, { kind: 'email', payload: message });
     await attachOutbox(tx, linkId, outboxId);
     const invitationId = await insertFamilyInvitation(tx, {
       accountId: memberAccount,
+      link: holder ? linkId : null,
       patient,
       invitedBy: account.id,
       name,

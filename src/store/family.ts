@@ -8,7 +8,10 @@ import type { Queryable } from './db.ts';
 import { deactivateDesignee } from './accounts.ts';
 
 export interface NewFamilyInvitation {
+  /** The invited person's account: the pending one made for this invitation, or the one that already held the email. */
   readonly accountId: string;
+  /** The 'proxy' link of an invitation accepted signed in (an existing account); null when registration accepts it (migration 0011). */
+  readonly link: string | null;
   readonly patient: string;
   readonly invitedBy: string;
   readonly name: string;
@@ -44,15 +47,16 @@ export interface FamilyInvitationRow {
   readonly created_at: Date;
   readonly accepted_at: Date | null;
   readonly cancelled_at: Date | null;
+  readonly link: string | null;
 }
 
 const invitationColumns = `id, account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document,
-  signature, client_address, created_at, accepted_at, cancelled_at`;
+  signature, client_address, created_at, accepted_at, cancelled_at, link`;
 
 export async function insertFamilyInvitation(db: Queryable, row: NewFamilyInvitation): Promise<string> {
   const result = await db.query<{ id: string }>(
-    `INSERT INTO family_invitations (account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document, signature, client_address, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+    `INSERT INTO family_invitations (account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document, signature, client_address, created_at, link)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
     [
       row.accountId,
       row.patient,
@@ -69,18 +73,29 @@ export async function insertFamilyInvitation(db: Queryable, row: NewFamilyInvita
       row.signature,
       row.clientAddress,
       row.now,
+      row.link,
     ],
   );
   return result.rows[0]!.id;
 }
 
-/** The open (not accepted, not cancelled) family invitation of a pending account; `forUpdate` locks it for the acceptance. */
+/**
+ * The open (not accepted, not cancelled) family invitation a pending account's registration accepts; `forUpdate`
+ * locks it for the acceptance. Invitations to be accepted signed in (with their own link) are not among them: a
+ * pending account invited by a second patient registers for the first, then signs in to accept the second.
+ */
 export async function openFamilyInvitationOf(db: Queryable, accountId: string, forUpdate = false): Promise<FamilyInvitationRow | undefined> {
   const result = await db.query<FamilyInvitationRow>(
-    `SELECT ${invitationColumns} FROM family_invitations WHERE account_id = $1 AND accepted_at IS NULL AND cancelled_at IS NULL
+    `SELECT ${invitationColumns} FROM family_invitations WHERE account_id = $1 AND link IS NULL AND accepted_at IS NULL AND cancelled_at IS NULL
       ORDER BY created_at DESC LIMIT 1${forUpdate ? ' FOR UPDATE' : ''}`,
     [accountId],
   );
+  return result.rows[0];
+}
+
+/** The family invitation emailed with this 'proxy' link (accepted signed in), open or not; `forUpdate` locks it. */
+export async function familyInvitationByLink(db: Queryable, linkId: string, forUpdate = false): Promise<FamilyInvitationRow | undefined> {
+  const result = await db.query<FamilyInvitationRow>(`SELECT ${invitationColumns} FROM family_invitations WHERE link = $1${forUpdate ? ' FOR UPDATE' : ''}`, [linkId]);
   return result.rows[0];
 }
 
@@ -219,3 +234,4 @@ export async function noticeRecorded(db: Queryable, patient: string, relatedPers
   ]);
   return rows.rows.length > 0;
 }
+

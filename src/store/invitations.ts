@@ -1,12 +1,13 @@
 /**
- * Single-use links (registration, password reset): a CSPRNG token is emailed, only its SHA-256 is
+ * Single-use links (registration, password reset, a family invitation to an existing account): a CSPRNG token is emailed, only its SHA-256 is
  * stored (DESIGN.md security model 9). Looking a token up never consumes it; only the POST that
  * completes the flow does, so mail scanners that open links cannot burn them.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './db.ts';
 
-export type InvitationPurpose = 'registration' | 'password_reset';
+/** 'proxy': a family invitation to someone who already holds an account, accepted signed in (migration 0011). */
+export type InvitationPurpose = 'registration' | 'password_reset' | 'proxy';
 export type LinkState = 'valid' | 'expired' | 'used' | 'voided' | 'frozen' | 'invalid';
 
 export interface InvitationRow {
@@ -25,12 +26,15 @@ export interface InvitationRow {
 
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
-/** Voids the account's open links of this purpose and creates a new one; returns the token to email. */
+/**
+ * Voids the account's open links of this purpose and creates a new one; returns the token to email. A 'proxy'
+ * link voids none: each patient who invites the same account has their own link, open side by side.
+ */
 export async function issueLink(
   tx: Queryable,
   input: { accountId: string; purpose: InvitationPurpose; email: string; ttlMs: number; now: Date },
 ): Promise<{ token: string; invitationId: string }> {
-  await voidOpenLinks(tx, input.accountId, input.now, input.purpose);
+  if (input.purpose !== 'proxy') await voidOpenLinks(tx, input.accountId, input.now, input.purpose);
   const token = randomBytes(32).toString('base64url');
   const result = await tx.query<{ id: string }>(
     'INSERT INTO invitations (account_id, purpose, token_hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',

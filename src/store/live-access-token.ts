@@ -4,7 +4,7 @@
  * patient is still one the account may act for (the `account_reach` view of migration 0007, the one
  * definition of reach, also read by src/access/reach.ts). Revocation,
  * grant removal and deactivation are store writes, so they act on the very next request. The query
- * itself is the SQL function `live_access_token` (migration 0005, replaced in 0006-access-epoch.ts, 0007-account-reach.ts and 0009-family-consent.ts):
+ * itself is the SQL function `live_access_token` (migration 0005, replaced in 0006-access-epoch.ts, 0007-account-reach.ts, 0009-family-consent.ts and 0014-hidden-threads.ts):
  * planned once per connection, joined on indexes only; to change what it checks, add a migration.
  * The answer also says until when it holds at most (`liveUntil`) and the access epoch it was read at,
  * so a caller may keep it while nothing that could end it has been written (src/auth/checked-tokens.ts).
@@ -31,6 +31,8 @@ export interface LiveAccessToken {
   readonly relatedPerson?: string;
   /** What the family member's Consent permits (src/access/family-access.ts parts); absent: everything. */
   readonly parts?: readonly string[];
+  /** Conversations (`Communication/<id>` headers) the patient keeps from this family member (migration 0014); absent: none. */
+  readonly hiddenThreads?: readonly string[];
 }
 
 interface Row {
@@ -46,6 +48,7 @@ interface Row {
   epoch: bigint | number | string;
   related_person?: string | null;
   parts?: string[] | null;
+  hidden_threads?: string[] | null;
 }
 
 export async function findLiveAccessToken(db: Queryable, value: string, now: Date): Promise<LiveAccessToken | undefined> {
@@ -93,5 +96,6 @@ export async function findLiveAccessToken(db: Queryable, value: string, now: Dat
     epoch,
     ...(!staff && row.related_person ? { relatedPerson: row.related_person } : {}),
     ...(!staff && row.parts ? { parts: row.parts } : {}),
+    ...(!staff && row.hidden_threads?.length ? { hiddenThreads: row.hidden_threads } : {}),
   };
 }

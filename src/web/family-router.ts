@@ -2,7 +2,8 @@
  * Family and caregivers (issue 13) at /account/family: the patient invites (password again), sees and
  * changes who can see the record, ends access, and can end everything at once; a family member sees whose
  * record it is and can leave. Who may do what is decided by the services from the store's reach, for the
- * patient this session acts for (a `patient` in the form is never read).
+ * patient this session acts for (a `patient` in the form is never read). Someone who already held an account
+ * accepts an invitation at /account/family/accept, signed in (proxies/accept-signed-in.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import type { AccountsDeps } from '../accounts/deps.ts';
@@ -14,9 +15,12 @@ import { pageContext } from '../ui/page-context.ts';
 import { FamilyError, type FamilyErrorCode } from '../proxies/deps.ts';
 import { familyRole } from '../proxies/family-role.ts';
 import { inviteFamilyMember } from '../proxies/invite-family-member.ts';
+import { acceptSignedIn, inspectSignedInInvitation } from '../proxies/accept-signed-in.ts';
 import { changeFamilyAccess, endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
 import { endEverything } from './end-everything.ts';
 import { familyMemberPage, familyPage, type FamilyPageOptions } from './views/family-page.ts';
+import { acceptedPage, acceptOfferPage, acceptSignInPage, notForYouPage } from './views/family-accept-page.ts';
+import { linkStatePage, messagePage } from './views/patient-pages.ts';
 import type { TokenSet } from './web-client.ts';
 
 const idPattern = '[A-Za-z0-9\\-.]{1,64}';
@@ -31,6 +35,8 @@ const inviteForm = formBody({
   password: { trim: false, maxLength: 256 },
 });
 const memberForm = formBody({ member: { pattern: idPattern } });
+// The link token is taken as typed (the store checks its form before hashing it).
+const acceptLink = formBody({ t: { trim: false } });
 const accessForm = formBody({ member: { pattern: idPattern }, access: { oneOf: ['everything', 'limited'] }, parts: { list: true, maxLength: 40 } });
 
 /** The invitation form's field each refusal is about (the message is shown there). */
@@ -41,7 +47,8 @@ const errorField: Partial<Record<FamilyErrorCode, string>> = {
   relationship_unknown: 'relationship',
   email_invalid: 'email',
   inviting_self: 'email',
-  email_in_use: 'email',
+  already_invited: 'email',
+  already_family: 'email',
   end_date_invalid: 'endDate',
   end_date_past: 'endDate',
   parts_empty: 'parts',
@@ -103,6 +110,42 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
       const message = { text: req.t(`family.error.${error.code}`), kind: 'error' as const };
       if (role.role !== 'patient') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: role.patientName, message: message.text }), 403);
       send(res, await renderList(req, role.patient, { message, ...(field ? { errorField: field } : {}), values }), 422);
+    }
+  });
+
+  // An invitation to an existing account: opening the link changes nothing; the signed-in POST accepts.
+  router.get('/account/family/accept', async (req, res) => {
+    const token = acceptLink.parse(req.query).t;
+    const ctx = pageContext(req, deps.accounts.practice);
+    const session = await deps.sessions.load(req);
+    const seen = await inspectSignedInInvitation(deps.accounts, token, session?.accountId ?? undefined);
+    res.set('Cache-Control', 'no-store');
+    switch (seen.status) {
+      case 'link':
+        return res.status(410).send(linkStatePage(ctx, seen.state));
+      case 'sign_in':
+        return res.send(acceptSignInPage(ctx, { next: `/account/family/accept?t=${encodeURIComponent(token)}` }));
+      case 'not_for_you':
+        return res.status(403).send(notForYouPage(ctx));
+      case 'offer':
+        return res.send(acceptOfferPage(ctx, { token, offer: seen.offer }));
+    }
+  });
+
+  router.post('/account/family/accept', async (req, res) => {
+    const token = acceptLink.parse(req.body).t;
+    const ctx = pageContext(req, deps.accounts.practice);
+    const session = await deps.sessions.load(req);
+    res.set('Cache-Control', 'no-store');
+    if (!session?.accountId) return res.status(401).send(acceptSignInPage(ctx, { next: `/account/family/accept?t=${encodeURIComponent(token)}` }));
+    try {
+      const outcome = await acceptSignedIn(deps.accounts, { token, accountId: session.accountId, clientAddress: clientAddress(req) });
+      if (outcome.status === 'link') return res.status(410).send(linkStatePage(ctx, outcome.state));
+      if (outcome.status === 'not_for_you') return res.status(403).send(notForYouPage(ctx));
+      res.send(acceptedPage(ctx, { patientName: outcome.patientName }));
+    } catch (error) {
+      if (!(error instanceof FamilyError)) throw error;
+      res.status(422).send(messagePage(ctx, ctx.t('family.accept.title'), ctx.t(`family.error.${error.code}`)));
     }
   });
 

@@ -141,7 +141,6 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     };
     expect(await refused({ password: 'not the password at all' })).to.equal('wrong_password');
     expect(await refused({ email: a.email.toUpperCase() })).to.equal('inviting_self');
-    expect(await refused({ email: b.email })).to.equal('email_in_use');
     expect(await refused({ endDate: '2020-01-01' })).to.equal('end_date_past');
     expect(await refused({ endDate: '2031-02-30' })).to.equal('end_date_invalid');
     expect(await refused({ relationship: 'ENEMY' })).to.equal('relationship_unknown');

@@ -8,6 +8,7 @@ import * as accountReach from './0007-account-reach.ts';
 import * as sending from './0008-sending.ts';
 import * as familyConsent from './0009-family-consent.ts';
 import * as messages from './0010-messages.ts';
+import * as familyExistingAccounts from './0011-family-existing-accounts.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
 export const migrations: readonly { readonly id: string; readonly sql: string }[] = [
@@ -21,4 +22,5 @@ export const migrations: readonly { readonly id: string; readonly sql: string }[
   sending,
   familyConsent,
   messages,
+  familyExistingAccounts,
 ];
