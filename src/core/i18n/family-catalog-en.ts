@@ -140,5 +140,10 @@ export const familyEn = {
   'staff.family.none': 'No family member or caregiver has access.',
   'staff.family.end': 'End this access',
   'staff.family.ended': 'Access ended.',
+  'family.threadSharing.title': 'Who sees this conversation',
+  'family.threadSharing.intro':
     'Family members you invited see your conversations. Tick a name to keep this conversation from that person: they will not see it or its messages, write in it, or get emails about it. Untick to share it again.',
+  'family.threadSharing.legend': 'Not shared with:',
+  'family.threadSharing.save': 'Save',
+  'family.threadSharing.saved': 'Saved: who sees this conversation has changed.',
 } as const;

@@ -144,5 +144,10 @@ export const familyEs: Record<keyof typeof familyEn, string> = {
   'staff.family.none': 'Ningún familiar ni cuidador tiene acceso.',
   'staff.family.end': 'Terminar este acceso',
   'staff.family.ended': 'Acceso terminado.',
+  'family.threadSharing.title': 'Quién ve esta conversación',
+  'family.threadSharing.intro':
     'Los familiares que usted invitó ven sus conversaciones. Marque un nombre para no compartir esta conversación con esa persona: no la verá, ni sus mensajes, no podrá escribir en ella ni recibirá correos sobre ella. Desmárquelo para volver a compartirla.',
+  'family.threadSharing.legend': 'No compartida con:',
+  'family.threadSharing.save': 'Guardar',
+  'family.threadSharing.saved': 'Guardado: cambió quién ve esta conversación.',
 };
