@@ -9,6 +9,7 @@ import * as sending from './0008-sending.ts';
 import * as familyConsent from './0009-family-consent.ts';
 import * as messages from './0010-messages.ts';
 import * as familyExistingAccounts from './0011-family-existing-accounts.ts';
+import * as hiddenThreads from './0014-hidden-threads.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
 export const migrations: readonly { readonly id: string; readonly sql: string }[] = [
@@ -23,4 +24,5 @@ export const migrations: readonly { readonly id: string; readonly sql: string }[
   familyConsent,
   messages,
   familyExistingAccounts,
+  hiddenThreads,
 ];
