@@ -23,7 +23,9 @@ import { loadOrCreateSigningKeys } from './store/signing-keys.ts';
 import { createProvider, fhirBaseFor, issuerFor, webClientId, webClientSecret } from './auth/provider.ts';
 import type Provider from 'oidc-provider';
 import type { AccountsDeps } from './accounts/deps.ts';
-import { sweepMinorsAccess } from './proxies/minors-sweep.ts';
+import { sweepFamilyAccess } from './proxies/family-sweep.ts';
+import { familyFhirDeliveryHandler } from './proxies/family-fhir-job.ts';
+import { repeatEvery } from './core/repeat-every.ts';
 import { createWebClient, type WebClient } from './web/web-client.ts';
 import { createSessionManager, type SessionManager } from './http/session.ts';
 import { oauthErrorPage } from './web/views/patient-pages.ts';
@@ -71,9 +73,10 @@ export interface Context {
 
 /**
  * `options.now` lets tests move the clock the account services see (link expiry, lockouts);
- * `options.downloadMaxPages` lets them meet a record too large to download without loading 20,000 resources.
+ * `options.downloadMaxPages` lets them meet a record too large to download without loading 20,000 resources;
+ * `options.familySweep: false` keeps the background family sweep off for tests that run it with their own clock.
  */
-export async function createContext(config: Config, log: Logger, options: { now?: () => Date; downloadMaxPages?: number } = {}): Promise<Context> {
+export async function createContext(config: Config, log: Logger, options: { now?: () => Date; downloadMaxPages?: number; familySweep?: boolean } = {}): Promise<Context> {
   const db = await openDb(config.store);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'store migrated');
@@ -98,7 +101,12 @@ export async function createContext(config: Config, log: Logger, options: { now?
   const outbox = createOutboxWorker({
     db,
     log: log.child({ component: 'outbox' }),
-    handlers: { email: mailer.deliver, audit: auditDeliveryHandler(fhir), ...(directRelay ? { direct: directRelay.deliver } : {}) },
+    handlers: {
+      email: mailer.deliver,
+      audit: auditDeliveryHandler(fhir),
+      'family-fhir': familyFhirDeliveryHandler({ db, fhir }),
+      ...(directRelay ? { direct: directRelay.deliver } : {}),
+    },
     // AuditEvents (one per facade request) go to the FHIR server a claimed batch per transaction.
     batchHandlers: { audit: auditBatchDeliveryHandler(fhir) },
     pollMs: config.outbox.pollMs,
@@ -133,16 +141,20 @@ export async function createContext(config: Config, log: Logger, options: { now?
     },
   });
   const now = options.now ?? (() => new Date());
-  // Issue 13 point 5: once a day, the 30-day notices and the end at 18 of a parent's access (the facade already refuses it from the birthday).
-  const minorsSweep = setInterval(
-    () => {
-      sweepMinorsAccess({ db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now }, config.minors).catch((error: unknown) =>
-        log.error({ errorClass: (error as Error)?.name }, 'minors sweep failed'),
-      );
-    },
-    24 * 3600 * 1000,
-  );
-  minorsSweep.unref();
+  // Issue 13: the family sweep (end dates passed → FHIR; the minors' 30-day notices and ends at 18), a minute after
+  // start, then tried hourly on every replica; its store lease lets one replica sweep at a time and rests 23 hours
+  // after a run that succeeded, so it runs about daily in all (src/proxies/family-sweep.ts).
+  const familySweep =
+    options.familySweep === false
+      ? undefined
+      : repeatEvery({
+          firstMs: 60_000,
+          everyMs: 3_600_000,
+          run: () =>
+            sweepFamilyAccess({ db, fhir, publicUrl: config.publicUrl, practice: config.practice, signIn: config.signIn, now }, config.minors, {
+              restMs: 23 * 3_600_000,
+            }).catch((error: unknown) => log.error({ errorClass: (error as Error)?.name }, 'family sweep failed')),
+        });
   const sessionOptions = { db, secure, idleMs: config.sessions.idleMs, maxMs: config.sessions.maxMs, now };
 
   return {
@@ -182,7 +194,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
     metrics,
     lifecycle: createLifecycle(),
     async close() {
-      clearInterval(minorsSweep);
+      await familySweep?.stop();
       await outbox.stop();
       metrics.close();
       await http.close();

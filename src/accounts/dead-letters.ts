@@ -2,15 +2,15 @@
  * Dead letters for administrators (issue 15, point 6; DESIGN.md security model 10: "a dead-letter state
  * staff can see"): the outbox rows that could not be delivered, with their last error, and a retry.
  * What is shown says what kind of message failed and why, never its content: an email's subject and
- * body, an AuditEvent's entities and a Direct message's bytes stay in the store.
+ * body, an AuditEvent's entities, a Direct message's bytes and a family FHIR job's references stay in the store.
  */
 import { AppError } from '../core/errors.ts';
-import { listDeadLetters, requeueDeadLetter } from '../store/outbox.ts';
+import { listDeadLetters, requeueDeadLetter, type OutboxKind } from '../store/outbox.ts';
 import type { AccountsDeps } from './deps.ts';
 
 export interface DeadLetterView {
   readonly id: string;
-  readonly kind: 'email' | 'audit' | 'direct';
+  readonly kind: OutboxKind;
   readonly createdAt: Date;
   readonly attempts: number;
   /** The worker's PHI-free description (error class, code, SMTP/HTTP status). */

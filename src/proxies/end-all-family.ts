@@ -1,7 +1,8 @@
 /**
  * "End everything" (issue 13), the family part and the receipt: every family member's access to the patient
  * ends in one store transaction (the access epoch moves once per link: acts on the next request everywhere),
- * then each Consent and RelatedPerson is ended in FHIR; the receipt email lists, in plain words, what ended.
+ * with each link's outbox job ending its Consent and RelatedPerson in FHIR (src/proxies/family-fhir-job.ts);
+ * the receipt email lists, in plain words, what ended.
  * The apps, sessions and share links are ended by their own capabilities; src/web/end-everything.ts puts the
  * four together (capabilities never import each other).
  */
@@ -13,7 +14,7 @@ import { recordAuditEvent } from '../store/audit-trail.ts';
 import { familyLinksOf } from '../store/family.ts';
 import { enqueue } from '../store/outbox.ts';
 import { everythingEndedEmail } from './family-emails.ts';
-import { endFamilyAccessIn, endInFhir } from './manage-family.ts';
+import { endFamilyAccessIn } from './manage-family.ts';
 import type { ProxiesDeps } from './deps.ts';
 
 /** Ends every live family access to the patient; the names of those whose access ended. */
@@ -38,7 +39,6 @@ export async function endAllFamilyAccess(deps: ProxiesDeps, input: { patient: st
     }
     return done;
   });
-  for (const row of ended) await endInFhir(deps, row, row.revoked_at ?? now);
   return ended.map((row) => row.name ?? row.email);
 }
 

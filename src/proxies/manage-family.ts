@@ -2,14 +2,14 @@
  * Seeing and ending family access (issue 13): the patient's list (and the staff console's), changing what a
  * family member may see, ending it (by the patient, by the family member leaving, by staff), each as a
  * store write that moves the access epoch — so it acts on the next request on every replica, SMART apps'
- * tokens included — followed by the FHIR record of truth: the Consent becomes `inactive` with
- * `provision.period.end`, the RelatedPerson `active: false` with `period.end` (one transaction).
+ * tokens included — with, in the same store transaction, the outbox job that brings the FHIR record of truth
+ * along (src/proxies/family-fhir-job.ts): the Consent `inactive` with `provision.period.end` and the
+ * RelatedPerson `active: false` with `period.end`, or the Consent's new permitted parts.
  *
- * Ending is written to the store first: if HAPI is down the access has still ended (the safe direction) and
- * the error says so; the FHIR update is idempotent and is retried by ending again (an already-ended link only
- * updates FHIR).
+ * Nothing here calls HAPI: if it is down the access has still ended or changed (the safe direction), and the
+ * outbox worker retries the FHIR update until HAPI answers (or, past its horizon, shows it to staff as a dead
+ * letter).
  */
-import type { Bundle, Consent, RelatedPerson } from '@medplum/fhirtypes';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
@@ -17,7 +17,7 @@ import { endFamilyLink, familyLinksOf, openFamilyInvitationsFor, setFamilyLinkPa
 import { enqueue } from '../store/outbox.ts';
 import { isFamilyPart, parseParts, type FamilyPart } from '../access/family-access.ts';
 import { familyAccessEndedEmail } from './family-emails.ts';
-import { familyConsentProvisionParts } from './family-resources.ts';
+import { familyEndJob, familyPartsJob } from './family-fhir-job.ts';
 import { FamilyError, type ProxiesDeps } from './deps.ts';
 
 export interface FamilyMember {
@@ -93,13 +93,19 @@ export interface EndRequest {
   /** Tell the family member by email (not when they left themselves). */
   readonly notify: boolean;
   readonly patientName: string;
+  /** When the access ended, if not now: an end date that has passed (the sweep). */
+  readonly at?: Date;
 }
 
-/** Ends one family member's access in the caller's store transaction (access epoch moves); the FHIR pair is ended by `endInFhir` after commit. */
+/**
+ * Ends one family member's access in the caller's store transaction (the access epoch moves), with the outbox
+ * job that ends its FHIR pair at the same instant; undefined when the link was not live.
+ */
 export async function endFamilyAccessIn(tx: Queryable, deps: ProxiesDeps, request: EndRequest): Promise<FamilyLinkRow | undefined> {
   const now = deps.now();
-  const ended = await endFamilyLink(tx, request.patient, request.relatedPerson, request.by, now);
+  const ended = await endFamilyLink(tx, request.patient, request.relatedPerson, request.by, request.at ?? now);
   if (!ended) return undefined;
+  await enqueue(tx, familyEndJob(ended, ended.revoked_at ?? now));
   await recordAuditEvent(
     tx,
     accountAuditEvent({
@@ -125,36 +131,12 @@ async function localeOf(tx: Queryable, accountId: string): Promise<'es' | 'en'> 
   return rows.rows[0]?.locale ?? 'es';
 }
 
-/** The FHIR record of an ended access: Consent inactive with provision.period.end, RelatedPerson inactive with period.end, in one transaction. */
-export async function endInFhir(deps: ProxiesDeps, link: Pick<FamilyLinkRow, 'consent' | 'related_person'>, at: Date): Promise<void> {
-  const entries: Bundle['entry'] = [];
-  if (link.related_person) {
-    const person = await deps.fhir.read<RelatedPerson>('RelatedPerson', link.related_person.split('/')[1]!);
-    entries.push({
-      resource: { ...person, active: false, period: { ...person.period, end: person.period?.end && new Date(person.period.end) < at ? person.period.end : at.toISOString() } },
-      request: { method: 'PUT', url: `RelatedPerson/${person.id}` },
-    });
-  }
-  if (link.consent) {
-    const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
-    const provision = consent.provision ?? { type: 'permit' as const };
-    entries.push({
-      resource: { ...consent, status: 'inactive', provision: { ...provision, period: { ...provision.period, end: at.toISOString() } } },
-      request: { method: 'PUT', url: `Consent/${consent.id}` },
-    });
-  }
-  if (entries.length > 0) await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
-}
-
-/** Ends one family member's access now: the store (epoch) first, then FHIR. Returns false when there was nothing live to end. */
+/** Ends one family member's access now (one store transaction: the end, its FHIR job, audit, email). False when there was nothing live to end. */
 export async function endFamilyAccess(deps: ProxiesDeps, request: EndRequest): Promise<boolean> {
-  const ended = await deps.db.transaction((tx) => endFamilyAccessIn(tx, deps, request));
-  if (!ended) return false;
-  await endInFhir(deps, ended, ended.revoked_at ?? deps.now());
-  return true;
+  return !!(await deps.db.transaction((tx) => endFamilyAccessIn(tx, deps, request)));
 }
 
-/** The patient changes what a family member may see: the store's cache first (epoch: acts on the next request), then the Consent. */
+/** The patient changes what a family member may see: the store's cache (epoch: acts on the next request) and the Consent's FHIR job, in one transaction. */
 export async function changeFamilyAccess(
   deps: ProxiesDeps,
   request: { patient: string; relatedPerson: string; access: 'everything' | 'limited'; parts: readonly string[]; actor: string; accountId: string; clientAddress: string },
@@ -169,6 +151,7 @@ export async function changeFamilyAccess(
   if (!link) throw new FamilyError('not_found');
   await deps.db.transaction(async (tx) => {
     if (!(await setFamilyLinkParts(tx, request.patient, request.relatedPerson, parts))) throw new FamilyError('not_found');
+    if (link.consent) await enqueue(tx, familyPartsJob({ related_person: link.related_person, consent: link.consent }, parts, deps.now()));
     await recordAuditEvent(
       tx,
       accountAuditEvent({
@@ -183,10 +166,4 @@ export async function changeFamilyAccess(
       }),
     );
   });
-  if (link.consent) {
-    const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
-    const provision = consent.provision ?? { type: 'permit' as const };
-    const { class: _class, provision: _nested, ...rest } = provision;
-    await deps.fhir.update({ ...consent, id: consent.id!, provision: { ...rest, ...familyConsentProvisionParts(parts ?? undefined) } });
-  }
 }

@@ -235,3 +235,33 @@ export async function noticeRecorded(db: Queryable, patient: string, relatedPers
   return rows.rows.length > 0;
 }
 
+/** What the store holds now for a link's RelatedPerson (the family FHIR job's check that a change is still the latest). */
+export async function familyLinkStateOf(db: Queryable, relatedPerson: string): Promise<{ parts: string[] | null; revoked_at: Date | null } | undefined> {
+  const rows = await db.query<{ parts: string[] | null; revoked_at: Date | null }>(
+    'SELECT parts, revoked_at FROM account_patients WHERE related_person = $1 ORDER BY created_at DESC LIMIT 1',
+    [relatedPerson],
+  );
+  return rows.rows[0];
+}
+
+/** Links past their end date and not yet ended in the store (so their FHIR pair is not yet ended either): the sweep ends each once. */
+export async function expiredFamilyLinks(db: Queryable, now: Date): Promise<FamilyLinkRow[]> {
+  return (
+    await db.query<FamilyLinkRow>(
+      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email,
+              NULL::timestamptz AS last_access
+         FROM account_patients l JOIN accounts a ON a.id = l.account_id
+        WHERE l.related_person IS NOT NULL AND l.revoked_at IS NULL AND l.ends_at <= $1`,
+      [now],
+    )
+  ).rows;
+}
+
+/**
+ * Locks a live link's row for the rest of the caller's transaction (true when it is still live): two sweeps
+ * deciding about the same link take turns, and the second sees what the first committed.
+ */
+export async function lockLiveFamilyLink(tx: Queryable, patient: string, relatedPerson: string): Promise<boolean> {
+  const rows = await tx.query('SELECT 1 FROM account_patients WHERE patient = $1 AND related_person = $2 AND revoked_at IS NULL FOR UPDATE', [patient, relatedPerson]);
+  return rows.rows.length > 0;
+}

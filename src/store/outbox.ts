@@ -1,7 +1,7 @@
 /**
- * The durable outbox (DESIGN.md security model 10): a side effect (an email, an AuditEvent) is a
- * row written in the same transaction as the change that causes it, so either both happen or
- * neither does. A worker (outbox-worker.ts) delivers the rows afterwards.
+ * The durable outbox (DESIGN.md security model 10): a side effect (an email, an AuditEvent, a family
+ * link's FHIR update) is a row written in the same transaction as the change that causes it, so either
+ * both happen or neither does. A worker (outbox-worker.ts) delivers the rows afterwards.
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Queryable } from './db.ts';
@@ -27,10 +27,21 @@ export interface DirectMessage {
   readonly raw: string;
 }
 
+/**
+ * What a family link's change means for its FHIR pair (src/proxies/family-fhir-job.ts delivers it): only
+ * references, instants and the names of record parts, no PHI. 'end': the RelatedPerson inactive and the
+ * Consent inactive, both with a period ending at `at`. 'parts': the Consent permits `parts` (null: everything)
+ * as changed at `at`; skipped once the link has ended or changed again.
+ */
+export type FamilyFhirJob =
+  | { readonly action: 'end'; readonly relatedPerson: string; readonly consent: string | null; readonly at: string }
+  | { readonly action: 'parts'; readonly relatedPerson: string; readonly consent: string; readonly parts: readonly string[] | null; readonly at: string };
+
 export type OutboxMessage =
   | { readonly kind: 'email'; readonly payload: EmailMessage }
   | { readonly kind: 'audit'; readonly payload: AuditEvent & { id: string } }
-  | { readonly kind: 'direct'; readonly payload: DirectMessage };
+  | { readonly kind: 'direct'; readonly payload: DirectMessage }
+  | { readonly kind: 'family-fhir'; readonly payload: FamilyFhirJob };
 
 export type OutboxKind = OutboxMessage['kind'];
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';

@@ -17,6 +17,7 @@ import { completeRegistration } from '../../src/accounts/registration.ts';
 import { linkAccountToPatient } from '../../src/store/launch-context.ts';
 import type { FhirClient } from '../../src/store/fhir-client.ts';
 import { fromRoot } from '../../scripts/lib/paths.ts';
+import { familyFhirDelivered } from '../support/family-jobs.ts';
 
 interface Member {
   readonly email: string;
@@ -109,7 +110,8 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
   const rowCount = async (sql: string, params: unknown[] = []) => Number((await portal.ctx.db.query<{ n: string }>(sql, params)).rows[0]!.n);
 
   before(async () => {
-    portal = await startPortal();
+    // The sweep runs here with the clock each test wants, never in the background.
+    portal = await startPortal({}, { familySweep: false });
     // The shared HAPI of a PUENTE_TEST_HAPI_URL run may predate these files; HAPI's own loader stores them by id, and so does this.
     for (const file of readdirSync(fromRoot('fhir-profiles')).filter((f) => f.startsWith('StructureDefinition-puente-family'))) {
       const definition = JSON.parse(readFileSync(fromRoot('fhir-profiles', file), 'utf8')) as { id: string };
@@ -300,6 +302,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
       [`Observation/${recordA.ids['lab']}`, `Observation/${recordA.ids['vital']}`].sort(),
     );
     expect((await fhir(`/CarePlan?patient=${a.patient.id}`, limited.token)).status).to.equal(403);
+    await familyFhirDelivered(portal.ctx);
     const consent = await portal.ctx.fhir.read<Consent>('Consent', limited.consent.split('/')[1]!);
     expect(consent.provision?.class?.map((c) => c.code)).to.deep.equal(['Observation', 'DiagnosticReport']);
   });
@@ -315,6 +318,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const after = await fhir(`/Observation?patient=${a.patient.id}`, everything.token);
     expect(after.status).to.equal(401);
     expect(after.body).not.to.include('ALPHA');
+    await familyFhirDelivered(portal.ctx);
     const consent = await portal.ctx.fhir.read<Consent>('Consent', everything.consent.split('/')[1]!);
     expect(consent.status).to.equal('inactive');
     expect(consent.provision?.period?.end).to.be.a('string');
@@ -355,6 +359,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(done.body).to.include('Acceso terminado.');
     expect(done.body).not.to.include('Tomás Consola');
     expect((await fhir(`/Patient/${a.patient.id}`, seen.token)).status).to.equal(401);
+    await familyFhirDelivered(portal.ctx);
     expect((await portal.ctx.fhir.read<Consent>('Consent', seen.consent.split('/')[1]!)).status).to.equal('inactive');
   });
 
@@ -393,6 +398,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(ended.status).to.equal(200);
     expect((await fhir(`/Patient/${a.patient.id}`, token)).status).to.equal(401);
     expect((await portal.ctx.db.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [accountId])).rows[0]!.status).to.equal('deactivated');
+    await familyFhirDelivered(portal.ctx);
     expect((await portal.ctx.fhir.read<Consent>('Consent', consentId)).status).to.equal('inactive');
   });
 
@@ -543,6 +549,7 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const link = (await portal.ctx.db.query<{ ended_by: string; consent: string }>('SELECT ended_by, consent FROM account_patients WHERE account_id = $1', [soon.accountId]))
       .rows[0]!;
     expect(link.ended_by).to.equal('age');
+    await familyFhirDelivered(portal.ctx);
     expect((await portal.ctx.fhir.read<Consent>('Consent', link.consent.split('/')[1]!)).status).to.equal('inactive');
   });
 

@@ -16,6 +16,7 @@ const expectedTables = [
   'grant_contexts',
   'grant_usage',
   'invitations',
+  'job_leases',
   'message_auto_replies',
   'message_notifications',
   'oidc_payloads',

@@ -145,6 +145,7 @@ export const en = {
   'staff.deadLetters.kind.email': 'Email',
   'staff.deadLetters.kind.audit': 'Audit record (AuditEvent)',
   'staff.deadLetters.kind.direct': 'Direct secure message',
+  'staff.deadLetters.kind.family-fhir': 'Family access in the FHIR record (Consent, RelatedPerson)',
   'staff.clients.title': 'Apps (SMART clients)',
   'staff.clients.name': 'App name',
   'staff.clients.redirects': 'Redirect URIs (one per line, exact)',

@@ -144,6 +144,7 @@ export const es = {
   'staff.deadLetters.kind.email': 'Correo electrónico',
   'staff.deadLetters.kind.audit': 'Registro de auditoría (AuditEvent)',
   'staff.deadLetters.kind.direct': 'Mensaje seguro Direct',
+  'staff.deadLetters.kind.family-fhir': 'Acceso de familiares en el registro FHIR (Consent, RelatedPerson)',
   'staff.clients.title': 'Aplicaciones (clientes SMART)',
   'staff.clients.name': 'Nombre de la aplicación',
   'staff.clients.redirects': 'URI de redirección (una por línea, exactas)',

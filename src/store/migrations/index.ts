@@ -9,6 +9,7 @@ import * as sending from './0008-sending.ts';
 import * as familyConsent from './0009-family-consent.ts';
 import * as messages from './0010-messages.ts';
 import * as familyExistingAccounts from './0011-family-existing-accounts.ts';
+import * as jobLeases from './0012-job-leases.ts';
 import * as hiddenThreads from './0014-hidden-threads.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
@@ -24,5 +25,6 @@ export const migrations: readonly { readonly id: string; readonly sql: string }[
   familyConsent,
   messages,
   familyExistingAccounts,
+  jobLeases,
   hiddenThreads,
 ];
