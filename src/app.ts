@@ -121,7 +121,7 @@ export function createApp(ctx: Context): express.Express {
     now: ctx.accounts.now,
   };
   app.use(createHomeRouter(recordDeps));
-  app.use(createMessagesRouter({ ...recordDeps, messaging: ctx.messaging }));
+  app.use(createMessagesRouter({ ...recordDeps, messaging: ctx.messaging, family: ctx.accounts }));
   app.use(createRecordRouter(recordDeps));
   app.use(createShareRouter({ ...recordDeps, db: ctx.db, ...(ctx.downloadMaxPages ? { downloadMaxPages: ctx.downloadMaxPages } : {}) }));
   app.use(createSendRouter({ ...recordDeps, db: ctx.db, publicUrl: ctx.config.publicUrl, direct: ctx.directSender }));

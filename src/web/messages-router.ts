@@ -4,7 +4,9 @@
  * facade's checks apply to the portal exactly as to any app. Handlers parse, call, render.
  */
 import { Router, type Request, type Response } from 'express';
+import { AppError, SignInRequired } from '../core/errors.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { formBody } from '../http/form-body.ts';
 import { sendDownload } from '../http/send-download.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
@@ -26,9 +28,15 @@ import { pageContext } from '../ui/page-context.ts';
 import type { RecordPageDeps } from './record-page-context.ts';
 import { recordClientFor, recordWriterFor } from './record-session.ts';
 import { conversationPage, messagesListPage, newConversationPage, replyNotSentPage } from './views/messages-page.ts';
+import { FamilyError, type ProxiesDeps } from '../proxies/deps.ts';
+import { saveThreadSharing, threadSharing } from '../proxies/thread-sharing.ts';
+import { threadSharingForm } from './views/thread-sharing-form.ts';
+import type { TokenSet } from './web-client.ts';
 
 export interface MessagesRouterDeps extends RecordPageDeps {
   readonly messaging: MessagingDeps;
+  /** Family access: the patient's "not shared with" choice per conversation (issue #14 point 4). */
+  readonly family: ProxiesDeps;
 }
 
 const newForm = formBody({
@@ -38,6 +46,7 @@ const newForm = formBody({
   key: { pattern: '^[A-Za-z0-9_-]{22}$' },
 });
 const replyForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
+const sharingForm = formBody({ notSharedWith: { list: true, pattern: '^[A-Za-z0-9\\-.]{1,64}$' } });
 
 export function createMessagesRouter(deps: MessagesRouterDeps): Router {
   const router = Router();
@@ -95,6 +104,8 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
     const id = String(req.params['id']);
     const { record, reader } = await recordWriterFor(req, res, deps);
     const conversation = await openConversation(deps.messaging, record, reader, id);
+    // Only the patient themself chooses who sees a conversation; a family member's page has no such form.
+    const members = reader === `Patient/${record.patient}` ? await threadSharing(deps.family, record.patient, id) : [];
     res.status(status).send(
       conversationPage(pageContext(req, deps.practice), {
         reader,
@@ -104,6 +115,7 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
         ...(errors ? { errors } : {}),
         ...(failure ? { failure } : {}),
         sent: req.method === 'GET' && req.query['sent'] === '1',
+        sharing: threadSharingForm(pageContext(req, deps.practice), id, members, req.method === 'GET' && req.query['shared'] === '1'),
       }),
     );
   };
@@ -139,6 +151,29 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
       }
       throw error;
     }
+  });
+  // "Not shared with": the service decides from the store's reach that this session is the patient's own.
+  router.post('/messages/:id/sharing', async (req, res, next) => {
+    const id = String(req.params['id']);
+    if (!isFhirId(id)) return next();
+    const session = await deps.sessions.load(req);
+    const tokens = session?.data['tokens'] as TokenSet | undefined;
+    if (!session?.accountId || !tokens?.patient) throw new SignInRequired();
+    const form = sharingForm.parse(req.body);
+    try {
+      await saveThreadSharing(deps.family, {
+        accountId: session.accountId,
+        patientId: tokens.patient,
+        thread: id,
+        notSharedWith: form.notSharedWith.map((member) => `RelatedPerson/${member}`),
+        clientAddress: clientAddress(req),
+      });
+    } catch (error) {
+      // Not the patient's own session, or not their conversation: the same answer as a conversation that is not there.
+      if (error instanceof FamilyError) throw new AppError('fhir_not_found', 404);
+      throw error;
+    }
+    res.redirect(303, `/messages/${id}?shared=1#sharing`);
   });
   return router;
 }

@@ -145,6 +145,8 @@ export function conversationPage(
     readonly errors?: MessageFormErrors;
     readonly failure?: SendFailure;
     readonly sent?: boolean;
+    /** The patient's own "not shared with" form (thread-sharing-form.ts); never given to a family member. */
+    readonly sharing?: SafeHtml;
   },
 ): string {
   const { summary, messages } = options.conversation;
@@ -196,7 +198,8 @@ ${
     : ''
 }
 <p class="actions"><a class="button" href="/messages/new">${ctx.t('messages.new')}</a></p>`
-}`,
+}
+${options.sharing ?? ''}`,
   });
 }
 

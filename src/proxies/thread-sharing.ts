@@ -1,0 +1,88 @@
+/**
+ * "Not shared with" (issue #14 point 4): the patient keeps one conversation from a named family member, or shares
+ * it again. Only the patient themself may (decided from the store's reach, never from the form); the conversation
+ * must be a thread header of their own record.
+ *
+ * Like changing what a family member may see (manage-family.ts), the store's cache is written first — the link's
+ * hidden_threads, migration 0014, which moves the access epoch, so the facade withholds the conversation from
+ * that family member's next request on every replica, SMART apps' tokens included — and then the FHIR record of
+ * truth: the family member's Consent gets (or loses) a nested `deny` provision naming the thread header, rebuilt
+ * from the link as it now stands. If HAPI fails after the store commit, the access has already changed and the
+ * error says so; doing it again rewrites the Consent (idempotent).
+ */
+import type { Communication, Consent } from '@medplum/fhirtypes';
+import { accountAuditEvent } from '../core/fhir/audit-event.ts';
+import { isFhirId } from '../core/fhir/ids.ts';
+import { messageCategoryOf } from '../core/fhir/messages.ts';
+import { recordAuditEvent } from '../store/audit-trail.ts';
+import { setThreadHidden, threadSharingOf, type HiddenThreadsLink, type ThreadSharingRow } from '../store/thread-sharing.ts';
+import { parseParts } from '../access/family-access.ts';
+import { familyConsentProvisionParts } from './family-resources.ts';
+import { familyRole } from './family-role.ts';
+import { FamilyError, type ProxiesDeps } from './deps.ts';
+
+export type { ThreadSharingRow } from '../store/thread-sharing.ts';
+
+export interface ThreadSharingRequest {
+  /** The session's account and the patient id it acts for (the token's launch context). */
+  readonly accountId: string;
+  readonly patientId: string;
+  /** The conversation's header id. */
+  readonly thread: string;
+  /** Every family member (RelatedPerson/<id>) the conversation is not shared with; every other live one shares it. */
+  readonly notSharedWith: readonly string[];
+  readonly clientAddress: string;
+}
+
+/** The patient's live family members, each with whether this conversation is kept from them (for the conversation page). */
+export async function threadSharing(deps: ProxiesDeps, patientId: string, thread: string): Promise<ThreadSharingRow[]> {
+  return threadSharingOf(deps.db, `Patient/${patientId}`, `Communication/${thread}`);
+}
+
+/**
+ * Saves who does not see the conversation: each live family member whose state changes is written on its own —
+ * the store (epoch) first, then their Consent. Names that are not a live family member of the patient are ignored.
+ * Returns how many changed.
+ */
+export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharingRequest): Promise<number> {
+  const role = await familyRole(deps, request.accountId, request.patientId);
+  // Only the patient decides who reads their conversations; a family member cannot (the control is not shown to them either).
+  if (role?.role !== 'patient') throw new FamilyError('not_your_record');
+  if (!isFhirId(request.thread)) throw new FamilyError('not_found');
+  const header = await deps.fhir.read<Communication>('Communication', request.thread).catch(() => undefined);
+  const ours = header?.resourceType === 'Communication' && !header.partOf?.length && messageCategoryOf(header) === 'thread' && header.subject?.reference === role.patient;
+  if (!ours) throw new FamilyError('not_found');
+  const thread = `Communication/${request.thread}`;
+  const wanted = new Set(request.notSharedWith);
+  const changes = (await threadSharingOf(deps.db, role.patient, thread)).filter((member) => member.hidden !== wanted.has(member.relatedPerson));
+  for (const member of changes) {
+    const link = await deps.db.transaction(async (tx) => {
+      const changed = await setThreadHidden(tx, role.patient, member.relatedPerson, thread, !member.hidden);
+      if (!changed) return undefined;
+      await recordAuditEvent(
+        tx,
+        accountAuditEvent({
+          event: 'family-access-changed',
+          success: true,
+          actor: role.patient,
+          accountId: request.accountId,
+          patient: role.patient,
+          clientAddress: request.clientAddress,
+          portalName: deps.practice.name,
+          recorded: deps.now(),
+        }),
+      );
+      return changed;
+    });
+    if (link) await writeConsent(deps, link);
+  }
+  return changes.length;
+}
+
+/** The Consent's provision rebuilt from the link: its parts (class, category permits) and the conversations it denies. */
+async function writeConsent(deps: ProxiesDeps, link: HiddenThreadsLink): Promise<void> {
+  if (!link.consent) return;
+  const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
+  const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
+  await deps.fhir.update({ ...consent, id: consent.id!, provision: { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), link.hiddenThreads) } });
+}

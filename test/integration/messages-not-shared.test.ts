@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import type { Bundle, Communication, Consent, OperationOutcome } from '@medplum/fhirtypes';
+import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
+import { startPortal, type RunningPortal } from '../support/portal.ts';
+import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
+import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
+import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
+import { completeRegistration } from '../../src/accounts/registration.ts';
+import { messageTopicSystem } from '../../src/core/fhir/messages.ts';
+
+interface Person {
+  readonly browser: HttpClient;
+  readonly token: string;
+}
+
+interface Member extends Person {
+  readonly relatedPerson: string;
+  readonly consent: string;
+}
+
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+
+/**
+ * Issue #14 point 4: the patient marks a conversation as not shared with a named family member. The page offers it
+ * to the patient only; the family member's Consent gets a nested deny naming the thread header (and validates); the
+ * facade withholds the header, its messages, their attachment and everything reached through them from that family
+ * member in every shape (read 404, searches, _revinclude, $everything) and refuses a message into it exactly like a
+ * foreign conversation; another family member still sees it; sharing it again gives it back.
+ */
+describe('secure messages: a conversation not shared with a named family member', function () {
+  this.timeout(300_000);
+  let portal: RunningPortal;
+  let a: Onboarded;
+  let patient: Person;
+  let lucia: Member;
+  let pedro: Member;
+  let thread: string;
+  let other: string;
+  let message: string;
+  let binary: string;
+  let counter = 0;
+
+  async function signIn(email: string, password: string, birthDate: string, accountId: string, language: 'es' | 'en' = 'es'): Promise<Person> {
+    const browser = new HttpClient(portal.url, language);
+    const form = await browser.get('/auth/login');
+    await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate });
+    const token = (
+      await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", [
+        accountId,
+      ])
+    ).rows[0]!.token;
+    return { browser, token };
+  }
+
+  async function member(name: string): Promise<Member> {
+    const invitation: FamilyInvitationInput = {
+      accountId: a.accountId,
+      patientId: a.patient.id,
+      password: a.password,
+      name,
+      relationship: 'DAU',
+      email: `not-shared-${Date.now()}-${++counter}@example.org`,
+      access: 'everything',
+      parts: [],
+      endDate: '',
+      signature: 'María José Núñez',
+      locale: 'es',
+      clientAddress: '127.0.0.1',
+    };
+    const before = portal.smtp.messages.length;
+    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
+    await portal.ctx.outbox.runOnce();
+    const mail = (await portal.smtp.waitForMessages(before + 1)).slice(before).find((m) => m.envelopeTo.includes(invitation.email))!;
+    const password = 'un paseo largo por la orilla del mar';
+    const outcome = await completeRegistration(
+      portal.ctx.accounts,
+      { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.2' },
+      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
+    );
+    expect(outcome.status).to.equal('registered');
+    const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
+      .rows[0]!;
+    return { ...(await signIn(invitation.email, password, a.patient.birthDate, accountId)), relatedPerson: link.related_person, consent: link.consent };
+  }
+
+  const fhir = (token: string, path: string, init: RequestInit = {}) =>
+    fetch(`${portal.url}/fhir/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json', ...(init.headers ?? {}) } });
+  const post = (token: string, type: string, body: unknown) =>
+    fhir(token, type, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  const idOf = (response: Response) => /\/(?:Communication|Binary)\/([^/]+)\/_history\//.exec(response.headers.get('location') ?? '')![1]!;
+  const bundleIds = async (response: Response) => {
+    expect(response.status).to.equal(200);
+    return ((await response.json()) as Bundle).entry?.map((e) => `${e.resource!.resourceType}/${e.resource!.id}`) ?? [];
+  };
+  const textOf = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+  /** The patient's "not shared with" form, as a browser sends it: one `notSharedWith` per ticked box. */
+  async function save(person: Person, page: PageResponse, conversation: string, notSharedWith: readonly Member[]): Promise<PageResponse> {
+    const body = new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)![1]! });
+    for (const m of notSharedWith) body.append('notSharedWith', m.relatedPerson.split('/')[1]!);
+    return person.browser.request('POST', `/messages/${conversation}/sharing`, body);
+  }
+
+  /** Everything a family member's token can see of the conversation, through the facade in every shape. */
+  async function seen(person: Person): Promise<string[]> {
+    const reads = await Promise.all(
+      [`Communication/${thread}`, `Communication/${message}`, `Binary/${binary}`].map(async (path) => `${path} ${(await fhir(person.token, path)).status}`),
+    );
+    const threads = await bundleIds(await fhir(person.token, `Communication?category=${encodeURIComponent('https://puente.example.org/fhir/CodeSystem/message-category|thread')}`));
+    const messages = await bundleIds(await fhir(person.token, `Communication?part-of=Communication/${thread}&_revinclude=Provenance:target`));
+    const everything = await bundleIds(await fhir(person.token, `Patient/${a.patient.id}/$everything?_type=Communication&_count=100`));
+    return [
+      ...reads,
+      ...threads.filter((id) => id === `Communication/${thread}`).map((id) => `search ${id}`),
+      ...messages.map((id) => `part-of ${id.split('/')[0]}`),
+      ...everything.filter((id) => id === `Communication/${thread}` || id === `Communication/${message}`).map((id) => `$everything ${id}`),
+    ];
+  }
+
+  before(async () => {
+    portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-23:59' });
+    a = await onboard(portal.ctx, portal.smtp);
+    patient = await signIn(a.email, a.password, a.patient.birthDate, a.accountId, 'en');
+    lucia = await member('Lucía Núñez');
+    pedro = await member('Pedro Núñez');
+    // The conversation with a message and its attachment, written by the patient through the facade like the pages do.
+    binary = idOf(await post(patient.token, 'Binary', { resourceType: 'Binary', contentType: 'application/pdf', data: pdf.toString('base64') }));
+    const topic = { coding: [{ system: messageTopicSystem, code: 'doctor' }], text: 'Resultados privados' };
+    thread = idOf(await post(patient.token, 'Communication', { resourceType: 'Communication', topic }));
+    message = idOf(
+      await post(patient.token, 'Communication', {
+        resourceType: 'Communication',
+        partOf: [{ reference: `Communication/${thread}` }],
+        payload: [{ contentString: 'SOLO-PARA-MI' }, { contentAttachment: { contentType: 'application/pdf', url: `Binary/${binary}`, title: 'informe.pdf', size: pdf.length } }],
+      }),
+    );
+    other = idOf(await post(patient.token, 'Communication', { resourceType: 'Communication', topic: { ...topic, text: 'Cita compartida' } }));
+  });
+  after(() => portal.stop());
+
+  it('the patient’s conversation page offers “not shared with” each family member by name (both languages); a family member’s page does not', async () => {
+    const english = textOf((await patient.browser.get(`/messages/${thread}`)).body);
+    expect(english).to.include('Who sees this conversation');
+    expect(english).to.include('Not shared with:');
+    expect(english).to.include('Lucía Núñez');
+    expect(english).to.include('Pedro Núñez');
+    const spanish = await signIn(a.email, a.password, a.patient.birthDate, a.accountId, 'es');
+    const page = textOf((await spanish.browser.get(`/messages/${thread}`)).body);
+    expect(page).to.include('Quién ve esta conversación');
+    expect(page).to.include('No compartida con:');
+    const family = (await lucia.browser.get(`/messages/${thread}`)).body;
+    expect(family).to.include('SOLO-PARA-MI');
+    expect(family).not.to.include('/sharing');
+    expect(family).not.to.include('No compartida con');
+  });
+
+  it('before: both family members see the conversation, its message and its attachment', async () => {
+    for (const person of [lucia, pedro])
+      expect(await seen(person)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+  });
+
+  it('marked not shared with Lucía: gone from her token in every shape and from her pages; Pedro still sees it; her Consent carries the deny and validates', async () => {
+    const page = await patient.browser.get(`/messages/${thread}`);
+    const saved = await save(patient, page, thread, [lucia]);
+    expect(saved.status).to.equal(303);
+    expect(saved.location).to.equal(`/messages/${thread}?shared=1#sharing`);
+    const after = await patient.browser.get(saved.location!);
+    expect(textOf(after.body)).to.include('Saved: who sees this conversation has changed.');
+    expect(after.body).to.match(new RegExp(`value="${lucia.relatedPerson.split('/')[1]}" checked`));
+    expect(after.body).not.to.match(new RegExp(`value="${pedro.relatedPerson.split('/')[1]}" checked`));
+
+    // The facade, on the very next request (the access epoch moved): uniform 404s, nothing in searches, revinclude or $everything.
+    expect(await seen(lucia)).to.deep.equal([`Communication/${thread} 404`, `Communication/${message} 404`, `Binary/${binary} 404`]);
+    const missing = await fhir(lucia.token, 'Communication/does-not-exist');
+    const hidden = await fhir(lucia.token, `Communication/${thread}`);
+    expect(await hidden.json()).to.deep.equal(await missing.json());
+    // Writing into it is refused exactly like a conversation that is not hers.
+    const into = (target: string) =>
+      post(lucia.token, 'Communication', { resourceType: 'Communication', partOf: [{ reference: `Communication/${target}` }], payload: [{ contentString: 'hola' }] });
+    const refused = await into(thread);
+    const foreign = await into('does-not-exist');
+    expect([refused.status, foreign.status]).to.deep.equal([403, 403]);
+    expect((await refused.json()) as OperationOutcome).to.deep.equal((await foreign.json()) as OperationOutcome);
+    const written = ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}` })).entry ?? []).map((e) => e.resource!.id);
+    expect(written).to.deep.equal([message]);
+    // Her pages: not in the list, the conversation and its attachment are not there.
+    expect((await lucia.browser.get('/messages')).body).not.to.include('Resultados privados');
+    expect((await lucia.browser.get('/messages')).body).to.include('Cita compartida');
+    expect((await lucia.browser.request('GET', `/messages/${thread}`)).status).to.equal(404);
+    expect((await lucia.browser.request('GET', `/messages/${thread}/attachments/${binary}`)).status).to.equal(404);
+    // She cannot undo it: the form is the patient's alone.
+    const own = await lucia.browser.get(`/messages/${other}`);
+    expect((await save(lucia, own, thread, [])).status).to.equal(404);
+    expect((await fhir(lucia.token, `Communication/${thread}`)).status).to.equal(404);
+
+    // Pedro, another family member, still sees all of it.
+    expect(await seen(pedro)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+    expect((await pedro.browser.get(`/messages/${thread}`)).body).to.include('SOLO-PARA-MI');
+
+    // FHIR, the record of truth: Lucía's Consent denies the thread header (nested provision), Pedro's does not; it validates.
+    const consent = await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!);
+    expect(consent.provision?.provision).to.deep.equal([{ type: 'deny', data: [{ meaning: 'related', reference: { reference: `Communication/${thread}` } }] }]);
+    expect(consent.provision?.actor?.[0]?.reference?.reference).to.equal(lucia.relatedPerson);
+    expect((await portal.ctx.fhir.read<Consent>('Consent', pedro.consent.split('/')[1]!)).provision?.provision).to.equal(undefined);
+    const validation = await portal.ctx.fhir.operation<OperationOutcome>({
+      resourceType: 'Consent',
+      name: `$validate?profile=${encodeURIComponent('https://puente.example.org/fhir/StructureDefinition/puente-family-consent')}`,
+      method: 'POST',
+      input: consent,
+    });
+    expect(validation.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => i.diagnostics)).to.deep.equal([]);
+  });
+
+  it('shared again: Lucía sees it once more and her Consent has no deny', async () => {
+    const page = await patient.browser.get(`/messages/${thread}`);
+    expect((await save(patient, page, thread, [])).status).to.equal(303);
+    expect(await seen(lucia)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+    expect((await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!)).provision?.provision).to.equal(undefined);
+  });
+});
