@@ -12,6 +12,9 @@
  *   - 'parts': the Consent's permitted parts, only while the store's link is still live and still holds those
  *     parts (a later change or an end has its own job, which says what FHIR must hold), and only on an active
  *     Consent: a change never undoes an end.
+ *   - 'threads': the conversations kept from the family member (issue #14 point 4), one nested deny provision per
+ *     thread header, on the same conditions (the link still live and still holding that list; an active Consent);
+ *     the parts are written as the link holds them now.
  * Every write is one HAPI transaction of version-checked PUTs (If-Match on the version just read): a
  * concurrent writer makes it fail (409/412) and the worker retries it on what that writer left.
  */
@@ -38,6 +41,12 @@ export const familyPartsJob = (link: { related_person: string | null; consent: s
   payload: { action: 'parts', relatedPerson: link.related_person!, consent: link.consent, parts, at: at.toISOString() },
 });
 
+/** The outbox message that sets which conversations a link's Consent denies (thread headers, `Communication/<id>`), as changed at `at`. */
+export const familyThreadsJob = (link: { related_person: string; consent: string }, hiddenThreads: readonly string[], at: Date): OutboxMessage => ({
+  kind: 'family-fhir',
+  payload: { action: 'threads', relatedPerson: link.related_person, consent: link.consent, hiddenThreads, at: at.toISOString() },
+});
+
 export interface FamilyFhirDeps {
   /** The store, read for the link's current state (a 'parts' job that is no longer the latest is skipped). */
   readonly db: Queryable;
@@ -49,7 +58,7 @@ export interface FamilyFhirDeps {
 export function familyFhirDeliveryHandler(deps: FamilyFhirDeps): DeliveryHandler {
   return async (payload) => {
     const job = payload as FamilyFhirJob;
-    const entries = job.action === 'end' ? await endEntries(deps.fhir, job) : await partsEntries(deps, job);
+    const entries = job.action === 'end' ? await endEntries(deps.fhir, job) : job.action === 'parts' ? await partsEntries(deps, job) : await threadsEntries(deps, job);
     if (entries.length === 0) return { deliveryId: 'unchanged' };
     const answer = await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
     return { deliveryId: (answer.entry ?? []).map((entry) => entry.response?.location ?? '').join(' ') };
@@ -86,6 +95,17 @@ async function partsEntries(deps: FamilyFhirDeps, job: Extract<FamilyFhirJob, { 
   const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
   // The conversations kept from this family member (deny provisions, issue #14 point 4) are not this job's to change: they stay.
   const provision = { ...rest, ...familyConsentProvisionParts(parseParts(job.parts), deniedThreadsOf(consent)) };
+  if (isDeepStrictEqual(provision, consent.provision)) return [];
+  return [versionedPut({ ...consent, provision })];
+}
+
+async function threadsEntries(deps: FamilyFhirDeps, job: Extract<FamilyFhirJob, { action: 'threads' }>): Promise<BundleEntry[]> {
+  const link = await familyLinkStateOf(deps.db, job.relatedPerson);
+  if (!link || link.revoked_at || !isDeepStrictEqual(link.hidden_threads, [...job.hiddenThreads])) return [];
+  const consent = await readIfThere<Consent>(deps.fhir, job.consent);
+  if (!consent || consent.status !== 'active') return [];
+  const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
+  const provision = { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), job.hiddenThreads) };
   if (isDeepStrictEqual(provision, consent.provision)) return [];
   return [versionedPut({ ...consent, provision })];
 }

@@ -3,21 +3,20 @@
  * it again. Only the patient themself may (decided from the store's reach, never from the form); the conversation
  * must be a thread header of their own record.
  *
- * Like changing what a family member may see (manage-family.ts), the store's cache is written first — the link's
- * hidden_threads, migration 0014, which moves the access epoch, so the facade withholds the conversation from
- * that family member's next request on every replica, SMART apps' tokens included — and then the FHIR record of
- * truth: the family member's Consent gets (or loses) a nested `deny` provision naming the thread header, rebuilt
- * from the link as it now stands. If HAPI fails after the store commit, the access has already changed and the
- * error says so; doing it again rewrites the Consent (idempotent).
+ * Like changing what a family member may see (manage-family.ts), one store transaction writes the link's cache —
+ * hidden_threads, migration 0014, which moves the access epoch, so the facade withholds the conversation from that
+ * family member's next request on every replica, SMART apps' tokens included — its audit event, and the outbox job
+ * that brings the FHIR record of truth along (family-fhir-job.ts, action 'threads'): the family member's Consent
+ * with one nested `deny` provision per thread header, retried until HAPI answers.
  */
-import type { Communication, Consent } from '@medplum/fhirtypes';
+import type { Communication } from '@medplum/fhirtypes';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { messageCategoryOf } from '../core/fhir/messages.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { setThreadHidden, threadSharingOf, type HiddenThreadsLink, type ThreadSharingRow } from '../store/thread-sharing.ts';
-import { parseParts } from '../access/family-access.ts';
-import { familyConsentProvisionParts } from './family-resources.ts';
+import { enqueue } from '../store/outbox.ts';
+import { setThreadHidden, threadSharingOf, type ThreadSharingRow } from '../store/thread-sharing.ts';
+import { familyThreadsJob } from './family-fhir-job.ts';
 import { familyRole } from './family-role.ts';
 import { FamilyError, type ProxiesDeps } from './deps.ts';
 
@@ -40,8 +39,8 @@ export async function threadSharing(deps: ProxiesDeps, patientId: string, thread
 }
 
 /**
- * Saves who does not see the conversation: each live family member whose state changes is written on its own —
- * the store (epoch) first, then their Consent. Names that are not a live family member of the patient are ignored.
+ * Saves who does not see the conversation: each live family member whose state changes is written in its own
+ * store transaction (link, audit, the Consent's outbox job). Names that are not a live family member of the patient are ignored.
  * Returns how many changed.
  */
 export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharingRequest): Promise<number> {
@@ -56,9 +55,10 @@ export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharin
   const wanted = new Set(request.notSharedWith);
   const changes = (await threadSharingOf(deps.db, role.patient, thread)).filter((member) => member.hidden !== wanted.has(member.relatedPerson));
   for (const member of changes) {
-    const link = await deps.db.transaction(async (tx) => {
-      const changed = await setThreadHidden(tx, role.patient, member.relatedPerson, thread, !member.hidden);
-      if (!changed) return undefined;
+    await deps.db.transaction(async (tx) => {
+      const link = await setThreadHidden(tx, role.patient, member.relatedPerson, thread, !member.hidden);
+      if (!link) return;
+      if (link.consent) await enqueue(tx, familyThreadsJob({ related_person: member.relatedPerson, consent: link.consent }, link.hiddenThreads, deps.now()));
       await recordAuditEvent(
         tx,
         accountAuditEvent({
@@ -72,17 +72,7 @@ export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharin
           recorded: deps.now(),
         }),
       );
-      return changed;
     });
-    if (link) await writeConsent(deps, link);
   }
   return changes.length;
-}
-
-/** The Consent's provision rebuilt from the link: its parts (class, category permits) and the conversations it denies. */
-async function writeConsent(deps: ProxiesDeps, link: HiddenThreadsLink): Promise<void> {
-  if (!link.consent) return;
-  const consent = await deps.fhir.read<Consent>('Consent', link.consent.split('/')[1]!);
-  const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
-  await deps.fhir.update({ ...consent, id: consent.id!, provision: { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), link.hiddenThreads) } });
 }

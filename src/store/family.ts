@@ -236,9 +236,9 @@ export async function noticeRecorded(db: Queryable, patient: string, relatedPers
 }
 
 /** What the store holds now for a link's RelatedPerson (the family FHIR job's check that a change is still the latest). */
-export async function familyLinkStateOf(db: Queryable, relatedPerson: string): Promise<{ parts: string[] | null; revoked_at: Date | null } | undefined> {
-  const rows = await db.query<{ parts: string[] | null; revoked_at: Date | null }>(
-    'SELECT parts, revoked_at FROM account_patients WHERE related_person = $1 ORDER BY created_at DESC LIMIT 1',
+export async function familyLinkStateOf(db: Queryable, relatedPerson: string): Promise<{ parts: string[] | null; hidden_threads: string[]; revoked_at: Date | null } | undefined> {
+  const rows = await db.query<{ parts: string[] | null; hidden_threads: string[]; revoked_at: Date | null }>(
+    'SELECT parts, hidden_threads, revoked_at FROM account_patients WHERE related_person = $1 ORDER BY created_at DESC LIMIT 1',
     [relatedPerson],
   );
   return rows.rows[0];

@@ -35,7 +35,9 @@ export interface DirectMessage {
  */
 export type FamilyFhirJob =
   | { readonly action: 'end'; readonly relatedPerson: string; readonly consent: string | null; readonly at: string }
-  | { readonly action: 'parts'; readonly relatedPerson: string; readonly consent: string; readonly parts: readonly string[] | null; readonly at: string };
+  | { readonly action: 'parts'; readonly relatedPerson: string; readonly consent: string; readonly parts: readonly string[] | null; readonly at: string }
+  /** The conversations kept from the family member (issue #14 point 4): the Consent's deny provisions. */
+  | { readonly action: 'threads'; readonly relatedPerson: string; readonly consent: string; readonly hiddenThreads: readonly string[]; readonly at: string };
 
 export type OutboxMessage =
   | { readonly kind: 'email'; readonly payload: EmailMessage }

@@ -197,7 +197,9 @@ describe('secure messages: a conversation not shared with a named family member'
     expect(await seen(pedro)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
     expect((await pedro.browser.get(`/messages/${thread}`)).body).to.include('SOLO-PARA-MI');
 
-    // FHIR, the record of truth: Lucía's Consent denies the thread header (nested provision), Pedro's does not; it validates.
+    // FHIR, the record of truth (written by the outbox job queued with the change): Lucía's Consent denies the thread
+    // header (nested provision), Pedro's does not; it validates.
+    await portal.ctx.outbox.runOnce();
     const consent = await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!);
     expect(consent.provision?.provision).to.deep.equal([{ type: 'deny', data: [{ meaning: 'related', reference: { reference: `Communication/${thread}` } }] }]);
     expect(consent.provision?.actor?.[0]?.reference?.reference).to.equal(lucia.relatedPerson);
@@ -215,6 +217,7 @@ describe('secure messages: a conversation not shared with a named family member'
     const page = await patient.browser.get(`/messages/${thread}`);
     expect((await save(patient, page, thread, [])).status).to.equal(303);
     expect(await seen(lucia)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+    await portal.ctx.outbox.runOnce();
     expect((await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!)).provision?.provision).to.equal(undefined);
   });
 });

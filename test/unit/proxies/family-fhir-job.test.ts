@@ -155,4 +155,20 @@ describe('family FHIR job (outbox kind family-fhir): idempotent, ordered, versio
       deliveryId: 'unchanged',
     });
   });
+
+  it('a conversation kept from the family member writes one deny per thread header, with the link’s parts, when still the latest', async () => {
+    await db.query("UPDATE account_patients SET revoked_at = NULL, ended_by = NULL, hidden_threads = '{Communication/t1}' WHERE related_person = 'RelatedPerson/rp1'");
+    nock(base).get('/Consent/c1').reply(200, consent());
+    const sent: Bundle[] = [];
+    acceptTransactions(sent);
+    await deliver({ action: 'threads', relatedPerson: 'RelatedPerson/rp1', consent: 'Consent/c1', hiddenThreads: ['Communication/t1'], at });
+    const written = sent[0]!.entry![0]!;
+    expect(written.request).to.deep.equal({ method: 'PUT', url: 'Consent/c1', ifMatch: 'W/"2"' });
+    const provision = (written.resource as Consent).provision!;
+    expect(provision.class?.map((c) => c.code)).to.deep.equal(['Observation', 'DiagnosticReport']);
+    expect(provision.provision?.filter((p) => p.type === 'deny')).to.deep.equal([{ type: 'deny', data: [{ meaning: 'related', reference: { reference: 'Communication/t1' } }] }]);
+    expect(provision.actor).to.deep.equal(consent().provision!.actor);
+    // A job for a list the link no longer holds (shared again since) writes nothing, without asking HAPI.
+    expect(await deliver({ action: 'threads', relatedPerson: 'RelatedPerson/rp1', consent: 'Consent/c1', hiddenThreads: [], at })).to.deep.equal({ deliveryId: 'unchanged' });
+  });
 });
