@@ -41,6 +41,8 @@ export const envVariables = {
   MESSAGE_TOPICS:
     'secure-message topics and the staff pool each goes to, as topic:pool pairs (default doctor:care-team,appointments:front-desk,refill:care-team,results:care-team,other:front-desk)',
   MESSAGE_ANSWER_DAYS: 'business days within which the practice usually answers a message: told to patients, and past it the staff inbox flags a conversation overdue (default 2)',
+  MESSAGE_POOL_EMAILS:
+    'staff addresses emailed (no health information, at most once an hour per pool) when a patient’s message arrives in a pool, as pool:address|address pairs separated by commas, e.g. care-team:nurse@clinic.example|doctor@clinic.example (unset: no pool emails)',
   PRACTICE_HOURS: 'the practice’s hours in its time zone, e.g. "mon-fri 08:00-17:00" (the default); a message outside them gets one automatic reply per conversation',
   MINORS_FULL_ACCESS_UNTIL_AGE:
     'age (0–18) until which a parent or other proxy sees everything the Consent permits in a minor’s record; from it until 18, resources labelled confidential or sensitive are hidden from them (default 12)',

@@ -1,6 +1,6 @@
 /**
- * What follows a patient-side message (issue #14): outside the practice's hours, one automatic reply per
- * conversation saying when it will be read. Written with the portal's credential (it is the practice
+ * What follows a patient-side message (issue #14): the pool's staff are emailed (pool-notices.ts), and outside
+ * the practice's hours one automatic reply per conversation says when it will be read. Written with the portal's credential (it is the practice
  * speaking), category `auto-reply`, in the language the patient wrote in. If it cannot be written the
  * message itself stands (it was already accepted) and the claim is released so the next message tries again.
  */
@@ -11,8 +11,11 @@ import { translate, type Locale } from '../core/i18n/translate.ts';
 import { claimAutoReply, releaseAutoReply } from '../store/message-notifications.ts';
 import type { MessagingDeps } from './deps.ts';
 import { nextOpening } from './practice-hours.ts';
+import { notifyPool } from './pool-notices.ts';
 
 export async function afterPatientMessage(deps: MessagingDeps, thread: string, patient: string, locale: Locale): Promise<void> {
+  // The message is already written: a notice that cannot be queued must not make the page say it was not sent.
+  await notifyPool(deps, thread).catch(() => undefined);
   const now = deps.now();
   const opening = nextOpening(now, deps.messages.hours, deps.practice.timeZone);
   if (!opening) return;

@@ -45,9 +45,11 @@ export function attachmentDisposition(title: string | undefined, contentType: st
       .replace(/[\p{Cc}\p{Cf}"\\/:*?<>|]+/gu, ' ')
       .replace(/\.(pdf|jpe?g|png)$/i, '')
       .replace(/\s+/g, ' ')
+      // No hidden or relative-looking name: leading dots and spaces go.
+      .replace(/^[.\s]+/, '')
       .trim()
       .slice(0, 100) || `attachment-${binaryId}`;
-  const ascii = base.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '_');
+  const ascii = base.replace(/[^A-Za-z0-9._ -]/g, '_');
   const utf8 = encodeURIComponent(`${base}${extension}`).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}${extension}"; filename*=UTF-8''${utf8}`;
 }

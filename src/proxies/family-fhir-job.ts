@@ -103,7 +103,7 @@ async function threadsEntries(deps: FamilyFhirDeps, job: Extract<FamilyFhirJob, 
   const link = await familyLinkStateOf(deps.db, job.relatedPerson);
   if (!link || link.revoked_at || !isDeepStrictEqual(link.hidden_threads, [...job.hiddenThreads])) return [];
   const consent = await readIfThere<Consent>(deps.fhir, job.consent);
-  if (!consent || consent.status !== 'active') return [];
+  if (consent?.status !== 'active') return [];
   const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
   const provision = { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), job.hiddenThreads) };
   if (isDeepStrictEqual(provision, consent.provision)) return [];

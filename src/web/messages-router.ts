@@ -24,6 +24,7 @@ import {
   type SendFailure,
 } from '../messaging/patient-messages.ts';
 import { patientAttachment } from '../messaging/message-attachments.ts';
+import { chooseNotices, noticesWanted } from '../messaging/notifications.ts';
 import { pageContext } from '../ui/page-context.ts';
 import type { RecordPageDeps } from './record-page-context.ts';
 import { recordClientFor, recordWriterFor } from './record-session.ts';
@@ -46,6 +47,7 @@ const newForm = formBody({
   key: { pattern: '^[A-Za-z0-9_-]{22}$' },
 });
 const replyForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
+const noticesForm = formBody({ notify: { oneOf: ['1'] } });
 const sharingForm = formBody({ notSharedWith: { list: true, pattern: '^[A-Za-z0-9\\-.]{1,64}$' } });
 
 export function createMessagesRouter(deps: MessagesRouterDeps): Router {
@@ -58,10 +60,28 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
   });
   const filesOf = (req: Request) => (req.files ?? []).filter((f) => f.field === 'files' && (f.name !== '' || f.bytes.length > 0)).map((f) => uploadedFile(f.name, f.bytes));
 
-  router.get('/messages', async (req, res) => {
+  /** The signed-in account (the session's, after the token has been checked) and the patient it acts for. */
+  const signedIn = async (req: Request, res: Response) => {
     const { record, reader } = await recordWriterFor(req, res, deps);
+    const session = await deps.sessions.load(req);
+    if (!session?.accountId) throw new SignInRequired();
+    return { record, reader, accountId: session.accountId, patient: `Patient/${record.patient}` };
+  };
+
+  router.get('/messages', async (req, res) => {
+    const { record, reader, accountId, patient } = await signedIn(req, res);
     const threads = await listConversations(deps.messaging, record, reader);
-    res.send(messagesListPage(pageContext(req, deps.practice), { threads, answerDays, sent: req.query['sent'] === '1' }));
+    const notices = await noticesWanted(deps.messaging, accountId, patient);
+    const saved = req.query['notices'] === 'on' ? 'on' : req.query['notices'] === 'off' ? 'off' : undefined;
+    res.send(messagesListPage(pageContext(req, deps.practice), { threads, answerDays, sent: req.query['sent'] === '1', notices, ...(saved ? { saved } : {}) }));
+  });
+
+  // Email notices of new messages, chosen per patient acted for (before /messages/:id, which would take "notices" for an id).
+  router.post('/messages/notices', async (req, res) => {
+    const { accountId, patient } = await signedIn(req, res);
+    const notify = noticesForm.parse(req.body).notify === '1';
+    if (!(await chooseNotices(deps.messaging, accountId, patient, notify))) throw new SignInRequired();
+    res.redirect(303, `/messages?notices=${notify ? 'on' : 'off'}#notices`);
   });
 
   router.get('/messages/new', async (req, res) => {

@@ -18,6 +18,7 @@ const expectedTables = [
   'invitations',
   'job_leases',
   'message_auto_replies',
+  'message_notice_choices',
   'message_notifications',
   'oidc_payloads',
   'outbox',

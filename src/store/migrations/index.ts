@@ -10,6 +10,7 @@ import * as familyConsent from './0009-family-consent.ts';
 import * as messages from './0010-messages.ts';
 import * as familyExistingAccounts from './0011-family-existing-accounts.ts';
 import * as jobLeases from './0012-job-leases.ts';
+import * as messageNoticeChoices from './0013-message-notice-choices.ts';
 import * as hiddenThreads from './0014-hidden-threads.ts';
 
 /** Every migration in the order it runs. Append only: an applied migration is never edited. */
@@ -26,5 +27,6 @@ export const migrations: readonly { readonly id: string; readonly sql: string }[
   messages,
   familyExistingAccounts,
   jobLeases,
+  messageNoticeChoices,
   hiddenThreads,
 ];

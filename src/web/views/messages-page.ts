@@ -27,7 +27,33 @@ const emergencyNotice = (ctx: PatientPageContext, answerDays: number): SafeHtml 
 const breadcrumb = (ctx: PatientPageContext, here: string, middle?: SafeHtml): SafeHtml =>
   html`<p class="breadcrumb"><a href="/">${ctx.t('nav.home')}</a> <span aria-hidden="true">›</span> ${middle ?? ''}<span>${here}</span></p>`;
 
-export function messagesListPage(ctx: PatientPageContext, options: { readonly threads: readonly ThreadSummary[]; readonly answerDays: number; readonly sent?: boolean }): string {
+/**
+ * The signed-in person's choice to be emailed when the care team writes (on by default for the patient, off for a
+ * family member); a plain form, so it works without JavaScript. The email never carries the message.
+ */
+const noticesForm = (ctx: PatientPageContext, notify: boolean, saved: 'on' | 'off' | undefined): SafeHtml =>
+  html`<section id="notices" aria-labelledby="notices-title">
+<h2 id="notices-title">${ctx.t('messages.notices.title')}</h2>
+${saved ? notice(ctx.t(saved === 'on' ? 'messages.notices.on' : 'messages.notices.off')) : ''}
+<form method="post" action="/messages/notices">
+${csrfField(ctx.csrfToken)}
+<div class="choice"><input type="checkbox" id="notify" name="notify" value="1" aria-describedby="notify-hint"${notify ? html` checked` : ''}><label for="notify">${ctx.t('messages.notices.label')}</label></div>
+<p class="hint" id="notify-hint">${ctx.t('messages.notices.hint')}</p>
+<p class="actions"><button type="submit">${ctx.t('messages.notices.save')}</button></p>
+</form>
+</section>`;
+
+export function messagesListPage(
+  ctx: PatientPageContext,
+  options: {
+    readonly threads: readonly ThreadSummary[];
+    readonly answerDays: number;
+    readonly sent?: boolean;
+    /** Whether the signed-in person is emailed of new messages, and the choice just saved, if any. */
+    readonly notices: boolean;
+    readonly saved?: 'on' | 'off';
+  },
+): string {
   const title = ctx.t('messages.title');
   return page(ctx, {
     title,
@@ -49,7 +75,8 @@ ${options.threads.map(
 <p class="muted">${topicLabel(ctx, thread.topic)} · <time datetime="${thread.lastActivity}">${ctx.dates.instant(thread.lastActivity)}</time>${thread.open ? '' : html` · ${ctx.t('messages.closed')}`}</p></li>`,
 )}
 </ul>`
-}`,
+}
+${noticesForm(ctx, options.notices, options.saved)}`,
   });
 }
 

@@ -58,7 +58,7 @@ describe('secure messages: conversations from the FHIR thread model', () => {
       ['m2', 'staff', true],
       ['m3', 'staff', false],
     ]);
-    expect(forPatient[0]!.attachments).to.deep.equal([{ url: 'Binary/b1', contentType: 'application/pdf', title: 'A.PDF' }]);
+    expect(forPatient[0]!.attachments).to.deep.equal([{ url: 'Binary/b1', binaryId: 'b1', contentType: 'application/pdf', title: 'A.PDF' }]);
     const forStaff = threadMessages(messages, 'Practitioner/s1', { includeNotes: true });
     expect(forStaff.find((m) => m.id === 'n1')?.kind).to.equal('internal-note');
     expect(forStaff.find((m) => m.id === 'a1')?.author).to.equal('automatic');
