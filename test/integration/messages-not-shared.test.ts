@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { fromRoot } from '../../scripts/lib/paths.ts';
 import type { Bundle, Communication, Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
@@ -119,6 +121,9 @@ describe('secure messages: a conversation not shared with a named family member'
 
   before(async () => {
     portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-23:59' });
+    // The shared HAPI of a PUENTE_TEST_HAPI_URL run may predate the deny rule (pfc-1); HAPI's own loader stores the profile by id, and so does this.
+    const profile = JSON.parse(readFileSync(fromRoot('fhir-profiles', 'StructureDefinition-puente-family-consent.json'), 'utf8')) as { id: string };
+    await portal.ctx.fhir.update({ ...profile, resourceType: 'StructureDefinition' } as never);
     a = await onboard(portal.ctx, portal.smtp);
     patient = await signIn(a.email, a.password, a.patient.birthDate, a.accountId, 'en');
     lucia = await member('Lucía Núñez');
@@ -211,6 +216,15 @@ describe('secure messages: a conversation not shared with a named family member'
       input: consent,
     });
     expect(validation.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => i.diagnostics)).to.deep.equal([]);
+    // The profile's rule pfc-1: a deny names conversation headers only.
+    const broken = { ...consent, provision: { ...consent.provision!, provision: [{ type: 'deny', data: [{ meaning: 'instance', reference: { reference: 'Observation/1' } }] }] } };
+    const invalid = await portal.ctx.fhir.operation<OperationOutcome>({
+      resourceType: 'Consent',
+      name: `$validate?profile=${encodeURIComponent('https://puente.example.org/fhir/StructureDefinition/puente-family-consent')}`,
+      method: 'POST',
+      input: broken,
+    });
+    expect(invalid.issue.filter((i) => i.severity === 'error').map((i) => i.diagnostics ?? '')).to.satisfy((d: string[]) => d.some((x) => x.includes('pfc-1')));
   });
 
   it('shared again: Lucía sees it once more and her Consent has no deny', async () => {
