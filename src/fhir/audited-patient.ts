@@ -2,7 +2,7 @@
  * Which patients a facade request's AuditEvents name (BALP: the patient is an entity, one AuditEvent
  * per patient). A patient-context token's patient; for practice-wide reach (system/ scopes, a staff
  * member's user/ scopes) every patient whose compartment holds a released resource (Patient
- * CompartmentDefinition membership), a Binary's authorizing DocumentReferences' patients, and any
+ * CompartmentDefinition membership), a Binary's authorizing resources' patients, and any
  * patient the request named — never the launch patient for another patient's data.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -20,7 +20,7 @@ export function auditedPatients(exchange: Exchange, localBases: readonly string[
   const released: readonly Resource[] =
     model?.interaction === 'read' && model.type === binaryType
       ? response
-        ? (exchange.binaryDocuments ?? [])
+        ? (exchange.binaryAuthorizers ?? [])
         : []
       : response?.resourceType === 'Bundle'
         ? ((response as Bundle).entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []))

@@ -1,21 +1,27 @@
 /**
- * Binary only through a DocumentReference (DESIGN.md security model 3). A Binary has no patient of
- * its own in the R4 Patient CompartmentDefinition, so a token reaches it only when a
- * DocumentReference it may read — in its patient's compartment and within its DocumentReference
- * scopes — has an attachment whose url names exactly that Binary. The decision is made before HAPI
- * is asked for the Binary; anything else answers 404 exactly like a missing resource.
+ * Binary only through a resource that names it (DESIGN.md security model 3). A Binary has no patient of
+ * its own in the R4 Patient CompartmentDefinition, so a token reaches it only when a resource it may read
+ * names exactly that Binary as an attachment: a DocumentReference (`content.attachment.url`), or a secure
+ * message (`Communication.payload.contentAttachment.url`, docs/messages.md). "May read" is the facade's one
+ * per-resource rule, passed in by the pipeline (scope and categories, a family member's Consent and hidden
+ * conversations, an adolescent's confidential resources, compartment membership), so an authorizing resource
+ * is judged exactly as it would be if the token read it. The decision is made before HAPI is asked for the
+ * Binary; anything else answers 404 exactly like a missing resource.
  */
-import type { Binary, Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
-import { isInPatientCompartment } from '../access/compartment-membership.ts';
-import { inGrantedCategory, type Category, type PatientScopes } from '../access/scopes.ts';
-import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
+import type { Binary, Bundle, Resource } from '@medplum/fhirtypes';
+import type { PatientScopes } from '../access/scopes.ts';
+import { messageCategoryOf } from '../core/fhir/messages.ts';
+import { facadeNotFound as notFound } from './facade-error.ts';
 import type { Upstream } from './upstream.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { trimBase } from '../core/fhir/base-url.ts';
 
-/** The only type served by this rule, and the type whose scopes decide it (SMART scopes name the document). */
+/** The only type served by this rule. */
 export const binaryType = 'Binary';
+/** The type whose user/ scopes give a staff token practice-wide reach to a Binary (unchanged: documents only). */
 export const binaryScopeType = 'DocumentReference';
+/** The resources whose attachments may give a token a Binary, in the order they are looked for. */
+export const binaryAuthorizingTypes = ['DocumentReference', 'Communication'] as const;
 
 /**
  * The pipeline's reach decision for this request (pipeline.ts checkScope), taken as it is rather than
@@ -35,6 +41,12 @@ export interface BinaryAccessDeps {
   readonly upstream: Upstream;
 }
 
+/** The facade's rule for one resource leaving to this token, as the pipeline applies it to every read and entry. */
+export type ReadableByToken = (resource: Resource) => boolean;
+
+/** A patient's messages are looked through at most this many pages of 100, newest first (bounded work per request). */
+const maxMessagePages = 50;
+
 /**
  * The Binary id an attachment url names: `Binary/<id>`, or `<base>/Binary/<id>` on one of `bases`,
  * compared as exact text (no query, fragment, version or case folding). Anything else: undefined.
@@ -48,54 +60,99 @@ export function binaryIdOfUrl(url: unknown, bases: readonly string[]): string | 
   return isFhirId(id) ? id : undefined;
 }
 
+/** The attachment urls a resource carries: a document's contents, a message's attachments. */
+function attachmentUrls(resource: Resource): unknown[] {
+  if (resource.resourceType === 'DocumentReference') return (resource.content ?? []).map((content) => content.attachment?.url);
+  if (resource.resourceType === 'Communication') return (resource.payload ?? []).map((part) => part.contentAttachment?.url);
+  return [];
+}
+
+/**
+ * Whether `resource` gives this token Binary `binaryId`: the token may read it, and one of its attachment urls
+ * names exactly that Binary. An internal staff note never does for a patient-side token (it is outside the
+ * patient's compartment by construction; refused here by its category too).
+ */
+export function namesBinaryFor(resource: Resource, binaryId: string, readable: ReadableByToken, reach: BinaryReach, bases: readonly string[]): boolean {
+  if (!(binaryAuthorizingTypes as readonly string[]).includes(resource.resourceType)) return false;
+  if (!reach.practiceWide && resource.resourceType === 'Communication' && messageCategoryOf(resource) === 'internal-note') return false;
+  return readable(resource) && attachmentUrls(resource).some((url) => binaryIdOfUrl(url, bases) === binaryId);
+}
+
+/**
+ * Whether these scopes could reach any Binary: read on DocumentReference, or — for a token whose reach is one
+ * patient's compartment — read on Communication (message attachments). Practice-wide reach stays documents only.
+ */
+export function binaryScopeAllows(scopes: PatientScopes, practiceWide: boolean): boolean {
+  return !!scopes.allowed('DocumentReference', 'read') || (!practiceWide && !!scopes.allowed('Communication', 'read'));
+}
+
 /** The attachment urls under which a DocumentReference may name `Binary/<id>` (FHIR search escaping for `,`, `|`, `$`, `\`). */
 function locationValues(id: string, bases: readonly string[]): string {
   const escapeValue = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
   return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escapeValue).join(',');
 }
 
-/** True when the token may read this DocumentReference: scope (with any category limit) and, unless its reach is practice-wide, compartment. */
-function documentReachable(document: Resource, reach: BinaryReach, scopes: PatientScopes, localBases: readonly string[]): boolean {
-  if (document.resourceType !== binaryScopeType) return false;
-  const granted = scopes.allowed(binaryScopeType, 'read');
-  if (!granted) return false;
-  if (granted !== 'all' && !inGrantedCategory(document as { category?: unknown }, granted as readonly Category[])) return false;
-  if (reach.practiceWide) return true;
-  return !!reach.patient && isInPatientCompartment(document, reach.patient, { localBases });
+/** HAPI's next page of a search, rebuilt on its base from its own paging id (never a url HAPI sent as it is). */
+function nextPage(bundle: Bundle, upstreamBase: string): string | undefined {
+  const link = bundle.link?.find((l) => l.relation === 'next')?.url;
+  if (!link) return undefined;
+  const url = new URL(link, upstreamBase);
+  const searchId = url.searchParams.get('_getpages');
+  const offset = Number(url.searchParams.get('_getpagesoffset'));
+  if (!searchId || !Number.isInteger(offset) || offset < 0) return undefined;
+  return `${upstreamBase}?${new URLSearchParams({ _getpages: searchId, _getpagesoffset: String(offset), _count: '100', _bundletype: 'searchset' })}`;
 }
 
 /**
- * Finds the DocumentReferences that give this token the Binary, asking HAPI with the R4 `location`
- * search parameter (DocumentReference.content.attachment.url), narrowed to the token's patient unless
- * its reach is practice-wide, and re-checking every answer here. Throws the uniform 404 when there is none.
+ * Finds the resources that give this token the Binary, decided before HAPI is asked for it. Documents first,
+ * with the R4 `location` search parameter (DocumentReference.content.attachment.url), narrowed to the token's
+ * patient unless its reach is practice-wide; then, for a token whose reach is one compartment, that patient's
+ * messages (R4 has no search parameter for a Communication's attachment url, so the patient's Communications
+ * are read newest first, at most `maxMessagePages` pages). Every answer is re-checked here with the facade's
+ * own rule. Throws the uniform 404 when there is none.
  */
-export async function authorizingDocuments(deps: BinaryAccessDeps, reach: BinaryReach, scopes: PatientScopes, binaryId: string): Promise<readonly DocumentReference[]> {
-  if (!scopes.allowed(binaryScopeType, 'read')) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: binaryType });
+export async function authorizingResources(
+  deps: BinaryAccessDeps,
+  reach: BinaryReach,
+  scopes: PatientScopes,
+  readable: ReadableByToken,
+  binaryId: string,
+): Promise<readonly Resource[]> {
   if (!reach.practiceWide && !reach.patient) throw notFound();
   const bases = [deps.fhirBase, deps.upstreamBase];
-  const query = new URLSearchParams({ location: locationValues(binaryId, bases), _count: '100' });
-  if (!reach.practiceWide) query.set('patient', `Patient/${reach.patient}`);
-  const bundle = (await deps.upstream.get(`${deps.upstreamBase}/${binaryScopeType}?${query}`)) as Bundle;
-  const documents = (bundle.entry ?? [])
-    .map((entry) => entry.resource)
-    .filter((resource): resource is DocumentReference => !!resource && documentReachable(resource, reach, scopes, [deps.fhirBase]))
-    .filter((document) => (document.content ?? []).some((content) => binaryIdOfUrl(content.attachment?.url, bases) === binaryId));
-  if (documents.length === 0) throw notFound();
-  return documents;
+  const matching = (bundle: Bundle) =>
+    (bundle.entry ?? []).flatMap((entry) => (entry.resource && namesBinaryFor(entry.resource, binaryId, readable, reach, bases) ? [entry.resource] : []));
+  if (scopes.allowed('DocumentReference', 'read')) {
+    const query = new URLSearchParams({ location: locationValues(binaryId, bases), _count: '100' });
+    if (!reach.practiceWide) query.set('patient', `Patient/${reach.patient}`);
+    const documents = matching((await deps.upstream.get(`${deps.upstreamBase}/DocumentReference?${query}`)) as Bundle);
+    if (documents.length > 0) return documents;
+  }
+  if (!reach.practiceWide && scopes.allowed('Communication', 'read')) {
+    const query = new URLSearchParams({ patient: `Patient/${reach.patient}`, _sort: '-sent', _count: '100' });
+    let url: string | undefined = `${deps.upstreamBase}/Communication?${query}`;
+    for (let page = 0; url && page < maxMessagePages; page++) {
+      const bundle = (await deps.upstream.get(url)) as Bundle;
+      const messages = matching(bundle);
+      if (messages.length > 0) return messages;
+      url = nextPage(bundle, deps.upstreamBase);
+    }
+  }
+  throw notFound();
 }
 
 /**
  * The Binary HAPI returned may leave only if it is the one asked for, and, when it names a
  * securityContext (R4 Binary.securityContext: "access to this Binary is governed by that resource"),
- * that context is the token's patient or one of the authorizing DocumentReferences.
+ * that context is the token's patient or one of the authorizing resources.
  */
-export function binaryReleasable(binary: Resource, id: string, documents: readonly DocumentReference[], reach: BinaryReach, fhirBase: string): boolean {
-  if (binary.resourceType !== binaryType || binary.id !== id || documents.length === 0) return false;
+export function binaryReleasable(binary: Resource, id: string, authorizing: readonly Resource[], reach: BinaryReach, fhirBase: string): boolean {
+  if (binary.resourceType !== binaryType || binary.id !== id || authorizing.length === 0) return false;
   // Practice-wide reach (system/ scopes, or staff within user/ scopes) covers every patient, so any context is within it.
   if (reach.practiceWide) return true;
   const context = (binary as Binary).securityContext?.reference;
   if (context === undefined) return (binary as Binary).securityContext === undefined;
   const relative = context.startsWith(`${trimBase(fhirBase)}/`) ? context.slice(trimBase(fhirBase).length + 1) : context;
   if (reach.patient && relative === `Patient/${reach.patient}`) return true;
-  return documents.some((document) => relative === `${binaryScopeType}/${document.id}`);
+  return authorizing.some((resource) => relative === `${resource.resourceType}/${resource.id}`);
 }

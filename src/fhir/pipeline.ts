@@ -4,7 +4,7 @@
  * FacadeError; nothing reaches HAPI before authentication, parsing, scope and narrowing are done,
  * and nothing leaves before every resource has been re-checked.
  */
-import type { Bundle, BundleEntry, BundleLink, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { overlapsDateRange } from '../core/fhir/clinical-dates.ts';
 import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
@@ -15,11 +15,12 @@ import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
-import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
+import { isConfidential } from '../access/minors.ts';
+import { minorsDecision, type MinorsDeps } from './minors-decision.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
-import { authorizingDocuments, binaryReleasable, binaryScopeType, binaryType } from './binary-access.ts';
+import { authorizingResources, binaryReleasable, binaryScopeAllows, binaryScopeType, binaryType } from './binary-access.ts';
 import { pointAttachmentsAtFacade } from './attachment-urls.ts';
 import type { Upstream } from './upstream.ts';
 import { matchKeys, revincludedProvenanceReachable } from './revinclude-provenance.ts';
@@ -40,13 +41,7 @@ export interface FacadeDeps {
   /** The practice's IANA time zone: `$everything`'s `start`/`end` are practice-local days. */
   readonly timeZone: string;
   /** The practice's minors policy (config.minors) and the patient's birth date as HAPI records it (cached by the router). */
-  readonly minors?: {
-    readonly policy: MinorsPolicy;
-    readonly birthDateOf: (patient: string) => Promise<string | undefined>;
-    /** When the account's proxy access to the patient began (the link, or the designee's account). */
-    readonly grantedAt: (accountId: string, patient: string) => Promise<Date | undefined>;
-    readonly now?: () => Date;
-  };
+  readonly minors?: MinorsDeps;
 }
 
 export interface Exchange {
@@ -66,8 +61,8 @@ export interface Exchange {
   /** `Patient/{id}/$everything` or one of its pages: the types this token may receive from it (security model 2–3). */
   everything?: EverythingFilter;
   upstreamUrl?: string;
-  /** For a Binary read: the reachable DocumentReferences whose attachment names it (security model 3). */
-  binaryDocuments?: readonly DocumentReference[];
+  /** For a Binary read: the reachable DocumentReferences or messages whose attachment names it (security model 3). */
+  binaryAuthorizers?: readonly Resource[];
   /** A proxy reading an adolescent's record: resources labelled confidential or sensitive are not released (access/minors.ts). */
   hideConfidential?: boolean;
   /** Set when the answer is known without asking HAPI (e.g. a search for another patient: nothing reachable). */
@@ -109,17 +104,9 @@ const authenticate: Step = async (deps, exchange) => {
  * from the patient's birth date and the clock before HAPI is asked; applied to every entry after.
  */
 const applyMinorsPolicy: Step = async (deps, exchange) => {
-  const principal = exchange.principal!;
-  if (!deps.minors || principal.kind !== 'user' || principal.staff || !principal.patient || !principal.fhirUser?.startsWith('RelatedPerson/')) return;
-  const birthDate = await deps.minors.birthDateOf(principal.patient);
-  const now = (deps.minors.now ?? (() => new Date()))();
-  const stage = minorStage(birthDate, now, deps.minors.policy);
-  if (stage === 'adolescent') exchange.hideConfidential = true;
-  if (stage === 'adult') {
-    // Access given while the patient was a minor (a parent's) ends by itself at 18, on the first request after it.
-    const grantedAt = await deps.minors.grantedAt(principal.accountId, principal.patient);
-    if (grantedAt && parentalAccessEnded(birthDate, grantedAt, now, deps.minors.policy)) throw unauthenticated();
-  }
+  const decision = await minorsDecision(deps.minors, exchange.principal!);
+  if (decision === 'ended') throw unauthenticated();
+  if (decision === 'withhold-confidential') exchange.hideConfidential = true;
 };
 
 /** Security model 1: one strict model; anything not fully understood is refused. */
@@ -166,15 +153,15 @@ const checkScope: Step = (deps, exchange) => {
     return;
   }
   const interaction: Interaction = model.interaction === 'read' ? 'read' : 'search';
-  // A Binary is reached through its DocumentReference, so the DocumentReference scopes decide (security model 3).
+  // A Binary is reached through a DocumentReference or a message naming it, so their read scopes decide (security
+  // model 3); staff reach it practice-wide only within user/ DocumentReference scopes.
   const scopeType = exchange.type === binaryType ? binaryScopeType : exchange.type;
   const byUserScope = !!user && !!scopeType && !!user.allowed(scopeType, interaction);
   if (byUserScope) scopes = user;
   exchange.scopes = scopes;
   exchange.practiceWide = principal.kind === 'system' || byUserScope;
-  if (scopeType && !scopes.allowed(scopeType, interaction)) {
-    throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
-  }
+  const allowed = exchange.type === binaryType ? binaryScopeAllows(scopes, exchange.practiceWide) : !scopeType || !!scopes.allowed(scopeType, interaction);
+  if (!allowed) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.scope_denied', { type: exchange.type! });
 };
 
 /**
@@ -199,11 +186,15 @@ const refuse = (key: 'facade.path_operations_unavailable'): never => {
 /** The reach checkScope decided (practice-wide or the token's patient), as the Binary rule takes it: one decision per request. */
 const binaryReach = (exchange: Exchange) => ({ practiceWide: exchange.practiceWide === true, patient: exchange.principal!.patient });
 
-/** Security model 3: Binary only through a reachable DocumentReference naming it; decided before HAPI is asked for the Binary. */
-const reachBinaryThroughDocument: Step = async (deps, exchange) => {
+/**
+ * Security model 3: Binary only through a DocumentReference or a message naming it that this token may read by
+ * the same rule as every other resource (`readableBy`); decided before HAPI is asked for the Binary.
+ */
+const reachBinaryThroughAuthorizer: Step = async (deps, exchange) => {
   const model = exchange.model!;
   if (model.interaction !== 'read' || model.type !== binaryType) return;
-  exchange.binaryDocuments = await authorizingDocuments(deps, binaryReach(exchange), exchange.scopes!, model.id);
+  const readable = readableBy(deps, exchange);
+  exchange.binaryAuthorizers = await authorizingResources(deps, binaryReach(exchange), exchange.scopes!, (resource) => readable(resource, 'read'), model.id);
 };
 
 /** Security model 2: narrow the search to the token's patient before HAPI runs it (injected patient parameter, strict handling). */
@@ -257,6 +248,36 @@ const forwardRebuilt: Step = async (deps, exchange) => {
   exchange.upstream = await deps.upstream.get(exchange.upstreamUrl);
 };
 
+/** Issue 13 point 5: an adolescent's confidential or sensitive resource (a Binary labelled so included) is withheld from their parent. */
+const withheldFromProxy = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boolean =>
+  exchange.hideConfidential === true && resource.resourceType !== 'Patient' && isConfidential(resource, deps.minors!.policy);
+
+/**
+ * The facade's one rule for whether a resource may leave to this token (security model 2–3), applied to every
+ * read, match, include and $everything entry, and to the resource that gives a token a Binary: scope and
+ * categories (already narrowed to a family member's Consent), a family member's hidden conversations, an
+ * adolescent's confidential resources, and compartment membership (practice-wide reach: every patient).
+ */
+function readableBy(deps: FacadeDeps, exchange: Exchange): (resource: Resource, interaction: Interaction) => boolean {
+  const patient = exchange.principal!.patient;
+  const scopes = exchange.scopes!;
+  const localBases = [deps.fhirBase];
+  const system = exchange.practiceWide === true;
+  // Conversations the patient keeps from this family member (issue #14 point 4): outside reach like another patient's.
+  const hidden = hiddenThreadsOf(exchange.principal!);
+  return (resource, interaction) => {
+    const granted = scopes.allowed(resource.resourceType, interaction);
+    if (!granted) return false;
+    if (inHiddenThread(resource, hidden, localBases)) return false;
+    if (withheldFromProxy(deps, exchange, resource)) return false;
+    if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
+    if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
+    if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
+    // System tokens reach every patient of the practice within their scopes; patient tokens their compartment only.
+    return system || (!!patient && isInPatientCompartment(resource, patient, { localBases }));
+  };
+}
+
 /** Security model 2–3: every resource, match and include alike, is checked for compartment membership and scope. */
 const verifyEveryEntry: Step = (deps, exchange) => {
   const model = exchange.model!;
@@ -264,19 +285,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   const scopes = exchange.scopes!;
   const localBases = [deps.fhirBase];
   const system = exchange.practiceWide === true;
-  // Conversations the patient keeps from this family member (issue #14 point 4): outside reach like another patient's.
-  const hidden = hiddenThreadsOf(exchange.principal!);
-  const reachable = (resource: Resource, interaction: Interaction): boolean => {
-    const granted = scopes.allowed(resource.resourceType, interaction);
-    if (!granted) return false;
-    if (inHiddenThread(resource, hidden, localBases)) return false;
-    if (exchange.hideConfidential && resource.resourceType !== 'Patient' && isConfidential(resource, deps.minors!.policy)) return false;
-    if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
-    if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
-    if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
-    // System tokens reach every patient of the practice within their scopes; patient tokens their compartment only.
-    return system || (!!patient && isInPatientCompartment(resource, patient, { localBases }));
-  };
+  const reachable = readableBy(deps, exchange);
   if (exchange.answer) {
     exchange.response = exchange.answer;
     return;
@@ -285,7 +294,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   if (model.interaction === 'read') {
     const ok =
       model.type === binaryType
-        ? binaryReleasable(upstream, model.id, exchange.binaryDocuments ?? [], binaryReach(exchange), deps.fhirBase)
+        ? binaryReleasable(upstream, model.id, exchange.binaryAuthorizers ?? [], binaryReach(exchange), deps.fhirBase) && !withheldFromProxy(deps, exchange, upstream)
         : upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
     if (!ok) throw notFound();
     exchange.response = upstream;
@@ -406,7 +415,7 @@ export const facadeSteps: readonly Step[] = [
   parseStrictly, //    one canonical model; unknown, repeated or bracketed parameters refused (security model 1)
   applyMinorsPolicy, // a proxy of an adolescent: confidential and sensitive resources withheld (issue 13 point 5)
   checkScope, //       SMART v2/v1 scopes incl. ?category=, and cursor binding, before HAPI is asked
-  reachBinaryThroughDocument, // Binary only when a reachable DocumentReference's attachment names it (model 3)
+  reachBinaryThroughAuthorizer, // Binary only when a DocumentReference or message this token may read names it (model 3)
   narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream;
   //                   Patient/{id}/$everything only for the token's own patient (else 404), _type = what it may receive (model 2, 6)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict

@@ -132,4 +132,41 @@ describe('secure messages written by a family member on the patient’s behalf',
     const refused = await post(limited.token, { resourceType: 'Communication', topic: { coding: [{ system: messageTopicSystem, code: 'doctor' }], text: 'limitado' } });
     expect(refused.status).to.equal(403);
   });
+
+  it('a message’s attachment opens for a family member with everything; a limited Consent opens no message, so not its attachment either', async () => {
+    const patientToken = await (async () => {
+      const browser = new HttpClient(portal.url);
+      const login = await browser.get('/auth/login');
+      await browser.submit(formAction(login.body, /^\/interaction\//), { email: a.email, password: a.password, birthDate: a.patient.birthDate });
+      const rows = await portal.ctx.db.query<{ token: string }>(
+        "SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1",
+        [a.accountId],
+      );
+      return rows.rows[0]!.token;
+    })();
+    const created = await post(patientToken, { resourceType: 'Communication', topic: { coding: [{ system: messageTopicSystem, code: 'results' }], text: 'Resultados adjuntos' } });
+    const thread = /\/Communication\/([^/]+)\/_history\//.exec(created.headers.get('location')!)![1]!;
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const stored = await fetch(`${portal.url}/fhir/Binary`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${patientToken}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Binary', contentType: 'application/pdf', data: pdf.toString('base64') }),
+    });
+    const binary = /\/Binary\/([^/]+)\/_history\//.exec(stored.headers.get('location')!)![1]!;
+    const sent = await post(patientToken, {
+      resourceType: 'Communication',
+      partOf: [{ reference: `Communication/${thread}` }],
+      payload: [{ contentString: 'el informe' }, { contentAttachment: { contentType: 'application/pdf', url: `Binary/${binary}`, title: 'informe.pdf' } }],
+    });
+    expect(sent.status).to.equal(201);
+    const open = (token: string) => fetch(`${portal.url}/fhir/Binary/${binary}`, { headers: { authorization: `Bearer ${token}` } });
+    const everything = await member();
+    const opened = await open(everything.token);
+    expect(opened.status).to.equal(200);
+    expect(opened.headers.get('content-type')).to.equal('application/pdf');
+    expect(Buffer.from(await opened.arrayBuffer()).equals(pdf)).to.equal(true);
+    // A limited Consent never opens Communication (no part names it): with documents the Binary is the uniform 404, without them out of scope.
+    expect((await open((await member({ access: 'limited', parts: ['documents'] })).token)).status).to.equal(404);
+    expect((await open((await member({ access: 'limited', parts: ['appointments'] })).token)).status).to.equal(403);
+  });
 });

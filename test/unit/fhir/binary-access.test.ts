@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Binary, DocumentReference } from '@medplum/fhirtypes';
+import type { Binary, Communication, DocumentReference } from '@medplum/fhirtypes';
 import { binaryIdOfUrl, binaryReleasable } from '../../../src/fhir/binary-access.ts';
 import { rawBinaryContent, wantsBinaryResource } from '../../../src/fhir/binary-content.ts';
 import { pointAttachmentsAtFacade } from '../../../src/fhir/attachment-urls.ts';
@@ -40,6 +40,15 @@ describe('Binary through its DocumentReference (security model 3)', () => {
     const practiceWide = { practiceWide: true, patient: 'p1' };
     expect(binaryReleasable(binary({ securityContext: { reference: 'Patient/p2' } }), 'b1', [document], practiceWide, facade), 'practice-wide').to.equal(true);
     expect(binaryReleasable(binary(), 'b1', [], practiceWide, facade), 'practice-wide still needs a document').to.equal(false);
+  });
+
+  it('accepts the authorizing message as a Binary’s securityContext, never another message', () => {
+    const message = { resourceType: 'Communication', id: 'm1', status: 'completed', payload: [{ contentAttachment: { url: 'Binary/b1' } }] } satisfies Communication;
+    const binary = (reference: string): Binary => ({ resourceType: 'Binary', id: 'b1', contentType: 'application/pdf', securityContext: { reference } });
+    expect(binaryReleasable(binary('Communication/m1'), 'b1', [message], patientToken, facade)).to.equal(true);
+    expect(binaryReleasable(binary('Patient/p1'), 'b1', [message], patientToken, facade)).to.equal(true);
+    expect(binaryReleasable(binary('Communication/m2'), 'b1', [message], patientToken, facade)).to.equal(false);
+    expect(binaryReleasable(binary('DocumentReference/m1'), 'b1', [message], patientToken, facade), 'same id, another type').to.equal(false);
   });
 
   it('answers the resource for FHIR formats and the content otherwise (R4 http.html#binary)', () => {
