@@ -71,6 +71,8 @@ export function createApp(ctx: Context): express.Express {
     '/fhir',
     createFhirRouter({
       db: ctx.db,
+      // The clock the minors policy reads (a birthday is decided on every request); tests move it across birthdays.
+      now: ctx.accounts.now,
       fhirBase: ctx.fhirBase,
       upstreamBase: trimBase(ctx.config.fhir.upstreamUrl),
       publicUrl: ctx.config.publicUrl,

@@ -21,6 +21,8 @@ import { parseBinaryBody } from './binary-body.ts';
 import { FacadeError } from './facade-error.ts';
 import type { FacadeDeps } from './pipeline.ts';
 import { unauthenticated } from './pipeline.ts';
+import { minorsDecision } from './minors-decision.ts';
+import { isConfidential } from '../access/minors.ts';
 
 /** How conversations are routed and when an answer is due (config.messages), for the routing Task of a new conversation. */
 export interface MessagingPolicy {
@@ -58,8 +60,14 @@ export interface CreateExchange {
   readonly authorization: string | undefined;
   /** The request's headers, lower-case names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: Buffer | undefined;
+  /**
+   * Reads the request body, up to maxWriteBodyBytes (`undefined` when larger). Called only once the writer is
+   * authenticated and scoped (`readJsonBody`), so an anonymous client cannot make the portal buffer a large body.
+   */
+  readonly readBody: () => Promise<Buffer | undefined>;
   principal?: Principal;
+  /** A family member of an adolescent: a conversation labelled confidential is refused like a missing one (issue 13 point 5). */
+  hideConfidential?: boolean;
   type?: 'Communication' | 'Binary';
   json?: unknown;
   scopes?: PatientScopes;
@@ -104,10 +112,10 @@ const authenticate: Step = async (deps, exchange) => {
 
 /**
  * Security model 1 for writes: `POST [type]` only, no id, no query (so no conditional URL), no conditional
- * headers, no client Provenance; JSON parsed once. Batch/transaction (`POST [base]`), `_search` by POST,
- * `_history`, operations and every other method are refused here, before anything else is looked at.
+ * headers, no client Provenance, JSON only. Batch/transaction (`POST [base]`), `_search` by POST,
+ * `_history`, operations and every other method are refused here, from the request line and headers alone.
  */
-const parseStrictly: Step = (_deps, exchange) => {
+const parseRequestLine: Step = (_deps, exchange) => {
   if (/%2f|%5c|\\|\/\.\.?(\/|$)|\/\//i.test(exchange.path)) refuse(400, 'facade.path_invalid');
   const segments = exchange.path.split('/').filter(Boolean);
   if (exchange.method !== 'POST') refuse(405, 'facade.write_method_unsupported', 'not-supported');
@@ -122,12 +130,28 @@ const parseStrictly: Step = (_deps, exchange) => {
   if (contentType !== 'application/fhir+json' && contentType !== 'application/json') refuse(415, 'facade.json_only', 'not-supported');
   const key = exchange.headers['idempotency-key'];
   if (key !== undefined && !idempotencyKeyPattern.test(key)) refuse(400, 'facade.idempotency_key_invalid');
+  exchange.type = type as 'Communication' | 'Binary';
+};
+
+/** Issue 13 point 5, the read path's decision (minors-decision.ts): a parent's access ended at 18 → 401; an adolescent's → confidential conversations withheld. */
+const applyMinorsPolicy: Step = async (deps, exchange) => {
+  const decision = await minorsDecision(deps.minors, exchange.principal!);
+  if (decision === 'ended') throw unauthenticated();
+  if (decision === 'withhold-confidential') exchange.hideConfidential = true;
+};
+
+/**
+ * The body is read only now, for a live writer with the write scope: before, a refusal (401, 403, 405 …) is
+ * answered without reading it. Larger than maxWriteBodyBytes → 413; JSON parsed once.
+ */
+const readJsonBody: Step = async (_deps, exchange) => {
+  const body = await exchange.readBody();
+  if (body === undefined) throw new FacadeError(413, 'too-costly', 'invalid', 'facade.body_too_large');
   try {
-    exchange.json = JSON.parse((exchange.body ?? Buffer.alloc(0)).toString('utf8'));
+    exchange.json = JSON.parse(body.toString('utf8'));
   } catch {
     refuse(400, 'facade.body_invalid');
   }
-  exchange.type = type as 'Communication' | 'Binary';
 };
 
 /** SMART App Launch 2.2: `patient/Communication.c` (v2; `cr`, `cruds` …) or `.write` (v1). A Binary is an attachment of a message: the Communication scope decides. */
@@ -158,6 +182,9 @@ const forceSubjectAndAuthor: Step = (_deps, exchange) => {
   if (parsed.sender !== undefined && parsed.sender !== principal.fhirUser) refuse(403, 'facade.sender_forbidden', 'forbidden');
 };
 
+/** A resource labelled confidential or sensitive, written to by an adolescent's family member: treated as not there (issue 13 point 5). */
+const withheld = (deps: CreateDeps, exchange: CreateExchange, resource: Resource): boolean => exchange.hideConfidential === true && isConfidential(resource, deps.minors!.policy);
+
 /** Reads one resource from HAPI; missing (or anything unexpected) is `undefined`, so "not there" and "not yours" are decided alike. */
 async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string): Promise<T | undefined> {
   try {
@@ -176,7 +203,7 @@ async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string):
  */
 const checkThread: Step = async (deps, exchange) => {
   const parsed = exchange.communication;
-  if (!parsed || parsed.shape !== 'message') return;
+  if (parsed?.shape !== 'message') return;
   const patientRef = `Patient/${exchange.principal!.patient}`;
   const header = await upstreamRead<Communication>(deps, `Communication/${parsed.thread}`);
   const ours =
@@ -188,12 +215,17 @@ const checkThread: Step = async (deps, exchange) => {
     // A conversation the patient keeps from this family member (issue #14 point 4) is refused like another patient's.
     !inHiddenThread(header, hiddenThreadsOf(exchange.principal!));
   if (!ours) refuse(403, 'facade.thread_refused', 'forbidden');
+  // An adolescent's confidential conversation is refused to their parent exactly like another patient's or a missing one.
+  if (withheld(deps, exchange, header!)) refuse(403, 'facade.thread_refused', 'forbidden');
   if (header!.status !== 'in-progress') refuse(409, 'facade.thread_closed', 'conflict');
   exchange.header = header!;
   if (parsed.inResponseTo) {
     const answered = await upstreamRead<Communication>(deps, `Communication/${parsed.inResponseTo}`);
     const sameThread =
-      answered?.resourceType === 'Communication' && answered.partOf?.[0]?.reference === `Communication/${parsed.thread}` && answered.subject?.reference === patientRef;
+      answered?.resourceType === 'Communication' &&
+      answered.partOf?.[0]?.reference === `Communication/${parsed.thread}` &&
+      answered.subject?.reference === patientRef &&
+      !withheld(deps, exchange, answered);
     if (!sameThread) refuse(403, 'facade.thread_refused', 'forbidden');
   }
   for (const attachment of parsed.attachments) {
@@ -393,8 +425,10 @@ const verifyCreated: Step = async (deps, exchange) => {
 /** The order is the policy: read it top to bottom. Auditing wraps it (router.ts) so refusals are recorded too. */
 export const createSteps: readonly Step[] = [
   authenticate, //        RFC 6750; aud = this FHIR base; grant, account, proxy link live; a person with a patient context (security model 7–8)
-  parseStrictly, //       POST [type] only; no id, query, conditional headers, X-Provenance, batch/transaction, history (security model 1, 4)
+  parseRequestLine, //    POST [type] only; no id, query, conditional headers, X-Provenance, batch/transaction, history; JSON (security model 1, 4)
+  applyMinorsPolicy, //   as for reads: a parent's access ended at 18 → 401; an adolescent's confidential conversations withheld (issue 13)
   checkWriteScope, //     SMART 2.2: patient/Communication.c (v2) or .write (v1), before HAPI is asked
+  readJsonBody, //        only now is the body read (≤ 14.5 MB, else 413): refusals above never buffer an upload; JSON parsed once
   parseBodyAgainstAllowList, // per-type element allow-list; no contained, no extensions; id/meta/text dropped
   forceSubjectAndAuthor, // subject = the token's patient, sender = the principal; another named → 403
   checkThread, //         a message only into the patient's own open thread; same 403 whether it exists or not (model 6)

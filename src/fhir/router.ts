@@ -34,6 +34,8 @@ import { defaultMessagingPolicy, maxWriteBodyBytes, runCreate, type CreateExchan
 
 export interface FhirFacadeDeps {
   readonly db: Db;
+  /** The clock of the minors policy (a birthday is decided on every request); real time unless a test moves it. */
+  readonly now?: () => Date;
   readonly fhirBase: string;
   readonly upstreamBase: string;
   readonly publicUrl: URL;
@@ -55,7 +57,10 @@ export interface FhirFacadeDeps {
   readonly staleClaimMs?: number;
 }
 
-/** The request body, read up to `limit` bytes; `undefined` when it is larger (the write path then answers 413). */
+/**
+ * The request body, read up to `limit` bytes; `undefined` when it is larger (the write path then answers 413).
+ * Called by the write pipeline only after the token and scope checks (create-pipeline.ts readJsonBody).
+ */
 async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -135,7 +140,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     grantUsage: deps.grantUsage,
     checked,
     timeZone: deps.timeZone,
-    ...(deps.minors ? { minors: { policy: deps.minors, birthDateOf: birthDates(deps), grantedAt: grantTimes(deps) } } : {}),
+    ...(deps.minors ? { minors: { policy: deps.minors, birthDateOf: birthDates(deps), grantedAt: grantTimes(deps), ...(deps.now ? { now: deps.now } : {}) } } : {}),
   };
 
   // Browser apps on other origins call the facade with bearer tokens (never cookies), so any origin may;
@@ -190,14 +195,23 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   const write = async (req: Request, res: Response) => {
     const queryIndex = req.originalUrl.indexOf('?');
     const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
-    const body = await readBody(req, maxWriteBodyBytes);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    const exchange: CreateExchange = { method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), headers, body };
+    let bodyRead = false;
+    const exchange: CreateExchange = {
+      method: req.method,
+      path: req.path,
+      rawQuery,
+      authorization: req.get('authorization'),
+      headers,
+      readBody: () => {
+        bodyRead = true;
+        return readBody(req, maxWriteBodyBytes);
+      },
+    };
     let result: Resource | undefined;
     let failure: FacadeError | undefined;
     try {
-      if (body === undefined) throw new FacadeError(413, 'too-costly', 'invalid', 'facade.body_too_large');
       result = await runCreate({ ...facade, messaging: deps.messaging ?? defaultMessagingPolicy, ...(deps.staleClaimMs ? { staleClaimMs: deps.staleClaimMs } : {}) }, exchange);
     } catch (error) {
       failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
@@ -224,6 +238,8 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     if (failure) {
       if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       if (failure.status === 405) res.set('Allow', 'POST');
+      // Refused before its body was read: the connection is closed after the answer, so the rest of an upload is not taken in.
+      if (!bodyRead && !req.complete) res.set('Connection', 'close');
       return outcome(req, res, failure);
     }
     res.status(201).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import type { Binary, Bundle, Communication, OperationOutcome, Provenance, Resource, Task } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
@@ -243,6 +244,31 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect([big.status, text(big)]).to.deep.equal([400, 'El archivo adjunto pesa más de 10 MB.']);
   });
 
+  it('opens a message’s attachment for the patient (bytes and type); B’s token gets the 404 of a missing Binary', async () => {
+    const header = idOf(await send('POST', '/fhir/Communication', { body: thread('Foto de la receta') }))!;
+    const stored = await send('POST', '/fhir/Binary', { body: { resourceType: 'Binary', contentType: 'image/png', data: png.toString('base64') } });
+    const binary = idOf(stored)!;
+    const sent = await send('POST', '/fhir/Communication', {
+      body: message(header, 'adjunto', {
+        payload: [{ contentString: 'adjunto' }, { contentAttachment: { contentType: 'image/png', url: `Binary/${binary}`, title: 'receta.png' } }],
+      }),
+    });
+    expect(sent.status, sent.body).to.equal(201);
+    const raw = await fetch(`${portal.url}/fhir/Binary/${binary}`, { headers: { authorization: `Bearer ${tokenA}`, accept: '*/*' } });
+    expect(raw.status).to.equal(200);
+    expect(raw.headers.get('content-type')).to.equal('image/png');
+    expect(raw.headers.get('x-content-type-options')).to.equal('nosniff');
+    expect(Buffer.from(await raw.arrayBuffer()).equals(png)).to.equal(true);
+    const resource = await send('GET', `/fhir/Binary/${binary}`);
+    expect(JSON.parse(resource.body)).to.include({ resourceType: 'Binary', id: binary, contentType: 'image/png' });
+    // B: A's attachment answers exactly like a Binary that does not exist; and A cannot open B's stored Binary.
+    const asB = await send('GET', `/fhir/Binary/${binary}`, { token: tokenB });
+    const missing = await send('GET', '/fhir/Binary/no-such-binary-2', { token: tokenB });
+    expect([asB.status, missing.status]).to.deep.equal([404, 404]);
+    expect(asB.body).to.equal(missing.body);
+    expect((await send('GET', `/fhir/Binary/${binaryB}`)).status).to.equal(404);
+  });
+
   it('checks SMART scopes: v1 .write writes, a read-only token does not', async () => {
     const v1 = await scopedToken(a, 'patient/*.read patient/Communication.write');
     expect((await send('POST', '/fhir/Communication', { token: v1, body: thread('v1') })).status).to.equal(201);
@@ -255,6 +281,36 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect(blind.status).to.equal(201);
     expect((JSON.parse(blind.body) as { resourceType: string }).resourceType).to.equal('OperationOutcome');
     expect((await send('POST', '/fhir/Communication', { token: null, body: thread('x') })).status).to.equal(401);
+  });
+
+  it('refuses an anonymous or unscoped POST before reading its body: the answer comes while a 14 MB upload is unfinished', async () => {
+    const readOnly = await scopedToken(a, 'patient/*.rs');
+    /** Announces 14 MB, sends 64 KB and waits: the answer and the closed connection arrive without the rest. */
+    const unfinishedUpload = (authorization?: string) =>
+      new Promise<{ status: number; head: string }>((resolve, reject) => {
+        const url = new URL(portal.url);
+        const socket = connect(Number(url.port), url.hostname);
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => {
+          const head = answer.split('\r\n\r\n')[0]!.toLowerCase();
+          resolve({ status: Number(/^http\/1\.1 (\d{3})/.exec(head)?.[1]), head });
+          socket.destroy();
+        });
+        socket.on('error', reject);
+        const lines = ['POST /fhir/Binary HTTP/1.1', `Host: ${url.host}`, 'Content-Type: application/fhir+json', 'Content-Length: 14000000'];
+        if (authorization) lines.push(`Authorization: ${authorization}`);
+        socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+        socket.write(Buffer.alloc(64 * 1024, 0x20));
+      });
+    const anonymous = await unfinishedUpload();
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.head).to.include('www-authenticate: bearer error="invalid_token"');
+    expect(anonymous.head).to.include('connection: close');
+    const unscoped = await unfinishedUpload(`Bearer ${readOnly}`);
+    expect(unscoped.status).to.equal(403);
+    expect(unscoped.head).to.include('connection: close');
   });
 
   it('says in its CapabilityStatement what the write path allows: create of Communication and Binary, never conditionally', async () => {
