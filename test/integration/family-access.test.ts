@@ -7,6 +7,7 @@ import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
 import { seedClinicalRecord, type ClinicalRecord } from '../support/clinical-seed.ts';
 import { leakMatcher } from '../support/leak-matcher.ts';
 import { seedPatient, seedPhysician, seedStaff } from '../support/seed.ts';
+import { signInToAuthorize } from '../support/oauth.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
 import { sweepMinorsAccess } from '../../src/proxies/minors-sweep.ts';
 import { staffMember } from '../support/onboard.ts';
@@ -332,6 +333,73 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     expect(page.body).to.include('Dejar de ver esta historia clínica');
     await browser.submit('/account/family/leave', {});
     expect((await fhir(`/Patient/${a.patient.id}`, limited.token)).status).to.equal(401);
+  });
+
+  it('a family member’s third-party SMART app token is refused on the next request after the patient ends the access, and after the member leaves', async () => {
+    // A third-party app the practice registered (not the portal's own web client), authorized by the family member.
+    const admin = await seedStaff(portal.ctx, { admin: true });
+    const staff = new HttpClient(portal.url, 'en');
+    await staff.get('/staff/login');
+    await staff.submit('/staff/login', { email: admin.email, password: admin.password, code: admin.code() });
+    await staff.get('/staff/apps');
+    const redirectUri = 'http://127.0.0.1:9/callback';
+    const registered = await staff.submit('/staff/apps', { name: 'Family Diary', redirects: redirectUri, kind: 'confidential-secret' });
+    const app = { id: /Client id: ([0-9a-f-]{36})/.exec(registered.body)![1]!, secret: /shown only once\): ([A-Za-z0-9_-]+)/.exec(registered.body)![1]! };
+    const appToken = async (person: Member): Promise<string> => {
+      const { browser, page, verifier } = await signInToAuthorize(
+        portal,
+        { email: person.email, password: person.password, patient: { birthDate: a.patient.birthDate } },
+        {
+          client_id: app.id,
+          redirect_uri: redirectUri,
+          scope: 'openid fhirUser launch/patient patient/*.rs',
+          state: 'fam',
+        },
+      );
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      let answer = await browser.request(
+        'POST',
+        formAction(page.body, /\/consent$/),
+        new URLSearchParams([
+          ['_csrf', csrf],
+          ['decision', 'allow'],
+          ['scope', 'patient/*.rs'],
+        ]),
+      );
+      while (answer.location && !answer.location.startsWith(redirectUri)) answer = await browser.request('GET', new URL(answer.location, answer.url).toString());
+      const code = new URL(answer.location!).searchParams.get('code')!;
+      const response = await fetch(`${portal.url}/oidc/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${app.id}:${app.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+      });
+      const tokens = (await response.json()) as { access_token: string; patient?: string };
+      expect(tokens.patient).to.equal(a.patient.id);
+      return tokens.access_token;
+    };
+
+    // 1. The patient ends the access: the app's token is refused on its next request, and nothing is released.
+    const ended = await member({ name: 'Pablo App' });
+    const endedApp = await appToken(ended);
+    expect((await fhir(`/Observation?patient=${a.patient.id}`, endedApp)).status).to.equal(200);
+    const patient = await tokenOfSession(a.email, a.password, a.patient.birthDate);
+    const page = await patient.browser.get('/account/family');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    expect((await patient.browser.request('POST', '/account/family/end', new URLSearchParams({ _csrf: csrf, member: ended.relatedPerson.split('/')[1]! }))).status).to.equal(200);
+    const afterEnd = await fhir(`/Observation?patient=${a.patient.id}`, endedApp);
+    expect(afterEnd.status).to.equal(401);
+    expect(afterEnd.body).not.to.include('ALPHA');
+
+    // 2. The member leaves: the same.
+    const leaving = await member({ name: 'Rita App' });
+    const leavingApp = await appToken(leaving);
+    expect((await fhir(`/Patient/${a.patient.id}`, leavingApp)).status).to.equal(200);
+    const own = await tokenOfSession(leaving.email, leaving.password, a.patient.birthDate);
+    await own.browser.get('/account/family');
+    await own.browser.submit('/account/family/leave', {});
+    const afterLeave = await fhir(`/Patient/${a.patient.id}`, leavingApp);
+    expect(afterLeave.status).to.equal(401);
+    expect(afterLeave.body).not.to.include(a.patient.family);
   });
 
   it('an end date passing ends access on the next request, even for a token this replica has kept', async () => {
