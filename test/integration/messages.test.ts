@@ -69,7 +69,7 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
 
   before(async () => {
     // Open only in the first minute of each day: the conversation gets its automatic reply.
-    portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-00:01', PRACTICE_NAME: 'Clínica Puente' });
+    portal = await startPortal({ PRACTICE_HOURS: 'mon-sun 00:00-00:01', PRACTICE_NAME: 'Clínica Puente', MESSAGE_POOL_EMAILS: `care-team:${poolNurse},front-desk:${poolDesk}` });
     // The shared HAPI of a PUENTE_TEST_HAPI_URL run may predate these files; HAPI's own loader stores them by id, and so does this.
     for (const file of readdirSync(fromRoot('fhir-profiles')).filter((f) => f.startsWith('StructureDefinition-puente-message'))) {
       const definition = JSON.parse(readFileSync(fromRoot('fhir-profiles', file), 'utf8')) as { id: string };
@@ -87,6 +87,8 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
   after(() => portal.stop());
 
   let thread: string;
+  const poolNurse = 'pool-nurse@clinic.example';
+  const poolDesk = 'pool-desk@clinic.example';
   const subject = 'Dolor de rodilla ZETA';
   const text = 'Me duele la rodilla derecha desde el lunes; ¿debo pedir cita? ZETA-TEXT';
 
@@ -243,6 +245,95 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     expect(log).not.to.include('NOTA-INTERNA');
     const all = textOf((await patient.get('/account/activity')).body);
     expect(all).to.include('Recibió un mensaje del equipo de atención');
+  });
+
+  /** A GET with the client's session, its raw bytes and headers (no redirect following). */
+  const download = async (client: HttpClient, path: string) => {
+    const response = await fetch(new URL(path, portal.url), { redirect: 'manual', headers: { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+  };
+
+  it('the care-team pool’s address gets one notice for the hour’s patient messages, naming the pool and nothing of the patient; the front desk none', async () => {
+    const pool = async () => portal.smtp.messages.filter((m) => m.envelopeTo.includes(poolNurse));
+    for (let i = 0; i < 50 && (await pool()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both of the patient's messages (the opening one and the follow-up) came within the hour: one notice.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const notices = await pool();
+    expect(notices).to.have.length(1);
+    expect(portal.smtp.messages.filter((m) => m.envelopeTo.includes(poolDesk))).to.have.length(0);
+    expect(notices[0]!.parsed.subject).to.equal('Mensaje nuevo de un paciente en Clínica Puente');
+    expect(notices[0]!.parsed.text).to.include('Hay un mensaje nuevo de un paciente en la bandeja Equipo de atención de Clínica Puente');
+    const whole = `${notices[0]!.parsed.subject}\n${notices[0]!.parsed.text}\n${notices[0]!.parsed.html}`;
+    for (const phi of [a.patient.given, a.patient.family, a.patient.birthDate, a.patient.mrn, subject, 'ZETA', 'rodilla', 'ESTUDIO']) expect(whole, phi).not.to.include(phi);
+  });
+
+  it('each attachment opens from the conversation, for the patient and for staff, with its exact bytes; another patient’s session gets the 404 page', async () => {
+    const page = await patient.get(`/messages/${thread}`);
+    const links = [...page.body.matchAll(new RegExp(`href="(/messages/${thread}/attachments/[A-Za-z0-9.-]+)"`, 'g'))].map((m) => m[1]!);
+    expect(links).to.have.length(2);
+    const [pdfLink, jpegLink] = links as [string, string];
+    const pdfFile = await download(patient, pdfLink);
+    expect(pdfFile.status).to.equal(200);
+    expect(pdfFile.bytes.equals(pdf)).to.equal(true);
+    expect(pdfFile.headers.get('content-type')).to.match(/^application\/pdf/);
+    expect(pdfFile.headers.get('content-disposition')).to.equal(`attachment; filename="ESTUDIO.pdf"; filename*=UTF-8''ESTUDIO.pdf`);
+    expect(pdfFile.headers.get('x-content-type-options')).to.equal('nosniff');
+    expect(pdfFile.headers.get('cache-control')).to.equal('no-store');
+    const jpegFile = await download(patient, jpegLink);
+    expect([jpegFile.status, jpegFile.headers.get('content-type')?.split(';')[0], jpegFile.bytes.equals(jpeg)]).to.deep.equal([200, 'image/jpeg', true]);
+    // Another patient's session: the same 404 as a file that does not exist.
+    const foreign = await download(other, pdfLink);
+    const missing = await download(other, `/messages/${thread}/attachments/no-such-binary`);
+    expect([foreign.status, missing.status]).to.deep.equal([404, 404]);
+    expect(foreign.bytes.includes(pdf)).to.equal(false);
+    expect((await download(patient, `/messages/${thread}/attachments/no-such-binary`)).status).to.equal(404);
+    // Staff open it from the conversation too, audited as a read of this patient's record.
+    const staffPage = await staff.get(`/staff/messages/${thread}`);
+    const binary = pdfLink.split('/').at(-1)!;
+    expect(staffPage.body).to.include(`href="/staff/messages/${thread}/attachments/${binary}"`);
+    const audits = async () =>
+      (
+        await portal.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE patient = $1 AND resource::text LIKE $2`, [
+          `Patient/${a.patient.id}`,
+          `%${Buffer.from(`GET /staff/messages/${thread}/attachments/${binary}`).toString('base64')}%`,
+        ])
+      ).rows[0]!.n;
+    expect(await audits()).to.equal(0);
+    const staffFile = await download(staff, `/staff/messages/${thread}/attachments/${binary}`);
+    expect([staffFile.status, staffFile.bytes.equals(pdf)]).to.deep.equal([200, true]);
+    expect(await audits()).to.equal(1);
+    expect((await download(staff, `/staff/messages/${thread}/attachments/no-such-binary`)).status).to.equal(404);
+  });
+
+  it('the same form key with a different text is refused and nothing is written: 422 with the text kept and a fresh key, for the patient and for staff', async () => {
+    // HAPI answers a repeated search from its cache for a while: each count asks a slightly different page size.
+    let asked = 0;
+    const count = async (text: string) =>
+      ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}`, _count: String(200 + ++asked) })).entry ?? []).filter(
+        (e) => e.resource?.payload?.[0]?.contentString === text,
+      ).length;
+    const page = await patient.get(`/messages/${thread}`);
+    const key = 'samekey0123456789abcde';
+    expect((await postForm(patient, page, `/messages/${thread}`, { text: 'PRIMERO-CON-CLAVE', key })).status).to.equal(303);
+    const changed = await postForm(patient, page, `/messages/${thread}`, { text: 'SEGUNDO-CON-CLAVE', key });
+    expect(changed.status).to.equal(422);
+    expect(textOf(changed.body)).to.include('Este formulario ya había enviado otro mensaje');
+    expect(changed.body).to.include('SEGUNDO-CON-CLAVE');
+    const fresh = /name="key" value="([^"]+)"/.exec(changed.body)![1]!;
+    expect(fresh).not.to.equal(key);
+    expect([await count('PRIMERO-CON-CLAVE'), await count('SEGUNDO-CON-CLAVE')]).to.deep.equal([1, 0]);
+    // Sent again from the page it was kept in (its fresh key), it is written once.
+    expect((await postForm(patient, changed, `/messages/${thread}`, { text: 'SEGUNDO-CON-CLAVE' })).status).to.equal(303);
+    expect(await count('SEGUNDO-CON-CLAVE')).to.equal(1);
+    // Staff: the console's form key, reused with another text.
+    await staff.get(`/staff/messages/${thread}`);
+    const staffKey = 'staffsamekey0123456789';
+    expect(textOf((await staff.submit(`/staff/messages/${thread}/reply`, { text: 'STAFF-PRIMERO', key: staffKey })).body)).to.include('Respuesta enviada.');
+    const refused = await staff.submit(`/staff/messages/${thread}/reply`, { text: 'STAFF-SEGUNDO', key: staffKey });
+    expect(refused.status).to.equal(422);
+    expect(textOf(refused.body)).to.include('Este formulario ya había enviado otro texto, así que este NO se envió.');
+    expect(refused.body).to.include('STAFF-SEGUNDO');
+    expect([await count('STAFF-PRIMERO'), await count('STAFF-SEGUNDO')]).to.deep.equal([1, 0]);
   });
 
   it('another patient cannot open or reply into this conversation: the same not-available answer, the text kept', async () => {
