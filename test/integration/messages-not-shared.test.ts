@@ -161,7 +161,13 @@ describe('secure messages: a conversation not shared with a named family member'
 
   it('before: both family members see the conversation, its message and its attachment', async () => {
     for (const person of [lucia, pedro])
-      expect(await seen(person)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+      expect(await seen(person)).to.include.members([
+        `Communication/${thread} 200`,
+        `Communication/${message} 200`,
+        `Binary/${binary} 200`,
+        `search Communication/${thread}`,
+        'part-of Communication',
+      ]);
   });
 
   it('marked not shared with Lucía: gone from her token in every shape and from her pages; Pedro still sees it; her Consent carries the deny and validates', async () => {
@@ -199,7 +205,13 @@ describe('secure messages: a conversation not shared with a named family member'
     expect((await fhir(lucia.token, `Communication/${thread}`)).status).to.equal(404);
 
     // Pedro, another family member, still sees all of it.
-    expect(await seen(pedro)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+    expect(await seen(pedro)).to.include.members([
+      `Communication/${thread} 200`,
+      `Communication/${message} 200`,
+      `Binary/${binary} 200`,
+      `search Communication/${thread}`,
+      'part-of Communication',
+    ]);
     expect((await pedro.browser.get(`/messages/${thread}`)).body).to.include('SOLO-PARA-MI');
 
     // FHIR, the record of truth (written by the outbox job queued with the change): Lucía's Consent denies the thread
@@ -230,7 +242,13 @@ describe('secure messages: a conversation not shared with a named family member'
   it('shared again: Lucía sees it once more and her Consent has no deny', async () => {
     const page = await patient.browser.get(`/messages/${thread}`);
     expect((await save(patient, page, thread, [])).status).to.equal(303);
-    expect(await seen(lucia)).to.include.members([`Communication/${thread} 200`, `Communication/${message} 200`, `search Communication/${thread}`, 'part-of Communication']);
+    expect(await seen(lucia)).to.include.members([
+      `Communication/${thread} 200`,
+      `Communication/${message} 200`,
+      `Binary/${binary} 200`,
+      `search Communication/${thread}`,
+      'part-of Communication',
+    ]);
     await portal.ctx.outbox.runOnce();
     expect((await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!)).provision?.provision).to.equal(undefined);
   });
