@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Binary, Bundle, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { displayName } from '../core/fhir/names.ts';
-import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { WriteRefused, type RecordWriter } from '../record/record-writer.ts';
@@ -64,34 +64,61 @@ export class SendFailed extends Error {
 export const newFormKey = (): string => randomBytes(16).toString('base64url');
 export const isFormKey = (value: string): boolean => /^[A-Za-z0-9_-]{22}$/.test(value);
 
+/** Conversations per page of the patient's list. */
+export const conversationsPerPage = 20;
+
+export interface ConversationList {
+  /** This page's conversations, the most recently started first. */
+  readonly threads: ThreadSummary[];
+  /** The `before` of the next page (older conversations), when there is one. */
+  readonly older: string | undefined;
+}
+
+/** A FHIR instant as the facade and HAPI take it in a `sent=lt…` search: the list's page position. */
+export const isPagePosition = (value: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
+
 /**
- * The patient side's conversations: the headers through the facade with the session's token (so only what the
- * facade releases is listed), and the unread counts of exactly those conversations from the read tags
- * (`_tag:not`, docs/messages.md) with the portal's credential — messages and automatic replies only, never an
- * internal note — because the facade does not take tag searches and reading every message to count them would
- * cost a page of 100 per 100 messages. Newest activity (the start, or the latest unread message) first.
+ * One page of the patient side's conversations, the most recently started first, `conversationsPerPage` at a
+ * time (a page starts before the instant `before`), so the cost does not grow with the number of
+ * conversations: the headers through the facade with the session's token (so only what the facade releases is
+ * listed), and this reader's unread messages of exactly those conversations from the read tags with the
+ * portal's credential (the facade takes no tag searches): ONE search of the patient's messages and automatic
+ * replies without the reader's tag (`_tag:not`) sent since the oldest listed conversation started — never an
+ * internal note (no subject) nor a withdrawn message (status). It returns only unread messages, so it stays
+ * small however long the conversations are; reading every message to find the unread ones cost a page of HAPI
+ * per 500 messages (seconds). A conversation's row shows when it started: its last activity would need its
+ * messages.
  */
-export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, record: RecordClient, reader: string): Promise<ThreadSummary[]> {
-  const headers = (await record.search<Communication>(`Communication?category=${category('thread')}&_count=100`)).matches.filter((h) => isFhirId(h.id));
-  if (headers.length === 0) return [];
-  // The patient's messages by subject (fast on HAPI), kept only for the listed headers; unread decided from their tags.
-  const listed = new Set(headers.map((h) => `Communication/${h.id}`));
+export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, record: RecordClient, reader: string, options: { before?: string } = {}): Promise<ConversationList> {
+  const before = options.before && isPagePosition(options.before) ? `&sent=lt${encodeURIComponent(options.before)}` : '';
+  const found = await record.search<Communication>(`Communication?category=${category('thread')}&_sort=-sent&_count=${conversationsPerPage + 1}${before}`, { maxPages: 1 });
+  const headers = found.matches.filter((h) => isFhirId(h.id) && h.sent);
+  const shown = headers.slice(0, conversationsPerPage);
+  const older = headers.length > conversationsPerPage ? shown.at(-1)?.sent : undefined;
+  if (shown.length === 0) return { threads: [], older: undefined };
+  const listed = new Set(shown.map((h) => `Communication/${h.id}`));
   const unread: Communication[] = [];
   let bundle: Bundle<Communication> | undefined = await deps.fhir.search<Communication>('Communication', {
     subject: `Patient/${record.patient}`,
     category: `${messageCategorySystem}|message,${messageCategorySystem}|auto-reply`,
-    // The tags come back with `_elements` (meta is always kept); `_tag:not` here took HAPI seconds once most were read.
-    _elements: 'partOf,sender,sent,category,subject,meta',
+    status: 'completed',
+    '_tag:not': `${messageReadBySystem}|${reader}`,
+    // A message is sent after its conversation started: nothing older can belong to this page.
+    sent: `ge${shown.at(-1)!.sent}`,
+    _elements: 'partOf,sender,status',
     _count: '500',
   });
-  for (let page = 0; bundle && page < 20; page++) {
+  for (let page = 0; bundle && page < 10; page++) {
     for (const entry of bundle.entry ?? []) {
       const message = entry.resource;
       if (message?.resourceType === 'Communication' && listed.has(message.partOf?.[0]?.reference ?? '')) unread.push(message);
     }
     bundle = await deps.fhir.nextPage(bundle);
   }
-  return summarize(headers, unread, reader);
+  // Only unread messages were read: a summary's `messages` and `lastActivity` count those alone (the page shows neither).
+  const threads = summarize(shown, unread, reader).sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
+  return { threads, older };
 }
 
 export interface ConversationView {

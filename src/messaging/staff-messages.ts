@@ -19,7 +19,7 @@ import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } fr
 import type { MessagingDeps } from './deps.ts';
 import { notifyPatientSide } from './notifications.ts';
 import { markRead } from './read-state.ts';
-import { isOverdue, routingOf, summarize, threadMessages, threadOf, type Routing, type ThreadMessage, type ThreadSummary } from './thread-model.ts';
+import { isOverdue, isWithdrawn, routingOf, summarize, threadMessages, threadOf, type Routing, type ThreadMessage, type ThreadSummary } from './thread-model.ts';
 
 export interface StaffActor {
   readonly accountId: string;
@@ -121,9 +121,12 @@ export async function staffInbox(
   const tasks = resources.filter((r): r is Task => r.resourceType === 'Task');
   const headers = resources.filter((r): r is Communication => r.resourceType === 'Communication' && messageCategoryOf(r) === 'thread');
   const ids = headers.map((h) => h.id!).filter(isFhirId);
-  // Unread for this reader, per conversation shown: patient-side messages without their tag (docs/messages.md),
-  // counted by HAPI (`_summary=count`), a few conversations at a time. One search naming every conversation is
-  // far slower on HAPI (an OR of 50 references), and one over all messages grows with the whole practice.
+  const patients = [...new Set(headers.map((h) => h.subject?.reference ?? '').filter((p) => p.startsWith('Patient/')))];
+  const patientIds = patients.map((p) => p.slice('Patient/'.length)).filter(isFhirId);
+  // Unread for this reader, per conversation shown: patient-side messages, not withdrawn, without their tag
+  // (docs/messages.md), counted by HAPI (`_summary=count`), a few conversations at a time. One search naming
+  // every conversation is far slower on HAPI (an OR of 25 references took seconds to minutes), and one over all
+  // messages grows with the whole practice. The names and the audit do not wait for the counts.
   const counts = new Map<string, number>();
   const queue = [...ids];
   const worker = async () => {
@@ -131,25 +134,24 @@ export async function staffInbox(
       const counted = await deps.fhir.search<Communication>('Communication', {
         'part-of': `Communication/${id}`,
         category: `${messageCategorySystem}|message`,
+        status: 'completed',
         '_tag:not': `${messageReadBySystem}|${reader}`,
         _summary: 'count',
       });
       counts.set(id, counted.total ?? 0);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
-  const summaries = summarize(headers, [], reader).map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }));
-  const patients = [...new Set(summaries.map((s) => s.patient).filter((p) => p.startsWith('Patient/')))];
-  const patientIds = patients.map((p) => p.slice('Patient/'.length)).filter(isFhirId);
   const [people, directory] = await Promise.all([
     patientIds.length ? all<Patient>(deps, 'Patient', { _id: patientIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Patient[]),
     staffDirectory(deps),
+    auditStaffAccess(deps, request, patients, 'search-type'),
+    ...Array.from({ length: Math.min(6, ids.length) }, worker),
   ]);
+  const summaries = summarize(headers, [], reader).map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }));
   const names = new Map(people.map((p) => [`Patient/${p.id}`, displayName(p.name)]));
   const staffNames = new Map(directory.map((s) => [s.practitioner, s.name]));
   const taskOf = new Map(tasks.map((t) => [t.focus?.reference, t]));
   const now = deps.now();
-  await auditStaffAccess(deps, request, patients, 'search-type');
   const rows = summaries.map((summary) => {
     const task = taskOf.get(`Communication/${summary.id}`);
     const routing = routingOf(task);
@@ -309,6 +311,44 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   await completeIdempotencyKey(deps.db, owner, location ?? '');
   await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location, input.kind === 'message')]);
   if (input.kind === 'message') await notifyPatientSide(deps, id, patient);
+}
+
+/**
+ * Withdraws a message or internal note a staff member wrote (this one or a colleague): `status`
+ * entered-in-error, in one HAPI transaction with its Provenance (activity NULLIFY, the staff member as agent),
+ * audited as an update. The record of truth keeps it; the patient pages never show it again and no unread
+ * count includes it (both skip the status), while staff see that a message was withdrawn. A message that is not
+ * staff-written or not in this conversation is not found; withdrawing twice changes nothing.
+ */
+export async function withdrawMessage(deps: MessagingDeps, request: StaffRequest, id: string, messageId: string): Promise<void> {
+  const { patient } = await loadThread(deps, id);
+  const message = isFhirId(messageId) ? await deps.fhir.read<Communication>('Communication', messageId).catch(() => undefined) : undefined;
+  const category = message ? messageCategoryOf(message) : undefined;
+  if (!message || threadOf(message) !== id || (category !== 'message' && category !== 'internal-note') || !message.sender?.reference?.startsWith('Practitioner/')) {
+    throw new AppError('not_found', 404);
+  }
+  if (isWithdrawn(message)) return;
+  const provenance: Provenance = {
+    resourceType: 'Provenance',
+    target: [{ reference: `Communication/${messageId}` }],
+    recorded: deps.now().toISOString(),
+    activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'NULLIFY' }] },
+    agent: [{ who: { reference: request.staff.practitioner } }],
+  };
+  await deps.fhir.transaction({
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      {
+        resource: { ...message, status: 'entered-in-error' },
+        request: { method: 'PUT', url: `Communication/${messageId}`, ifMatch: `W/"${message.meta?.versionId ?? '1'}"` },
+      },
+      { resource: provenance, request: { method: 'POST', url: 'Provenance' } },
+    ],
+  });
+  await recordAuditEvents(deps.db, [
+    { ...auditCreate(deps, request, patient, `Communication/${messageId}`), action: 'U', subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'update' }] },
+  ]);
 }
 
 /** Assigns the conversation to a staff member (Practitioner/…), or back to the pool (undefined); audited. */

@@ -34,6 +34,8 @@ export interface ThreadMessage {
   /** `binaryId`: the Binary the url names (`Binary/{id}`), which the conversation's pages link to for download. */
   readonly attachments: readonly { readonly url: string; readonly binaryId: string | undefined; readonly contentType: string; readonly title: string | undefined }[];
   readonly unread: boolean;
+  /** Withdrawn by staff (status entered-in-error): staff see that it was, the patient side never sees it. */
+  readonly withdrawn: boolean;
 }
 
 export interface Routing {
@@ -57,8 +59,11 @@ export const authorOf = (message: Communication): AuthorKind => {
   return 'staff';
 };
 
-/** Unread for this reader: someone else's message (never an internal note for a patient-side reader) without the reader's tag. */
-export const unreadFor = (message: Communication, reader: string): boolean => message.sender?.reference !== reader && !isReadBy(message, reader);
+/** Withdrawn (entered in error) by staff: never unread, never shown to the patient side. */
+export const isWithdrawn = (message: Communication): boolean => message.status === 'entered-in-error';
+
+/** Unread for this reader: someone else's message, not withdrawn, without the reader's tag. */
+export const unreadFor = (message: Communication, reader: string): boolean => message.sender?.reference !== reader && !isWithdrawn(message) && !isReadBy(message, reader);
 
 export const threadOf = (message: Communication): string | undefined => {
   const ref = message.partOf?.[0]?.reference ?? '';
@@ -77,7 +82,8 @@ export function summarize(headers: readonly Communication[], messages: readonly 
   return headers
     .filter((header) => messageCategoryOf(header) === 'thread' && header.id)
     .map((header) => {
-      const own = (byThread.get(header.id!) ?? []).filter((m) => messageCategoryOf(m) !== 'internal-note' || reader.startsWith('Practitioner/'));
+      const staff = reader.startsWith('Practitioner/');
+      const own = (byThread.get(header.id!) ?? []).filter((m) => staff || (messageCategoryOf(m) !== 'internal-note' && !isWithdrawn(m)));
       // ISO instants in UTC sort as text.
       const last = [header.sent ?? '', ...own.map((m) => m.sent ?? '')].sort().at(-1) ?? '';
       return {
@@ -95,9 +101,10 @@ export function summarize(headers: readonly Communication[], messages: readonly 
     .sort((a, b) => (a.lastActivity < b.lastActivity ? 1 : a.lastActivity > b.lastActivity ? -1 : 0));
 }
 
+/** A conversation's messages, oldest first; staff (`includeNotes`) also get the internal notes and the withdrawn messages. */
 export function threadMessages(messages: readonly Communication[], reader: string, options: { includeNotes: boolean }): ThreadMessage[] {
   return messages
-    .filter((m) => options.includeNotes || messageCategoryOf(m) !== 'internal-note')
+    .filter((m) => options.includeNotes || (messageCategoryOf(m) !== 'internal-note' && !isWithdrawn(m)))
     .map((m) => {
       const category = messageCategoryOf(m);
       return {
@@ -120,6 +127,7 @@ export function threadMessages(messages: readonly Communication[], reader: strin
             : [],
         ),
         unread: unreadFor(m, reader),
+        withdrawn: isWithdrawn(m),
       } satisfies ThreadMessage;
     })
     .sort((a, b) => (a.sent < b.sent ? -1 : a.sent > b.sent ? 1 : 0));

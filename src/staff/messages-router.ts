@@ -10,18 +10,28 @@ import { formBody } from '../http/form-body.ts';
 import { sendDownload } from '../http/send-download.ts';
 import type { MessagingDeps } from '../messaging/deps.ts';
 import { newFormKey } from '../messaging/patient-messages.ts';
-import { assignConversation, closeConversation, staffConversation, staffInbox, staffWrite, StaffWriteRefused, type StaffRequest } from '../messaging/staff-messages.ts';
+import {
+  assignConversation,
+  closeConversation,
+  staffConversation,
+  staffInbox,
+  staffWrite,
+  StaffWriteRefused,
+  withdrawMessage,
+  type StaffRequest,
+} from '../messaging/staff-messages.ts';
 import { staffAttachment } from '../messaging/message-attachments.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { inboxPage, staffConversationPage } from './messages-views.ts';
 
 const writeForm = formBody({ text: { trim: false, maxLength: 20_000 }, key: { pattern: '^[A-Za-z0-9_-]{22}$' } });
 const assignForm = formBody({ owner: { pattern: `^Practitioner/${fhirIdSource}$` } });
+const withdrawForm = formBody({ message: { pattern: `^${fhirIdSource}$` } });
 const inboxQuery = formBody({
   pool: { pattern: '^[a-z][a-z0-9-]{0,39}$' },
   closed: { oneOf: ['1'] },
   page: { pattern: '^\\d{1,3}$' },
-  done: { oneOf: ['replied', 'noted', 'assigned', 'closed'] },
+  done: { oneOf: ['replied', 'noted', 'assigned', 'closed', 'withdrawn'] },
 });
 
 export function createStaffMessagesRouter(deps: { readonly messaging: MessagingDeps }): Router {
@@ -49,7 +59,7 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
   const show = async (req: Request, res: Response, status: number, extra: Partial<Parameters<typeof staffConversationPage>[1]> = {}) => {
     const id = idOf(req);
     const conversation = await staffConversation(deps.messaging, who(req), id);
-    const done = inboxQuery.parse(req.query).done as 'replied' | 'noted' | 'assigned' | 'closed' | '';
+    const done = inboxQuery.parse(req.query).done as 'replied' | 'noted' | 'assigned' | 'closed' | 'withdrawn' | '';
     res.status(status).send(
       staffConversationPage(ctxOf(req), {
         conversation,
@@ -93,6 +103,13 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
       if (!(error instanceof StaffWriteRefused)) throw error;
       await show(req, res, 422, { error: error.reason });
     }
+  });
+
+  // A staff-written message or note marked entered-in-error (docs/messages.md "Withdrawing a message").
+  router.post('/staff/messages/:id/withdraw', async (req, res) => {
+    const id = idOf(req);
+    await withdrawMessage(deps.messaging, who(req), id, withdrawForm.parse(req.body).message);
+    res.redirect(303, `/staff/messages/${id}?done=withdrawn`);
   });
 
   router.post('/staff/messages/:id/close', async (req, res) => {

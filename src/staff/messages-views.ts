@@ -75,6 +75,12 @@ const authorWords = (ctx: PageContext, m: StaffConversation['messages'][number])
   return m.name ?? ctx.t('staffMessages.by.staff');
 };
 
+/** Withdrawing (entered in error) is offered on a message or note staff wrote that is not withdrawn yet. */
+const withdrawForm = (ctx: PageContext, thread: string, m: StaffConversation['messages'][number]): SafeHtml | string =>
+  m.author === 'staff' && !m.withdrawn
+    ? html`<form method="post" action="/staff/messages/${thread}/withdraw">${csrfField(ctx.csrfToken)}<input type="hidden" name="message" value="${m.id}"><p class="actions"><button type="submit" class="secondary">${ctx.t('staffMessages.withdraw')}</button></p></form>`
+    : '';
+
 export function staffConversationPage(
   ctx: PageContext,
   options: {
@@ -84,7 +90,7 @@ export function staffConversationPage(
     readonly keys: { readonly reply: string; readonly note: string };
     readonly text?: { readonly reply?: string; readonly note?: string };
     readonly error?: StaffWriteError;
-    readonly done?: 'replied' | 'noted' | 'assigned' | 'closed';
+    readonly done?: 'replied' | 'noted' | 'assigned' | 'closed' | 'withdrawn';
   },
 ): string {
   const { conversation } = options;
@@ -113,14 +119,14 @@ ${conversation.messages.map(
   ) => html`<li class="card${m.kind === 'internal-note' ? ' internal-note' : ''}"><p>${m.kind === 'internal-note' ? html`<strong>${ctx.t('staffMessages.noteLabel')}</strong> · ` : ''}<strong>${authorWords(ctx, m)}</strong> · <time datetime="${m.sent}">${ctx.dates.instant(m.sent)}</time>${
     m.unread ? html` <span class="badge">${ctx.t('staffMessages.newBadge')}</span>` : ''
   }</p>
-<p class="message-text">${m.text}</p>${
-    m.attachments.length
-      ? html`<p class="muted">${ctx.t('staffMessages.attachments', { count: m.attachments.length })}</p><ul>${m.attachments.map((a, i) => {
-          const label = html`${a.title ?? ctx.t('messages.attachment', { n: i + 1 })} (${attachmentKind(a.contentType)})`;
-          return html`<li>${a.binaryId ? html`<a href="/staff/messages/${summary.id}/attachments/${a.binaryId}" download>${label}</a>` : label}</li>`;
-        })}</ul>`
-      : ''
-  }</li>`,
+${m.withdrawn ? html`<p class="muted">${ctx.t('staffMessages.withdrawn')}</p>` : html`<p class="message-text">${m.text}</p>`}${
+  m.attachments.length && !m.withdrawn
+    ? html`<p class="muted">${ctx.t('staffMessages.attachments', { count: m.attachments.length })}</p><ul>${m.attachments.map((a, i) => {
+        const label = html`${a.title ?? ctx.t('messages.attachment', { n: i + 1 })} (${attachmentKind(a.contentType)})`;
+        return html`<li>${a.binaryId ? html`<a href="/staff/messages/${summary.id}/attachments/${a.binaryId}" download>${label}</a>` : label}</li>`;
+      })}</ul>`
+    : ''
+}${withdrawForm(ctx, summary.id, m)}</li>`,
 )}
 </ol>
 ${

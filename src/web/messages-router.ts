@@ -70,10 +70,13 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
 
   router.get('/messages', async (req, res) => {
     const { record, reader, accountId, patient } = await signedIn(req, res);
-    const threads = await listConversations(deps.messaging, record, reader);
+    const before = typeof req.query['before'] === 'string' ? req.query['before'] : undefined;
+    const { threads, older } = await listConversations(deps.messaging, record, reader, before ? { before } : {});
     const notices = await noticesWanted(deps.messaging, accountId, patient);
     const saved = req.query['notices'] === 'on' ? 'on' : req.query['notices'] === 'off' ? 'off' : undefined;
-    res.send(messagesListPage(pageContext(req, deps.practice), { threads, answerDays, sent: req.query['sent'] === '1', notices, ...(saved ? { saved } : {}) }));
+    res.send(
+      messagesListPage(pageContext(req, deps.practice), { threads, older, later: !!before, answerDays, sent: req.query['sent'] === '1', notices, ...(saved ? { saved } : {}) }),
+    );
   });
 
   // Email notices of new messages, chosen per patient acted for (before /messages/:id, which would take "notices" for an id).

@@ -47,6 +47,9 @@ export function messagesListPage(
   ctx: PatientPageContext,
   options: {
     readonly threads: readonly ThreadSummary[];
+    /** The position of the next page (older conversations), and whether this page is not the first. */
+    readonly older?: string | undefined;
+    readonly later?: boolean;
     readonly answerDays: number;
     readonly sent?: boolean;
     /** Whether the signed-in person is emailed of new messages, and the choice just saved, if any. */
@@ -72,9 +75,16 @@ ${options.threads.map(
   (thread) => html`<li class="card"><p><a href="/messages/${thread.id}"><strong>${thread.subject}</strong></a>${
     thread.unread > 0 ? html` <span class="badge">${ctx.t('messages.unread', { count: thread.unread })}</span>` : ''
   }</p>
-<p class="muted">${topicLabel(ctx, thread.topic)} · <time datetime="${thread.lastActivity}">${ctx.dates.instant(thread.lastActivity)}</time>${thread.open ? '' : html` · ${ctx.t('messages.closed')}`}</p></li>`,
+<p class="muted">${topicLabel(ctx, thread.topic)} · ${ctx.t('messages.started')} <time datetime="${thread.started}">${ctx.dates.instant(thread.started)}</time>${thread.open ? '' : html` · ${ctx.t('messages.closed')}`}</p></li>`,
 )}
 </ul>`
+}
+${
+  options.older || options.later
+    ? html`<nav aria-label="${ctx.t('messages.pages')}"><p class="actions">${options.later ? html`<a href="/messages">${ctx.t('messages.newest')}</a> ` : ''}${
+        options.older ? html`<a href="/messages?before=${encodeURIComponent(options.older)}">${ctx.t('messages.older')}</a>` : ''
+      }</p></nav>`
+    : ''
 }
 ${noticesForm(ctx, options.notices, options.saved)}`,
   });
