@@ -325,6 +325,23 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     // Sent again from the page it was kept in (its fresh key), it is written once.
     expect((await postForm(patient, changed, `/messages/${thread}`, { text: 'SEGUNDO-CON-CLAVE' })).status).to.equal(303);
     expect(await count('SEGUNDO-CON-CLAVE')).to.equal(1);
+    // Any app through the facade: the same key with another body is 422 with its OperationOutcome, and nothing is written.
+    const token = (
+      await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", [
+        a.accountId,
+      ])
+    ).rows[0]!.token;
+    const viaFacade = (words: string) =>
+      fetch(`${portal.url}/fhir/Communication`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', 'accept-language': 'en', 'idempotency-key': 'app-key-0123456789' },
+        body: JSON.stringify({ resourceType: 'Communication', partOf: [{ reference: `Communication/${thread}` }], payload: [{ contentString: words }] }),
+      });
+    expect((await viaFacade('APP-PRIMERO')).status).to.equal(201);
+    const mismatch = await viaFacade('APP-SEGUNDO');
+    expect(mismatch.status).to.equal(422);
+    expect(JSON.stringify(await mismatch.json())).to.include('Idempotency-Key reused with a different request.');
+    expect([await count('APP-PRIMERO'), await count('APP-SEGUNDO')]).to.deep.equal([1, 0]);
     // Staff: the console's form key, reused with another text.
     await staff.get(`/staff/messages/${thread}`);
     const staffKey = 'staffsamekey0123456789';
