@@ -46,6 +46,16 @@ describe('secure messages: conversations from the FHIR thread model', () => {
     expect(summarize(headers, messages, 'Practitioner/s2').map((s) => s.unread)).to.deep.equal([4, 1]);
   });
 
+  it('a withdrawn message (entered-in-error) is unread for no one, hidden from the patient side, marked withdrawn for staff', () => {
+    const withdrawn: Communication = { ...message('w1', 'h1', 'Practitioner/s1', '2026-12-01T15:00:00Z'), status: 'entered-in-error' };
+    const all = [...messages, withdrawn];
+    expect(summarize(headers, all, 'Patient/p1')[0]!.unread).to.equal(summarize(headers, messages, 'Patient/p1')[0]!.unread);
+    expect(summarize(headers, all, 'Practitioner/s2')[0]!.unread).to.equal(summarize(headers, messages, 'Practitioner/s2')[0]!.unread);
+    expect(threadMessages(all, 'Patient/p1', { includeNotes: false }).map((m) => m.id)).not.to.include('w1');
+    const staff = threadMessages(all, 'Practitioner/s2', { includeNotes: true }).find((m) => m.id === 'w1')!;
+    expect([staff.withdrawn, staff.unread]).to.deep.equal([true, false]);
+  });
+
   it('orders conversations by their latest message and messages by time; notes only when asked for', () => {
     expect(summarize(headers, messages, 'Patient/p1').map((s) => s.lastActivity)).to.deep.equal(['2026-12-01T13:00:00Z', '2026-12-01T11:00:02Z']);
     const forPatient = threadMessages(
