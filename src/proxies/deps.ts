@@ -36,5 +36,6 @@ export type FamilyErrorCode =
   | 'end_date_past'
   | 'parts_empty'
   | 'not_found'
+  | 'invitation_not_found'
   | 'profile_invalid'
   | 'not_for_you';

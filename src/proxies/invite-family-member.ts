@@ -30,11 +30,10 @@ import { verifyPassword } from '../core/password-hash.ts';
 import { findAccount, findPortalAccountByEmail, insertPendingFamilyAccount, normalizeEmail } from '../store/accounts.ts';
 import { accountReach } from '../store/account-reach.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { familyLinksOf, insertFamilyInvitation, openFamilyInvitationsFor } from '../store/family.ts';
-import { attachOutbox, issueLink } from '../store/invitations.ts';
-import { enqueue } from '../store/outbox.ts';
+import { familyLinksOf, insertFamilyInvitation, invitationLinkWorks, openFamilyInvitationsFor } from '../store/family.ts';
 import { isFamilyPart, type FamilyPart } from '../access/family-access.ts';
-import { familyInvitationEmail, familySignInInvitationEmail } from './family-emails.ts';
+import { emailInvitationLink } from './family-invitation-link.ts';
+import { closeInvitationIn } from './pending-invitations.ts';
 import { FamilyError, type ProxiesDeps } from './deps.ts';
 
 export interface FamilyInvitationInput {
@@ -96,16 +95,22 @@ export async function inviteFamilyMember(deps: ProxiesDeps, input: FamilyInvitat
     if (input.endDate.trim() <= today) throw new FamilyError('end_date_past');
   }
   if (!signature) throw new FamilyError('missing_signature');
-  // The patient's own list says these already: refusing them tells nothing about other accounts.
+  // The patient's own list says these already: refusing them tells nothing about other accounts. An invitation
+  // whose link expired (or stopped working) no longer holds the email: it is closed below and a new one made.
   const [open, links] = await Promise.all([openFamilyInvitationsFor(deps.db, patient), familyLinksOf(deps.db, patient)]);
-  if (open.some((invitation) => invitation.email === email)) throw new FamilyError('already_invited');
+  const sameEmail = open.filter((invitation) => invitation.email === email);
+  if (sameEmail.some((invitation) => invitationLinkWorks(invitation, now))) throw new FamilyError('already_invited');
   if (links.some((link) => link.email === email && !link.revoked_at && (!link.ends_at || link.ends_at > now))) throw new FamilyError('already_family');
 
   const record = await deps.fhir.read<Patient>('Patient', input.patientId);
   const ids = { relatedPerson: randomUUID(), consent: randomUUID(), document: randomUUID() };
   return deps.db.transaction(async (tx) => {
+    for (const stale of sameEmail) await closeInvitationIn(tx, stale, now);
     // Looked up inside the transaction, so a pending account made meanwhile for the same email is seen, not duplicated.
     const holder = await findPortalAccountByEmail(tx, email);
+    // A pending family account never registered, so it cannot sign in to accept: when it was made for this
+    // patient's date of birth (the date its registration asks for) it gets a new registration link, like a new email.
+    const registers = !holder || (holder.kind === 'proxy' && holder.status === 'pending' && holder.birth_date === (record.birthDate ?? null));
     const memberAccount =
       holder?.id ??
       (await insertPendingFamilyAccount(tx, {
@@ -115,22 +120,17 @@ export async function inviteFamilyMember(deps: ProxiesDeps, input: FamilyInvitat
         consent: `Consent/${ids.consent}`,
         locale: input.locale,
       }));
-    const { token, invitationId: linkId } = await issueLink(tx, {
+    const link = await emailInvitationLink(tx, deps, {
       accountId: memberAccount,
-      purpose: holder ? 'proxy' : 'registration',
       email,
-      ttlMs: deps.signIn.invitationTtlMs,
+      registration: registers,
+      locale: registers || !holder ? input.locale : holder.locale,
+      patientName: displayName(record.name),
       now,
     });
-    const patientName = displayName(record.name);
-    const message = holder
-      ? familySignInInvitationEmail(holder.locale, deps.practice, email, new URL(`/account/family/accept?t=${token}`, deps.publicUrl).toString(), patientName)
-      : familyInvitationEmail(input.locale, deps.practice, email, new URL(`/register?t=${token}`, deps.publicUrl).toString(), patientName);
-    const outboxId = await enqueue(tx, { kind: 'email', payload: message });
-    await attachOutbox(tx, linkId, outboxId);
     const invitationId = await insertFamilyInvitation(tx, {
       accountId: memberAccount,
-      link: holder ? linkId : null,
+      link,
       patient,
       invitedBy: account.id,
       name,

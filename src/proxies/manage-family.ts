@@ -13,7 +13,7 @@
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { endFamilyLink, familyLinksOf, openFamilyInvitationsFor, setFamilyLinkParts, type FamilyLinkRow } from '../store/family.ts';
+import { endFamilyLink, familyLinksOf, invitationLinkWorks, openFamilyInvitationsFor, setFamilyLinkParts, type FamilyLinkRow } from '../store/family.ts';
 import { enqueue } from '../store/outbox.ts';
 import { isFamilyPart, parseParts, type FamilyPart } from '../access/family-access.ts';
 import { familyAccessEndedEmail } from './family-emails.ts';
@@ -45,6 +45,10 @@ export interface PendingInvitation {
   readonly parts: readonly FamilyPart[] | undefined;
   readonly invitedAt: Date;
   readonly endsAt: Date | undefined;
+  /** The link emailed last ("send again" makes a new one): when, until when, and whether it still works. */
+  readonly linkSentAt: Date | undefined;
+  readonly linkExpiresAt: Date | undefined;
+  readonly linkWorks: boolean;
 }
 
 const member = (row: FamilyLinkRow, now: Date): FamilyMember => ({
@@ -74,6 +78,9 @@ export async function listFamily(deps: ProxiesDeps, patient: string): Promise<{ 
       parts: parseParts(row.parts),
       invitedAt: row.created_at,
       endsAt: row.ends_at ?? undefined,
+      linkSentAt: row.link_sent_at ?? undefined,
+      linkExpiresAt: row.link_expires_at ?? undefined,
+      linkWorks: invitationLinkWorks(row, now),
     })),
   };
 }

@@ -144,8 +144,9 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     const done = doneQuery.parse(req.query).done as keyof typeof messages | '';
     const message = done ? { text: ctx.t(messages[done][0]), kind: messages[done][1] } : undefined;
     // Family and caregivers with access (issue 13): staff see them and can end access here.
-    const family = (await listFamily(deps.accounts, `Patient/${overview.patient.id}`)).members.filter((m) => !m.ended);
-    res.send(patientPage(ctx, { ...overview, family, admin: req.staff!.admin, ...(message ? { message } : {}) }));
+    const { members, pending } = await listFamily(deps.accounts, `Patient/${overview.patient.id}`);
+    const family = members.filter((m) => !m.ended);
+    res.send(patientPage(ctx, { ...overview, family, pending, admin: req.staff!.admin, ...(message ? { message } : {}) }));
   });
 
   router.post('/staff/patients/:id/family/end', async (req, res) => {

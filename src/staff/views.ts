@@ -1,6 +1,6 @@
 /** Staff console pages: sign-in, patient search, the patient's portal account and the authorization form. */
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
-import type { FamilyMember } from '../proxies/manage-family.ts';
+import type { FamilyMember, PendingInvitation } from '../proxies/manage-family.ts';
 import { isRelationshipCode } from '../core/fhir/relationships.ts';
 import { html, type SafeHtml } from '../ui/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
@@ -98,6 +98,8 @@ export function patientPage(
     admin: boolean;
     /** Family members and caregivers with live access (issue 13). */
     family?: readonly FamilyMember[];
+    /** The patient's family invitations not yet accepted (the patient cancels or sends them again). */
+    pending?: readonly PendingInvitation[];
   },
 ): string {
   const { patient } = options;
@@ -113,6 +115,7 @@ ${options.message ? notice(options.message.text, options.message.kind) : ''}
 <h2>${ctx.t('staff.patient.account')}</h2>
 ${options.accounts.length === 0 ? html`<p>${ctx.t('staff.patient.noAccount')}</p>` : options.accounts.map((a) => accountCard(ctx, a.account, a.invitations))}
 ${familySection(ctx, patient, options.family ?? [])}
+${pendingInvitations(ctx, options.pending ?? [])}
 ${releaseForm(ctx, patient)}
 ${options.launchable.length > 0 ? launchForm(ctx, patient, options.launchable) : ''}
 ${canInvite ? authorizationForm(ctx, patient, options.physicians) : ''}`,
@@ -132,6 +135,17 @@ ${
 <form method="post" action="/staff/patients/${patient.id ?? ''}/family/end">${csrfField(ctx.csrfToken)}<input type="hidden" name="member" value="${m.relatedPerson.split('/')[1] ?? ''}"><button class="danger" type="submit">${ctx.t('staff.family.end')}</button></form></li>`,
       )}</ul>`
 }`;
+}
+
+/** The invitations the patient sent that are not yet accepted, and whether each link still works (read only). */
+function pendingInvitations(ctx: PageContext, pending: readonly PendingInvitation[]): SafeHtml {
+  if (pending.length === 0) return html``;
+  return html`<h3>${ctx.t('family.pendingTitle')}</h3><ul class="plain">${pending.map(
+    (p) => html`<li class="card"><p><strong>${p.name}</strong> · ${isRelationshipCode(p.relationship) ? ctx.t(`relationship.${p.relationship}`) : p.relationship} · ${p.email}</p>
+<p>${ctx.t('family.invitedOn', { date: ctx.dates.instant(p.invitedAt) })} ${
+      p.linkWorks && p.linkExpiresAt ? ctx.t('staff.family.linkWorksUntil', { until: ctx.dates.instant(p.linkExpiresAt) }) : ctx.t('staff.family.linkExpired')
+    }</p></li>`,
+  )}</ul>`;
 }
 
 /** Release of information: the summary PDF or the C-CDA of the record, a date range (either end open) and the document's language. */

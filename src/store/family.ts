@@ -52,6 +52,11 @@ export interface FamilyInvitationRow {
 
 const invitationColumns = `id, account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document,
   signature, client_address, created_at, accepted_at, cancelled_at, link`;
+/** The same columns of family_invitations aliased `f`, for queries that join it. */
+const invitationColumnsOfF = invitationColumns
+  .split(',')
+  .map((column) => `f.${column.trim()}`)
+  .join(', ');
 
 export async function insertFamilyInvitation(db: Queryable, row: NewFamilyInvitation): Promise<string> {
   const result = await db.query<{ id: string }>(
@@ -99,14 +104,60 @@ export async function familyInvitationByLink(db: Queryable, linkId: string, forU
   return result.rows[0];
 }
 
-/** A patient's invitations still waiting for the invited person (newest first). */
-export async function openFamilyInvitationsFor(db: Queryable, patient: string): Promise<FamilyInvitationRow[]> {
+/** An open invitation with the emailed link that carries it now (the newest, after "send again"). */
+export interface OpenFamilyInvitationRow extends FamilyInvitationRow {
+  /** When that link was emailed, and until when it works; null when there is no link at all. */
+  readonly link_sent_at: Date | null;
+  readonly link_expires_at: Date | null;
+  /** The link was used, voided (email change, deactivation, "send again") or frozen (wrong dates of birth). */
+  readonly link_closed: boolean;
+}
+
+/**
+ * A patient's invitations still waiting for the invited person (newest first), each with its link: the 'proxy'
+ * link it names, or (link NULL) the newest registration link of the pending account made for it.
+ */
+export async function openFamilyInvitationsFor(db: Queryable, patient: string): Promise<OpenFamilyInvitationRow[]> {
   return (
-    await db.query<FamilyInvitationRow>(
-      `SELECT ${invitationColumns} FROM family_invitations WHERE patient = $1 AND accepted_at IS NULL AND cancelled_at IS NULL ORDER BY created_at DESC`,
+    await db.query<OpenFamilyInvitationRow>(
+      `SELECT ${invitationColumnsOfF}, l.created_at AS link_sent_at, l.expires_at AS link_expires_at,
+              COALESCE(l.consumed_at IS NOT NULL OR l.voided_at IS NOT NULL OR l.frozen_at IS NOT NULL, false) AS link_closed
+         FROM family_invitations f
+         LEFT JOIN LATERAL (
+           SELECT i.created_at, i.expires_at, i.consumed_at, i.voided_at, i.frozen_at FROM invitations i
+            WHERE i.id = f.link OR (f.link IS NULL AND i.account_id = f.account_id AND i.purpose = 'registration')
+            ORDER BY i.created_at DESC LIMIT 1) l ON true
+        WHERE f.patient = $1 AND f.accepted_at IS NULL AND f.cancelled_at IS NULL ORDER BY f.created_at DESC`,
       [patient],
     )
   ).rows;
+}
+
+/** Whether an open invitation's link can still be used: an invitation whose link expired no longer holds its email. */
+export const invitationLinkWorks = (row: OpenFamilyInvitationRow, now: Date): boolean => !!row.link_expires_at && row.link_expires_at > now && !row.link_closed;
+
+/** One of the patient's open invitations, locked for the caller's transaction (cancel, send again). */
+export async function lockOpenFamilyInvitation(tx: Queryable, id: string, patient: string): Promise<FamilyInvitationRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  const result = await tx.query<FamilyInvitationRow>(
+    `SELECT ${invitationColumns} FROM family_invitations WHERE id = $1 AND patient = $2 AND accepted_at IS NULL AND cancelled_at IS NULL FOR UPDATE`,
+    [id, patient],
+  );
+  return result.rows[0];
+}
+
+/** Points an invitation at the link just emailed for it ('proxy'), or at none (NULL: the pending account's registration link). */
+export async function setFamilyInvitationLink(tx: Queryable, id: string, link: string | null): Promise<void> {
+  await tx.query('UPDATE family_invitations SET link = $2 WHERE id = $1', [id, link]);
+}
+
+/** Whether another open invitation (not this one) waits for this account's registration. */
+export async function otherInvitationAwaitsRegistration(tx: Queryable, accountId: string, exceptId: string): Promise<boolean> {
+  const rows = await tx.query('SELECT 1 FROM family_invitations WHERE account_id = $1 AND id <> $2 AND link IS NULL AND accepted_at IS NULL AND cancelled_at IS NULL', [
+    accountId,
+    exceptId,
+  ]);
+  return rows.rows.length > 0;
 }
 
 export async function markFamilyInvitationAccepted(db: Queryable, id: string, now: Date): Promise<void> {

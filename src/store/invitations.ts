@@ -56,6 +56,11 @@ export async function voidOpenLinks(tx: Queryable, accountId: string, now: Date,
   );
 }
 
+/** Voids one link if still open (a family invitation cancelled, or sent again with a new link). */
+export async function voidLink(tx: Queryable, invitationId: string, now: Date): Promise<void> {
+  await tx.query('UPDATE invitations SET voided_at = $2 WHERE id = $1 AND consumed_at IS NULL AND voided_at IS NULL', [invitationId, now]);
+}
+
 /** Finds a link by its token; `forUpdate` locks the row for the transaction that completes the flow. */
 export async function findLink(db: Queryable, token: string, purpose: InvitationPurpose, forUpdate = false): Promise<InvitationRow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;

@@ -17,6 +17,7 @@ import { familyRole } from '../proxies/family-role.ts';
 import { inviteFamilyMember } from '../proxies/invite-family-member.ts';
 import { acceptSignedIn, inspectSignedInInvitation } from '../proxies/accept-signed-in.ts';
 import { changeFamilyAccess, endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
+import { cancelPendingInvitation, resendPendingInvitation } from '../proxies/pending-invitations.ts';
 import { endEverything } from './end-everything.ts';
 import { familyMemberPage, familyPage, type FamilyPageOptions } from './views/family-page.ts';
 import { acceptedPage, acceptOfferPage, acceptSignInPage, notForYouPage } from './views/family-accept-page.ts';
@@ -35,6 +36,7 @@ const inviteForm = formBody({
   password: { trim: false, maxLength: 256 },
 });
 const memberForm = formBody({ member: { pattern: idPattern } });
+const invitationForm = formBody({ invitation: { pattern: '[0-9a-f-]{36}' } });
 // The link token is taken as typed (the store checks its form before hashing it).
 const acceptLink = formBody({ t: { trim: false } });
 const accessForm = formBody({ member: { pattern: idPattern }, access: { oneOf: ['everything', 'limited'] }, parts: { list: true, maxLength: 40 } });
@@ -171,6 +173,22 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
     const message = ended ? { text: req.t('family.ended', { name: found.name }), kind: 'info' as const } : { text: req.t('family.error.not_found'), kind: 'error' as const };
     send(res, await renderList(req, role.patient, { message }), ended ? 200 : 404);
   });
+
+  // An invitation not yet accepted: cancel it, or send a new link (the old one stops working).
+  const invitationAction = (act: typeof cancelPendingInvitation, done: 'family.invitationCancelled' | 'family.invitationResent') => async (req: Request, res: Response) => {
+    const { accountId, role } = await signedIn(req);
+    if (role.role !== 'patient') throw new SignInRequired();
+    const { invitation } = invitationForm.parse(req.body);
+    try {
+      const email = await act(deps.accounts, { patient: role.patient, invitationId: invitation, accountId, clientAddress: clientAddress(req) });
+      send(res, await renderList(req, role.patient, { message: { text: req.t(done, { email }), kind: 'info' } }));
+    } catch (error) {
+      if (!(error instanceof FamilyError)) throw error;
+      send(res, await renderList(req, role.patient, { message: { text: req.t(`family.error.${error.code}`), kind: 'error' } }), 404);
+    }
+  };
+  router.post('/account/family/invitations/cancel', invitationAction(cancelPendingInvitation, 'family.invitationCancelled'));
+  router.post('/account/family/invitations/resend', invitationAction(resendPendingInvitation, 'family.invitationResent'));
 
   router.post('/account/family/access', async (req, res) => {
     const { accountId, role } = await signedIn(req);

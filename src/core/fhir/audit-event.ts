@@ -22,6 +22,8 @@ export type AccountEvent =
   | 'deactivation'
   | 'share-link-revoked'
   | 'family-invited'
+  | 'family-invitation-resent'
+  | 'family-invitation-cancelled'
   | 'family-access-granted'
   | 'family-access-changed'
   | 'family-access-ended'
@@ -43,6 +45,8 @@ const eventCodes: Record<AccountEvent, { type: Coding; action: AuditEvent['actio
   deactivation: { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'share-link-revoked': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'family-invited': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
+  'family-invitation-resent': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
+  'family-invitation-cancelled': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'family-access-granted': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'C' },
   'family-access-changed': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },
   'family-access-ended': { type: { system: dcm, code: '110113', display: 'Security Alert' }, action: 'U' },

@@ -68,6 +68,24 @@ ${accessChoice(ctx, `m-${id}`, { access: member.parts ? 'limited' : 'everything'
 }</li>`;
 }
 
+/** An invitation not yet accepted: where its link stands, and "send again" / "cancel" (plain POST forms). */
+function pendingCard(ctx: PageContext, invitation: PendingInvitation): SafeHtml {
+  const sent = invitation.linkSentAt ?? invitation.invitedAt;
+  const linkLine =
+    invitation.linkWorks && invitation.linkExpiresAt
+      ? ctx.t('family.linkWorksUntil', { date: ctx.dates.instant(sent), until: ctx.dates.instant(invitation.linkExpiresAt) })
+      : ctx.t('family.linkExpired', { date: ctx.dates.instant(sent) });
+  // The buttons repeat on every card: each names its person for screen readers.
+  const button = (label: string, kind: string) => html`<button class="${kind}" type="submit">${label}<span class="visually-hidden"> (${invitation.name})</span></button>`;
+  return html`<li class="card"><h3>${invitation.name}</h3><p>${relationshipWords(ctx, invitation.relationship)} · ${invitation.email}</p>
+<p>${ctx.t('family.invitedOn', { date: ctx.dates.instant(invitation.invitedAt) })}</p>
+<p>${linkLine}</p>
+<div class="actions">
+<form method="post" action="/account/family/invitations/resend">${csrfField(ctx.csrfToken)}<input type="hidden" name="invitation" value="${invitation.id}">${button(ctx.t('family.resend'), 'secondary')}</form>
+<form method="post" action="/account/family/invitations/cancel">${csrfField(ctx.csrfToken)}<input type="hidden" name="invitation" value="${invitation.id}">${button(ctx.t('family.cancelInvitation'), 'danger')}</form>
+</div></li>`;
+}
+
 export function familyPage(ctx: PageContext, options: FamilyPageOptions): string {
   const values = options.values ?? {};
   const error = (name: string) => (options.errorField === name && options.message ? options.message.text : undefined);
@@ -82,14 +100,7 @@ ${options.message && options.errorField ? notice(options.message.text, 'error') 
 <p>${ctx.t('family.intro')}</p>
 <h2>${ctx.t('family.listTitle')}</h2>
 ${live.length === 0 ? html`<p>${ctx.t('family.none')}</p>` : html`<ul class="plain">${live.map((m) => memberCard(ctx, m))}</ul>`}
-${
-  options.pending.length
-    ? html`<h2>${ctx.t('family.pendingTitle')}</h2><ul class="plain">${options.pending.map(
-        (p) =>
-          html`<li class="card"><h3>${p.name}</h3><p>${relationshipWords(ctx, p.relationship)} · ${p.email}</p><p>${ctx.t('family.invitedOn', { date: ctx.dates.instant(p.invitedAt) })}</p></li>`,
-      )}</ul>`
-    : ''
-}
+${options.pending.length ? html`<h2>${ctx.t('family.pendingTitle')}</h2><ul class="plain">${options.pending.map((p) => pendingCard(ctx, p))}</ul>` : ''}
 <h2>${ctx.t('family.inviteTitle')}</h2>
 <form method="post" action="/account/family/invite" novalidate>
 ${csrfField(ctx.csrfToken)}
