@@ -93,6 +93,40 @@ export async function staffDirectory(deps: Pick<MessagingDeps, 'db' | 'fhir'>): 
 export const inboxPageSize = 25;
 
 /**
+ * Unread for this reader in the conversations of one inbox page: patient-side messages (`category` message), not
+ * withdrawn, without the reader's tag (docs/messages.md). First ONE search for the reader's unread messages sent
+ * since the page's oldest conversation started (nothing of the page is older): only unread messages come back, so
+ * it is small for a reader who keeps up. When it does not fit one answer of 500 (a reader new to a busy
+ * practice), HAPI counts per conversation instead (`_summary=count`, six at a time). One search naming every
+ * conversation (an OR of 25 `part-of` references) took HAPI seconds to minutes.
+ */
+async function unreadCounts(deps: Pick<MessagingDeps, 'fhir'>, headers: readonly Communication[], reader: string): Promise<Map<string, number>> {
+  const ids = headers.map((h) => h.id ?? '').filter(isFhirId);
+  const counts = new Map(ids.map((id) => [id, 0]));
+  const unread = { category: `${messageCategorySystem}|message`, status: 'completed', '_tag:not': `${messageReadBySystem}|${reader}` };
+  const oldest = headers.map((h) => h.sent ?? '').sort()[0];
+  if (oldest) {
+    const found = await deps.fhir.search<Communication>('Communication', { ...unread, sent: `ge${oldest}`, _elements: 'partOf', _count: '500' });
+    if (!found.link?.some((l) => l.relation === 'next')) {
+      for (const entry of found.entry ?? []) {
+        const thread = entry.resource ? threadOf(entry.resource) : undefined;
+        if (thread && counts.has(thread)) counts.set(thread, counts.get(thread)! + 1);
+      }
+      return counts;
+    }
+  }
+  const queue = [...ids];
+  const worker = async () => {
+    for (let id = queue.shift(); id; id = queue.shift()) {
+      const counted = await deps.fhir.search<Communication>('Communication', { 'part-of': `Communication/${id}`, ...unread, _summary: 'count' });
+      counts.set(id, counted.total ?? 0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
+  return counts;
+}
+
+/**
  * One page of the inbox: open (or closed) conversations, optionally one pool's (Task `performer` =
  * performerType), most recently active first (Task.lastModified changes with every patient message that
  * reopens it, every reply, assignment and closing), each with the patient's name, its pool and owner, unread for this staff
@@ -120,36 +154,22 @@ export async function staffInbox(
   const resources = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
   const tasks = resources.filter((r): r is Task => r.resourceType === 'Task');
   const headers = resources.filter((r): r is Communication => r.resourceType === 'Communication' && messageCategoryOf(r) === 'thread');
-  const ids = headers.map((h) => h.id!).filter(isFhirId);
   const patients = [...new Set(headers.map((h) => h.subject?.reference ?? '').filter((p) => p.startsWith('Patient/')))];
   const patientIds = patients.map((p) => p.slice('Patient/'.length)).filter(isFhirId);
-  // Unread for this reader, per conversation shown: patient-side messages, not withdrawn, without their tag
-  // (docs/messages.md), counted by HAPI (`_summary=count`), a few conversations at a time. One search naming
-  // every conversation is far slower on HAPI (an OR of 25 references took seconds to minutes), and one over all
-  // messages grows with the whole practice. The names and the audit do not wait for the counts.
-  const counts = new Map<string, number>();
-  const queue = [...ids];
-  const worker = async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) {
-      const counted = await deps.fhir.search<Communication>('Communication', {
-        'part-of': `Communication/${id}`,
-        category: `${messageCategorySystem}|message`,
-        status: 'completed',
-        '_tag:not': `${messageReadBySystem}|${reader}`,
-        _summary: 'count',
-      });
-      counts.set(id, counted.total ?? 0);
-    }
-  };
-  const [people, directory] = await Promise.all([
+  // Only the owners shown need a name (not the whole staff directory).
+  const ownerIds = [...new Set(tasks.map((t) => t.owner?.reference ?? ''))]
+    .filter((o) => o.startsWith('Practitioner/'))
+    .map((o) => o.slice('Practitioner/'.length))
+    .filter(isFhirId);
+  const [people, owners, , counts] = await Promise.all([
     patientIds.length ? all<Patient>(deps, 'Patient', { _id: patientIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Patient[]),
-    staffDirectory(deps),
+    ownerIds.length ? all<Practitioner>(deps, 'Practitioner', { _id: ownerIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Practitioner[]),
     auditStaffAccess(deps, request, patients, 'search-type'),
-    ...Array.from({ length: Math.min(6, ids.length) }, worker),
+    unreadCounts(deps, headers, reader),
   ]);
   const summaries = summarize(headers, [], reader).map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }));
   const names = new Map(people.map((p) => [`Patient/${p.id}`, displayName(p.name)]));
-  const staffNames = new Map(directory.map((s) => [s.practitioner, s.name]));
+  const staffNames = new Map(owners.map((p) => [`Practitioner/${p.id}`, displayName(p.name) || `Practitioner/${p.id}`]));
   const taskOf = new Map(tasks.map((t) => [t.focus?.reference, t]));
   const now = deps.now();
   const rows = summaries.map((summary) => {
