@@ -3,7 +3,7 @@
  * and `npm run hapi:*`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, closeSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, closeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fromRoot } from './paths.ts';
@@ -12,6 +12,8 @@ import { createProgressOutput, downloadedBytes, downloadsText, formatElapsed, pr
 import { portalConsentProfile } from '../../src/core/fhir/profiles.ts';
 
 export const hapiJar = fromRoot('hapi/target/puente-hapi.jar');
+/** Where Maven builds (hapi/pom.xml puente.build.directory); the jar is then renamed to hapiJar. */
+const hapiStagingDir = fromRoot('hapi/target/staging');
 
 export interface HapiOptions {
   readonly port: number;
@@ -82,7 +84,11 @@ export async function buildHapi(options: { force?: boolean } = {}): Promise<void
   let status: number | null;
   try {
     // -B: batch mode, no colours and no interactive transfer display; one line per finished download.
-    const child = spawn('mvn', ['-B', '-f', fromRoot('hapi/pom.xml'), 'package', '-DskipTests'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Built in a staging directory, then renamed into place (below): a HAPI running from the old jar keeps its
+    // open file, where Maven writing the jar in place would pull classes out from under it (NoClassDefFoundError).
+    const child = spawn('mvn', ['-B', '-f', fromRoot('hapi/pom.xml'), 'package', '-DskipTests', `-Dpuente.build.directory=${hapiStagingDir}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
@@ -103,6 +109,8 @@ export async function buildHapi(options: { force?: boolean } = {}): Promise<void
     await new Promise((resolve) => log.end(resolve));
   }
   const done = elapsed();
+  const built = join(hapiStagingDir, 'puente-hapi.jar');
+  if (status === 0 && existsSync(built)) renameSync(built, hapiJar);
   if (status !== 0 || !existsSync(hapiJar)) {
     output.finish(`Maven could not build the HAPI FHIR server (exit ${status ?? 'none'}) after ${formatElapsed(done.elapsedMs)}. The end of ${shownLog}:`);
     const tail = tailLines(readFileSync(hapiBuildLog, 'utf8'), 40);
