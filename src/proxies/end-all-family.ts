@@ -2,13 +2,12 @@
  * "End everything" (issue 13), the family part and the receipt: every family member's access to the patient
  * ends in one store transaction (the access epoch moves once per link: acts on the next request everywhere),
  * with each link's outbox job ending its Consent and RelatedPerson in FHIR (src/proxies/family-fhir-job.ts);
- * the receipt email lists, in plain words, what ended.
+ * the receipt email lists, in plain words, what ended. Nothing here asks HAPI: with it down, everything still ends
+ * (the family members' emails then go without the patient's name) and the FHIR side waits in the outbox.
  * The apps, sessions and share links are ended by their own capabilities; src/web/end-everything.ts puts the
  * four together (capabilities never import each other).
  */
-import type { Patient } from '@medplum/fhirtypes';
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
-import { displayName } from '../core/fhir/names.ts';
 import { translate, type Locale } from '../core/i18n/translate.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
 import { familyLinksOf } from '../store/family.ts';
@@ -18,9 +17,11 @@ import { endFamilyAccessIn } from './manage-family.ts';
 import type { ProxiesDeps } from './deps.ts';
 
 /** Ends every live family access to the patient; the names of those whose access ended. */
-export async function endAllFamilyAccess(deps: ProxiesDeps, input: { patient: string; accountId: string; clientAddress: string }): Promise<string[]> {
+export async function endAllFamilyAccess(
+  deps: ProxiesDeps,
+  input: { patient: string; patientName: string | undefined; accountId: string; clientAddress: string },
+): Promise<string[]> {
   const now = deps.now();
-  const record = await deps.fhir.read<Patient>('Patient', input.patient.split('/')[1]!);
   const live = (await familyLinksOf(deps.db, input.patient)).filter((l) => !l.revoked_at && (!l.ends_at || l.ends_at > now));
   const ended = await deps.db.transaction(async (tx) => {
     const done = [];
@@ -33,7 +34,7 @@ export async function endAllFamilyAccess(deps: ProxiesDeps, input: { patient: st
         accountId: input.accountId,
         clientAddress: input.clientAddress,
         notify: true,
-        patientName: displayName(record.name),
+        patientName: input.patientName,
       });
       if (row) done.push(row);
     }

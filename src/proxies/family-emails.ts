@@ -22,9 +22,11 @@ export const familySignInInvitationEmail = (locale: Locale, practice: Practice, 
     line(locale, practice, 'family.email.signInInvitation.help'),
   ]);
 
-/** To the family member when their access ends, whoever ended it. */
-export const familyAccessEndedEmail = (locale: Locale, practice: Practice, to: string, patientName: string): EmailMessage =>
-  compose(locale, practice, to, 'family.email.ended.subject', [line(locale, practice, 'family.email.ended.body', { name: patientName })]);
+/** To the family member when their access ends, whoever ended it; without the patient's name when the FHIR server did not answer. */
+export const familyAccessEndedEmail = (locale: Locale, practice: Practice, to: string, patientName: string | undefined): EmailMessage =>
+  compose(locale, practice, to, 'family.email.ended.subject', [
+    patientName ? line(locale, practice, 'family.email.ended.body', { name: patientName }) : line(locale, practice, 'family.email.ended.bodyNoName'),
+  ]);
 
 /** To the patient after "end everything": what ended, in plain words. */
 export const everythingEndedEmail = (locale: Locale, practice: Practice, to: string, lines: readonly string[]): EmailMessage =>

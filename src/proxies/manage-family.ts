@@ -99,7 +99,8 @@ export interface EndRequest {
   readonly clientAddress: string;
   /** Tell the family member by email (not when they left themselves). */
   readonly notify: boolean;
-  readonly patientName: string;
+  /** For the family member's email; undefined when the FHIR server did not answer (the email then says it without). */
+  readonly patientName: string | undefined;
   /** When the access ended, if not now: an end date that has passed (the sweep). */
   readonly at?: Date;
 }

@@ -30,7 +30,7 @@ import { parseShareChoice } from '../export/share-choice.ts';
 import { createStaffRecordClient } from '../export/staff-record-client.ts';
 import { patientPage, searchPage } from './views.ts';
 import { endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
-import { displayName } from '../core/fhir/names.ts';
+import { patientNameIfReachable } from '../proxies/patient-name.ts';
 import { staffAdminPage } from './admin-views.ts';
 
 declare module 'express-serve-static-core' {
@@ -153,7 +153,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
     const id = String(req.params['id']);
     if (!isFhirId(id)) throw new AppError('not_found', 404);
     const { member } = familyMemberForm.parse(req.body);
-    const overview = await patientOverview(deps.accounts, id, readBy(req));
+    // Ending never waits for HAPI: the store ends it now, FHIR follows through the outbox; the name is only the email's.
     await endFamilyAccess(deps.accounts, {
       patient: `Patient/${id}`,
       relatedPerson: `RelatedPerson/${member}`,
@@ -162,7 +162,7 @@ export function createStaffRouter(deps: { accounts: AccountsDeps; sessions: Sess
       accountId: req.staff!.accountId,
       clientAddress: clientAddress(req),
       notify: true,
-      patientName: displayName(overview.patient.name),
+      patientName: await patientNameIfReachable(deps.accounts, id),
     });
     res.redirect(303, `/staff/patients/${id}?done=familyEnded`);
   });

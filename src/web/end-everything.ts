@@ -20,6 +20,8 @@ export interface EndEverythingInput {
   readonly accountId: string;
   /** Patient/<id>: the patient's own record. */
   readonly patient: string;
+  /** For the family members' emails; undefined when the FHIR server did not answer (everything ends anyway). */
+  readonly patientName: string | undefined;
   readonly email: string;
   readonly locale: 'es' | 'en';
   /** The browser session asking (it stays signed in). */
@@ -28,7 +30,7 @@ export interface EndEverythingInput {
 }
 
 export async function endEverything(deps: AccountsDeps, input: EndEverythingInput): Promise<EverythingEnded> {
-  const members = await endAllFamilyAccess(deps, { patient: input.patient, accountId: input.accountId, clientAddress: input.clientAddress });
+  const members = await endAllFamilyAccess(deps, { patient: input.patient, patientName: input.patientName, accountId: input.accountId, clientAddress: input.clientAddress });
   let apps = 0;
   for (const app of await listConnectedApps(deps, input.accountId, webClientId)) {
     if (await disconnectApp(deps, { accountId: input.accountId, grantId: app.grantId, clientAddress: input.clientAddress })) apps += 1;

@@ -237,6 +237,7 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
     await endEverything(deps.accounts, {
       accountId,
       patient: role.patient,
+      patientName: role.patientName,
       email: role.email,
       locale: role.locale,
       keepSession: session.idHash,

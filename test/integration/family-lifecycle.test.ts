@@ -6,6 +6,7 @@ import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
 import { testEnvironment } from '../support/environment.ts';
 import { startSwitchableForwarder } from '../support/tcp-forwarder.ts';
 import { familyFhirDelivered } from '../support/family-jobs.ts';
+import { seedStaff } from '../support/seed.ts';
 import { inviteFamilyMember } from '../../src/proxies/invite-family-member.ts';
 import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
 import { changeFamilyAccess, endFamilyAccess } from '../../src/proxies/manage-family.ts';
@@ -151,6 +152,61 @@ describe('Family access lifecycle: ending and changing reach FHIR through the ou
     expect((await read<RelatedPerson>(m.relatedPerson)).meta?.versionId).to.equal(person.meta?.versionId);
   });
 
+  it('HAPI down: “end everything” on the patient’s page and the staff console’s end still end access at once, with the emails queued; FHIR follows once HAPI is back', async () => {
+    const [first, second, byStaff] = [await member(), await member(), await member()];
+    const patient = new HttpClient(portal.url);
+    const login = await patient.get('/auth/login');
+    await patient.submit(formAction(login.body, /^\/interaction\//), { email: a.email, password: a.password, birthDate: a.patient.birthDate });
+    const familyPage = await patient.get('/account/family');
+    const seeded = await seedStaff(portal.ctx);
+    const staff = new HttpClient(portal.url);
+    await staff.get('/staff/login');
+    await staff.submit('/staff/login', { email: seeded.email, password: seeded.password, code: seeded.code() });
+    const consolePage = await staff.get(`/staff/patients/${a.patient.id}`);
+    const csrf = (page: { body: string }) => /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const lastOutbox = (await rows<{ n: number }>('SELECT COALESCE(max(id), 0)::int AS n FROM outbox'))[0]!.n;
+    const emailsSince = async () =>
+      (await rows<{ payload: { to: string; text: string } }>("SELECT payload FROM outbox WHERE kind = 'email' AND id > $1 ORDER BY id", [lastOutbox])).map((r) => r.payload);
+
+    forwarder.down();
+    try {
+      // Before, both read the Patient from HAPI first, so with HAPI down nothing ended.
+      const ended = await staff.request(
+        'POST',
+        `/staff/patients/${a.patient.id}/family/end`,
+        new URLSearchParams({ _csrf: csrf(consolePage), member: byStaff.relatedPerson.split('/')[1]! }),
+      );
+      expect(ended.status).to.equal(303);
+      expect(ended.location).to.equal(`/staff/patients/${a.patient.id}?done=familyEnded`);
+      expect(await fhirStatus(`/Patient/${a.patient.id}`, byStaff.token)).to.equal(401);
+
+      const done = await patient.request('POST', '/account/end-everything', new URLSearchParams({ _csrf: csrf(familyPage) }));
+      expect(done.status).to.equal(200);
+      expect(done.body).to.include('Listo. Le enviamos por correo un comprobante de lo que terminó.');
+      for (const m of [first, second]) expect(await fhirStatus(`/Patient/${a.patient.id}`, m.token)).to.equal(401);
+
+      // The receipt to the patient and each family member's notice are queued, the notices without the patient's name.
+      const emails = await emailsSince();
+      const receipt = emails.find((e) => e.to === a.email)!;
+      expect(receipt.text).to.include('Usted terminó todo acceso a su historia clínica');
+      expect(receipt.text).to.include('El acceso de Lucía Núñez');
+      for (const m of [first, second, byStaff]) {
+        const notice = emails.find((e) => e.to === m.email)!;
+        expect(notice.text, m.email).to.include('Terminó el acceso que le dieron a una historia clínica en el portal del paciente');
+      }
+      // The FHIR side waits in the outbox.
+      for (const m of [first, second, byStaff]) expect((await familyJobs(m.relatedPerson)).map((j) => j.payload.action)).to.deep.equal(['end']);
+    } finally {
+      forwarder.up();
+    }
+    await familyFhirDelivered(portal.ctx);
+    for (const m of [first, second, byStaff]) {
+      expect((await familyJobs(m.relatedPerson)).map((j) => j.status)).to.deep.equal(['sent']);
+      expect((await read<Consent>(m.consent)).status).to.equal('inactive');
+      expect((await read<RelatedPerson>(m.relatedPerson)).active).to.equal(false);
+    }
+  });
+
   it('a change of parts queued before an end never reactivates the Consent, whichever job HAPI sees first', async () => {
     const m = await member('limited', ['appointments']);
     const before = await read<Consent>(m.consent);
@@ -250,7 +306,7 @@ describe('Family access lifecycle: ending and changing reach FHIR through the ou
       expect(result?.ended).to.equal(1);
       const written = await rows<{ kind: string; to: string | null; action: string | null; created_at: Date }>(
         `SELECT kind, payload->>'to' AS to, payload->>'action' AS action, created_at FROM outbox
-          WHERE (kind = 'family-fhir' AND payload->>'relatedPerson' = $1) OR (kind = 'email' AND payload->>'to' IN ($2, $3) AND payload->>'subject' LIKE '%terminó%')
+          WHERE (kind = 'family-fhir' AND payload->>'relatedPerson' = $1) OR (kind = 'email' AND payload->>'to' IN ($2, $3) AND payload->>'subject' LIKE '%acceso de los padres%terminó%')
           ORDER BY id`,
         [parent.relatedPerson, parent.email, a.email],
       );

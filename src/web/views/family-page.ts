@@ -124,13 +124,13 @@ ${field({ id: 'password', label: ctx.t('family.password'), type: 'password', aut
 }
 
 /** A family member's view of /account/family: whose record, and the button to stop seeing it. */
-export function familyMemberPage(ctx: PageContext, options: { patientName: string; message?: string }): string {
+export function familyMemberPage(ctx: PageContext, options: { patientName: string | undefined; message?: string }): string {
   return page(ctx, {
     title: ctx.t('family.title'),
     nav: signedInNav(ctx),
     body: html`<h1>${ctx.t('family.title')}</h1>
 ${options.message ? notice(options.message) : ''}
-<p>${ctx.t('family.asMember', { name: options.patientName })}</p>
+<p>${options.patientName ? ctx.t('family.asMember', { name: options.patientName }) : ctx.t('family.asMemberNoName')}</p>
 <form method="post" action="/account/family/leave">${csrfField(ctx.csrfToken)}<button class="danger" type="submit">${ctx.t('family.leave')}</button></form>`,
   });
 }
