@@ -33,12 +33,19 @@ const stringSchema = (rule: FieldRule) => ({
 /** The field a validation error is about: `/email` or `/scope/2` → `email`. */
 const fieldOf = (error: ErrorObject) => error.instancePath.split('/')[1];
 
-/** Builds the parser of one form; call it once per router, then `parse(req.body)` per request. */
-export function formBody<F extends Record<string, FieldRule>>(fields: F): { parse(body: unknown): FormValues<F> } {
+/**
+ * Builds the parser of one form; call it once per router, then `parse(req.body)` per request. `check` also says
+ * which fields were sent but refused, for a form where an emptied field would mean something (a list of people
+ * to keep a conversation from: emptied, it would share it with everyone), so the whole change is refused instead.
+ */
+export function formBody<F extends Record<string, FieldRule>>(
+  fields: F,
+): { parse(body: unknown): FormValues<F>; check(body: unknown): { values: FormValues<F>; rejected: ReadonlySet<keyof F & string> } } {
   const properties = Object.fromEntries(Object.entries(fields).map(([name, rule]) => [name, rule.list ? { type: 'array', items: stringSchema(rule) } : stringSchema(rule)]));
   const validate = ajv.compile({ type: 'object', properties });
-  return {
-    parse(body) {
+  const parser = {
+    parse: (body: unknown) => parser.check(body).values,
+    check(body: unknown) {
       const source = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
       const candidate: Record<string, unknown> = {};
       for (const [name, rule] of Object.entries(fields)) {
@@ -54,7 +61,8 @@ export function formBody<F extends Record<string, FieldRule>>(fields: F): { pars
         const ok = Object.hasOwn(candidate, name) && !rejected.has(name);
         values[name] = rule.list ? (ok ? (candidate[name] as string[]) : []) : ok ? (candidate[name] as string) : '';
       }
-      return values as FormValues<F>;
+      return { values: values as FormValues<F>, rejected: rejected as Set<keyof F & string> };
     },
   };
+  return parser;
 }

@@ -31,7 +31,7 @@ import { recordClientFor, recordWriterFor } from './record-session.ts';
 import { conversationPage, messagesListPage, newConversationPage, replyNotSentPage } from './views/messages-page.ts';
 import { FamilyError, type ProxiesDeps } from '../proxies/deps.ts';
 import { saveThreadSharing, threadSharing } from '../proxies/thread-sharing.ts';
-import { threadSharingForm } from './views/thread-sharing-form.ts';
+import { threadSharingForm, threadSharingRefusedPage } from './views/thread-sharing-form.ts';
 import type { TokenSet } from './web-client.ts';
 
 export interface MessagesRouterDeps extends RecordPageDeps {
@@ -182,7 +182,10 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
     const session = await deps.sessions.load(req);
     const tokens = session?.data['tokens'] as TokenSet | undefined;
     if (!session?.accountId || !tokens?.patient) throw new SignInRequired();
-    const form = sharingForm.parse(req.body);
+    const { values: form, rejected } = sharingForm.check(req.body);
+    // A value that is not a family member's id would drop out of the list and share the conversation with that
+    // person, or with everyone: the whole change is refused instead, and nothing is written (fail closed).
+    if (rejected.size > 0) return res.status(422).send(threadSharingRefusedPage(pageContext(req, deps.practice), id));
     try {
       await saveThreadSharing(deps.family, {
         accountId: session.accountId,

@@ -239,6 +239,32 @@ describe('secure messages: a conversation not shared with a named family member'
     expect(invalid.issue.filter((i) => i.severity === 'error').map((i) => i.diagnostics ?? '')).to.satisfy((d: string[]) => d.some((x) => x.includes('pfc-1')));
   });
 
+  it('a value that is no family member’s id refuses the whole change (422, in the patient’s language): nothing is shared, Lucía is still kept from it', async () => {
+    const page = await patient.browser.get(`/messages/${thread}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const jobs = async () => Number((await portal.ctx.db.query<{ n: string }>("SELECT count(*)::text AS n FROM outbox WHERE kind = 'family-fhir'")).rows[0]!.n);
+    const before = await jobs();
+    // Before this change, the bad value emptied the list, which shared the conversation with everyone.
+    for (const values of [['../RelatedPerson/x'], [lucia.relatedPerson.split('/')[1]!, 'RelatedPerson/x'], ['']]) {
+      const body = new URLSearchParams({ _csrf: csrf });
+      for (const value of values) body.append('notSharedWith', value);
+      const refused = await patient.browser.request('POST', `/messages/${thread}/sharing`, body);
+      expect(refused.status, values.join(',')).to.equal(422);
+      expect(textOf(refused.body)).to.include('Nothing was saved: the list of people could not be read.');
+      expect(refused.body).to.include(`href="/messages/${thread}#sharing"`);
+    }
+    const spanish = await signIn(a.email, a.password, a.patient.birthDate, a.accountId, 'es');
+    const body = new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec((await spanish.browser.get(`/messages/${thread}`)).body)![1]! });
+    body.append('notSharedWith', '<script>');
+    const refused = await spanish.browser.request('POST', `/messages/${thread}/sharing`, body);
+    expect(refused.status).to.equal(422);
+    expect(textOf(refused.body)).to.include('No se guardó nada: no se pudo leer la lista de personas.');
+
+    expect(await jobs()).to.equal(before);
+    expect(await seen(lucia)).to.deep.equal([`Communication/${thread} 404`, `Communication/${message} 404`, `Binary/${binary} 404`]);
+    expect((await patient.browser.get(`/messages/${thread}`)).body).to.match(new RegExp(`value="${lucia.relatedPerson.split('/')[1]}" checked`));
+  });
+
   it('shared again: Lucía sees it once more and her Consent has no deny', async () => {
     const page = await patient.browser.get(`/messages/${thread}`);
     expect((await save(patient, page, thread, [])).status).to.equal(303);

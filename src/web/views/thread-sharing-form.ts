@@ -4,9 +4,9 @@
  * checkboxes wrap on a narrow phone like every other choice list.
  */
 import { html, type SafeHtml } from '../../ui/html.ts';
-import { csrfField, notice } from '../../ui/layout.ts';
+import { csrfField, notice, page } from '../../ui/layout.ts';
 import type { ThreadSharingRow } from '../../proxies/thread-sharing.ts';
-import type { PatientPageContext } from './patient-pages.ts';
+import { signedInNav, type PatientPageContext } from './patient-pages.ts';
 
 /** `saved`: the form was just saved (the page is reached at #sharing, where the notice is). */
 export function threadSharingForm(ctx: PatientPageContext, thread: string, members: readonly ThreadSharingRow[], saved = false): SafeHtml {
@@ -26,4 +26,15 @@ ${members.map((member) => {
 <p class="actions"><button type="submit">${ctx.t('family.threadSharing.save')}</button></p>
 </form>
 </section>`;
+}
+
+/** The answer to a "not shared with" form that could not be read (a value that is no family member's id): nothing was saved. */
+export function threadSharingRefusedPage(ctx: PatientPageContext, thread: string): string {
+  return page(ctx, {
+    title: ctx.t('family.threadSharing.title'),
+    nav: signedInNav(ctx),
+    body: html`<h1>${ctx.t('family.threadSharing.title')}</h1>
+${notice(ctx.t('family.threadSharing.invalid'), 'error')}
+<p><a href="/messages/${thread}#sharing">${ctx.t('family.threadSharing.back')}</a></p>`,
+  });
 }

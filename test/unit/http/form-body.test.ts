@@ -27,4 +27,14 @@ describe('form bodies parsed by schema', () => {
     expect(form.parse('email=x')).to.deep.equal(empty);
     expect(formBody({ toString: {}, constructor: {} }).parse(Object.create({ toString: 'inherited' }))).to.deep.equal({ toString: '', constructor: '' });
   });
+
+  it('check says which sent fields were refused, so a list emptied by one bad value can be refused whole', () => {
+    const people = formBody({ notSharedWith: { list: true, pattern: '^[A-Za-z0-9\\-.]{1,64}$' } });
+    expect(people.check({ notSharedWith: ['rp-1', 'rp-2'] })).to.deep.equal({ values: { notSharedWith: ['rp-1', 'rp-2'] }, rejected: new Set() });
+    expect(people.check({})).to.deep.equal({ values: { notSharedWith: [] }, rejected: new Set() });
+    const bad = people.check({ notSharedWith: ['rp-1', '../RelatedPerson/x'] });
+    expect(bad.values).to.deep.equal({ notSharedWith: [] });
+    expect([...bad.rejected]).to.deep.equal(['notSharedWith']);
+    expect([...people.check({ notSharedWith: { a: 1 } }).rejected]).to.deep.equal(['notSharedWith']);
+  });
 });
