@@ -27,7 +27,13 @@ import java.util.Set;
 /**
  * Creates or updates (by id, so re-runs change nothing) the project's conformance
  * resources from {@code puente.hapi.profiles-dir} at start-up, so that
- * {@code $validate?profile=<canonical url>} can use them.
+ * {@code $validate?profile=<canonical url>} can use them, and the project's own
+ * search parameters are searchable.
+ *
+ * <p>A SearchParameter that is new or changed makes HAPI mark the resources of its
+ * base type for reindexing (JpaStorageSettings.markResourcesForReindexingUponSearchParameterChange,
+ * on by default: a batch2 reindex job), so resources stored before the parameter existed are
+ * found by it once that job has run; an unchanged file is a no-op update and starts no job.</p>
  *
  * <p>HAPI's services are only usable after Spring's ContextRefreshedEvent, which
  * comes after Tomcat has opened its port. So this class is also a server interceptor
@@ -38,7 +44,7 @@ import java.util.Set;
 public class StartupProfileLoader {
 
 	private static final Logger ourLog = LoggerFactory.getLogger(StartupProfileLoader.class);
-	private static final Set<String> LOADABLE_TYPES = Set.of("StructureDefinition", "ValueSet", "CodeSystem");
+	private static final Set<String> LOADABLE_TYPES = Set.of("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter");
 
 	private final FhirContext fhirContext;
 	private final DaoRegistry daoRegistry;
