@@ -22,6 +22,8 @@ export const binaryType = 'Binary';
 export const binaryScopeType = 'DocumentReference';
 /** The resources whose attachments may give a token a Binary, in the order they are looked for. */
 export const binaryAuthorizingTypes = ['DocumentReference', 'Communication'] as const;
+/** The project's search parameter on a message's attachment urls (fhir-profiles/SearchParameter-communication-attachment-url.json). */
+const communicationAttachmentUrl = 'attachment-url';
 
 /**
  * The pipeline's reach decision for this request (pipeline.ts checkScope), taken as it is rather than
@@ -43,9 +45,6 @@ export interface BinaryAccessDeps {
 
 /** The facade's rule for one resource leaving to this token, as the pipeline applies it to every read and entry. */
 export type ReadableByToken = (resource: Resource) => boolean;
-
-/** A patient's messages are looked through at most this many pages of 100, newest first (bounded work per request). */
-const maxMessagePages = 50;
 
 /**
  * The Binary id an attachment url names: `Binary/<id>`, or `<base>/Binary/<id>` on one of `bases`,
@@ -86,30 +85,23 @@ export function binaryScopeAllows(scopes: PatientScopes, practiceWide: boolean):
   return !!scopes.allowed('DocumentReference', 'read') || (!practiceWide && !!scopes.allowed('Communication', 'read'));
 }
 
-/** The attachment urls under which a DocumentReference may name `Binary/<id>` (FHIR search escaping for `,`, `|`, `$`, `\`). */
-function locationValues(id: string, bases: readonly string[]): string {
+/**
+ * The attachment urls under which a document or a message may name `Binary/<id>`, as one search value
+ * (FHIR search escaping for `,`, `|`, `$`, `\`): a `uri` search matches exact text, so every form is listed.
+ */
+function attachmentUrlValues(id: string, bases: readonly string[]): string {
   const escapeValue = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
   return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escapeValue).join(',');
-}
-
-/** HAPI's next page of a search, rebuilt on its base from its own paging id (never a url HAPI sent as it is). */
-function nextPage(bundle: Bundle, upstreamBase: string): string | undefined {
-  const link = bundle.link?.find((l) => l.relation === 'next')?.url;
-  if (!link) return undefined;
-  const url = new URL(link, upstreamBase);
-  const searchId = url.searchParams.get('_getpages');
-  const offset = Number(url.searchParams.get('_getpagesoffset'));
-  if (!searchId || !Number.isInteger(offset) || offset < 0) return undefined;
-  return `${upstreamBase}?${new URLSearchParams({ _getpages: searchId, _getpagesoffset: String(offset), _count: '100', _bundletype: 'searchset' })}`;
 }
 
 /**
  * Finds the resources that give this token the Binary, decided before HAPI is asked for it. Documents first,
  * with the R4 `location` search parameter (DocumentReference.content.attachment.url), narrowed to the token's
  * patient unless its reach is practice-wide; then, for a token whose reach is one compartment, that patient's
- * messages (R4 has no search parameter for a Communication's attachment url, so the patient's Communications
- * are read newest first, at most `maxMessagePages` pages). Every answer is re-checked here with the facade's
- * own rule. Throws the uniform 404 when there is none.
+ * messages naming it, with the project's own search parameter `attachment-url` (R4 has none for a
+ * Communication's attachment url: fhir-profiles/SearchParameter-communication-attachment-url.json, loaded by
+ * HAPI at start-up). One search each, whatever the number of messages. Every answer is re-checked here with
+ * the facade's own rule. Throws the uniform 404 when there is none.
  */
 export async function authorizingResources(
   deps: BinaryAccessDeps,
@@ -123,20 +115,15 @@ export async function authorizingResources(
   const matching = (bundle: Bundle) =>
     (bundle.entry ?? []).flatMap((entry) => (entry.resource && namesBinaryFor(entry.resource, binaryId, readable, reach, bases) ? [entry.resource] : []));
   if (scopes.allowed('DocumentReference', 'read')) {
-    const query = new URLSearchParams({ location: locationValues(binaryId, bases), _count: '100' });
+    const query = new URLSearchParams({ location: attachmentUrlValues(binaryId, bases), _count: '100' });
     if (!reach.practiceWide) query.set('patient', `Patient/${reach.patient}`);
     const documents = matching((await deps.upstream.get(`${deps.upstreamBase}/DocumentReference?${query}`)) as Bundle);
     if (documents.length > 0) return documents;
   }
   if (!reach.practiceWide && scopes.allowed('Communication', 'read')) {
-    const query = new URLSearchParams({ patient: `Patient/${reach.patient}`, _sort: '-sent', _count: '100' });
-    let url: string | undefined = `${deps.upstreamBase}/Communication?${query}`;
-    for (let page = 0; url && page < maxMessagePages; page++) {
-      const bundle = (await deps.upstream.get(url)) as Bundle;
-      const messages = matching(bundle);
-      if (messages.length > 0) return messages;
-      url = nextPage(bundle, deps.upstreamBase);
-    }
+    const query = new URLSearchParams({ [communicationAttachmentUrl]: attachmentUrlValues(binaryId, bases), patient: `Patient/${reach.patient}`, _count: '100' });
+    const messages = matching((await deps.upstream.get(`${deps.upstreamBase}/Communication?${query}`)) as Bundle);
+    if (messages.length > 0) return messages;
   }
   throw notFound();
 }

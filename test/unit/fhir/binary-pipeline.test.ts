@@ -104,11 +104,16 @@ describe('facade pipeline: a Binary is decided through the DocumentReference or 
         headers: { prefer: 'handling=strict' },
       })
       .reply(200, bundle);
-  /** p1's messages, newest first, 100 a page (R4 has no search parameter for a Communication's attachment url). */
-  const messageSearch = (bundle: object, query: Record<string, string> = { patient: 'Patient/p1', _sort: '-sent', _count: '100' }) =>
+  /** p1's messages naming the Binary: ONE search with the project's `attachment-url` parameter (fhir-profiles/), every url form. */
+  const messageSearch = (bundle: object, binary = 'b1') =>
     hapi
       .get(upstream)
-      .intercept({ path: '/fhir/Communication', method: 'GET', query, headers: { prefer: 'handling=strict' } })
+      .intercept({
+        path: '/fhir/Communication',
+        method: 'GET',
+        query: { 'attachment-url': `Binary/${binary},${fhirBase}/Binary/${binary},${upstream}/fhir/Binary/${binary}`, patient: 'Patient/p1', _count: '100' },
+        headers: { prefer: 'handling=strict' },
+      })
       .reply(200, bundle);
   const messagesOf = (...resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
   const noDocuments = () => documentSearch({ resourceType: 'Bundle', type: 'searchset', entry: [] });
@@ -195,7 +200,7 @@ describe('facade pipeline: a Binary is decided through the DocumentReference or 
         documentRead();
         expect(await failure(get('/DocumentReference/d2', token)), token).to.include({ status: 404 });
         search('Patient/p1');
-        messageSearch(messagesOf());
+        messageSearch(messagesOf(), 'b2');
         binaryRead();
         expect(await failure(read('b2', token)), token).to.include({ status: 404 });
         expect(pending(), token).to.deep.equal(['/fhir/Binary/b2']);
@@ -250,16 +255,22 @@ describe('facade pipeline: a Binary is decided through the DocumentReference or 
       }
     });
 
-    it('follows HAPI’s pages of the patient’s messages, rebuilt on HAPI’s base from its paging id', async () => {
+    it('asks HAPI exactly once for the messages naming the Binary, and never for a further page', async () => {
+      // The matching message is HAPI's answer; a next link (HAPI's paging) is not followed: the search already names the Binary.
       noDocuments();
-      messageSearch({
-        ...messagesOf(message({ id: 'm0', payload: [{ contentString: 'sin adjunto' }] })),
-        link: [{ relation: 'next', url: 'http://elsewhere.example/fhir?_getpages=abc&_getpagesoffset=100&_count=100' }],
-      });
-      hapi.get(upstream).intercept({ path: '/fhir?_getpages=abc&_getpagesoffset=100&_count=100&_bundletype=searchset', method: 'GET' }).reply(200, messagesOf(message()));
+      messageSearch({ ...messagesOf(message()), link: [{ relation: 'next', url: `${upstream}/fhir?_getpages=abc&_getpagesoffset=100&_count=100` }] });
       binaryRequest();
       expect(await read('b1')).to.deep.include({ resourceType: 'Binary', id: 'b1' });
       expect(pending()).to.deep.equal([]);
+      // No message names it: still one search (an unexpected second request would fail the read with a mock error, not the 404).
+      noDocuments();
+      messageSearch({
+        ...messagesOf(message({ id: 'm0', payload: [{ contentString: 'sin adjunto' }] })),
+        link: [{ relation: 'next', url: `${upstream}/fhir?_getpages=abc&_getpagesoffset=100&_count=100` }],
+      });
+      binaryRequest();
+      expect(await failure(read('b1'))).to.include({ status: 404, key: 'facade.not_found' });
+      expect(pending()).to.deep.equal(['/fhir/Binary/b1']);
     });
 
     it('a Binary whose securityContext is the authorizing message is released; another message’s is not', async () => {
