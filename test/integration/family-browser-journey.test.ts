@@ -8,6 +8,8 @@ import { onboard } from '../support/onboard.ts';
 
 /** Every page the journey visits; each is checked with axe at 375 and 1280 px. */
 const pagesVisited = ['family', 'family-invited', 'member-registration', 'member-home', 'member-care-plan', 'family-ended'];
+/** The second journey's pages: pending invitations, an existing account accepting signed in, "not shared with". */
+const leftoverPages = ['family-pending', 'family-resent', 'family-cancelled', 'accept-sign-in', 'accept-offer', 'accepted', 'conversation-sharing', 'conversation-not-shared'];
 
 /**
  * Issue 13's journey in real Chromium, in both languages: the patient invites a family member at
@@ -135,6 +137,127 @@ describe('family journey in real Chromium: invite, register, read the plan of tr
       expect(await memberPage.content()).not.to.include(plan);
 
       expect(checked).to.deep.equal(pagesVisited);
+      expect(findings, `axe-core found WCAG 2.2 AA violations:\n${findings.join('\n')}\n`).to.deep.equal([]);
+    });
+
+    it(`${language === 'es' ? 'Spanish' : 'English'}: an invitation sent again and cancelled, one accepted signed in by an existing account, a conversation not shared with it; axe at 375 and 1280 px`, async () => {
+      const newPage = async () => {
+        const context = await browser.newContext({ locale: language === 'es' ? 'es-ES' : 'en-US', viewport: { width: 375, height: 800 } });
+        contexts.push(context);
+        return context.newPage();
+      };
+      const findings: string[] = [];
+      const checked: string[] = [];
+      const inspect = async (page: Page, name: string) => {
+        for (const width of [375, 1280]) {
+          await page.setViewportSize({ width, height: 800 });
+          findings.push(...(await checkAccessibility(page, `${language}/${name} @${width}px`)));
+        }
+        await page.setViewportSize({ width: 375, height: 800 });
+        await screenshot(page, `family-${language}-${name}`);
+        checked.push(name);
+      };
+      const fillSignIn = async (page: Page, person: { email: string; password: string; patient: { birthDate: string } }) => {
+        await page.fill('#email', person.email);
+        await page.fill('#password', person.password);
+        await page.fill('#birthDate', person.patient.birthDate);
+        await submit(page, 'main form button[type=submit]');
+      };
+      const notice = async (page: Page) => collapse(await page.locator('main .notice').first().textContent());
+      const linkIn = async (email: string, path: string, after: number) => {
+        for (let i = 0; i < 100; i++) {
+          await portal.ctx.outbox.runOnce();
+          const mail = portal.smtp.messages.slice(after).findLast((m) => m.envelopeTo.includes(email));
+          const link = mail && new RegExp(`http://127\\.0\\.0\\.1:\\d+${path}\\?t=[A-Za-z0-9_-]+`).exec(mail.parsed.text ?? '')?.[0];
+          if (link) return link;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`no email to ${email}`);
+      };
+
+      const patient = await onboard(portal.ctx, portal.smtp, { locale: language });
+      const holder = await onboard(portal.ctx, portal.smtp, { locale: language });
+      const patientPage = await newPage();
+      await patientPage.goto(`${portal.url}/auth/login`);
+      await fillSignIn(patientPage, patient);
+      const invite = async (name: string, email: string) => {
+        await patientPage.goto(`${portal.url}/account/family`);
+        await patientPage.fill('#name', name);
+        await patientPage.selectOption('#relationship', 'SIS');
+        await patientPage.fill('#email', email);
+        await patientPage.fill('#signature', `${patient.patient.given} ${patient.patient.family}`);
+        await patientPage.fill('#password', patient.password);
+        await submit(patientPage, 'form[action="/account/family/invite"] button[type=submit]');
+        expect(await notice(patientPage)).to.equal(t('family.invited', { email }));
+      };
+
+      // A new email: its card under "not yet accepted" offers "send again" and "cancel", each naming the person.
+      const pendingEmail = `pending-${language}-${Date.now()}@example.org`;
+      let mails = portal.smtp.messages.length;
+      await invite('Rosa Herrera', pendingEmail);
+      const firstLink = await linkIn(pendingEmail, '/register', mails);
+      const card = patientPage.locator('main li.card', { hasText: pendingEmail });
+      expect((await card.locator('button').allTextContents()).map(collapse)).to.deep.equal([
+        `${t('family.resend')} (Rosa Herrera)`,
+        `${t('family.cancelInvitation')} (Rosa Herrera)`,
+      ]);
+      await inspect(patientPage, 'family-pending');
+
+      // Sent again: a new link by email, and the first one no longer works.
+      mails = portal.smtp.messages.length;
+      await submit(patientPage, 'main li.card form[action="/account/family/invitations/resend"] button');
+      expect(await notice(patientPage)).to.equal(t('family.invitationResent', { email: pendingEmail }));
+      await inspect(patientPage, 'family-resent');
+      const secondLink = await linkIn(pendingEmail, '/register', mails);
+      expect(secondLink).not.to.equal(firstLink);
+      const visitor = await newPage();
+      await visitor.goto(firstLink);
+      expect(await h1(visitor)).to.equal(t('link.voided.title'));
+
+      // Cancelled: gone from the list, and its link no longer works either.
+      await submit(patientPage, 'main li.card form[action="/account/family/invitations/cancel"] button');
+      expect(await notice(patientPage)).to.equal(t('family.invitationCancelled', { email: pendingEmail }));
+      expect(await patientPage.locator('main li.card', { hasText: pendingEmail }).count()).to.equal(0);
+      await inspect(patientPage, 'family-cancelled');
+      await visitor.goto(secondLink);
+      expect(await h1(visitor)).to.equal(t('link.voided.title'));
+
+      // Someone who already has an account here: the email's link asks them to sign in, comes back, and they accept.
+      mails = portal.smtp.messages.length;
+      await invite('Ana Herrera', holder.email);
+      const acceptLink = await linkIn(holder.email, '/account/family/accept', mails);
+      const holderPage = await newPage();
+      await holderPage.goto(acceptLink);
+      expect(await h1(holderPage)).to.equal(t('family.accept.title'));
+      await inspect(holderPage, 'accept-sign-in');
+      await Promise.all([holderPage.waitForEvent('load'), holderPage.click('main a.button')]);
+      await fillSignIn(holderPage, holder);
+      expect(new URL(holderPage.url()).pathname).to.equal('/account/family/accept');
+      expect(collapse(await holderPage.locator('main').textContent())).to.include(t('family.accept.intro', { name: `${patient.patient.given} ${patient.patient.family}` }));
+      await inspect(holderPage, 'accept-offer');
+      await submit(holderPage, 'form[action="/account/family/accept"] button[type=submit]');
+      expect(await notice(holderPage)).to.equal(t('family.accept.done', { name: `${patient.patient.given} ${patient.patient.family}` }));
+      await inspect(holderPage, 'accepted');
+
+      // The patient's conversation: "not shared with" lists the new family member; ticking them keeps it from them.
+      await patientPage.goto(`${portal.url}/messages/new`);
+      await patientPage.selectOption('#topic', 'doctor');
+      await patientPage.fill('#subject', `Privado ${language}`);
+      await patientPage.fill('#text', 'Solo para mí');
+      await submit(patientPage, 'main form button[type=submit]');
+      const conversation = new URL(patientPage.url()).pathname;
+      expect(conversation).to.match(/^\/messages\/[A-Za-z0-9\-.]+$/).and.not.equal('/messages/new');
+      const box = patientPage.getByRole('checkbox', { name: 'Ana Herrera' });
+      expect(await box.isChecked()).to.equal(false);
+      await inspect(patientPage, 'conversation-sharing');
+      await box.check();
+      await submit(patientPage, 'form[action$="/sharing"] button[type=submit]');
+      expect(new URL(patientPage.url()).pathname).to.equal(conversation);
+      expect(collapse(await patientPage.locator('#sharing .notice').textContent())).to.equal(t('family.threadSharing.saved'));
+      expect(await patientPage.getByRole('checkbox', { name: 'Ana Herrera' }).isChecked()).to.equal(true);
+      await inspect(patientPage, 'conversation-not-shared');
+
+      expect(checked).to.deep.equal(leftoverPages);
       expect(findings, `axe-core found WCAG 2.2 AA violations:\n${findings.join('\n')}\n`).to.deep.equal([]);
     });
   }
