@@ -107,10 +107,11 @@ describe('Family invitation to an existing account: same answer, accepted signed
     const toExisting = await invite(a, b.email);
     const accountsAfter = Number((await portal.ctx.db.query<{ n: string }>('SELECT count(*)::text AS n FROM accounts')).rows[0]!.n);
     expect(accountsAfter - accountsBefore, 'a pending account for the new email only').to.equal(1);
-    // Same status, same page: only the CSRF values, the email typed and the clock's digits differ.
+    // Same status, same page: only the CSRF values, the invitation's own id, the email typed and the clock's digits differ.
     const normal = (page: PageResponse, email: string) =>
       page.body
         .replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value=""')
+        .replace(/name="invitation" value="[^"]+"/g, 'name="invitation" value=""')
         .replaceAll(email, 'EMAIL')
         .replace(/\d/g, '0');
     expect(toExisting.status).to.equal(200);
