@@ -419,9 +419,16 @@ describe('Family and caregivers: invitation, FHIR record, facade enforcement, en
     const staff = new HttpClient(portal.url);
     await staff.get('/staff/login');
     await staff.submit('/staff/login', { email: seeded.email, password: seeded.password, code: seeded.code() });
+    // An invitation not yet accepted is listed too (read only), with whether its link still works.
+    const waiting = input({ name: 'Inés Pendiente', email: `console-pending-${Date.now()}@example.org` });
+    await inviteFamilyMember(portal.ctx.accounts, waiting);
     const page = await staff.get(`/staff/patients/${a.patient.id}`);
     expect(page.status).to.equal(200);
     expect(page.body).to.include('Tomás Consola');
+    const pending = page.body.slice(page.body.indexOf('Invitaciones aún no aceptadas'));
+    expect(pending).to.include('Inés Pendiente');
+    expect(pending).to.include(waiting.email);
+    expect(pending).to.include('El enlace funciona hasta el');
     const done = await staff.submit(`/staff/patients/${a.patient.id}/family/end`, { member: seen.relatedPerson.split('/')[1]! });
     expect(done.status).to.equal(200);
     expect(done.body).to.include('Acceso terminado.');
