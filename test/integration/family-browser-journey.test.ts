@@ -246,7 +246,9 @@ describe('family journey in real Chromium: invite, register, read the plan of tr
       await patientPage.fill('#text', 'Solo para mí');
       await submit(patientPage, 'main form button[type=submit]');
       const conversation = new URL(patientPage.url()).pathname;
-      expect(conversation).to.match(/^\/messages\/[A-Za-z0-9\-.]+$/).and.not.equal('/messages/new');
+      expect(conversation)
+        .to.match(/^\/messages\/[A-Za-z0-9\-.]+$/)
+        .and.not.equal('/messages/new');
       const box = patientPage.getByRole('checkbox', { name: 'Ana Herrera' });
       expect(await box.isChecked()).to.equal(false);
       await inspect(patientPage, 'conversation-sharing');
