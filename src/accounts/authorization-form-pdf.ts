@@ -46,7 +46,7 @@ export async function renderAuthorizationForm(data: AuthorizationFormData, local
   if (Number.isNaN(recordedAt.getTime())) throw new RangeError('recordedAt must be an ISO 8601 date-time');
   const dates = formDates(data, recordedAt, locale);
 
-  const { doc, root, bytes } = openTaggedDocument({
+  const { doc, root, bytes } = await openTaggedDocument({
     lang: locale,
     title: text.title,
     author: data.practice.name,

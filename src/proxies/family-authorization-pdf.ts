@@ -28,7 +28,7 @@ export interface FamilyAuthorizationData {
 export async function renderFamilyAuthorization(data: FamilyAuthorizationData, locale: Locale): Promise<Buffer> {
   const t = (key: MessageKey, params: Record<string, string | number> = {}) => translate(locale, key, params);
   const dates = dateFormatter(locale, data.practice.timeZone);
-  const { doc, root, bytes } = openTaggedDocument({
+  const { doc, root, bytes } = await openTaggedDocument({
     lang: locale,
     title: t('family.pdf.title'),
     author: data.practice.name,

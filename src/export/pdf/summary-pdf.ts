@@ -54,7 +54,7 @@ export async function renderSummaryPdf(model: SummaryModel, options: SummaryPdfO
   const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
 
   const title = t('healthSummary.title');
-  const { doc, root, bytes } = openTaggedDocument({
+  const { doc, root, bytes } = await openTaggedDocument({
     lang: locale,
     title: `${title} · ${options.patient.name}`,
     author: options.practice.name,

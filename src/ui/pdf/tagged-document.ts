@@ -11,9 +11,12 @@
  * μ in reference ranges) as written, with a ToUnicode map so the text can be extracted and read aloud.
  * The output depends only on the input: the creation date is given, and pdfkit derives the file
  * identifier from the metadata.
+ *
+ * pdfkit (with fontkit and its brotli decoder) is loaded on the first PDF, not at start: a replica that
+ * makes no PDF does not hold it (about 6 MB of heap; docs/production.md, "Memory"). The fonts are read
+ * by pdfkit when a document registers them, so they are never held between documents either.
  */
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 
 // Resolved through Node's package resolution, so the same code finds the files from src/ and from dist/.
 const resolvePackageFile = createRequire(import.meta.url).resolve;
@@ -44,7 +47,8 @@ export interface TaggedDocument {
 }
 
 /** A US Letter document (as practices print) with pages buffered, so footers can name the page count. */
-export function openTaggedDocument(options: TaggedDocumentOptions): TaggedDocument {
+export async function openTaggedDocument(options: TaggedDocumentOptions): Promise<TaggedDocument> {
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'LETTER',
     margins: { ...options.margins },
