@@ -9,9 +9,8 @@ import { openDb } from './store/open-db.ts';
 import { migrate } from './store/migrate.ts';
 import { createFhirClient, type FhirClient } from './store/fhir-client.ts';
 import { createMailer, type Mailer } from './store/mailer.ts';
-import { createDirectSender } from './export/transmit/direct/direct-sender.ts';
-import { loadDirectCertificateStore, loadPracticeDirectIdentity } from './export/transmit/direct/certificates.ts';
-import { createDirectTransmitter, type DirectTransmitter } from './export/transmit/send-direct.ts';
+import type { DirectSender } from './export/transmit/direct/direct-sender.ts';
+import type { DirectTransmitter } from './export/transmit/send-direct.ts';
 import { createOutboxWorker, type OutboxWorker } from './store/outbox-worker.ts';
 import type { Dispatcher } from 'undici';
 import { createUpstream, type Upstream } from './fhir/upstream.ts';
@@ -72,6 +71,27 @@ export interface Context {
 }
 
 /**
+ * Direct: the relay delivers queued messages; the transmitter builds them (certificates checked at start-up by
+ * config). Loaded only when the practice has Direct set up, so other replicas never hold its S/MIME and zip
+ * code (node-forge, fflate; docs/production.md, "Memory").
+ */
+async function openDirect(direct: NonNullable<Config['direct']>): Promise<{ relay: DirectSender; transmitter: DirectTransmitter }> {
+  const [{ createDirectSender }, { loadDirectCertificateStore, loadPracticeDirectIdentity }, { createDirectTransmitter }] = await Promise.all([
+    import('./export/transmit/direct/direct-sender.ts'),
+    import('./export/transmit/direct/certificates.ts'),
+    import('./export/transmit/send-direct.ts'),
+  ]);
+  return {
+    relay: createDirectSender({ smtpUrl: direct.smtpUrl }),
+    transmitter: createDirectTransmitter({
+      address: direct.address,
+      ...loadPracticeDirectIdentity({ certificatePath: direct.certificatePath, privateKeyPath: direct.privateKeyPath }),
+      recipients: () => loadDirectCertificateStore({ certsDir: direct.certsDir, trustAnchorsPath: direct.trustAnchorsPath }),
+    }),
+  };
+}
+
+/**
  * `options.now` lets tests move the clock the account services see (link expiry, lockouts);
  * `options.downloadMaxPages` lets them meet a record too large to download without loading 20,000 resources;
  * `options.familySweep: false` keeps the background family sweep off for tests that run it with their own clock.
@@ -87,16 +107,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
   const facadeUpstream = createUpstream({ timeoutMs: config.fhir.timeoutMs, dispatcher: http });
   const checkReadiness = createReadinessCheck({ db, fhirBaseUrl: upstreamBase, timeoutMs: Math.min(config.fhir.timeoutMs, 3000) });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: config.publicUrl.hostname });
-  // Direct: the relay delivers queued messages; the transmitter builds them (certificates checked at start-up by config).
-  const direct = config.direct;
-  const directRelay = direct ? createDirectSender({ smtpUrl: direct.smtpUrl }) : undefined;
-  const directSender = direct
-    ? createDirectTransmitter({
-        address: direct.address,
-        ...loadPracticeDirectIdentity({ certificatePath: direct.certificatePath, privateKeyPath: direct.privateKeyPath }),
-        recipients: () => loadDirectCertificateStore({ certsDir: direct.certsDir, trustAnchorsPath: direct.trustAnchorsPath }),
-      })
-    : undefined;
+  const { relay: directRelay, transmitter: directSender } = config.direct ? await openDirect(config.direct) : {};
   const metrics = createMetrics({ db, upstreamOrigin: upstreamBase });
   const outbox = createOutboxWorker({
     db,

@@ -11,6 +11,7 @@ import { medicalRecordNumber } from '../../core/fhir/names.ts';
 import { translate } from '../../core/i18n/translate.ts';
 import type { RecordClient } from '../../record/record-client.ts';
 import { findRecipientCertificate, type DirectCertificateStore } from './direct/certificates.ts';
+import { DirectRefused } from './direct-refused.ts';
 import { signedAndEncryptedMessage } from './direct/smime.ts';
 import { buildXdmPackage, ccdaFormatCode, mimeTypeSufficientFormatCode } from './direct/xdm-package.ts';
 import { produceFiles } from './produce-files.ts';
@@ -19,18 +20,6 @@ import type { Patient } from '@medplum/fhirtypes';
 
 /** A fresh OID under 2.25 (ITU-T X.667: a UUID as one decimal arc), as XDS unique and source ids must be OIDs. */
 const uuidOid = () => `2.25.${BigInt(`0x${randomUUID().replaceAll('-', '')}`).toString(10)}`;
-
-export type DirectRefusal = 'no_certificate' | 'untrusted' | 'expired';
-
-/** The doctor's address cannot be sent to; nothing was produced or queued. */
-export class DirectRefused extends Error {
-  readonly reason: DirectRefusal;
-  constructor(reason: DirectRefusal) {
-    super(`direct_refused_${reason}`);
-    this.reason = reason;
-    this.name = 'DirectRefused';
-  }
-}
 
 export interface DirectSettings {
   /** The practice's Direct address (the From of every message). */
