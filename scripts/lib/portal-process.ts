@@ -33,7 +33,8 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   mkdirSync(dirname(options.logFile), { recursive: true });
   const entry = options.compiled && existsSync(fromRoot('dist/main.js')) ? fromRoot('dist/main.js') : fromRoot('src/main.ts');
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [entry], {
+  // The production flag (docker/Dockerfile, `npm start`; docs/production.md, "Memory"), so replicas here measure like the image's.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', entry], {
     cwd: fromRoot(),
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOST: '127.0.0.1', ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],

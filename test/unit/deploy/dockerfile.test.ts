@@ -16,7 +16,7 @@ describe('docker/Dockerfile', () => {
   });
 
   it('starts the compiled portal and writes nothing under /app at run time (no npm, no PGlite directory)', () => {
-    expect(finalStage).to.match(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(finalStage).to.match(/^CMD \["node", "--max-semi-space-size=8", "dist\/main\.js"\]$/m);
     expect(finalStage).not.to.match(/^RUN /m);
     expect(finalStage).not.to.match(/PGLITE_DATA_DIR|VOLUME/);
   });
