@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       stopHapi = hapi.stop;
     }
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const store = databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: join(work, 'pglite') };
+    const store: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: join(work, 'pglite') };
     say(`Starting one replica (${fromSource ? 'node src/main.ts' : 'node dist/main.js'}, store ${databaseUrl ? 'PostgreSQL' : 'PGlite'}, HAPI ${hapiBase})…`);
     const portal = await startPortal({
       name: 'bench-memory',
