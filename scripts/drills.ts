@@ -6,6 +6,9 @@
  *
  *   kill-9          kill -9 one replica under read load: no failed idempotent read after the balancer's
  *                   retry; the patient's session still works on the others; the replica comes back
+ *   kill-9-writes   kill -9 a replica while messages are being posted to it (facade write path, one
+ *                   Idempotency-Key each); every unanswered post retried through HAProxy with its key:
+ *                   every message in HAPI exactly once, none lost (the create AuditEvents in the outbox counted)
  *   store-restart   stop the store's PostgreSQL for a few seconds under load: every replica's /readyz
  *                   goes 503 and back by itself, no process exits, requests in the outage fail cleanly
  *                   (503 answers, no hung or reset connections)
@@ -21,8 +24,8 @@
  *                   requested: they fail and wait, then each arrives exactly once, none dead
  *
  * Shorter than the issue's outages (HAPI a minute, SMTP ten minutes) to stay within a few minutes; the
- * durations are variables. Not drilled yet: the write side of kill -9 (messages, invitations,
- * AuditEvents, emails written at the moment of the kill neither lost nor duplicated).
+ * durations are variables. Not drilled yet: invitations and emails written at the moment of a kill (they are
+ * single store transactions with their outbox rows; the outbox's lease covers a worker killed mid-delivery).
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -30,6 +33,7 @@ import { devSecretKey } from '../src/config/secrets.ts';
 import { webClientId, webClientSecret } from '../src/auth/provider.ts';
 import { HttpClient, formAction } from '../test/support/http-client.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
+import { messageTopicSystem } from '../src/core/fhir/messages.ts';
 
 const drillSeconds = Number(process.env['DRILL_SECONDS'] ?? 12);
 const hapiDownSeconds = Number(process.env['DRILL_HAPI_DOWN_SECONDS'] ?? 15);
@@ -109,6 +113,71 @@ async function drillKill9(cluster: Cluster, token: string, patientId: string, co
     if (!back) await sleep(500);
   }
   verdict('the replica restarts and the balancer takes it back', back, `back in rotation ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+}
+
+async function drillKill9Writes(cluster: Cluster, token: string): Promise<void> {
+  const count = 40;
+  say(`\nkill-9-writes: ${count} messages posted straight to replica 3 (4 at a time, one Idempotency-Key each); SIGKILL after 1 s; the unanswered retried through HAProxy`);
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/fhir+json', 'content-type': 'application/fhir+json', 'x-forwarded-host': new URL(cluster.url).host };
+  const post = (base: string, body: unknown, key?: string) =>
+    fetch(`${base}/fhir/Communication`, { method: 'POST', headers: { ...headers, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+  const opened = await post(cluster.url, { resourceType: 'Communication', topic: { coding: [{ system: messageTopicSystem, code: 'other' }], text: 'kill-9 drill' } });
+  const header = /\/Communication\/([^/]+)\/_history\//.exec(opened.headers.get('location') ?? '')?.[1];
+  if (opened.status !== 201 || !header) throw new Error(`the drill's conversation could not be opened (${opened.status})`);
+  const run = `${Date.now().toString(36)}`;
+  const messages = Array.from({ length: count }, (_, i) => ({
+    key: `drill-${run}-${i}`,
+    body: { resourceType: 'Communication', partOf: [{ reference: `Communication/${header}` }], payload: [{ contentString: `drill ${run} message ${i}` }] },
+  }));
+  const victim = cluster.replicas[2]!;
+  const answered = new Map<string, string>();
+  let next = 0;
+  const posting = Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < messages.length) {
+        const message = messages[next++]!;
+        const answer = await post(victim.baseUrl, message.body, message.key).catch(() => undefined);
+        if (answer?.status === 201) answered.set(message.key, answer.headers.get('location')!);
+        await sleep(50);
+      }
+    }),
+  );
+  await sleep(1000);
+  victim.process.kill('SIGKILL');
+  await victim.exited;
+  await posting;
+  const unanswered = messages.filter((m) => !answered.has(m.key));
+  say(`  ${answered.size} answered 201 by replica 3 before the kill; ${unanswered.length} unanswered, retrying through HAProxy…`);
+  let retriedOk = 0;
+  let waitedForStale = false;
+  for (const message of unanswered) {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const answer = await post(cluster.url, message.body, message.key).catch(() => undefined);
+      if (answer?.status === 201) {
+        answered.set(message.key, answer.headers.get('location')!);
+        retriedOk++;
+        break;
+      }
+      // 409: the key is still claimed by the dead replica; taken over once stale (2 × FHIR_TIMEOUT_MS + 30 s).
+      if (answer?.status === 409) waitedForStale = true;
+      await sleep(2000);
+    }
+  }
+  const bundle = (await fetch(`${cluster.hapi.baseUrl}/Communication?part-of=Communication/${header}&_count=200&_elements=payload`, {
+    headers: { accept: 'application/fhir+json' },
+  }).then((r) => r.json())) as { entry?: { resource: { payload?: { contentString?: string }[] } }[] };
+  const texts = (bundle.entry ?? []).map((e) => e.resource.payload?.[0]?.contentString ?? '');
+  const perMessage = messages.map((m) => texts.filter((t) => t === m.body.payload[0]!.contentString).length);
+  const audits = await storeQuery<{ n: number }>(
+    cluster,
+    "SELECT count(*)::int AS n FROM outbox WHERE kind = 'audit' AND payload->>'action' = 'C' AND created_at > now() - interval '10 minutes'",
+  );
+  verdict(
+    'every message in HAPI exactly once after the kill and the retries',
+    answered.size === count && perMessage.every((n) => n === 1),
+    `${count} posted; ${count - unanswered.length} answered before the kill, ${retriedOk} of ${unanswered.length} after a retry${waitedForStale ? ' (some waited for the dead replica’s claim to go stale)' : ''}; in HAPI: ${texts.length} messages, ${perMessage.filter((n) => n === 0).length} missing, ${perMessage.filter((n) => n > 1).length} doubled; ${audits[0]!.n} create AuditEvents in the outbox`,
+  );
+  await cluster.restartReplica(2);
 }
 
 async function drillStoreRestart(cluster: Cluster, token: string, patientId: string): Promise<void> {
@@ -347,6 +416,7 @@ async function main(): Promise<void> {
     const patientId = cluster.demo.patients.find((p) => p.name.startsWith('Reyna'))?.id ?? cluster.demo.patients[0]!.id;
 
     await drillKill9(cluster, token, patientId, cookie);
+    await drillKill9Writes(cluster, token);
     await drillStoreRestart(cluster, token, patientId);
     await drillHapiDown(cluster, token, patientId, cookie);
     await drillSmtpDown(cluster);
