@@ -184,13 +184,17 @@ export interface NewFamilyLink {
   readonly now: Date;
 }
 
-/** The cache row of an accepted RelatedPerson + Consent pair (a new link only widens reach: no epoch move needed). */
+/**
+ * The cache row of an accepted RelatedPerson + Consent pair (a new link only widens reach: no epoch move needed).
+ * Accepting again after access ended replaces the old row whole: the new Consent has no deny provisions, so
+ * the conversations the patient kept from the old link are shared again (hidden_threads empty), as the Consent says.
+ */
 export async function insertFamilyLink(db: Queryable, link: NewFamilyLink): Promise<void> {
   await db.query(
     `INSERT INTO account_patients (account_id, patient, related_person, consent, parts, ends_at, name, relationship, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (account_id, patient) DO UPDATE SET related_person = $3, consent = $4, parts = $5, ends_at = $6, name = $7, relationship = $8,
-       created_at = $9, revoked_at = NULL, ended_by = NULL`,
+       created_at = $9, revoked_at = NULL, ended_by = NULL, hidden_threads = '{}'`,
     [link.accountId, link.patient, link.relatedPerson, link.consent, link.parts ? [...link.parts] : null, link.endsAt, link.name, link.relationship, link.now],
   );
 }
