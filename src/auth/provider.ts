@@ -54,6 +54,19 @@ export function createProvider(options: ProviderOptions): Provider {
   const reads = createRequestReads(options.db);
   const accountFor = (ctx: unknown, accountId: string) => (typeof ctx === 'object' && ctx !== null ? reads.account(ctx, accountId) : findAccount(options.db, accountId));
 
+  /**
+   * SMART fhirUser for the patient a grant acts for: a RelatedPerson belongs to one patient, so an account acting
+   * as family for this patient (a proxy link, or a patient who is also someone's family member) is that link's
+   * RelatedPerson; otherwise the account's own fhirUser. The facade's token check decides the same way.
+   */
+  async function fhirUserFor(account: { id: string; kind: string; fhir_user: string | null }, patient: string | undefined): Promise<string | undefined> {
+    if (patient && account.kind !== 'staff' && account.fhir_user !== `Patient/${patient}`) {
+      const reached = (await reachOf(options.db, { kind: 'user', accountId: account.id, staff: false })).patients.find((p) => p.patient === patient);
+      if (reached?.via === 'proxy' && reached.relatedPerson) return reached.relatedPerson;
+    }
+    return account.fhir_user ?? undefined;
+  }
+
   const configuration: Configuration = {
     adapter: createOidcAdapter(options.db),
     clients: [
@@ -113,15 +126,19 @@ export function createProvider(options: ProviderOptions): Provider {
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], email: ['email'], profile: ['name'] },
     // SMART apps read fhirUser from the id_token even when an access token is also issued.
     conformIdTokenClaims: false,
-    async findAccount(ctx, sub) {
+    async findAccount(ctx, sub, token) {
       const account = await accountFor(ctx, sub);
       if (account?.status !== 'active') return undefined;
+      // At the token endpoint the code or refresh token names the grant, and so the patient it acts for.
+      const grantId = token && 'grantId' in token && typeof token.grantId === 'string' ? token.grantId : undefined;
+      const patient = grantId ? (await reads.grantContext(ctx, grantId))?.patient : undefined;
+      const fhirUser = await fhirUserFor(account, patient);
       return {
         accountId: account.id,
         claims: async () => ({
           sub: account.id,
           email: account.email,
-          ...(account.fhir_user ? { fhirUser: new URL(`fhir/${account.fhir_user}`, `${options.publicUrl.origin}/`).toString() } : {}),
+          ...(fhirUser ? { fhirUser: new URL(`fhir/${fhirUser}`, `${options.publicUrl.origin}/`).toString() } : {}),
         }),
       };
     },
@@ -186,7 +203,8 @@ export function createProvider(options: ProviderOptions): Provider {
       const context = 'grantId' in token && typeof token.grantId === 'string' ? await reads.grantContext(ctx, token.grantId) : undefined;
       const patients = context ? [] : (await reachOf(options.db, { kind: 'user', accountId: token.accountId as string, staff: account?.kind === 'staff' })).patients;
       const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.patient : undefined);
-      const fhirUser = account?.fhir_user ? `${fhirBase}/${account.fhir_user}` : undefined;
+      const user = account ? await fhirUserFor(account, patient) : undefined;
+      const fhirUser = user ? `${fhirBase}/${user}` : undefined;
       return { ...(patient ? { patient } : {}), ...(fhirUser ? { fhirUser } : {}) };
     },
     ttl: {

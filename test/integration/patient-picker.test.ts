@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, RelatedPerson } from '@medplum/fhirtypes';
 import { type HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
@@ -22,6 +22,8 @@ describe('patient picker for accounts that act for several patients', function (
   let stranger: SeededPatient;
   let childRecord: ClinicalRecord;
   let ownRecord: ClinicalRecord;
+  /** The RelatedPerson the account acts through for the child (a RelatedPerson belongs to one patient). */
+  let relatedPerson: string;
 
   before(async () => {
     portal = await startPortal();
@@ -30,7 +32,8 @@ describe('patient picker for accounts that act for several patients', function (
     stranger = await seedPatient(portal.ctx, { given: 'Ajena' });
     ownRecord = await seedClinicalRecord(portal.ctx, person.patient.id, 'PICKOWN');
     childRecord = await seedClinicalRecord(portal.ctx, child.id, 'PICKCHILD');
-    await linkAccountToPatient(portal.ctx.db, person.accountId, `Patient/${child.id}`);
+    relatedPerson = `RelatedPerson/${(await portal.ctx.fhir.create<RelatedPerson>({ resourceType: 'RelatedPerson', patient: { reference: `Patient/${child.id}` }, active: true })).id}`;
+    await linkAccountToPatient(portal.ctx.db, person.accountId, `Patient/${child.id}`, relatedPerson);
   });
   after(() => portal.stop());
 
@@ -72,6 +75,9 @@ describe('patient picker for accounts that act for several patients', function (
       await webClientToken(portal, { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier })
     ).json;
     expect(tokens['patient']).to.equal(child.id);
+    // fhirUser is who acts for THIS patient: the account's RelatedPerson for the child, in the id_token (and the access token, for introspection).
+    const idTokenClaims = (token: unknown) => JSON.parse(Buffer.from(String(token).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(idTokenClaims(tokens['id_token'])['fhirUser']).to.equal(`${portal.url}/fhir/${relatedPerson}`);
     const headers = { authorization: `Bearer ${String(tokens['access_token'])}` };
     const observations = (await (await fetch(`${portal.url}/fhir/Observation`, { headers })).json()) as Bundle;
     expect(observations.entry?.map((e) => e.resource?.id).sort()).to.deep.equal([childRecord.ids['lab'], childRecord.ids['vital']].sort());
@@ -89,12 +95,13 @@ describe('patient picker for accounts that act for several patients', function (
       })
     ).json;
     expect(ownTokens['patient']).to.equal(person.patient.id);
+    expect(idTokenClaims(ownTokens['id_token'])['fhirUser']).to.equal(`${portal.url}/fhir/Patient/${person.patient.id}`);
 
     // Ending the link ends the token for that patient on its next request (security model 8).
     await portal.ctx.db.query('UPDATE account_patients SET revoked_at = now() WHERE account_id = $1 AND patient = $2', [person.accountId, `Patient/${child.id}`]);
     expect((await fetch(`${portal.url}/fhir/Observation`, { headers })).status).to.equal(401);
     expect((await fetch(`${portal.url}/fhir/Observation`, { headers: { authorization: `Bearer ${String(ownTokens['access_token'])}` } })).status).to.equal(200);
-    await linkAccountToPatient(portal.ctx.db, person.accountId, `Patient/${child.id}`);
+    await linkAccountToPatient(portal.ctx.db, person.accountId, `Patient/${child.id}`, relatedPerson);
   });
 
   it('refuses a choice of a patient the account may not act for, on the server, and issues no code', async () => {
