@@ -243,7 +243,8 @@ export type StaffWriteError =
   | 'staffMessages.error.textLong'
   | 'staffMessages.error.closed'
   | 'staffMessages.error.staff'
-  | 'staffMessages.error.keyReused';
+  | 'staffMessages.error.keyReused'
+  | 'staffMessages.error.pending';
 
 export class StaffWriteRefused extends Error {
   readonly reason: StaffWriteError;
@@ -266,6 +267,9 @@ const auditCreate = (deps: MessagingDeps, request: StaffRequest, patient: string
     portalName: deps.practice.name,
   });
 
+/** What a console form key is bound to (write_idempotency.request_hash): the conversation, the kind and the text. */
+export const staffWriteHash = (thread: string, kind: 'message' | 'internal-note', text: string): string => createHash('sha256').update(`${thread}\n${kind}\n${text}`).digest('hex');
+
 /**
  * A reply to the patient (`kind: 'message'`) or an internal note the patient never sees (`'internal-note'`: no
  * subject, sender or recipient that is a patient, so outside the compartment the facade releases). A reply
@@ -279,10 +283,12 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   const { header, task, patient } = await loadThread(deps, id);
   if (header.status !== 'in-progress') throw new StaffWriteRefused('staffMessages.error.closed');
   const owner = { accountId: request.staff.accountId, clientId: 'staff-console', key: input.key };
-  const hash = createHash('sha256').update(`${id}\n${input.kind}\n${text}`).digest('hex');
-  const claim = await claimIdempotencyKey(deps.db, owner, hash);
+  const claim = await claimIdempotencyKey(deps.db, owner, staffWriteHash(id, input.kind, text));
   // The form's key already wrote another text (or into another conversation): refused, never reported as sent.
   if (claim.state === 'mismatch') throw new StaffWriteRefused('staffMessages.error.keyReused');
+  // Another submit of this form is still writing (a double click), or its replica died mid-write: not written yet, so
+  // never reported as sent. The page keeps the text and this key, so sending again writes at most once.
+  if (claim.state === 'pending') throw new StaffWriteRefused('staffMessages.error.pending');
   if (claim.state !== 'claimed') return;
   const now = deps.now().toISOString();
   const url = `urn:uuid:${randomUUID()}`;

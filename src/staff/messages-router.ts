@@ -83,12 +83,16 @@ export function createStaffMessagesRouter(deps: { readonly messaging: MessagingD
     router.post(`/staff/messages/:id/${kind}`, async (req, res) => {
       const id = idOf(req);
       const form = writeForm.parse(req.body);
+      const key = form.key || newFormKey();
       try {
-        await staffWrite(deps.messaging, who(req), id, { kind: kind === 'reply' ? 'message' : 'internal-note', text: form.text, key: form.key || newFormKey() });
+        await staffWrite(deps.messaging, who(req), id, { kind: kind === 'reply' ? 'message' : 'internal-note', text: form.text, key });
         res.redirect(303, `/staff/messages/${id}?done=${kind === 'reply' ? 'replied' : 'noted'}`);
       } catch (error) {
         if (!(error instanceof StaffWriteRefused)) throw error;
-        await show(req, res, 422, { error: error.reason, text: { [kind]: form.text } });
+        // Still being sent: the same key stays in the form, so sending again is answered by that first write, never a second one.
+        if (error.reason === 'staffMessages.error.pending') {
+          await show(req, res, 409, { error: error.reason, text: { [kind]: form.text }, keys: { reply: newFormKey(), note: newFormKey(), [kind]: key } });
+        } else await show(req, res, 422, { error: error.reason, text: { [kind]: form.text } });
       }
     });
   }

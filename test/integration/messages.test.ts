@@ -5,6 +5,8 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { seedStaff } from '../support/seed.ts';
 import { findStaffByEmail } from '../../src/store/accounts.ts';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/store/write-idempotency.ts';
+import { staffWriteHash } from '../../src/messaging/staff-messages.ts';
 import { messageProfile, messageReadBySystem, messageTaskProfile, messageThreadProfile } from '../../src/core/fhir/messages.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fromRoot } from '../../scripts/lib/paths.ts';
@@ -29,6 +31,7 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
   let other: HttpClient;
   let staff: HttpClient;
   let practitioner: string;
+  let staffAccountId: string;
 
   async function signIn(person: Onboarded, language: 'es' | 'en' = 'es'): Promise<HttpClient> {
     const browser = new HttpClient(portal.url, language);
@@ -79,7 +82,8 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     patient = await signIn(a);
     other = await signIn(b);
     const seeded = await seedStaff(portal.ctx);
-    practitioner = (await findStaffByEmail(portal.ctx.db, seeded.email))!.fhir_user!;
+    const staffRow = (await findStaffByEmail(portal.ctx.db, seeded.email))!;
+    [practitioner, staffAccountId] = [staffRow.fhir_user!, staffRow.id];
     staff = new HttpClient(portal.url, 'es');
     await staff.get('/staff/login');
     await staff.submit('/staff/login', { email: seeded.email, password: seeded.password, code: seeded.code() });
@@ -351,6 +355,30 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     expect(textOf(refused.body)).to.include('Este formulario ya había enviado otro texto, así que este NO se envió.');
     expect(refused.body).to.include('STAFF-SEGUNDO');
     expect([await count('STAFF-PRIMERO'), await count('STAFF-SEGUNDO')]).to.deep.equal([1, 0]);
+  });
+
+  it('a staff reply whose form key is still being written is not reported as sent: 409 with the text and key kept; sent again once written, it is answered by that write', async () => {
+    const key = 'staffpendingkey0123456';
+    const words = 'STAFF-TODAVIA-ENVIANDOSE';
+    // The first submit of this form has claimed the key and is still writing (a double click, or a replica that died mid-write).
+    const owner = { accountId: staffAccountId, clientId: 'staff-console', key };
+    expect(await claimIdempotencyKey(portal.ctx.db, owner, staffWriteHash(thread, 'message', words))).to.deep.equal({ state: 'claimed' });
+    await staff.get(`/staff/messages/${thread}`);
+    const pending = await staff.submit(`/staff/messages/${thread}/reply`, { text: words, key });
+    expect(pending.status).to.equal(409);
+    expect(textOf(pending.body)).to.include('Lo que escribió todavía se está enviando, así que puede que aún no aparezca');
+    expect(textOf(pending.body)).not.to.include('Respuesta enviada.');
+    expect(pending.body).to.include(words);
+    expect(pending.body).to.include(`name="key" value="${key}"`);
+    const written = async () =>
+      ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}`, _count: '199' })).entry ?? []).filter(
+        (e) => e.resource?.payload?.[0]?.contentString === words,
+      ).length;
+    expect(await written()).to.equal(0);
+    // That first write completes: the kept form sent again is answered by it, and nothing is written a second time.
+    await completeIdempotencyKey(portal.ctx.db, owner, `Communication/${thread}/_history/1`);
+    expect(textOf((await staff.submit(`/staff/messages/${thread}/reply`, { text: words, key })).body)).to.include('Respuesta enviada.');
+    expect(await written()).to.equal(0);
   });
 
   it('another patient cannot open or reply into this conversation: the same not-available answer, the text kept', async () => {

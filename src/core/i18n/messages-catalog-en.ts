@@ -125,6 +125,7 @@ export const messagesEn = {
   'staffMessages.error.textLong': 'The text may have at most 10,000 characters.',
   'staffMessages.error.closed': 'This conversation is closed; nothing was sent.',
   'staffMessages.error.staff': 'Choose a staff member from the list.',
+  'staffMessages.error.pending': 'What you wrote is still being sent, so it may not show yet: reload the conversation in a moment. The text is kept below.',
   'staffMessages.error.keyReused':
     'This form had already sent a different text, so this one was NOT sent. It is kept below: check the conversation, and send it again if you still need to.',
 } as const;

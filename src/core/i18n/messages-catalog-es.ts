@@ -127,6 +127,8 @@ export const messagesEs: Record<keyof typeof messagesEn, string> = {
   'staffMessages.error.textLong': 'El texto puede tener como máximo 10.000 caracteres.',
   'staffMessages.error.closed': 'Esta conversación está cerrada; no se envió nada.',
   'staffMessages.error.staff': 'Elija a un miembro del personal de la lista.',
+  'staffMessages.error.pending':
+    'Lo que escribió todavía se está enviando, así que puede que aún no aparezca: vuelva a cargar la conversación en un momento. El texto se conserva abajo.',
   'staffMessages.error.keyReused':
     'Este formulario ya había enviado otro texto, así que este NO se envió. Se conserva abajo: revise la conversación y vuelva a enviarlo si todavía lo necesita.',
 };
