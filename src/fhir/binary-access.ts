@@ -69,11 +69,12 @@ function attachmentUrls(resource: Resource): unknown[] {
 /**
  * Whether `resource` gives this token Binary `binaryId`: the token may read it, and one of its attachment urls
  * names exactly that Binary. An internal staff note never does for a patient-side token (it is outside the
- * patient's compartment by construction; refused here by its category too).
+ * patient's compartment by construction; refused here by its category too), nor a withdrawn message (status
+ * entered-in-error: staff took it back, perhaps for the very file it carried; docs/messages.md).
  */
 export function namesBinaryFor(resource: Resource, binaryId: string, readable: ReadableByToken, reach: BinaryReach, bases: readonly string[]): boolean {
   if (!(binaryAuthorizingTypes as readonly string[]).includes(resource.resourceType)) return false;
-  if (!reach.practiceWide && resource.resourceType === 'Communication' && messageCategoryOf(resource) === 'internal-note') return false;
+  if (!reach.practiceWide && resource.resourceType === 'Communication' && (messageCategoryOf(resource) === 'internal-note' || resource.status === 'entered-in-error')) return false;
   return readable(resource) && attachmentUrls(resource).some((url) => binaryIdOfUrl(url, bases) === binaryId);
 }
 

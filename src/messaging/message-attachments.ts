@@ -14,6 +14,7 @@ import type { RecordClient } from '../record/record-client.ts';
 import { binaryIdOf } from '../record/attachments.ts';
 import type { MessagingDeps } from './deps.ts';
 import { auditStaffAccess, loadThread, type StaffRequest } from './staff-messages.ts';
+import { isWithdrawn } from './thread-model.ts';
 
 export interface AttachmentFile {
   readonly bytes: Buffer;
@@ -77,7 +78,11 @@ export async function patientAttachment(record: RecordClient, thread: string, bi
   const header = await unlessMissing(record.read<Communication>(`Communication/${thread}`));
   if (messageCategoryOf(header) !== 'thread') throw notFound();
   const found = await record.search<Communication>(`Communication?part-of=${encodeURIComponent(`Communication/${thread}`)}&_count=100`);
-  const attachment = attachmentOf(found.matches, binaryId);
+  // A withdrawn message is gone for the patient side (docs/messages.md), its files with it; staff still open them.
+  const attachment = attachmentOf(
+    found.matches.filter((message) => !isWithdrawn(message)),
+    binaryId,
+  );
   if (!attachment) throw notFound();
   return fileOf(await unlessMissing(record.read<Binary>(`Binary/${binaryId}`)), attachment, binaryId);
 }

@@ -309,6 +309,34 @@ describe('secure messages: patient pages, staff inbox, notices', function () {
     expect((await download(staff, `/staff/messages/${thread}/attachments/no-such-binary`)).status).to.equal(404);
   });
 
+  it('an attachment of a withdrawn (entered-in-error) message no longer opens for the patient, on the pages or through the facade; staff still open it', async () => {
+    const page = await patient.get(`/messages/${thread}`);
+    const link = new RegExp(`href="(/messages/${thread}/attachments/([A-Za-z0-9.-]+))"`).exec(page.body)!;
+    const [path, binary] = [link[1]!, link[2]!];
+    const token = (
+      await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", [
+        a.accountId,
+      ])
+    ).rows[0]!.token;
+    const viaFacade = async () => (await fetch(`${portal.url}/fhir/Binary/${binary}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } })).status;
+    const holder = async () =>
+      ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}`, _count: '197' })).entry ?? [])
+        .map((e) => e.resource!)
+        .find((m) => m.payload?.some((p) => p.contentAttachment?.url?.endsWith(`Binary/${binary}`)))!;
+    expect([(await download(patient, path)).status, await viaFacade()]).to.deep.equal([200, 200]);
+    const message = await holder();
+    // Withdrawn as staff do it (status entered-in-error; here straight in HAPI, as the console withdraws only staff-written messages).
+    await portal.ctx.fhir.update({ ...message, id: message.id!, status: 'entered-in-error' });
+    try {
+      const gone = await download(patient, path);
+      expect([gone.status, gone.bytes.includes(pdf), await viaFacade()]).to.deep.equal([404, false, 404]);
+      expect((await download(staff, `/staff/messages/${thread}/attachments/${binary}`)).status).to.equal(200);
+    } finally {
+      const withdrawn = await holder();
+      await portal.ctx.fhir.update({ ...withdrawn, id: withdrawn.id!, status: 'completed' });
+    }
+  });
+
   it('the same form key with a different text is refused and nothing is written: 422 with the text kept and a fresh key, for the patient and for staff', async () => {
     // HAPI answers a repeated search from its cache for a while: each count asks a slightly different page size.
     let asked = 0;
