@@ -130,6 +130,23 @@ export async function authorizingResources(
 }
 
 /**
+ * Whether any DocumentReference or message, of any patient and in any state, already names `Binary/<id>` (every
+ * url form, as `authorizingResources` searches them). The write path accepts a Binary as a new message's attachment
+ * only when nothing names it yet: since a Binary opens for whoever may read a resource naming it, attaching one
+ * that a hidden conversation or a confidential document names would otherwise hand it to a new reader. Two
+ * searches, one answer each; anything found (even a match the exact re-check would drop) counts as named.
+ */
+export async function binaryNamedAnywhere(deps: BinaryAccessDeps, binaryId: string): Promise<boolean> {
+  const urls = attachmentUrlValues(binaryId, [deps.fhirBase, deps.upstreamBase]);
+  const searches = [
+    `DocumentReference?${new URLSearchParams({ location: urls, _count: '1', _elements: 'id' })}`,
+    `Communication?${new URLSearchParams({ [communicationAttachmentUrl]: urls, _count: '1', _elements: 'id' })}`,
+  ];
+  const answers = (await Promise.all(searches.map((search) => deps.upstream.get(`${deps.upstreamBase}/${search}`)))) as Bundle[];
+  return answers.some((bundle) => bundle.resourceType !== 'Bundle' || (bundle.entry?.length ?? 0) > 0 || (bundle.total ?? 0) > 0);
+}
+
+/**
  * The Binary HAPI returned may leave only if it is the one asked for, and, when it names a
  * securityContext (R4 Binary.securityContext: "access to this Binary is governed by that resource"),
  * that context is the token's patient or one of the authorizing resources.

@@ -14,15 +14,24 @@ import { isInPatientCompartment } from '../access/compartment-membership.ts';
 import { parsePatientScopes, type PatientScopes } from '../access/scopes.ts';
 import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
-import { addBusinessDays, categoryCoding, messageCategoryOf, messagePoolSystem, messageReadBySystem, messageTopicSystem, writeKeySystem } from '../core/fhir/messages.ts';
+import {
+  addBusinessDays,
+  categoryCoding,
+  conversationLabels,
+  messageCategoryOf,
+  messagePoolSystem,
+  messageReadBySystem,
+  messageTopicSystem,
+  writeKeySystem,
+} from '../core/fhir/messages.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, takeOverStaleIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
 import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
 import { parseBinaryBody } from './binary-body.ts';
 import { FacadeError } from './facade-error.ts';
 import type { FacadeDeps } from './pipeline.ts';
 import { unauthenticated } from './pipeline.ts';
-import { minorsDecision } from './minors-decision.ts';
-import { isConfidential } from '../access/minors.ts';
+import { minorsDecision, withheldFromProxy } from './minors-decision.ts';
+import { binaryNamedAnywhere } from './binary-access.ts';
 
 /** How conversations are routed and when an answer is due (config.messages), for the routing Task of a new conversation. */
 export interface MessagingPolicy {
@@ -182,8 +191,8 @@ const forceSubjectAndAuthor: Step = (_deps, exchange) => {
   if (parsed.sender !== undefined && parsed.sender !== principal.fhirUser) refuse(403, 'facade.sender_forbidden', 'forbidden');
 };
 
-/** A resource labelled confidential or sensitive, written to by an adolescent's family member: treated as not there (issue 13 point 5). */
-const withheld = (deps: CreateDeps, exchange: CreateExchange, resource: Resource): boolean => exchange.hideConfidential === true && isConfidential(resource, deps.minors!.policy);
+/** A resource labelled confidential or sensitive, written to by an adolescent's family member: treated as not there (issue 13 point 5), by the reads' own predicate. */
+const withheld = (deps: CreateDeps, exchange: CreateExchange, resource: Resource): boolean => withheldFromProxy(deps.minors, exchange.hideConfidential, resource);
 
 /** Reads one resource from HAPI; missing (or anything unexpected) is `undefined`, so "not there" and "not yours" are decided alike. */
 async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string): Promise<T | undefined> {
@@ -193,6 +202,29 @@ async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string):
     if (error instanceof FacadeError && error.status === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * A Binary may be attached to a new message only once, by whoever uploaded it (docs/messages.md "attachments"): it
+ * is this patient's (securityContext) and of the stated type, the facade's own Provenance for it names this
+ * principal as its author, and no message or document names it yet. A Binary opens for anyone who may read a
+ * resource naming it (binary-access.ts), so naming a Binary that another conversation or a document already names
+ * — one kept from this family member, or an adolescent's confidential one — would hand it over. Every failure is
+ * the same refusal as another patient's or a missing Binary.
+ */
+async function attachableBy(deps: CreateDeps, principal: Principal, attachment: ParsedCommunication['attachments'][number]): Promise<boolean> {
+  const binary = await upstreamRead<Binary>(deps, `Binary/${attachment.binary}`);
+  if (binary?.resourceType !== 'Binary' || binary.securityContext?.reference !== `Patient/${principal.patient}` || binary.contentType !== attachment.contentType) return false;
+  const provenances = (await deps.upstream.get(`${deps.upstreamBase}/Provenance?${new URLSearchParams({ target: `Binary/${attachment.binary}`, _count: '10' })}`)) as Bundle;
+  const uploaded = (provenances.entry ?? []).some(({ resource }) => {
+    const provenance = resource as Provenance | undefined;
+    return (
+      provenance?.resourceType === 'Provenance' &&
+      provenance.target?.some((target) => target.reference?.replace(/\/_history\/.*$/, '') === `Binary/${attachment.binary}`) &&
+      provenance.agent?.some((agent) => agent.who?.reference === principal.fhirUser)
+    );
+  });
+  return uploaded && !(await binaryNamedAnywhere(deps, attachment.binary));
 }
 
 /**
@@ -229,15 +261,17 @@ const checkThread: Step = async (deps, exchange) => {
     if (!sameThread) refuse(403, 'facade.thread_refused', 'forbidden');
   }
   for (const attachment of parsed.attachments) {
-    const binary = await upstreamRead<Binary>(deps, `Binary/${attachment.binary}`);
-    if (binary?.resourceType !== 'Binary' || binary.securityContext?.reference !== patientRef || binary.contentType !== attachment.contentType) {
-      refuse(403, 'facade.attachment_refused', 'forbidden');
-    }
+    if (!(await attachableBy(deps, exchange.principal!, attachment))) refuse(403, 'facade.attachment_refused', 'forbidden');
   }
   // The routing Task: a patient-side message sets the answer's due date when nothing was waiting for an answer.
   const search = (await deps.upstream.get(`${deps.upstreamBase}/Task?focus=Communication/${parsed.thread}&_count=1`)) as Bundle<Task>;
   const task = search.entry?.[0]?.resource;
   if (task?.resourceType === 'Task' && task.for?.reference === patientRef) exchange.task = task;
+};
+
+const withLabels = (header: Communication) => {
+  const security = conversationLabels(header);
+  return security.length ? { security } : {};
 };
 
 /** The resource the facade writes, built from the parsed model only (never the client's JSON). */
@@ -278,8 +312,9 @@ const buildTarget: Step = (deps, exchange) => {
           subject,
           sender,
           sent: now,
-          // The server's own read-state tag (docs/messages.md): the author has read what they wrote.
-          meta: { tag: [{ system: messageReadBySystem, code: principal.fhirUser! }] },
+          // The server's own read-state tag (docs/messages.md): the author has read what they wrote; and the
+          // conversation's security labels, so a message of a confidential conversation is withheld like its header.
+          meta: { tag: [{ system: messageReadBySystem, code: principal.fhirUser! }], ...withLabels(exchange.header!) },
           ...(parsed.priority ? { priority: parsed.priority } : {}),
           ...(parsed.recipients.length ? { recipient: [...parsed.recipients] } : {}),
           payload: [{ contentString: parsed.text! }, ...parsed.attachments.map((a) => ({ contentAttachment: storedAttachment(a) }))],

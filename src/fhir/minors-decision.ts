@@ -10,8 +10,9 @@
  *   (401) on its first request after the birthday, before anything else is looked at.
  * - `full`: nothing withheld.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../access/principal.ts';
-import { minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
+import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
 
 export interface MinorsDeps {
   readonly policy: MinorsPolicy;
@@ -37,3 +38,11 @@ export async function minorsDecision(minors: MinorsDeps | undefined, principal: 
   }
   return 'full';
 }
+
+/**
+ * The one predicate both pipelines apply once the decision is `withhold-confidential` (`hide`): a resource labelled
+ * confidential or sensitive is treated as not there — a read's 404, a search's missing entry, a write's refused
+ * conversation. The Patient itself is never withheld (a parent still reaches the record it acts for).
+ */
+export const withheldFromProxy = (minors: MinorsDeps | undefined, hide: boolean | undefined, resource: Resource): boolean =>
+  hide === true && resource.resourceType !== 'Patient' && (!minors || isConfidential(resource, minors.policy));

@@ -6,6 +6,7 @@
  */
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { overlapsDateRange } from '../core/fhir/clinical-dates.ts';
+import { parseLiteralReference } from '../core/fhir/references.ts';
 import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
@@ -15,8 +16,7 @@ import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
-import { isConfidential } from '../access/minors.ts';
-import { minorsDecision, type MinorsDeps } from './minors-decision.ts';
+import { minorsDecision, withheldFromProxy, type MinorsDeps } from './minors-decision.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
@@ -65,6 +65,8 @@ export interface Exchange {
   binaryAuthorizers?: readonly Resource[];
   /** A proxy reading an adolescent's record: resources labelled confidential or sensitive are not released (access/minors.ts). */
   hideConfidential?: boolean;
+  /** With hideConfidential: the conversations (`Communication/<id>`) of the answer whose header is confidential; their messages are withheld too. */
+  confidentialThreads?: ReadonlySet<string>;
   /** Set when the answer is known without asking HAPI (e.g. a search for another patient: nothing reachable). */
   answer?: Resource;
   upstream?: Resource;
@@ -194,7 +196,11 @@ const reachBinaryThroughAuthorizer: Step = async (deps, exchange) => {
   const model = exchange.model!;
   if (model.interaction !== 'read' || model.type !== binaryType) return;
   const readable = readableBy(deps, exchange);
-  exchange.binaryAuthorizers = await authorizingResources(deps, binaryReach(exchange), exchange.scopes!, (resource) => readable(resource, 'read'), model.id);
+  const authorizers = await authorizingResources(deps, binaryReach(exchange), exchange.scopes!, (resource) => readable(resource, 'read'), model.id);
+  // A message of an adolescent's confidential conversation authorizes nothing for their parent, labelled itself or not.
+  const confidential = await confidentialThreadsOf(deps, exchange, authorizers);
+  exchange.binaryAuthorizers = authorizers.filter((resource) => !inHiddenThread(resource, confidential, [deps.fhirBase]));
+  if (exchange.binaryAuthorizers.length === 0) throw notFound();
 };
 
 /** Security model 2: narrow the search to the token's patient before HAPI runs it (injected patient parameter, strict handling). */
@@ -249,8 +255,41 @@ const forwardRebuilt: Step = async (deps, exchange) => {
 };
 
 /** Issue 13 point 5: an adolescent's confidential or sensitive resource (a Binary labelled so included) is withheld from their parent. */
-const withheldFromProxy = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boolean =>
-  exchange.hideConfidential === true && resource.resourceType !== 'Patient' && isConfidential(resource, deps.minors!.policy);
+const withheld = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boolean => withheldFromProxy(deps.minors, exchange.hideConfidential, resource);
+
+/**
+ * The conversations among `resources`' messages whose header is withheld from this proxy (one search of the
+ * headers, only for a proxy of an adolescent). Messages are labelled like their conversation when written
+ * (core/fhir/messages.ts conversationLabels), but one written before its header was labelled is not: it is
+ * withheld through its conversation, like a conversation kept from a family member.
+ */
+async function confidentialThreadsOf(deps: FacadeDeps, exchange: Exchange, resources: readonly Resource[]): Promise<ReadonlySet<string>> {
+  if (!exchange.hideConfidential) return new Set();
+  const localBases = [deps.fhirBase, deps.upstreamBase];
+  const ids = new Set<string>();
+  for (const resource of resources) {
+    if (resource.resourceType !== 'Communication') continue;
+    for (const part of resource.partOf ?? []) {
+      const parsed = parseLiteralReference(part.reference, localBases);
+      if (parsed?.type === 'Communication') ids.add(parsed.id);
+    }
+  }
+  if (ids.size === 0) return new Set();
+  const query = new URLSearchParams({ _id: [...ids].join(','), _count: String(ids.size) });
+  const headers = (await deps.upstream.get(`${deps.upstreamBase}/Communication?${query}`)) as Bundle;
+  const found = (headers.entry ?? []).flatMap((entry) => (entry.resource?.resourceType === 'Communication' && entry.resource.id ? [entry.resource] : []));
+  // A header not found (deleted, or an unexpected answer) counts as confidential: fail closed.
+  const open = new Set(found.filter((header) => !withheld(deps, exchange, header)).map((header) => header.id!));
+  return new Set([...ids].filter((id) => !open.has(id)).map((id) => `Communication/${id}`));
+}
+
+/** Issue 13 point 5 for a message not labelled itself: the answer's conversations whose header is confidential, looked up once before every entry is checked. */
+const findConfidentialConversations: Step = async (deps, exchange) => {
+  const upstream = exchange.answer ? undefined : exchange.upstream;
+  if (!exchange.hideConfidential || !upstream) return;
+  const resources = upstream.resourceType === 'Bundle' ? ((upstream as Bundle).entry?.flatMap((entry) => (entry.resource ? [entry.resource] : [])) ?? []) : [upstream];
+  exchange.confidentialThreads = await confidentialThreadsOf(deps, exchange, resources);
+};
 
 /**
  * The facade's one rule for whether a resource may leave to this token (security model 2–3), applied to every
@@ -269,7 +308,8 @@ function readableBy(deps: FacadeDeps, exchange: Exchange): (resource: Resource, 
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;
     if (inHiddenThread(resource, hidden, localBases)) return false;
-    if (withheldFromProxy(deps, exchange, resource)) return false;
+    if (withheld(deps, exchange, resource)) return false;
+    if (inHiddenThread(resource, exchange.confidentialThreads, localBases)) return false;
     if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
     if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
     if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
@@ -294,7 +334,7 @@ const verifyEveryEntry: Step = (deps, exchange) => {
   if (model.interaction === 'read') {
     const ok =
       model.type === binaryType
-        ? binaryReleasable(upstream, model.id, exchange.binaryAuthorizers ?? [], binaryReach(exchange), deps.fhirBase) && !withheldFromProxy(deps, exchange, upstream)
+        ? binaryReleasable(upstream, model.id, exchange.binaryAuthorizers ?? [], binaryReach(exchange), deps.fhirBase) && !withheld(deps, exchange, upstream)
         : upstream.resourceType === model.type && upstream.id === model.id && reachable(upstream, 'read');
     if (!ok) throw notFound();
     exchange.response = upstream;
@@ -419,6 +459,7 @@ export const facadeSteps: readonly Step[] = [
   narrowToReach, //    search narrowed to the token's patient; another patient named → empty, never upstream;
   //                   Patient/{id}/$everything only for the token's own patient (else 404), _type = what it may receive (model 2, 6)
   forwardRebuilt, //   upstream request rebuilt from the model; allow-listed headers; Prefer: handling=strict
+  findConfidentialConversations, // a proxy of an adolescent: the answer's conversations whose header is confidential (issue 13 point 5)
   verifyEveryEntry, // each match, include and $everything entry re-checked for compartment membership and scope (model 2–3);
   //                   a conversation the patient keeps from this family member is outside reach (issue #14 point 4)
   pointAttachmentsHere, // DocumentReference attachment urls on HAPI's base rewritten onto the facade's

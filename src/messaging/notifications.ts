@@ -17,9 +17,17 @@ export function newMessageEmail(locale: Locale, practice: Practice, to: string, 
   return compose(locale, practice, to, 'email.newMessage.subject', [line(locale, practice, 'email.newMessage.body'), { link }]);
 }
 
-/** Queues the notice for everyone to be told of a new message in `thread` of `patient` (Patient/…) who has not had one for it in the last hour. */
-export async function notifyPatientSide(deps: Pick<MessagingDeps, 'db' | 'practice' | 'publicUrl' | 'now'>, thread: string, patient: string): Promise<number> {
-  const recipients = await messageNoticeRecipients(deps.db, patient, `Communication/${thread}`);
+/**
+ * Queues the notice for everyone to be told of a new message in `thread` of `patient` (Patient/…) who has not had one
+ * for it in the last hour; for a `confidential` conversation (labelled: an adolescent's), the patient's own account only.
+ */
+export async function notifyPatientSide(
+  deps: Pick<MessagingDeps, 'db' | 'practice' | 'publicUrl' | 'now'>,
+  thread: string,
+  patient: string,
+  confidential = false,
+): Promise<number> {
+  const recipients = await messageNoticeRecipients(deps.db, patient, `Communication/${thread}`, confidential);
   const link = new URL('/messages', deps.publicUrl).toString();
   let queued = 0;
   for (const recipient of recipients) {

@@ -11,7 +11,7 @@ import { AppError } from '../core/errors.ts';
 import { fhirAccessAuditEvent } from '../core/fhir/audit-event.ts';
 import { fhirCreateAuditEvent } from '../core/fhir/create-audit-event.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
-import { categoryCoding, maxMessageLength, messageCategoryOf, messageCategorySystem, messagePoolSystem, messageReadBySystem } from '../core/fhir/messages.ts';
+import { categoryCoding, conversationLabels, maxMessageLength, messageCategoryOf, messageCategorySystem, messagePoolSystem, messageReadBySystem } from '../core/fhir/messages.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import { recordAuditEvents } from '../store/audit-trail.ts';
 import { listStaffAccounts } from '../store/accounts.ts';
@@ -292,6 +292,7 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   if (claim.state !== 'claimed') return;
   const now = deps.now().toISOString();
   const url = `urn:uuid:${randomUUID()}`;
+  const labels = conversationLabels(header);
   const message: Communication = {
     resourceType: 'Communication',
     status: 'completed',
@@ -299,8 +300,9 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
     partOf: [{ reference: `Communication/${id}` }],
     sender: { reference: request.staff.practitioner },
     sent: now,
-    // The writer has read what they wrote: the inbox's unread counts (a count per reader tag) never include it.
-    meta: { tag: [{ system: messageReadBySystem, code: request.staff.practitioner }] },
+    // The writer has read what they wrote: the inbox's unread counts (a count per reader tag) never include it. The
+    // conversation's security labels too: a reply in an adolescent's confidential conversation is withheld like it.
+    meta: { tag: [{ system: messageReadBySystem, code: request.staff.practitioner }], ...(labels.length ? { security: labels } : {}) },
     payload: [{ contentString: text }],
     ...(input.kind === 'message' ? { subject: { reference: patient }, recipient: [{ reference: patient }] } : { about: [{ reference: `Communication/${id}` }] }),
   };
@@ -336,7 +338,8 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   }
   await completeIdempotencyKey(deps.db, owner, location ?? '');
   await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location, input.kind === 'message')]);
-  if (input.kind === 'message') await notifyPatientSide(deps, id, patient);
+  // A labelled (confidential) conversation tells no family member, a parent included.
+  if (input.kind === 'message') await notifyPatientSide(deps, id, patient, labels.length > 0);
 }
 
 /**

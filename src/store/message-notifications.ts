@@ -42,19 +42,21 @@ export interface NoticeRecipient {
  * one definition of reach (account_reach) gives this patient — so an ended, expired or revoked family link, or
  * an inactive account, is no one — that reads the messages (a family link's Consent gives everything, not chosen
  * parts; the conversation is not kept from it, migration 0014) and wants to be told (its choice, else on for the
- * account's own or signed-for record and off for a family link; migration 0013).
+ * account's own or signed-for record and off for a family link; migration 0013). A `confidential` conversation (its
+ * header carries security labels: an adolescent's, access/minors.ts) tells no family member at all — a parent's
+ * account included (`via` proxy) — whatever their age or choice: only the patient's own account is told.
  */
-export async function messageNoticeRecipients(db: Queryable, patient: string, thread: string): Promise<NoticeRecipient[]> {
+export async function messageNoticeRecipients(db: Queryable, patient: string, thread: string, confidential = false): Promise<NoticeRecipient[]> {
   const rows = await db.query<{ id: string; email: string; locale: 'es' | 'en' }>(
     `SELECT a.id, a.email, a.locale
-       FROM (SELECT DISTINCT ON (account_id) account_id, rank, parts FROM account_reach WHERE patient = $1 ORDER BY account_id, rank) r
+       FROM (SELECT DISTINCT ON (account_id) account_id, rank, parts, via FROM account_reach WHERE patient = $1 ORDER BY account_id, rank) r
        JOIN accounts a ON a.id = r.account_id
        LEFT JOIN message_notice_choices c ON c.account_id = r.account_id AND c.patient = $1
-      WHERE r.parts IS NULL AND COALESCE(c.notify, r.rank < 2)
+      WHERE r.parts IS NULL AND COALESCE(c.notify, r.rank < 2) AND NOT ($3 AND r.via = 'proxy')
         AND NOT EXISTS (SELECT 1 FROM account_patients l
                          WHERE l.account_id = r.account_id AND l.patient = $1 AND l.revoked_at IS NULL AND $2 = ANY (l.hidden_threads))
       ORDER BY a.created_at`,
-    [patient, thread],
+    [patient, thread, confidential],
   );
   return rows.rows.map((row) => ({ accountId: row.id, email: row.email, locale: row.locale }));
 }

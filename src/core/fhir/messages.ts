@@ -48,6 +48,13 @@ export function messageCategoryOf(resource: { category?: { coding?: Coding[] }[]
   return undefined;
 }
 
+/**
+ * The security labels a message written into a conversation carries: every `meta.security` label of its header.
+ * A conversation labelled confidential (an adolescent's, access/minors.ts) is protected as a whole, so each of its
+ * messages is labelled too and the read path, which judges each resource by its own labels, withholds them alike.
+ */
+export const conversationLabels = (header: { meta?: { security?: Coding[] } }): Coding[] => (header.meta?.security ?? []).map((coding) => ({ ...coding }));
+
 /** The most characters a message's text may have (issue #14). */
 export const maxMessageLength = 10_000;
 /** The most characters a conversation's subject line may have. */

@@ -60,6 +60,15 @@ describe('message notices: who is told, and how often', () => {
     expect((await messageNoticeRecipients(db, patient, 'Communication/t2')).map((r) => r.email)).to.deep.equal(['patient@example.org', 'told@example.org', 'hidden@example.org']);
   });
 
+  it('tells no family member of a confidential conversation, whatever they chose: the patient only', async () => {
+    expect((await messageNoticeRecipients(db, patient, thread, true)).map((r) => r.email)).to.deep.equal(['patient@example.org']);
+    // A parent whose own account is a proxy account for the patient (a designee, account_reach rank 0) is family too.
+    const designee = await account('designee@example.org', 'proxy', 'active', patient);
+    expect((await messageNoticeRecipients(db, patient, 'Communication/t3', false)).map((r) => r.email)).to.include('designee@example.org');
+    expect((await messageNoticeRecipients(db, patient, 'Communication/t3', true)).map((r) => r.email)).to.deep.equal(['patient@example.org']);
+    await db.query('DELETE FROM accounts WHERE id = $1', [designee]);
+  });
+
   it('shows each person their choice, or the default of their way in; an ended link cannot choose', async () => {
     expect(await messageNoticeChoice(db, self, patient)).to.equal(true);
     expect(await messageNoticeChoice(db, notOptedIn, patient)).to.equal(false);
