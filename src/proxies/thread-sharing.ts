@@ -33,6 +33,16 @@ export interface ThreadSharingRequest {
   readonly clientAddress: string;
 }
 
+/**
+ * The form named someone who is not a live family member of the patient (a made-up id, or one whose access ended
+ * since the page was drawn): the whole change is refused and nothing is written (docs/messages.md).
+ */
+export class ThreadSharingRefused extends Error {
+  constructor() {
+    super('not_a_family_member');
+  }
+}
+
 /** The patient's live family members, each with whether this conversation is kept from them (for the conversation page). */
 export async function threadSharing(deps: ProxiesDeps, patientId: string, thread: string): Promise<ThreadSharingRow[]> {
   return threadSharingOf(deps.db, `Patient/${patientId}`, `Communication/${thread}`);
@@ -40,8 +50,8 @@ export async function threadSharing(deps: ProxiesDeps, patientId: string, thread
 
 /**
  * Saves who does not see the conversation: each live family member whose state changes is written in its own
- * store transaction (link, audit, the Consent's outbox job). Names that are not a live family member of the patient are ignored.
- * Returns how many changed.
+ * store transaction (link, audit, the Consent's outbox job). A name that is not a live family member of the patient
+ * refuses the whole change (ThreadSharingRefused) before anything is written. Returns how many changed.
  */
 export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharingRequest): Promise<number> {
   const role = await familyRole(deps, request.accountId, request.patientId);
@@ -53,7 +63,9 @@ export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharin
   if (!ours) throw new FamilyError('not_found');
   const thread = `Communication/${request.thread}`;
   const wanted = new Set(request.notSharedWith);
-  const changes = (await threadSharingOf(deps.db, role.patient, thread)).filter((member) => member.hidden !== wanted.has(member.relatedPerson));
+  const members = await threadSharingOf(deps.db, role.patient, thread);
+  if ([...wanted].some((name) => !members.some((member) => member.relatedPerson === name))) throw new ThreadSharingRefused();
+  const changes = members.filter((member) => member.hidden !== wanted.has(member.relatedPerson));
   for (const member of changes) {
     await deps.db.transaction(async (tx) => {
       const link = await setThreadHidden(tx, role.patient, member.relatedPerson, thread, !member.hidden);

@@ -30,7 +30,7 @@ import type { RecordPageDeps } from './record-page-context.ts';
 import { recordClientFor, recordWriterFor } from './record-session.ts';
 import { conversationPage, messagesListPage, newConversationPage, replyNotSentPage } from './views/messages-page.ts';
 import { FamilyError, type ProxiesDeps } from '../proxies/deps.ts';
-import { saveThreadSharing, threadSharing } from '../proxies/thread-sharing.ts';
+import { saveThreadSharing, threadSharing, ThreadSharingRefused } from '../proxies/thread-sharing.ts';
 import { threadSharingForm, threadSharingRefusedPage } from './views/thread-sharing-form.ts';
 import type { TokenSet } from './web-client.ts';
 
@@ -195,6 +195,8 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
         clientAddress: clientAddress(req),
       });
     } catch (error) {
+      // A well-formed id of no live family member: refused whole, like a malformed one.
+      if (error instanceof ThreadSharingRefused) return res.status(422).send(threadSharingRefusedPage(pageContext(req, deps.practice), id));
       // Not the patient's own session, or not their conversation: the same answer as a conversation that is not there.
       if (error instanceof FamilyError) throw new AppError('fhir_not_found', 404);
       throw error;

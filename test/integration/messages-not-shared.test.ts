@@ -245,7 +245,9 @@ describe('secure messages: a conversation not shared with a named family member'
     const jobs = async () => Number((await portal.ctx.db.query<{ n: string }>("SELECT count(*)::text AS n FROM outbox WHERE kind = 'family-fhir'")).rows[0]!.n);
     const before = await jobs();
     // Before this change, the bad value emptied the list, which shared the conversation with everyone.
-    for (const values of [['../RelatedPerson/x'], [lucia.relatedPerson.split('/')[1]!, 'RelatedPerson/x'], ['']]) {
+    // A well-formed id of no family member of this patient was once ignored: alone, it too shared the conversation with Lucía.
+    const stranger = 'no-such-family-member-1';
+    for (const values of [['../RelatedPerson/x'], [lucia.relatedPerson.split('/')[1]!, 'RelatedPerson/x'], [''], [stranger], [lucia.relatedPerson.split('/')[1]!, stranger]]) {
       const body = new URLSearchParams({ _csrf: csrf });
       for (const value of values) body.append('notSharedWith', value);
       const refused = await patient.browser.request('POST', `/messages/${thread}/sharing`, body);
