@@ -164,11 +164,6 @@ export async function insertPendingFamilyAccount(
   return result.rows[0]!.id;
 }
 
-/** Any account (patient-side or staff) holding this sign-in email. */
-export async function findAnyAccountByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
-  return (await db.query<AccountRow>(`SELECT ${columns} FROM accounts WHERE email = $1 LIMIT 1`, [normalizeEmail(email)])).rows[0];
-}
-
 /** The paper-form designee's account behind this RelatedPerson for this patient, deactivated when its access ends (store/family.ts). */
 export async function deactivateDesignee(db: Queryable, patient: string, relatedPerson: string, now: Date): Promise<void> {
   await db.query(

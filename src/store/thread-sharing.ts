@@ -48,13 +48,3 @@ export async function setThreadHidden(db: Queryable, patient: string, relatedPer
   const row = result.rows[0];
   return row ? { consent: row.consent, parts: row.parts, hiddenThreads: row.hidden_threads } : undefined;
 }
-
-/**
- * Whether the patient has kept this conversation from the account (through its live link to the conversation's
- * patient): for the "new message" emails, which go to nobody who may not read the conversation.
- */
-export async function isThreadHiddenFrom(db: Queryable, thread: string, accountId: string): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/.test(accountId)) return false;
-  const rows = await db.query('SELECT 1 FROM account_patients WHERE account_id = $1 AND $2 = ANY (hidden_threads) AND revoked_at IS NULL LIMIT 1', [accountId, thread]);
-  return rows.rows.length > 0;
-}
