@@ -31,7 +31,9 @@ export interface DirectMessage {
  * What a family link's change means for its FHIR pair (src/proxies/family-fhir-job.ts delivers it): only
  * references, instants and the names of record parts, no PHI. 'end': the RelatedPerson inactive and the
  * Consent inactive, both with a period ending at `at`. 'parts': the Consent permits `parts` (null: everything)
- * as changed at `at`; skipped once the link has ended or changed again.
+ * as changed at `at`; skipped once the link has ended or changed again. 'threads': the Consent's deny provisions
+ * are the conversations kept from the family member (`hiddenThreads`), written only while the link still holds
+ * that list, has not ended and its Consent is active.
  */
 export type FamilyFhirJob =
   | { readonly action: 'end'; readonly relatedPerson: string; readonly consent: string | null; readonly at: string }

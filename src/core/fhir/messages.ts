@@ -20,7 +20,8 @@ export const messageCategorySystem = `${base}/CodeSystem/message-category`;
 /**
  * Read state, one tag per reader on each message Communication: `meta.tag` {system: this, code: the reader's
  * reference, e.g. `Patient/12`, `RelatedPerson/7`, `Practitioner/3`}. Searchable with HAPI's `_tag`
- * (`_tag:not=…|Patient/12` for unread), added with `$meta-add` without a new version of the message.
+ * (`_tag:not=…|Patient/12` for unread), added with FHIRPath Patch, all of a page's messages in one transaction
+ * (a new version of each, its content unchanged; src/messaging/read-state.ts says why not `$meta-add`).
  */
 export const messageReadBySystem = `${base}/CodeSystem/message-read-by`;
 /**
