@@ -6,7 +6,8 @@ import { staffMember, tokenOf } from '../support/onboard.ts';
 import { seedPatient, seedPhysician } from '../support/seed.ts';
 import { recordAuthorization } from '../../src/accounts/record-authorization.ts';
 import { completeRegistration } from '../../src/accounts/registration.ts';
-import { categoryCoding, messageTopicSystem } from '../../src/core/fhir/messages.ts';
+import { categoryCoding, messageCategorySystem, messageTopicSystem } from '../../src/core/fhir/messages.ts';
+import { staffWrite } from '../../src/messaging/staff-messages.ts';
 
 const confidential = { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] };
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
@@ -62,7 +63,7 @@ describe('facade and the minors policy: attachments and writes on both sides of 
         [email],
       )
     ).rows[0]!.token;
-    return { child, token };
+    return { child, token, email };
   }
 
   const subjectOf = (patient: string) => ({ reference: `Patient/${patient}` });
@@ -166,5 +167,71 @@ describe('facade and the minors policy: attachments and writes on both sides of 
     expect((await on(adult, () => fhir('GET', `/Patient/${older.child.id}`, older.token))).status).to.equal(401);
     const messages = await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${conversation}` });
     expect(messages.entry ?? [], 'nothing written after the 18th birthday').to.have.length(1);
+  });
+  it('a confidential conversation is withheld whole: its messages carry its label (facade and staff writers), a parent’s search shows none of them, and no notice goes to the parent', async () => {
+    const { child, token, email } = await parentOf(birthDate(12, 5));
+    const p = child.id;
+    const secret = (await thread(p, confidential)).id;
+    const open = (await thread(p)).id;
+    const message = (header: string, text: string) => ({ resourceType: 'Communication', partOf: [{ reference: `Communication/${header}` }], payload: [{ contentString: text }] });
+    // The day before the 12th birthday the parent may write into it (full access): the facade labels the message like its conversation.
+    expect((await fhir('POST', '/Communication', token, message(secret, 'antes del cumpleaños'))).status).to.equal(201);
+    const staff = await staffMember(portal.ctx);
+    const request = { staff, request: 'POST /staff/messages', clientAddress: '127.0.0.1' };
+    const before = portal.smtp.messages.length;
+    await staffWrite(portal.ctx.messaging, request, open, { kind: 'message', text: 'respuesta abierta', key: `open-${p}` });
+    await staffWrite(portal.ctx.messaging, request, secret, { kind: 'message', text: 'respuesta confidencial', key: `secret-${p}` });
+    await staffWrite(portal.ctx.messaging, request, secret, { kind: 'internal-note', text: 'nota', key: `note-${p}` });
+    // Written before its conversation was labelled (or by anything else): no label of its own, withheld through its header.
+    await create<Communication>({
+      resourceType: 'Communication',
+      status: 'completed',
+      category: [{ coding: [categoryCoding('message')] }],
+      partOf: [{ reference: `Communication/${secret}` }],
+      subject: subjectOf(p),
+      sent: new Date().toISOString(),
+      payload: [{ contentString: 'sin etiqueta' }],
+    });
+    const written = ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${secret}`, _count: '50' })).entry ?? []).map((e) => e.resource!);
+    const labelled = (m: Communication) => (m.meta?.security ?? []).some((c) => c.code === 'R');
+    expect(written.filter((m) => m.payload?.[0]?.contentString !== 'sin etiqueta').map(labelled)).to.deep.equal([true, true, true]);
+
+    // From the birthday the parent's app searching the child's messages gets those of the open conversation only.
+    const birthday = new Date(Date.now() + 6 * day);
+    const search = await on(birthday, () => fhir('GET', `/Communication?subject=Patient/${p}&category=${encodeURIComponent(`${messageCategorySystem}|message`)}`, token));
+    expect(search.status).to.equal(200);
+    const seen = ((JSON.parse(search.body) as { entry?: { resource: Communication }[] }).entry ?? []).map((e) => e.resource);
+    expect(seen.map((m) => m.partOf?.[0]?.reference)).to.deep.equal([`Communication/${open}`]);
+    expect(search.body).to.not.match(/confidencial|sin etiqueta|antes del cumplea/);
+
+    // The file of a confidential document, named in a new message into the open conversation: refused like a missing Binary, and still not readable.
+    const documentFile = await storedBinary(p);
+    await create<DocumentReference>({
+      resourceType: 'DocumentReference',
+      status: 'current',
+      subject: subjectOf(p),
+      meta: confidential,
+      content: [{ attachment: { url: `Binary/${documentFile.id}` } }],
+    });
+    const attach = (binary: string) => ({
+      ...message(open, 'adjunto'),
+      payload: [{ contentString: 'adjunto' }, { contentAttachment: { contentType: 'application/pdf', url: `Binary/${binary}` } }],
+    });
+    const viaDocument = await on(birthday, () => fhir('POST', '/Communication', token, attach(documentFile.id)));
+    const missing = await on(birthday, () => fhir('POST', '/Communication', token, attach('no-such-binary-5')));
+    expect([viaDocument.status, missing.status]).to.deep.equal([403, 403]);
+    expect(viaDocument.body).to.equal(missing.body);
+    expect((await on(birthday, () => fhir('GET', `/Binary/${documentFile.id}`, token))).status).to.equal(404);
+
+    // The open conversation's reply tells the parent (a designee's account is told by default); the confidential one does not.
+    await portal.ctx.outbox.runOnce();
+    await portal.smtp.waitForMessages(before + 1);
+    const toParent = portal.smtp.messages.slice(before).filter((m) => m.envelopeTo.includes(email));
+    expect(toParent, 'one notice, for the open conversation only').to.have.length(1);
+    const queued = await portal.ctx.db.query('SELECT 1 FROM message_notifications n JOIN accounts a ON a.id::text = n.recipient WHERE n.thread = $1 AND a.email = $2', [
+      secret,
+      email,
+    ]);
+    expect(queued.rows, 'no notice slot taken for the parent in the confidential one').to.have.length(0);
   });
 });

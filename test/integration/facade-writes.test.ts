@@ -230,8 +230,20 @@ describe('FHIR facade write path: Communication and Binary creates', function ()
     expect((await send('POST', '/fhir/Communication', { body: attach(idOf(ownPdf)!) })).status).to.equal(201);
     const theirs = await send('POST', '/fhir/Communication', { body: attach(binaryB) });
     const none = await send('POST', '/fhir/Communication', { body: attach('no-such-binary-1') });
-    expect([theirs.status, none.status]).to.deep.equal([403, 403]);
+    // A file is attached once: the same Binary named by a second message is refused like another patient's (upload it again).
+    const again = await send('POST', '/fhir/Communication', { body: attach(idOf(ownPdf)!) });
+    // A Binary of this patient the facade did not store for this writer (no Provenance naming them) is refused too.
+    const notUploaded = await portal.ctx.fhir.create<Binary>({
+      resourceType: 'Binary',
+      contentType: 'application/pdf',
+      securityContext: { reference: `Patient/${a.patient.id}` },
+      data: pdf.toString('base64'),
+    });
+    const foreign = await send('POST', '/fhir/Communication', { body: attach(notUploaded.id!) });
+    expect([theirs.status, none.status, again.status, foreign.status]).to.deep.equal([403, 403, 403, 403]);
     expect(theirs.body).to.equal(none.body);
+    expect(again.body).to.equal(none.body);
+    expect(foreign.body).to.equal(none.body);
     const binary = (data: Buffer, contentType: string) => send('POST', '/fhir/Binary', { body: { resourceType: 'Binary', contentType, data: data.toString('base64') } });
     expect((await binary(png, 'image/png')).status).to.equal(201);
     const lying = await binary(png, 'application/pdf');

@@ -194,6 +194,19 @@ describe('secure messages: a conversation not shared with a named family member'
     expect((await refused.json()) as OperationOutcome).to.deep.equal((await foreign.json()) as OperationOutcome);
     const written = ((await portal.ctx.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}` })).entry ?? []).map((e) => e.resource!.id);
     expect(written).to.deep.equal([message]);
+    // Nor is its attachment handed to her through a conversation she does see: naming it in a new message is refused
+    // exactly like another patient's Binary (it is named already, and not her upload), and it stays the 404.
+    const attaching = (file: string) =>
+      post(lucia.token, 'Communication', {
+        resourceType: 'Communication',
+        partOf: [{ reference: `Communication/${other}` }],
+        payload: [{ contentString: 'adjunto' }, { contentAttachment: { contentType: 'application/pdf', url: `Binary/${file}` } }],
+      });
+    const viaOther = await attaching(binary);
+    const noSuch = await attaching('no-such-binary-9');
+    expect([viaOther.status, noSuch.status]).to.deep.equal([403, 403]);
+    expect((await viaOther.json()) as OperationOutcome).to.deep.equal((await noSuch.json()) as OperationOutcome);
+    expect((await fhir(lucia.token, `Binary/${binary}`)).status).to.equal(404);
     // Her pages: not in the list, the conversation and its attachment are not there.
     expect((await lucia.browser.get('/messages')).body).not.to.include('Resultados privados');
     expect((await lucia.browser.get('/messages')).body).to.include('Cita compartida');
