@@ -54,10 +54,15 @@ describe('message notices: who is told, and how often', () => {
   after(() => db.close());
 
   it('tells the patient by default and family members only when they chose to, with live access to every message', async () => {
-    const emails = (await messageNoticeRecipients(db, patient, thread)).map((r) => r.email);
+    // Who is told, in any order (accounts made in the same instant have no order of their own).
+    const emails = (await messageNoticeRecipients(db, patient, thread)).map((r) => r.email).sort();
     expect(emails).to.deep.equal(['patient@example.org', 'told@example.org']);
     // The conversation kept from a family member is the only one they are not told of.
-    expect((await messageNoticeRecipients(db, patient, 'Communication/t2')).map((r) => r.email)).to.deep.equal(['patient@example.org', 'told@example.org', 'hidden@example.org']);
+    expect((await messageNoticeRecipients(db, patient, 'Communication/t2')).map((r) => r.email).sort()).to.deep.equal([
+      'hidden@example.org',
+      'patient@example.org',
+      'told@example.org',
+    ]);
   });
 
   it('tells no family member of a confidential conversation, whatever they chose: the patient only', async () => {
