@@ -327,8 +327,10 @@ const claimIdempotency: Step = async (deps, exchange) => {
   if (!key) return;
   const principal = exchange.principal!;
   const owner = { accountId: principal.accountId, clientId: principal.clientId, key };
-  const { sent: _sent, ...stable } = exchange.target as Communication;
-  const hash = createHash('sha256').update(exchange.path).update('\n').update(JSON.stringify(stable)).digest('hex');
+  // The request as parsed (the model, not the resource built from it), so a replay is recognised before the
+  // thread and attachment checks, which a first write changes (an attachment is named once).
+  const parsed = exchange.type === 'Binary' ? exchange.binary : exchange.communication;
+  const hash = createHash('sha256').update(exchange.path).update('\n').update(JSON.stringify(parsed)).digest('hex');
   const claim = await claimIdempotencyKey(deps.db, owner, hash);
   if (claim.state === 'mismatch') refuse(422, 'facade.idempotency_mismatch');
   if (claim.state === 'done') {
@@ -420,17 +422,10 @@ const forwardAsTransactionWithProvenance: Step = async (deps, exchange) => {
     // If-Match: a concurrent change to the Task (staff reassigning it) fails this transaction rather than being overwritten.
     entries.push({ resource: task, request: { method: 'PUT', url: `Task/${task.id}`, ifMatch: `W/"${task.meta?.versionId ?? '1'}"` } });
   }
-  let answer: Resource;
-  try {
-    answer = await deps.upstream.post(deps.upstreamBase, { resourceType: 'Bundle', type: 'transaction', entry: entries } satisfies Bundle);
-  } catch (error) {
-    if (exchange.idempotency) await releaseIdempotencyKey(deps.db, exchange.idempotency).catch(() => undefined);
-    throw error;
-  }
+  const answer: Resource = await deps.upstream.post(deps.upstreamBase, { resourceType: 'Bundle', type: 'transaction', entry: entries } satisfies Bundle);
   const location = (answer as Bundle).entry?.[0]?.response?.location ?? '';
   const match = new RegExp(`^(?:.*/)?(${target.resourceType})/([A-Za-z0-9\\-.]{1,64})/_history/([A-Za-z0-9\\-.]{1,64})$`).exec(location);
   if (answer.resourceType !== 'Bundle' || !match) {
-    if (exchange.idempotency) await releaseIdempotencyKey(deps.db, exchange.idempotency).catch(() => undefined);
     throw new FacadeError(503, 'transient', 'transient', 'facade.upstream_unexpected');
   }
   exchange.location = `${match[1]}/${match[2]}/_history/${match[3]}`;
@@ -466,14 +461,25 @@ export const createSteps: readonly Step[] = [
   readJsonBody, //        only now is the body read (≤ 14.5 MB, else 413): refusals above never buffer an upload; JSON parsed once
   parseBodyAgainstAllowList, // per-type element allow-list; no contained, no extensions; id/meta/text dropped
   forceSubjectAndAuthor, // subject = the token's patient, sender = the principal; another named → 403
+  claimIdempotency, //    Idempotency-Key: a double submit creates one resource; a replay skips to verifyCreated
   checkThread, //         a message only into the patient's own open thread; same 403 whether it exists or not (model 6)
   buildTarget, //         the resource rebuilt from the model; server-assigned id; status, category, sent are the facade's
-  claimIdempotency, //    Idempotency-Key: a double submit creates one resource
   forwardAsTransactionWithProvenance, // one HAPI transaction: target + Provenance (+ routing Task); both land or neither
   verifyCreated, //       the answer re-checked like a read; Location on the facade's base
 ];
 
 export async function runCreate(deps: CreateDeps, exchange: CreateExchange): Promise<Resource> {
-  for (const step of createSteps) await step(deps, exchange);
+  try {
+    for (const step of createSteps) {
+      // A replay is answered from its first write: nothing more is checked or written, only the answer re-checked.
+      if (exchange.replayed && step !== verifyCreated) continue;
+      await step(deps, exchange);
+    }
+  } catch (error) {
+    // Refused or failed after the key was claimed: released, so the same request may be sent again (a completed
+    // key is not released: releaseIdempotencyKey deletes only a pending one).
+    if (exchange.idempotency) await releaseIdempotencyKey(deps.db, exchange.idempotency).catch(() => undefined);
+    throw error;
+  }
   return exchange.response!;
 }
