@@ -2,17 +2,15 @@ import { expect } from 'chai';
 import type { Consent, Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
-import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import { addFamilyMember } from '../support/family-member.ts';
 import { testEnvironment } from '../support/environment.ts';
 import { startSwitchableForwarder } from '../support/tcp-forwarder.ts';
 import { familyFhirDelivered } from '../support/family-jobs.ts';
 import { seedStaff } from '../support/seed.ts';
-import { inviteFamilyMember } from '../../src/proxies/invite-family-member.ts';
-import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
 import { changeFamilyAccess, endFamilyAccess } from '../../src/proxies/manage-family.ts';
 import { sweepFamilyAccess } from '../../src/proxies/family-sweep.ts';
 import { sweepMinorsAccess } from '../../src/proxies/minors-sweep.ts';
-import { completeRegistration } from '../../src/accounts/registration.ts';
 
 interface Member {
   readonly email: string;
@@ -33,7 +31,6 @@ describe('Family access lifecycle: ending and changing reach FHIR through the ou
   let forwarder: Awaited<ReturnType<typeof startSwitchableForwarder>>;
   let portal: RunningPortal;
   let a: Onboarded;
-  let counter = 0;
 
   before(async () => {
     forwarder = await startSwitchableForwarder(new URL(testEnvironment().hapi.baseUrl));
@@ -67,44 +64,7 @@ describe('Family access lifecycle: ending and changing reach FHIR through the ou
   }
 
   /** A family member of patient A, invited and registered through the services, signed in: a token for the facade. */
-  async function member(access: 'everything' | 'limited' = 'everything', parts: string[] = []): Promise<Member> {
-    const email = `lifecycle-${Date.now()}-${++counter}@example.org`;
-    const before = portal.smtp.messages.length;
-    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, {
-      accountId: a.accountId,
-      patientId: a.patient.id,
-      password: a.password,
-      name: 'Lucía Núñez',
-      relationship: 'DAU',
-      email,
-      access,
-      parts,
-      endDate: '',
-      signature: 'María José Núñez',
-      locale: 'es',
-      clientAddress: '127.0.0.1',
-    });
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(before + 1)).find((m, i) => i >= before && m.envelopeTo.includes(email))!;
-    const password = 'un paseo largo por la orilla del mar';
-    const outcome = await completeRegistration(
-      portal.ctx.accounts,
-      { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.2' },
-      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
-    );
-    expect(outcome.status).to.equal('registered');
-    const link = (await rows<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))[0]!;
-    const browser = new HttpClient(portal.url);
-    const form = await browser.get('/auth/login');
-    await browser.submit(formAction(form.body, /^\/interaction\//), { email, password, birthDate: a.patient.birthDate });
-    const token = (
-      await rows<{ token: string }>(
-        "SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions w JOIN accounts x ON x.id = w.account_id WHERE x.email = $1 ORDER BY w.created_at DESC LIMIT 1",
-        [email],
-      )
-    )[0]!.token;
-    return { email, accountId, relatedPerson: link.related_person, consent: link.consent, token };
-  }
+  const member = (access: 'everything' | 'limited' = 'everything', parts: string[] = []): Promise<Member> => addFamilyMember(portal, a, { access, parts });
 
   const endByPatient = (m: Member) =>
     endFamilyAccess(portal.ctx.accounts, {

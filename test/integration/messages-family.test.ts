@@ -2,18 +2,10 @@ import { expect } from 'chai';
 import type { Communication, Provenance } from '@medplum/fhirtypes';
 import { HttpClient, formAction } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
-import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
-import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
-import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
-import { completeRegistration } from '../../src/accounts/registration.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import type { FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
+import { addFamilyMember } from '../support/family-member.ts';
 import { messageTopicSystem } from '../../src/core/fhir/messages.ts';
-
-interface Member {
-  readonly email: string;
-  readonly relatedPerson: string;
-  readonly token: string;
-  readonly browser: HttpClient;
-}
 
 /**
  * Family members write on the patient's behalf (issue #14 point 4, with family access from issue #13): through
@@ -25,48 +17,8 @@ describe('secure messages written by a family member on the patient’s behalf',
   this.timeout(240_000);
   let portal: RunningPortal;
   let a: Onboarded;
-  let counter = 0;
-
-  const input = (overrides: Partial<FamilyInvitationInput> = {}): FamilyInvitationInput => ({
-    accountId: a.accountId,
-    patientId: a.patient.id,
-    password: a.password,
-    name: 'Lucía Núñez',
-    relationship: 'DAU',
-    email: `family-msg-${Date.now()}-${++counter}@example.org`,
-    access: 'everything',
-    parts: [],
-    endDate: '',
-    signature: 'María José Núñez',
-    locale: 'es',
-    clientAddress: '127.0.0.1',
-    ...overrides,
-  });
-
-  async function member(overrides: Partial<FamilyInvitationInput> = {}): Promise<Member> {
-    const invitation = input(overrides);
-    const before = portal.smtp.messages.length;
-    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(before + 1)).slice(before).find((m) => m.envelopeTo.includes(invitation.email))!;
-    const password = 'un paseo largo por la orilla del mar';
-    const outcome = await completeRegistration(
-      portal.ctx.accounts,
-      { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.2' },
-      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
-    );
-    expect(outcome.status).to.equal('registered');
-    const link = (await portal.ctx.db.query<{ related_person: string }>('SELECT related_person FROM account_patients WHERE account_id = $1', [accountId])).rows[0]!;
-    const browser = new HttpClient(portal.url);
-    const form = await browser.get('/auth/login');
-    await browser.submit(formAction(form.body, /^\/interaction\//), { email: invitation.email, password, birthDate: a.patient.birthDate });
-    const token = (
-      await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", [
-        accountId,
-      ])
-    ).rows[0]!.token;
-    return { email: invitation.email, relatedPerson: link.related_person, token, browser };
-  }
+  /** A family member of A (everything unless told otherwise), registered, signed in, with a token for the facade. */
+  const member = (overrides: Partial<FamilyInvitationInput> = {}) => addFamilyMember(portal, a, overrides);
 
   const post = (token: string, body: unknown) =>
     fetch(`${portal.url}/fhir/Communication`, {

@@ -4,10 +4,8 @@ import { fromRoot } from '../../scripts/lib/paths.ts';
 import type { Bundle, Communication, Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { HttpClient, formAction, type PageResponse } from '../support/http-client.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
-import { onboard, tokenOf, type Onboarded } from '../support/onboard.ts';
-import { inviteFamilyMember, type FamilyInvitationInput } from '../../src/proxies/invite-family-member.ts';
-import { familyAcceptance } from '../../src/proxies/accept-family-invitation.ts';
-import { completeRegistration } from '../../src/accounts/registration.ts';
+import { onboard, type Onboarded } from '../support/onboard.ts';
+import { addFamilyMember } from '../support/family-member.ts';
 import { messageTopicSystem } from '../../src/core/fhir/messages.ts';
 
 interface Person {
@@ -40,7 +38,6 @@ describe('secure messages: a conversation not shared with a named family member'
   let other: string;
   let message: string;
   let binary: string;
-  let counter = 0;
 
   async function signIn(email: string, password: string, birthDate: string, accountId: string, language: 'es' | 'en' = 'es'): Promise<Person> {
     const browser = new HttpClient(portal.url, language);
@@ -54,36 +51,8 @@ describe('secure messages: a conversation not shared with a named family member'
     return { browser, token };
   }
 
-  async function member(name: string): Promise<Member> {
-    const invitation: FamilyInvitationInput = {
-      accountId: a.accountId,
-      patientId: a.patient.id,
-      password: a.password,
-      name,
-      relationship: 'DAU',
-      email: `not-shared-${Date.now()}-${++counter}@example.org`,
-      access: 'everything',
-      parts: [],
-      endDate: '',
-      signature: 'María José Núñez',
-      locale: 'es',
-      clientAddress: '127.0.0.1',
-    };
-    const before = portal.smtp.messages.length;
-    const { accountId } = await inviteFamilyMember(portal.ctx.accounts, invitation);
-    await portal.ctx.outbox.runOnce();
-    const mail = (await portal.smtp.waitForMessages(before + 1)).slice(before).find((m) => m.envelopeTo.includes(invitation.email))!;
-    const password = 'un paseo largo por la orilla del mar';
-    const outcome = await completeRegistration(
-      portal.ctx.accounts,
-      { token: tokenOf(mail, '/register'), birthDate: a.patient.birthDate, password, clientAddress: '127.0.0.2' },
-      { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
-    );
-    expect(outcome.status).to.equal('registered');
-    const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
-      .rows[0]!;
-    return { ...(await signIn(invitation.email, password, a.patient.birthDate, accountId)), relatedPerson: link.related_person, consent: link.consent };
-  }
+  /** A family member of A with everything, registered and signed in (test/support/family-member.ts). */
+  const member = (name: string): Promise<Member> => addFamilyMember(portal, a, { name });
 
   const fhir = (token: string, path: string, init: RequestInit = {}) =>
     fetch(`${portal.url}/fhir/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json', ...(init.headers ?? {}) } });

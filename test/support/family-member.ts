@@ -16,13 +16,22 @@ export interface FamilyMember {
   readonly accountId: string;
   /** RelatedPerson/<id> */
   readonly relatedPerson: string;
+  /** Consent/<id> */
+  readonly consent: string;
   /** Signed in to the web app, acting for the patient. */
   readonly browser: HttpClient;
+  /** The web app's access token of that sign-in, for the facade. */
+  readonly token: string;
 }
 
 let counter = 0;
 
-export async function addFamilyMember(portal: RunningPortal, patient: Onboarded, overrides: Partial<FamilyInvitationInput> = {}): Promise<FamilyMember> {
+export async function addFamilyMember(
+  portal: RunningPortal,
+  patient: Onboarded,
+  overrides: Partial<FamilyInvitationInput> = {},
+  language: 'es' | 'en' = 'es',
+): Promise<FamilyMember> {
   const invitation: FamilyInvitationInput = {
     accountId: patient.accountId,
     patientId: patient.patient.id,
@@ -49,9 +58,15 @@ export async function addFamilyMember(portal: RunningPortal, patient: Onboarded,
     { onAccept: familyAcceptance(portal.ctx.accounts, '127.0.0.2') },
   );
   expect(outcome.status).to.equal('registered');
-  const link = (await portal.ctx.db.query<{ related_person: string }>('SELECT related_person FROM account_patients WHERE account_id = $1', [accountId])).rows[0]!;
-  const browser = new HttpClient(portal.url);
+  const link = (await portal.ctx.db.query<{ related_person: string; consent: string }>('SELECT related_person, consent FROM account_patients WHERE account_id = $1', [accountId]))
+    .rows[0]!;
+  const browser = new HttpClient(portal.url, language);
   const form = await browser.get('/auth/login');
   await browser.submit(formAction(form.body, /^\/interaction\//), { email: invitation.email, password, birthDate: patient.patient.birthDate });
-  return { email: invitation.email, accountId, relatedPerson: link.related_person, browser };
+  const token = (
+    await portal.ctx.db.query<{ token: string }>("SELECT data->'tokens'->>'accessToken' AS token FROM web_sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", [
+      accountId,
+    ])
+  ).rows[0]!.token;
+  return { email: invitation.email, accountId, relatedPerson: link.related_person, consent: link.consent, browser, token };
 }
