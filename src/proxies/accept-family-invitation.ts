@@ -45,16 +45,18 @@ export function familyAcceptance(deps: ProxiesDeps, clientAddress: string): (tx:
 /**
  * The acceptance itself, in the caller's store transaction: by registration (above) for a new family account, or
  * signed in (accept-signed-in.ts) for an account that already held the email. Either way the family link is the
- * accepting account's, next to whatever else it reaches.
+ * accepting account's, next to whatever else it reaches. Returns the patient's display name (read here for the
+ * authorization form), so the signed-in page need not ask HAPI again.
  */
 export async function acceptFamilyInvitation(
   tx: Queryable,
   deps: ProxiesDeps,
   request: { invitation: FamilyInvitationRow; accountId: string; clientAddress: string; now: Date },
-): Promise<void> {
+): Promise<{ patientName: string }> {
   const { invitation, accountId, clientAddress, now } = request;
   if (!isRelationshipCode(invitation.relationship)) throw new FamilyError('relationship_unknown');
   const patient = await deps.fhir.read<Patient>('Patient', idOf(invitation.patient));
+  const patientName = displayName(patient.name);
   const locale = invitation.locale;
   const parts = parseParts(invitation.parts);
   const relationshipText = translate(locale, `relationship.${invitation.relationship}`);
@@ -62,7 +64,7 @@ export async function acceptFamilyInvitation(
   const pdf = await renderFamilyAuthorization(
     {
       practice: deps.practice,
-      patient: { name: displayName(patient.name), birthDate: patient.birthDate ?? '' },
+      patient: { name: patientName, birthDate: patient.birthDate ?? '' },
       member: { name: invitation.name, relationship: relationshipText, email: invitation.email },
       access: accessInWords(locale, parts),
       ...(invitation.ends_at ? { endDate: lastDay(invitation.ends_at, deps.practice.timeZone) } : {}),
@@ -115,6 +117,7 @@ export async function acceptFamilyInvitation(
       recorded: now,
     }),
   );
+  return { patientName };
 }
 
 /** The practice-local last day of access (the day before the instant it ends). */

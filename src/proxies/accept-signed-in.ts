@@ -80,9 +80,8 @@ export async function acceptSignedIn(deps: ProxiesDeps, input: { token: string; 
     const checked = await check(tx, input.token, input.accountId, now, true);
     if (!('invitation' in checked)) return checked.status === 'sign_in' ? { status: 'not_for_you' } : checked;
     const { invitation } = checked;
-    await acceptFamilyInvitation(tx, deps, { invitation, accountId: input.accountId, clientAddress: input.clientAddress, now });
+    const { patientName } = await acceptFamilyInvitation(tx, deps, { invitation, accountId: input.accountId, clientAddress: input.clientAddress, now });
     await consumeLink(tx, invitation.link!, now);
-    const patient = await deps.fhir.read<Patient>('Patient', invitation.patient.split('/')[1]!);
-    return { status: 'accepted', patientName: displayName(patient.name) };
+    return { status: 'accepted', patientName };
   });
 }
