@@ -116,6 +116,8 @@ async function main(): Promise<void> {
       PRACTICE_NAME: 'Clínica Puente (demo)',
       PRACTICE_PHONE: '+1 555 0100',
       PRACTICE_TIME_ZONE: 'America/Chicago',
+      // The front desk is told (no health data) when a message arrives in either pool: the demo inbox shows the notice.
+      MESSAGE_POOL_EMAILS: 'care-team:recepcion@clinica-puente.example,front-desk:recepcion@clinica-puente.example',
       PRACTICE_ADDRESS: '1200 Calle Principal, Suite 3, San Antonio, TX, 78207',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     },
