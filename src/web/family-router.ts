@@ -14,6 +14,7 @@ import type { SessionManager } from '../http/session.ts';
 import { pageContext } from '../ui/page-context.ts';
 import { FamilyError, type FamilyErrorCode } from '../proxies/deps.ts';
 import { familyRole } from '../proxies/family-role.ts';
+import { patientNameIfReachable } from '../proxies/patient-name.ts';
 import { inviteFamilyMember } from '../proxies/invite-family-member.ts';
 import { acceptSignedIn, inspectSignedInInvitation } from '../proxies/accept-signed-in.ts';
 import { changeFamilyAccess, endFamilyAccess, listFamily } from '../proxies/manage-family.ts';
@@ -67,13 +68,15 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
     if (!role) throw new SignInRequired();
     return { session, accountId: session.accountId, role };
   };
+  // Only the pages and emails that name the patient ask for the name (best effort: undefined while HAPI does not answer).
+  const patientNameOf = (patient: string) => patientNameIfReachable(deps.accounts, patient.slice('Patient/'.length));
   const send = (res: Response, body: string, status = 200) => res.status(status).set('Cache-Control', 'no-store').send(body);
   const renderList = async (req: Request, patient: string, options: Omit<FamilyPageOptions, 'members' | 'pending'> = {}) =>
     familyPage(pageContext(req, deps.accounts.practice), { ...(await listFamily(deps.accounts, patient)), ...options });
 
   router.get('/account/family', async (req, res) => {
     const { role } = await signedIn(req);
-    if (role.role === 'member') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: role.patientName }));
+    if (role.role === 'member') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: await patientNameOf(role.patient) }));
     send(res, await renderList(req, role.patient));
   });
 
@@ -110,7 +113,9 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
       if (!(error instanceof FamilyError)) throw error;
       const field = errorField[error.code];
       const message = { text: req.t(`family.error.${error.code}`), kind: 'error' as const };
-      if (role.role !== 'patient') return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: role.patientName, message: message.text }), 403);
+      if (role.role !== 'patient') {
+        return send(res, familyMemberPage(pageContext(req, deps.accounts.practice), { patientName: await patientNameOf(role.patient), message: message.text }), 403);
+      }
       send(res, await renderList(req, role.patient, { message, ...(field ? { errorField: field } : {}), values }), 422);
     }
   });
@@ -168,7 +173,7 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
         accountId,
         clientAddress: clientAddress(req),
         notify: true,
-        patientName: role.patientName,
+        patientName: await patientNameOf(role.patient),
       }));
     const message = ended ? { text: req.t('family.ended', { name: found.name }), kind: 'info' as const } : { text: req.t('family.error.not_found'), kind: 'error' as const };
     send(res, await renderList(req, role.patient, { message }), ended ? 200 : 404);
@@ -224,7 +229,8 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
       accountId,
       clientAddress: clientAddress(req),
       notify: false,
-      patientName: role.patientName,
+      // Nobody is told (they left themselves): no name needed.
+      patientName: undefined,
     });
     // This session was for that record: it ends with the access.
     await deps.sessions.end(req, res, session);
@@ -237,7 +243,7 @@ export function createFamilyRouter(deps: { accounts: AccountsDeps; sessions: Ses
     await endEverything(deps.accounts, {
       accountId,
       patient: role.patient,
-      patientName: role.patientName,
+      patientName: await patientNameOf(role.patient),
       email: role.email,
       locale: role.locale,
       keepSession: session.idHash,
