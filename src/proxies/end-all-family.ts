@@ -10,7 +10,7 @@
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import { translate, type Locale } from '../core/i18n/translate.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { familyLinksOf } from '../store/family.ts';
+import { familyLinksOf, isLiveFamilyLink } from '../store/family.ts';
 import { enqueue } from '../store/outbox.ts';
 import { everythingEndedEmail } from './family-emails.ts';
 import { endFamilyAccessIn } from './manage-family.ts';
@@ -22,7 +22,7 @@ export async function endAllFamilyAccess(
   input: { patient: string; patientName: string | undefined; accountId: string; clientAddress: string },
 ): Promise<string[]> {
   const now = deps.now();
-  const live = (await familyLinksOf(deps.db, input.patient)).filter((l) => !l.revoked_at && (!l.ends_at || l.ends_at > now));
+  const live = (await familyLinksOf(deps.db, input.patient)).filter((link) => isLiveFamilyLink(link, now));
   const ended = await deps.db.transaction(async (tx) => {
     const done = [];
     for (const link of live) {

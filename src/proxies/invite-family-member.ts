@@ -30,7 +30,7 @@ import { verifyPassword } from '../core/password-hash.ts';
 import { findAccount, findPortalAccountByEmail, insertPendingFamilyAccount, normalizeEmail } from '../store/accounts.ts';
 import { accountReach } from '../store/account-reach.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { familyLinksOf, insertFamilyInvitation, invitationLinkWorks, openFamilyInvitationsFor } from '../store/family.ts';
+import { familyLinksOf, insertFamilyInvitation, invitationLinkWorks, isLiveFamilyLink, openFamilyInvitationsFor } from '../store/family.ts';
 import { isFamilyPart, type FamilyPart } from '../access/family-access.ts';
 import { emailInvitationLink } from './family-invitation-link.ts';
 import { closeInvitationIn } from './pending-invitations.ts';
@@ -100,7 +100,7 @@ export async function inviteFamilyMember(deps: ProxiesDeps, input: FamilyInvitat
   const [open, links] = await Promise.all([openFamilyInvitationsFor(deps.db, patient), familyLinksOf(deps.db, patient)]);
   const sameEmail = open.filter((invitation) => invitation.email === email);
   if (sameEmail.some((invitation) => invitationLinkWorks(invitation, now))) throw new FamilyError('already_invited');
-  if (links.some((link) => link.email === email && !link.revoked_at && (!link.ends_at || link.ends_at > now))) throw new FamilyError('already_family');
+  if (links.some((link) => link.email === email && isLiveFamilyLink(link, now))) throw new FamilyError('already_family');
 
   const record = await deps.fhir.read<Patient>('Patient', input.patientId);
   const ids = { relatedPerson: randomUUID(), consent: randomUUID(), document: randomUUID() };

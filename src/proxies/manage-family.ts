@@ -13,7 +13,7 @@
 import { accountAuditEvent } from '../core/fhir/audit-event.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAuditEvent } from '../store/audit-trail.ts';
-import { endFamilyLink, familyLinksOf, invitationLinkWorks, openFamilyInvitationsFor, setFamilyLinkParts, type FamilyLinkRow } from '../store/family.ts';
+import { endFamilyLink, familyLinksOf, invitationLinkWorks, isLiveFamilyLink, openFamilyInvitationsFor, setFamilyLinkParts, type FamilyLinkRow } from '../store/family.ts';
 import { enqueue } from '../store/outbox.ts';
 import { isFamilyPart, parseParts, type FamilyPart } from '../access/family-access.ts';
 import { familyAccessEndedEmail } from './family-emails.ts';
@@ -61,7 +61,7 @@ const member = (row: FamilyLinkRow, now: Date): FamilyMember => ({
   since: row.created_at,
   lastAccess: row.last_access ?? undefined,
   endsAt: row.ends_at ?? undefined,
-  ended: row.revoked_at ? { at: row.revoked_at, by: row.ended_by ?? 'patient' } : row.ends_at && row.ends_at <= now ? { at: row.ends_at, by: 'expired' } : undefined,
+  ended: isLiveFamilyLink(row, now) ? undefined : row.revoked_at ? { at: row.revoked_at, by: row.ended_by ?? 'patient' } : { at: row.ends_at!, by: 'expired' },
 });
 
 /** Everyone with access to this patient's record (Patient/<id>) through a family link, and the invitations still open. */

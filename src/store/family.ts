@@ -136,6 +136,9 @@ export async function openFamilyInvitationsFor(db: Queryable, patient: string): 
 /** Whether an open invitation's link can still be used: an invitation whose link expired no longer holds its email. */
 export const invitationLinkWorks = (row: OpenFamilyInvitationRow, now: Date): boolean => !!row.link_expires_at && row.link_expires_at > now && !row.link_closed;
 
+/** Whether a family link still gives access at `now`: not ended, and before its end date (account_reach's link conditions, on a row already read). */
+export const isLiveFamilyLink = (row: Pick<FamilyLinkRow, 'revoked_at' | 'ends_at'>, now: Date): boolean => !row.revoked_at && (!row.ends_at || row.ends_at > now);
+
 /** One of the patient's open invitations, locked for the caller's transaction (cancel, send again). */
 export async function lockOpenFamilyInvitation(tx: Queryable, id: string, patient: string): Promise<FamilyInvitationRow | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
