@@ -84,8 +84,7 @@ export function createApp(ctx: Context): express.Express {
       registration: ctx.config.clientRegistrationToken !== undefined,
       timeZone: ctx.config.practice.timeZone,
       minors: ctx.config.minors,
-      // A write's FHIR call ends within the timeout (twice, with the Provenance read around it) — then its claim is stale.
-      staleClaimMs: 2 * ctx.config.fhir.timeoutMs + 30_000,
+      staleClaimMs: ctx.config.fhir.writeClaimStaleMs,
       messaging: { topicPools: new Map(ctx.config.messages.topics.map((t) => [t.code, t.pool])), answerBusinessDays: ctx.config.messages.answerBusinessDays },
     }),
   );

@@ -46,7 +46,16 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly publicUrl: URL;
-  readonly fhir: { readonly upstreamUrl: URL; readonly timeoutMs: number };
+  readonly fhir: {
+    readonly upstreamUrl: URL;
+    readonly timeoutMs: number;
+    /**
+     * After how long a facade write's Idempotency-Key still 'pending' is taken to belong to a replica that died
+     * mid-write and may be taken over (src/fhir/create-pipeline.ts). The claim is re-stamped just before the one
+     * FHIR transaction, which ends within timeoutMs: twice that plus 30 s is a wide margin over it.
+     */
+    readonly writeClaimStaleMs: number;
+  };
   readonly store: { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
   readonly mail: { readonly smtpUrl: string; readonly from: string };
   readonly secretKeys: readonly string[];
@@ -229,12 +238,13 @@ export function loadConfig(rawEnv: Env): Config {
   if (problems.length > 0 || !publicUrl || !fhirUrl || !smtpUrl) throw new ConfigError(problems);
 
   const databaseUrl = get<string>('DATABASE_URL');
+  const fhirTimeoutMs = get<number>('FHIR_TIMEOUT_MS') ?? 10000;
   return {
     environment,
     host: get<string>('HOST') ?? '0.0.0.0',
     port: get<number>('PORT') ?? 3000,
     publicUrl,
-    fhir: { upstreamUrl: fhirUrl, timeoutMs: get<number>('FHIR_TIMEOUT_MS') ?? 10000 },
+    fhir: { upstreamUrl: fhirUrl, timeoutMs: fhirTimeoutMs, writeClaimStaleMs: 2 * fhirTimeoutMs + 30_000 },
     store: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: get<string>('PGLITE_DATA_DIR') ?? 'var/pglite' },
     mail: { smtpUrl, from: get<string>('MAIL_FROM') ?? `Puente <no-reply@${publicUrl.hostname}>` },
     secretKeys,

@@ -24,7 +24,15 @@ import {
   messageTopicSystem,
   writeKeySystem,
 } from '../core/fhir/messages.ts';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, takeOverStaleIdempotencyKey, type IdempotencyOwner } from '../store/write-idempotency.ts';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  restampIdempotencyKey,
+  takeOverStaleIdempotencyKey,
+  type HeldIdempotencyKey,
+  type IdempotencyOwner,
+} from '../store/write-idempotency.ts';
 import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
 import { parseBinaryBody } from './binary-body.ts';
 import { FacadeError } from './facade-error.ts';
@@ -56,8 +64,8 @@ export interface CreateDeps extends FacadeDeps {
   readonly messaging: MessagingPolicy;
   readonly now?: () => Date;
   /**
-   * After how long a key still 'pending' is taken to belong to a replica that died mid-write (longer than any
-   * FHIR call may take: the composition root derives it from FHIR_TIMEOUT_MS). Default two minutes.
+   * After how long a key still 'pending' is taken to belong to a replica that died mid-write (longer than the
+   * write's FHIR transaction may take: config.fhir.writeClaimStaleMs, from FHIR_TIMEOUT_MS). Default two minutes.
    */
   readonly staleClaimMs?: number;
 }
@@ -87,7 +95,8 @@ export interface CreateExchange {
   /** The header's routing Task, when the message moves the answer's due date. */
   task?: Task;
   target?: Communication | Binary;
-  idempotency?: IdempotencyOwner;
+  /** The Idempotency-Key this request holds, with the stamp it last set (write-idempotency.ts). */
+  idempotency?: HeldIdempotencyKey;
   /** `Type/id/_history/vid` of the created resource (on the facade's base when answered). */
   location?: string;
   /** A completed idempotency key: the earlier create's answer is given again, nothing is written. */
@@ -338,20 +347,37 @@ const claimIdempotency: Step = async (deps, exchange) => {
     exchange.replayed = true;
     return;
   }
-  if (claim.state === 'pending') {
-    // Pending for longer than any write takes: the replica that claimed it died mid-write. Take it over, then
-    // ask HAPI whether that attempt landed (its write-key tag) before writing again: nothing lost, nothing twice.
-    if (!(await takeOverStaleIdempotencyKey(deps.db, owner, hash, deps.staleClaimMs ?? 120_000))) refuse(409, 'facade.idempotency_pending', 'conflict');
-    const landed = await createdUnderKey(deps, exchange.type!, owner);
-    if (landed) {
-      await completeIdempotencyKey(deps.db, owner, landed);
-      exchange.location = landed;
-      exchange.replayed = true;
-      return;
-    }
+  if (claim.state === 'claimed') {
+    exchange.idempotency = { ...owner, stamp: claim.stamp };
+    return;
   }
-  exchange.idempotency = owner;
+  // Pending for longer than a write takes: the replica that claimed it died mid-write (or is still slow before
+  // writing: it re-stamps the key just before its transaction and, finding it taken over, writes nothing). Take it
+  // over, then ask HAPI whether that attempt landed (its write-key tag) before writing again: nothing lost, nothing twice.
+  const stamp = await takeOverStaleIdempotencyKey(deps.db, owner, hash, deps.staleClaimMs ?? 120_000);
+  if (stamp === undefined) refuse(409, 'facade.idempotency_pending', 'conflict');
+  const held = { ...owner, stamp: stamp! };
+  const landed = await createdUnderKey(deps, exchange.type!, owner);
+  if (landed) {
+    await completeIdempotencyKey(deps.db, held, landed);
+    exchange.location = landed;
+    exchange.replayed = true;
+    return;
+  }
+  exchange.idempotency = held;
 };
+
+/**
+ * Just before the transaction: the claim is re-stamped if it is still this request's. The thread and attachment
+ * checks between the claim and here may have been slow enough for a retry to take the key over; then this attempt
+ * writes nothing (409), and its release in runCreate leaves the retry's claim alone.
+ */
+async function keepIdempotencyKey(deps: CreateDeps, exchange: CreateExchange): Promise<void> {
+  if (!exchange.idempotency) return;
+  const kept = await restampIdempotencyKey(deps.db, exchange.idempotency);
+  if (!kept) refuse(409, 'facade.idempotency_pending', 'conflict');
+  exchange.idempotency = kept;
+}
 
 /** The write-key tag of a create under an Idempotency-Key (core/fhir/messages.ts writeKeySystem): per owner and key, nothing readable. */
 const writeKeyTag = (owner: IdempotencyOwner) => ({
@@ -422,6 +448,7 @@ const forwardAsTransactionWithProvenance: Step = async (deps, exchange) => {
     // If-Match: a concurrent change to the Task (staff reassigning it) fails this transaction rather than being overwritten.
     entries.push({ resource: task, request: { method: 'PUT', url: `Task/${task.id}`, ifMatch: `W/"${task.meta?.versionId ?? '1'}"` } });
   }
+  await keepIdempotencyKey(deps, exchange);
   const answer: Resource = await deps.upstream.post(deps.upstreamBase, { resourceType: 'Bundle', type: 'transaction', entry: entries } satisfies Bundle);
   const location = (answer as Bundle).entry?.[0]?.response?.location ?? '';
   const match = new RegExp(`^(?:.*/)?(${target.resourceType})/([A-Za-z0-9\\-.]{1,64})/_history/([A-Za-z0-9\\-.]{1,64})$`).exec(location);

@@ -198,13 +198,19 @@ export interface StaffConversation {
   readonly staff: readonly { practitioner: string; name: string }[];
 }
 
-/** A conversation's header, routing Task and patient, read with the portal's credential; anything but a patient's conversation is 404. */
-export async function loadThread(deps: Pick<MessagingDeps, 'fhir'>, id: string) {
+/** A conversation's header and patient, read with the portal's credential; anything but a patient's conversation is 404. */
+export async function loadHeader(deps: Pick<MessagingDeps, 'fhir'>, id: string): Promise<{ header: Communication; patient: string }> {
   if (!isFhirId(id)) throw new AppError('not_found', 404);
   const header = await deps.fhir.read<Communication>('Communication', id).catch(() => undefined);
   if (!header || messageCategoryOf(header) !== 'thread' || !header.subject?.reference?.startsWith('Patient/')) throw new AppError('not_found', 404);
+  return { header, patient: header.subject.reference };
+}
+
+/** The header, its patient and its routing Task, for the console's pages and the writes that change the routing. */
+export async function loadThread(deps: Pick<MessagingDeps, 'fhir'>, id: string) {
+  const { header, patient } = await loadHeader(deps, id);
   const tasks = await deps.fhir.search<Task>('Task', { focus: `Communication/${id}`, _count: '1' });
-  return { header, task: tasks.entry?.[0]?.resource, patient: header.subject.reference };
+  return { header, task: tasks.entry?.[0]?.resource, patient };
 }
 
 /** One conversation with its internal notes, audited, and marked read for this staff member. */
@@ -290,6 +296,7 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
   // never reported as sent. The page keeps the text and this key, so sending again writes at most once.
   if (claim.state === 'pending') throw new StaffWriteRefused('staffMessages.error.pending');
   if (claim.state !== 'claimed') return;
+  const held = { ...owner, stamp: claim.stamp };
   const now = deps.now().toISOString();
   const url = `urn:uuid:${randomUUID()}`;
   const labels = conversationLabels(header);
@@ -333,10 +340,10 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
     const answer = await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
     location = answer.entry?.[0]?.response?.location?.replace(/^.*?(Communication\/)/, '$1');
   } catch (error) {
-    await releaseIdempotencyKey(deps.db, owner).catch(() => undefined);
+    await releaseIdempotencyKey(deps.db, held).catch(() => undefined);
     throw error;
   }
-  await completeIdempotencyKey(deps.db, owner, location ?? '');
+  await completeIdempotencyKey(deps.db, held, location ?? '');
   await recordAuditEvents(deps.db, [auditCreate(deps, request, patient, location, input.kind === 'message')]);
   // A labelled (confidential) conversation tells no family member, a parent included.
   if (input.kind === 'message') await notifyPatientSide(deps, id, patient, labels.length > 0);
@@ -350,7 +357,7 @@ export async function staffWrite(deps: MessagingDeps, request: StaffRequest, id:
  * staff-written or not in this conversation is not found; withdrawing twice changes nothing.
  */
 export async function withdrawMessage(deps: MessagingDeps, request: StaffRequest, id: string, messageId: string): Promise<void> {
-  const { patient } = await loadThread(deps, id);
+  const { patient } = await loadHeader(deps, id);
   const message = isFhirId(messageId) ? await deps.fhir.read<Communication>('Communication', messageId).catch(() => undefined) : undefined;
   const category = message ? messageCategoryOf(message) : undefined;
   if (!message || threadOf(message) !== id || (category !== 'message' && category !== 'internal-note') || !message.sender?.reference?.startsWith('Practitioner/')) {
