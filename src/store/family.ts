@@ -50,13 +50,31 @@ export interface FamilyInvitationRow {
   readonly link: string | null;
 }
 
-const invitationColumns = `id, account_id, patient, invited_by, name, relationship, email, parts, ends_at, locale, related_person, consent, document,
-  signature, client_address, created_at, accepted_at, cancelled_at, link`;
+/** A FamilyInvitationRow's columns of family_invitations. */
+const invitationColumnNames = [
+  'id',
+  'account_id',
+  'patient',
+  'invited_by',
+  'name',
+  'relationship',
+  'email',
+  'parts',
+  'ends_at',
+  'locale',
+  'related_person',
+  'consent',
+  'document',
+  'signature',
+  'client_address',
+  'created_at',
+  'accepted_at',
+  'cancelled_at',
+  'link',
+] as const satisfies readonly (keyof FamilyInvitationRow)[];
+const invitationColumns = invitationColumnNames.join(', ');
 /** The same columns of family_invitations aliased `f`, for queries that join it. */
-const invitationColumnsOfF = invitationColumns
-  .split(',')
-  .map((column) => `f.${column.trim()}`)
-  .join(', ');
+const invitationColumnsOfF = invitationColumnNames.map((column) => `f.${column}`).join(', ');
 
 export async function insertFamilyInvitation(db: Queryable, row: NewFamilyInvitation): Promise<string> {
   const result = await db.query<{ id: string }>(
@@ -202,6 +220,13 @@ export async function insertFamilyLink(db: Queryable, link: NewFamilyLink): Prom
   );
 }
 
+/**
+ * A FamilyLinkRow's columns but last_access, from account_patients `l` joined to its account `a`; followed by the
+ * last access (familyLinksOf) or by `noLastAccess` where it is not asked.
+ */
+const familyLinkColumns = 'l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email';
+const noLastAccess = 'NULL::timestamptz AS last_access';
+
 export interface FamilyLinkRow {
   readonly account_id: string;
   readonly patient: string;
@@ -225,7 +250,7 @@ export interface FamilyLinkRow {
 export async function familyLinksOf(db: Queryable, patient: string): Promise<FamilyLinkRow[]> {
   return (
     await db.query<FamilyLinkRow>(
-      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email,
+      `SELECT ${familyLinkColumns},
               (SELECT max(e.recorded_at) FROM audit_events e WHERE e.patient = l.patient AND e.agent = l.related_person) AS last_access
          FROM account_patients l JOIN accounts a ON a.id = l.account_id
         WHERE l.patient = $1 AND l.related_person IS NOT NULL
@@ -245,7 +270,7 @@ export async function endFamilyLink(db: Queryable, patient: string, relatedPerso
   const result = await db.query<FamilyLinkRow>(
     `UPDATE account_patients l SET revoked_at = $4, ended_by = $3 FROM accounts a
       WHERE a.id = l.account_id AND l.patient = $1 AND l.related_person = $2 AND l.revoked_at IS NULL
-      RETURNING l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email, NULL::timestamptz AS last_access`,
+      RETURNING ${familyLinkColumns}, ${noLastAccess}`,
     [patient, relatedPerson, endedBy, now],
   );
   return result.rows[0];
@@ -276,8 +301,7 @@ export async function proxyGrantedAt(db: Queryable, accountId: string, patient: 
 export async function liveFamilyLinks(db: Queryable): Promise<(FamilyLinkRow & { locale: 'es' | 'en' })[]> {
   return (
     await db.query<FamilyLinkRow & { locale: 'es' | 'en' }>(
-      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email, a.locale,
-              NULL::timestamptz AS last_access
+      `SELECT ${familyLinkColumns}, a.locale, ${noLastAccess}
          FROM account_patients l JOIN accounts a ON a.id = l.account_id
         WHERE l.related_person IS NOT NULL AND l.revoked_at IS NULL AND (l.ends_at IS NULL OR l.ends_at > now())`,
     )
@@ -306,8 +330,7 @@ export async function familyLinkStateOf(db: Queryable, relatedPerson: string): P
 export async function expiredFamilyLinks(db: Queryable, now: Date): Promise<FamilyLinkRow[]> {
   return (
     await db.query<FamilyLinkRow>(
-      `SELECT l.account_id, l.patient, l.related_person, l.consent, l.parts, l.ends_at, l.name, l.relationship, l.created_at, l.revoked_at, l.ended_by, a.email,
-              NULL::timestamptz AS last_access
+      `SELECT ${familyLinkColumns}, ${noLastAccess}
          FROM account_patients l JOIN accounts a ON a.id = l.account_id
         WHERE l.related_person IS NOT NULL AND l.revoked_at IS NULL AND l.ends_at <= $1`,
       [now],
