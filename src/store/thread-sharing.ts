@@ -21,12 +21,20 @@ export interface HiddenThreadsLink {
   readonly hiddenThreads: string[];
 }
 
-/** The patient's live family members (not ended, in period, account active), by name, each with whether `thread` is kept from them. */
+/**
+ * The link `l` (account_patients) still reaches its patient as its RelatedPerson: read from account_reach, the one
+ * definition of reach (DESIGN.md), so "live" here is what the facade honours (not ended, in period, an active
+ * patient-side account), never a copy of its conditions.
+ */
+const linkReaches = `EXISTS (SELECT 1 FROM account_reach r
+  WHERE r.account_id = l.account_id AND r.patient = l.patient AND r.via = 'proxy' AND r.related_person = l.related_person)`;
+
+/** The patient's live family members (those the link still reaches the record for), by name, each with whether `thread` is kept from them. */
 export async function threadSharingOf(db: Queryable, patient: string, thread: string): Promise<ThreadSharingRow[]> {
   const rows = await db.query<{ related_person: string; name: string | null; email: string; hidden: boolean }>(
     `SELECT l.related_person, l.name, a.email, $2 = ANY (l.hidden_threads) AS hidden
        FROM account_patients l JOIN accounts a ON a.id = l.account_id
-      WHERE l.patient = $1 AND l.related_person IS NOT NULL AND l.revoked_at IS NULL AND (l.ends_at IS NULL OR l.ends_at > now()) AND a.status = 'active'
+      WHERE l.patient = $1 AND l.related_person IS NOT NULL AND ${linkReaches}
       ORDER BY l.created_at, l.related_person`,
     [patient, thread],
   );
@@ -39,10 +47,10 @@ export async function threadSharingOf(db: Queryable, patient: string, thread: st
  */
 export async function setThreadHidden(db: Queryable, patient: string, relatedPerson: string, thread: string, hidden: boolean): Promise<HiddenThreadsLink | undefined> {
   const result = await db.query<{ consent: string | null; parts: string[] | null; hidden_threads: string[] }>(
-    `UPDATE account_patients
-        SET hidden_threads = CASE WHEN $4 THEN array_append(array_remove(hidden_threads, $3), $3) ELSE array_remove(hidden_threads, $3) END
-      WHERE patient = $1 AND related_person = $2 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > now())
-      RETURNING consent, parts, hidden_threads`,
+    `UPDATE account_patients l
+        SET hidden_threads = CASE WHEN $4 THEN array_append(array_remove(l.hidden_threads, $3), $3) ELSE array_remove(l.hidden_threads, $3) END
+      WHERE l.patient = $1 AND l.related_person = $2 AND ${linkReaches}
+      RETURNING l.consent, l.parts, l.hidden_threads`,
     [patient, relatedPerson, thread, hidden],
   );
   const row = result.rows[0];
