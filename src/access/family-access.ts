@@ -122,21 +122,27 @@ export const hiddenThreadsOf = (principal: Pick<Principal, 'hiddenThreads'>): Re
   principal.hiddenThreads?.length ? new Set(principal.hiddenThreads) : undefined;
 
 /**
- * Whether a resource belongs to a conversation kept from this family member, so the facade treats it as outside
- * reach (read 404, absent from searches, includes and $everything; no message posted into it): the thread header
- * itself, every Communication `partOf` or `about` it (messages, automatic replies, internal notes) and the
- * routing Task whose `focus` it is (docs/messages.md, "The thread model in FHIR"). References are compared as
- * `Type/id`, relative or on one of `localBases`; anything that is not a literal reference names no thread.
+ * The conversations a resource names as the one it belongs to, as `Type/id`: a Communication's `partOf` and
+ * `about` (messages, automatic replies, internal notes), a routing Task's `focus` (docs/messages.md, "The thread
+ * model in FHIR"). References are read relative or on one of `localBases`; anything that is not a literal
+ * reference names none. The one walker for every "which conversation is this in" question (hidden from a family
+ * member here; an adolescent's confidential conversation in src/fhir/pipeline.ts), so they cannot disagree.
+ */
+export function threadReferencesOf(resource: Resource, localBases: readonly string[]): string[] {
+  const references = resource.resourceType === 'Communication' ? [...(resource.partOf ?? []), ...(resource.about ?? [])] : resource.resourceType === 'Task' ? [resource.focus] : [];
+  return references.flatMap((reference) => {
+    const parsed = parseLiteralReference(reference?.reference, localBases);
+    return parsed ? [`${parsed.type}/${parsed.id}`] : [];
+  });
+}
+
+/**
+ * Whether a resource belongs to a conversation in `hidden` (`Communication/<id>` of thread headers), so the facade
+ * treats it as outside reach (read 404, absent from searches, includes and $everything; no message posted into it):
+ * the thread header itself, or anything naming it (threadReferencesOf).
  */
 export function inHiddenThread(resource: Resource, hidden: ReadonlySet<string> | undefined, localBases: readonly string[] = []): boolean {
   if (!hidden || hidden.size === 0) return false;
-  const names = (reference: { reference?: string } | undefined) => {
-    const parsed = parseLiteralReference(reference?.reference, localBases);
-    return !!parsed && hidden.has(`${parsed.type}/${parsed.id}`);
-  };
-  if (resource.resourceType === 'Communication') {
-    return hidden.has(`Communication/${resource.id}`) || (resource.partOf ?? []).some(names) || (resource.about ?? []).some(names);
-  }
-  if (resource.resourceType === 'Task') return names(resource.focus);
-  return false;
+  if (resource.resourceType === 'Communication' && hidden.has(`Communication/${resource.id}`)) return true;
+  return threadReferencesOf(resource, localBases).some((reference) => hidden.has(reference));
 }

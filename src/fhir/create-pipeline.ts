@@ -37,7 +37,7 @@ import { parseCommunicationBody, storedAttachment, type ParsedCommunication } fr
 import { parseBinaryBody } from './binary-body.ts';
 import { FacadeError } from './facade-error.ts';
 import type { FacadeDeps } from './pipeline.ts';
-import { unauthenticated } from './pipeline.ts';
+import { threadBases, unauthenticated } from './pipeline.ts';
 import { minorsDecision, withheldFromProxy } from './minors-decision.ts';
 import { binaryNamedAnywhere } from './binary-access.ts';
 
@@ -254,7 +254,7 @@ const checkThread: Step = async (deps, exchange) => {
     messageCategoryOf(header) === 'thread' &&
     header.subject?.reference === patientRef &&
     // A conversation the patient keeps from this family member (issue #14 point 4) is refused like another patient's.
-    !inHiddenThread(header, hiddenThreadsOf(exchange.principal!));
+    !inHiddenThread(header, hiddenThreadsOf(exchange.principal!), threadBases(deps));
   if (!ours) refuse(403, 'facade.thread_refused', 'forbidden');
   // An adolescent's confidential conversation is refused to their parent exactly like another patient's or a missing one.
   if (withheld(deps, exchange, header!)) refuse(403, 'facade.thread_refused', 'forbidden');

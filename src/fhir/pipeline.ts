@@ -6,7 +6,6 @@
  */
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { overlapsDateRange } from '../core/fhir/clinical-dates.ts';
-import { parseLiteralReference } from '../core/fhir/references.ts';
 import { authenticateBearer } from '../auth/bearer.ts';
 import type { Principal } from '../access/principal.ts';
 import { isInPatientCompartment } from '../access/compartment-membership.ts';
@@ -15,7 +14,7 @@ import type { Db } from '../store/db.ts';
 import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
-import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent } from '../access/family-access.ts';
+import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent, threadReferencesOf } from '../access/family-access.ts';
 import { minorsDecision, withheldFromProxy, type MinorsDeps } from './minors-decision.ts';
 import type { CursorCodec } from './cursors.ts';
 import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
@@ -199,7 +198,7 @@ const reachBinaryThroughAuthorizer: Step = async (deps, exchange) => {
   const authorizers = await authorizingResources(deps, binaryReach(exchange), exchange.scopes!, (resource) => readable(resource, 'read'), model.id);
   // A message of an adolescent's confidential conversation authorizes nothing for their parent, labelled itself or not.
   const confidential = await confidentialThreadsOf(deps, exchange, authorizers);
-  exchange.binaryAuthorizers = authorizers.filter((resource) => !inHiddenThread(resource, confidential, [deps.fhirBase]));
+  exchange.binaryAuthorizers = authorizers.filter((resource) => !inHiddenThread(resource, confidential, threadBases(deps)));
   if (exchange.binaryAuthorizers.length === 0) throw notFound();
 };
 
@@ -258,6 +257,12 @@ const forwardRebuilt: Step = async (deps, exchange) => {
 const withheld = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boolean => withheldFromProxy(deps.minors, exchange.hideConfidential, resource);
 
 /**
+ * The bases a conversation reference may be written on (the facade's and HAPI's), for every "which conversation is
+ * this in" check alike: a reference on either base names its thread, so nothing escapes the check by its spelling.
+ */
+export const threadBases = (deps: FacadeDeps): readonly string[] => [deps.fhirBase, deps.upstreamBase];
+
+/**
  * The conversations among `resources`' messages whose header is withheld from this proxy (one search of the
  * headers, only for a proxy of an adolescent). Messages are labelled like their conversation when written
  * (core/fhir/messages.ts conversationLabels), but one written before its header was labelled is not: it is
@@ -265,13 +270,10 @@ const withheld = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boo
  */
 async function confidentialThreadsOf(deps: FacadeDeps, exchange: Exchange, resources: readonly Resource[]): Promise<ReadonlySet<string>> {
   if (!exchange.hideConfidential) return new Set();
-  const localBases = [deps.fhirBase, deps.upstreamBase];
   const ids = new Set<string>();
   for (const resource of resources) {
-    if (resource.resourceType !== 'Communication') continue;
-    for (const part of resource.partOf ?? []) {
-      const parsed = parseLiteralReference(part.reference, localBases);
-      if (parsed?.type === 'Communication') ids.add(parsed.id);
+    for (const reference of threadReferencesOf(resource, threadBases(deps))) {
+      if (reference.startsWith('Communication/')) ids.add(reference.slice('Communication/'.length));
     }
   }
   if (ids.size === 0) return new Set();
@@ -307,9 +309,9 @@ function readableBy(deps: FacadeDeps, exchange: Exchange): (resource: Resource, 
   return (resource, interaction) => {
     const granted = scopes.allowed(resource.resourceType, interaction);
     if (!granted) return false;
-    if (inHiddenThread(resource, hidden, localBases)) return false;
+    if (inHiddenThread(resource, hidden, threadBases(deps))) return false;
     if (withheld(deps, exchange, resource)) return false;
-    if (inHiddenThread(resource, exchange.confidentialThreads, localBases)) return false;
+    if (inHiddenThread(resource, exchange.confidentialThreads, threadBases(deps))) return false;
     if (granted !== 'all' && !inGrantedCategory(resource as { category?: unknown }, granted as readonly Category[])) return false;
     if (sharedReadTypes.has(resource.resourceType)) return interaction === 'read';
     if (!Object.hasOwn(patientSearchParams, resource.resourceType)) return false;
