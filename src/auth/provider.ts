@@ -13,7 +13,6 @@ import { findAccount } from '../store/accounts.ts';
 import { createOidcAdapter } from '../store/oidc-adapter.ts';
 import { systemScopeCatalog } from '../access/allow-lists.ts';
 import { findUsableEhrLaunch } from '../store/launch-context.ts';
-import { reachOf } from '../access/reach.ts';
 import { ehrLaunchGrant, launchParam, launchingStaff } from './ehr-launch.ts';
 import { firstPartyGrantScopes, grantWith, launchScopes, openIdScopes, refreshScopes, requestedScopes, staffResourceScopes } from './grant-policy.ts';
 import { grantFitsChoice, pickedPatient, pickerPrompt, savePickedContext, verifiedChoice } from './patient-picker.ts';
@@ -50,18 +49,30 @@ export function createProvider(options: ProviderOptions): Provider {
   const issuer = issuerFor(options.publicUrl);
   const fhirBase = fhirBaseFor(options.publicUrl);
   const secure = options.publicUrl.protocol === 'https:';
-  // The account and launch context one token request needs, read once and shared by its steps (request-reads.ts).
+  // The account, launch context and reach one token request needs, read once and shared by its steps (request-reads.ts).
   const reads = createRequestReads(options.db);
-  const accountFor = (ctx: unknown, accountId: string) => (typeof ctx === 'object' && ctx !== null ? reads.account(ctx, accountId) : findAccount(options.db, accountId));
+
+  /**
+   * The patient a grant acts for: the launch context it was made with (EHR launch, patient picker), else the one
+   * patient the account acts for. The id_token (findAccount) and the access token (extraTokenClaims) both ask
+   * here, so their fhirUser cannot differ.
+   */
+  async function grantPatient(ctx: object | undefined, accountId: string, token: object | undefined): Promise<string | undefined> {
+    const grantId = token && 'grantId' in token && typeof token.grantId === 'string' ? token.grantId : undefined;
+    const context = grantId ? await reads.grantContext(ctx, grantId) : undefined;
+    if (context) return context.patient;
+    const { patients } = await reads.reach(ctx, accountId);
+    return patients.length === 1 ? patients[0]!.patient : undefined;
+  }
 
   /**
    * SMART fhirUser for the patient a grant acts for: a RelatedPerson belongs to one patient, so an account acting
    * as family for this patient (a proxy link, or a patient who is also someone's family member) is that link's
    * RelatedPerson; otherwise the account's own fhirUser. The facade's token check decides the same way.
    */
-  async function fhirUserFor(account: { id: string; kind: string; fhir_user: string | null }, patient: string | undefined): Promise<string | undefined> {
+  async function fhirUserFor(ctx: object | undefined, account: { id: string; kind: string; fhir_user: string | null }, patient: string | undefined): Promise<string | undefined> {
     if (patient && account.kind !== 'staff' && account.fhir_user !== `Patient/${patient}`) {
-      const reached = (await reachOf(options.db, { kind: 'user', accountId: account.id, staff: false })).patients.find((p) => p.patient === patient);
+      const reached = (await reads.reach(ctx, account.id)).patients.find((p) => p.patient === patient);
       if (reached?.via === 'proxy' && reached.relatedPerson) return reached.relatedPerson;
     }
     return account.fhir_user ?? undefined;
@@ -127,19 +138,20 @@ export function createProvider(options: ProviderOptions): Provider {
     // SMART apps read fhirUser from the id_token even when an access token is also issued.
     conformIdTokenClaims: false,
     async findAccount(ctx, sub, token) {
-      const account = await accountFor(ctx, sub);
+      const account = await reads.account(ctx, sub);
       if (account?.status !== 'active') return undefined;
-      // At the token endpoint the code or refresh token names the grant, and so the patient it acts for.
-      const grantId = token && 'grantId' in token && typeof token.grantId === 'string' ? token.grantId : undefined;
-      const patient = grantId ? (await reads.grantContext(ctx, grantId))?.patient : undefined;
-      const fhirUser = await fhirUserFor(account, patient);
       return {
         accountId: account.id,
-        claims: async () => ({
-          sub: account.id,
-          email: account.email,
-          ...(fhirUser ? { fhirUser: new URL(`fhir/${fhirUser}`, `${options.publicUrl.origin}/`).toString() } : {}),
-        }),
+        // Asked for only when an id_token or userinfo is made. At the token endpoint the code or refresh token
+        // names the grant, and so the patient it acts for.
+        claims: async () => {
+          const fhirUser = await fhirUserFor(ctx, account, await grantPatient(ctx, account.id, token));
+          return {
+            sub: account.id,
+            email: account.email,
+            ...(fhirUser ? { fhirUser: new URL(`fhir/${fhirUser}`, `${options.publicUrl.origin}/`).toString() } : {}),
+          };
+        },
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyFor(options.db) },
@@ -198,12 +210,9 @@ export function createProvider(options: ProviderOptions): Provider {
     async extraTokenClaims(ctx, token) {
       if (!('accountId' in token) || !token.accountId) return undefined;
       // Carried by the token itself, so the token response and introspection (RFC 7662) can name them.
-      const account = await accountFor(ctx, token.accountId as string);
-      // The launch context the grant was made with (EHR launch, patient picker); else the one patient the account acts for.
-      const context = 'grantId' in token && typeof token.grantId === 'string' ? await reads.grantContext(ctx, token.grantId) : undefined;
-      const patients = context ? [] : (await reachOf(options.db, { kind: 'user', accountId: token.accountId as string, staff: account?.kind === 'staff' })).patients;
-      const patient = context?.patient ?? (patients.length === 1 ? patients[0]!.patient : undefined);
-      const user = account ? await fhirUserFor(account, patient) : undefined;
+      const account = await reads.account(ctx, token.accountId as string);
+      const patient = await grantPatient(ctx, token.accountId as string, token);
+      const user = account ? await fhirUserFor(ctx, account, patient) : undefined;
       const fhirUser = user ? `${fhirBase}/${user}` : undefined;
       return { ...(patient ? { patient } : {}), ...(fhirUser ? { fhirUser } : {}) };
     },

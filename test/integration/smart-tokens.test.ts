@@ -4,6 +4,7 @@ import { webClientSecret } from '../../src/auth/provider.ts';
 import { authorizationCode } from '../support/oauth.ts';
 import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
+import { addFamilyMember } from '../support/family-member.ts';
 
 interface TokenResponse {
   access_token: string;
@@ -115,21 +116,22 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
     expect((await readPatient(tokens.access_token)).status).to.equal(401);
   });
 
-  it('reads the account and the launch context once per exchange, and the issued token and its grant not again (src/auth/request-reads.ts)', async () => {
+  // Every store statement of one exchange (the outbox worker's own polls are told apart by their SQL).
+  const statements: { sql: string; params: readonly unknown[] }[] = [];
+  const during = async <T>(work: () => Promise<T>): Promise<T> => {
     const db = portal.ctx.db;
-    const statements: { sql: string; params: readonly unknown[] }[] = [];
     const query = db.query;
-    // Every store statement of one exchange (the outbox worker's own polls are told apart by their SQL).
-    const during = async <T>(work: () => Promise<T>): Promise<T> => {
-      statements.length = 0;
-      db.query = ((sql: string, params: readonly unknown[] = []) => (statements.push({ sql, params }), query.call(db, sql, params))) as typeof db.query;
-      try {
-        return await work();
-      } finally {
-        db.query = query;
-      }
-    };
-    const count = (pattern: RegExp, model?: string) => statements.filter((s) => pattern.test(s.sql) && (model === undefined || s.params[0] === model)).length;
+    statements.length = 0;
+    db.query = ((sql: string, params: readonly unknown[] = []) => (statements.push({ sql, params }), query.call(db, sql, params))) as typeof db.query;
+    try {
+      return await work();
+    } finally {
+      db.query = query;
+    }
+  };
+  const count = (pattern: RegExp, model?: string) => statements.filter((s) => pattern.test(s.sql) && (model === undefined || s.params[0] === model)).length;
+
+  it('reads the account and the launch context once per exchange, and the issued token and its grant not again (src/auth/request-reads.ts)', async () => {
     const reads = () => ({
       account: count(/FROM accounts WHERE id = \$1/),
       launchContext: count(/FROM grant_contexts WHERE grant_id/),
@@ -148,6 +150,24 @@ describe('SMART tokens: code exchange, refresh rotation, introspection and revoc
     const refreshed = await during(() => token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token! }));
     expect(refreshed.json).to.include({ patient: person.patient.id });
     expect(reads()).to.deep.equal({ account: 1, launchContext: 1, grant: 1, accessToken: 0 });
+  });
+
+  it('a family member’s exchange reads their reach once, and the id_token and the access token name the same fhirUser (their RelatedPerson)', async () => {
+    const member = await addFamilyMember(portal, person);
+    // The member signs in with the patient's birth date; one patient reached, so no picker and no saved launch context.
+    const signIn = { ...person, email: member.email, password: 'un paseo largo por la orilla del mar' };
+    const verifier = randomBytes(32).toString('base64url');
+    const { code } = await authorizationCode(portal, signIn, 'openid fhirUser launch/patient patient/*.rs', {
+      resource: `${portal.url}/fhir`,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    });
+    const exchanged = await during(() => token({ grant_type: 'authorization_code', code, redirect_uri: `${portal.url}/auth/callback`, code_verifier: verifier }));
+    expect(exchanged.status).to.equal(200);
+    expect(exchanged.json).to.include({ patient: person.patient.id });
+    expect(count(/FROM account_reach WHERE account_id/), 'reach reads').to.equal(1);
+    const idToken = JSON.parse(Buffer.from(exchanged.json.id_token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(idToken['fhirUser']).to.equal(`${portal.url}/fhir/${member.relatedPerson}`);
+    expect((await introspect(exchanged.json.access_token))['fhirUser']).to.equal(idToken['fhirUser']);
   });
 
   it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
