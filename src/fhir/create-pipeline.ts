@@ -35,10 +35,10 @@ import {
 } from '../store/write-idempotency.ts';
 import { parseCommunicationBody, storedAttachment, type ParsedCommunication } from './communication-body.ts';
 import { parseBinaryBody } from './binary-body.ts';
-import { FacadeError } from './facade-error.ts';
+import { FacadeError, facadeUnauthenticated as unauthenticated } from './facade-error.ts';
 import type { FacadeDeps } from './pipeline.ts';
-import { threadBases, unauthenticated } from './pipeline.ts';
-import { minorsDecision, withheldFromProxy } from './minors-decision.ts';
+import { threadBases } from './pipeline.ts';
+import { applyMinorsPolicy, withheldFrom as withheld } from './minors-decision.ts';
 import { binaryNamedAnywhere } from './binary-access.ts';
 
 /** How conversations are routed and when an answer is due (config.messages), for the routing Task of a new conversation. */
@@ -151,13 +151,6 @@ const parseRequestLine: Step = (_deps, exchange) => {
   exchange.type = type as 'Communication' | 'Binary';
 };
 
-/** Issue 13 point 5, the read path's decision (minors-decision.ts): a parent's access ended at 18 → 401; an adolescent's → confidential conversations withheld. */
-const applyMinorsPolicy: Step = async (deps, exchange) => {
-  const decision = await minorsDecision(deps.minors, exchange.principal!);
-  if (decision === 'ended') throw unauthenticated();
-  if (decision === 'withhold-confidential') exchange.hideConfidential = true;
-};
-
 /**
  * The body is read only now, for a live writer with the write scope: before, a refusal (401, 403, 405 …) is
  * answered without reading it. Larger than maxWriteBodyBytes → 413; JSON parsed once.
@@ -199,9 +192,6 @@ const forceSubjectAndAuthor: Step = (_deps, exchange) => {
   if (parsed.subject !== undefined && parsed.subject !== `Patient/${principal.patient}`) refuse(403, 'facade.subject_forbidden', 'forbidden');
   if (parsed.sender !== undefined && parsed.sender !== principal.fhirUser) refuse(403, 'facade.sender_forbidden', 'forbidden');
 };
-
-/** A resource labelled confidential or sensitive, written to by an adolescent's family member: treated as not there (issue 13 point 5), by the reads' own predicate. */
-const withheld = (deps: CreateDeps, exchange: CreateExchange, resource: Resource): boolean => withheldFromProxy(deps.minors, exchange.hideConfidential, resource);
 
 /** Reads one resource from HAPI; missing (or anything unexpected) is `undefined`, so "not there" and "not yours" are decided alike. */
 async function upstreamRead<T extends Resource>(deps: CreateDeps, path: string): Promise<T | undefined> {

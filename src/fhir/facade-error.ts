@@ -33,3 +33,6 @@ export class FacadeError extends Error {
 
 /** The one answer for "missing" and "outside your reach" alike (DESIGN.md security model 6). */
 export const facadeNotFound = (): FacadeError => new FacadeError(404, 'not-found', 'not-found', 'facade.not_found');
+
+/** RFC 6750: no live token for this request (or, issue 13 point 5, a parent's access that ended at 18). */
+export const facadeUnauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'facade.token_required');

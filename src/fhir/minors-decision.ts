@@ -13,6 +13,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../access/principal.ts';
 import { isConfidential, minorStage, parentalAccessEnded, type MinorsPolicy } from '../access/minors.ts';
+import { facadeUnauthenticated } from './facade-error.ts';
 
 export interface MinorsDeps {
   readonly policy: MinorsPolicy;
@@ -46,3 +47,24 @@ export async function minorsDecision(minors: MinorsDeps | undefined, principal: 
  */
 export const withheldFromProxy = (minors: MinorsDeps | undefined, hide: boolean | undefined, resource: Resource): boolean =>
   hide === true && resource.resourceType !== 'Patient' && (!minors || isConfidential(resource, minors.policy));
+
+/** What the read and write pipelines' exchanges hold of this decision. */
+export interface MinorsExchange {
+  readonly principal?: Principal;
+  /** Set by applyMinorsPolicy: resources labelled confidential or sensitive are withheld from this token. */
+  hideConfidential?: boolean;
+}
+
+/**
+ * The step both pipelines run right after authentication, before HAPI is asked: a parent's access that ended at 18
+ * → 401; a family member of an adolescent → confidential and sensitive resources withheld (`hideConfidential`).
+ */
+export async function applyMinorsPolicy(deps: { readonly minors?: MinorsDeps | undefined }, exchange: MinorsExchange): Promise<void> {
+  const decision = await minorsDecision(deps.minors, exchange.principal!);
+  if (decision === 'ended') throw facadeUnauthenticated();
+  if (decision === 'withhold-confidential') exchange.hideConfidential = true;
+}
+
+/** withheldFromProxy with this request's decision: whether `resource` is treated as not there for this token. */
+export const withheldFrom = (deps: { readonly minors?: MinorsDeps | undefined }, exchange: MinorsExchange, resource: Resource): boolean =>
+  withheldFromProxy(deps.minors, exchange.hideConfidential, resource);

@@ -15,9 +15,9 @@ import type { GrantUsage } from '../store/grant-usage.ts';
 import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent, threadReferencesOf } from '../access/family-access.ts';
-import { minorsDecision, withheldFromProxy, type MinorsDeps } from './minors-decision.ts';
+import { applyMinorsPolicy, withheldFrom as withheld, type MinorsDeps } from './minors-decision.ts';
 import type { CursorCodec } from './cursors.ts';
-import { FacadeError, facadeNotFound as notFound } from './facade-error.ts';
+import { FacadeError, facadeNotFound as notFound, facadeUnauthenticated as unauthenticated } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 import { authorizingResources, binaryReleasable, binaryScopeAllows, binaryScopeType, binaryType } from './binary-access.ts';
 import { pointAttachmentsAtFacade } from './attachment-urls.ts';
@@ -85,7 +85,6 @@ interface EverythingFilter {
 }
 
 /** RFC 6750 invalid_token: no token, or one that is not (or no longer) live for this server. */
-export const unauthenticated = (): FacadeError => new FacadeError(401, 'login', 'login', 'facade.token_required');
 const emptySearchset = (): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: [] });
 
 /** RFC 6750; the token must be live and issued for this FHIR base (aud), and its grant and account still active (security model 8). */
@@ -96,18 +95,6 @@ const authenticate: Step = async (deps, exchange) => {
   // Backend clients (SMART Backend Services) act for the practice, limited by their system/ scopes.
   if (principal.kind === 'user' && !principal.patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.no_patient_context');
   exchange.principal = principal;
-};
-
-/**
- * Issue 13 point 5: a proxy (a RelatedPerson: parent, guardian, family member) of a patient aged between the
- * practice's full-access age and 18 does not receive resources labelled confidential or sensitive, in any shape
- * (read → 404, searches, includes and $everything leave them out, so downloads and sends hold none). Decided
- * from the patient's birth date and the clock before HAPI is asked; applied to every entry after.
- */
-const applyMinorsPolicy: Step = async (deps, exchange) => {
-  const decision = await minorsDecision(deps.minors, exchange.principal!);
-  if (decision === 'ended') throw unauthenticated();
-  if (decision === 'withhold-confidential') exchange.hideConfidential = true;
 };
 
 /** Security model 1: one strict model; anything not fully understood is refused. */
@@ -252,9 +239,6 @@ const forwardRebuilt: Step = async (deps, exchange) => {
   if (exchange.answer || !exchange.upstreamUrl) return;
   exchange.upstream = await deps.upstream.get(exchange.upstreamUrl);
 };
-
-/** Issue 13 point 5: an adolescent's confidential or sensitive resource (a Binary labelled so included) is withheld from their parent. */
-const withheld = (deps: FacadeDeps, exchange: Exchange, resource: Resource): boolean => withheldFromProxy(deps.minors, exchange.hideConfidential, resource);
 
 /**
  * The bases a conversation reference may be written on (the facade's and HAPI's), for every "which conversation is
