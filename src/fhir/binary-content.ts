@@ -5,6 +5,7 @@
  * sandboxing CSP, so an HTML or SVG document stays inert.
  */
 import type { Binary } from '@medplum/fhirtypes';
+import { inertDownloadHeaders } from '../http/send-download.ts';
 
 const fhirFormats = /(?:^|[\s,])application\/(?:fhir\+json|json\+fhir|fhir\+xml|xml\+fhir|json)\s*(?:[;,]|$)/i;
 
@@ -26,9 +27,7 @@ export function rawBinaryContent(binary: Binary): RawContent {
     headers: {
       'Content-Type': mediaType.test(declared) ? declared : 'application/octet-stream',
       'Content-Disposition': `attachment; filename="binary-${binary.id}"`,
-      'Content-Security-Policy': "sandbox; default-src 'none'",
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
+      ...inertDownloadHeaders,
     },
     body: Buffer.from(binary.data ?? '', 'base64'),
   };

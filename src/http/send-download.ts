@@ -12,12 +12,16 @@ export interface DownloadFile {
   readonly disposition: string;
 }
 
+/**
+ * The headers every download from the portal's origin carries besides its type and name (here and the facade's raw
+ * Binary, src/fhir/binary-content.ts): no type guessing, a sandboxing CSP, never cached.
+ */
+export const inertDownloadHeaders: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "sandbox; default-src 'none'",
+  'Cache-Control': 'no-store',
+};
+
 export function sendDownload(res: Response, file: DownloadFile): void {
-  res
-    .type(file.contentType)
-    .set('Content-Disposition', file.disposition)
-    .set('X-Content-Type-Options', 'nosniff')
-    .set('Content-Security-Policy', "sandbox; default-src 'none'")
-    .set('Cache-Control', 'no-store')
-    .send(file.bytes);
+  res.type(file.contentType).set('Content-Disposition', file.disposition).set(inertDownloadHeaders).send(file.bytes);
 }
