@@ -9,12 +9,13 @@
  * any order with other jobs, so each delivery re-reads the resources and writes only what is still missing:
  *   - 'end': the RelatedPerson `active: false` and the Consent `inactive`, each with a period ending at the
  *     job's instant (an earlier end already there is kept). Ending twice writes nothing the second time.
- *   - 'parts': the Consent's permitted parts, only while the store's link is still live and still holds those
- *     parts (a later change or an end has its own job, which says what FHIR must hold), and only on an active
- *     Consent: a change never undoes an end.
- *   - 'threads': the conversations kept from the family member (issue #14 point 4), one nested deny provision per
- *     thread header, on the same conditions (the link still live and still holding that list; an active Consent);
- *     the parts are written as the link holds them now.
+ *   - 'parts' (what the family member may see changed) and 'threads' (the conversations kept from them changed,
+ *     issue #14 point 4): one action, the Consent's provisions written from the store's link as it stands now —
+ *     its permitted parts and one nested deny provision per thread header kept from them. Only while the link is
+ *     still live and still holds what the job was queued with (a later change or an end has its own job, which
+ *     says what FHIR must hold), and only on an active Consent: a change never undoes an end. Both payloads stay
+ *     as they were queued (jobs already in the outbox are delivered alike); each carries only what its
+ *     staleness check compares.
  * Every write is one HAPI transaction of version-checked PUTs (If-Match on the version just read): a
  * concurrent writer makes it fail (409/412) and the worker retries it on what that writer left.
  */
@@ -27,7 +28,7 @@ import { familyLinkStateOf } from '../store/family.ts';
 import type { FhirClient } from '../store/fhir-client.ts';
 import type { FamilyFhirJob, OutboxMessage } from '../store/outbox.ts';
 import type { DeliveryHandler } from '../store/outbox-worker.ts';
-import { deniedThreadsOf, familyConsentProvisionParts } from './family-resources.ts';
+import { familyConsentProvisionParts } from './family-resources.ts';
 
 /** The outbox message that ends a link's FHIR pair at `at`. */
 export const familyEndJob = (link: { related_person: string | null; consent: string | null }, at: Date): OutboxMessage => ({
@@ -58,7 +59,7 @@ export interface FamilyFhirDeps {
 export function familyFhirDeliveryHandler(deps: FamilyFhirDeps): DeliveryHandler {
   return async (payload) => {
     const job = payload as FamilyFhirJob;
-    const entries = job.action === 'end' ? await endEntries(deps.fhir, job) : job.action === 'parts' ? await partsEntries(deps, job) : await threadsEntries(deps, job);
+    const entries = job.action === 'end' ? await endEntries(deps.fhir, job) : await provisionEntries(deps, job);
     if (entries.length === 0) return { deliveryId: 'unchanged' };
     const answer = await deps.fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: entries });
     return { deliveryId: (answer.entry ?? []).map((entry) => entry.response?.location ?? '').join(' ') };
@@ -87,25 +88,21 @@ async function endEntries(fhir: FhirClient, job: Extract<FamilyFhirJob, { action
   return entries;
 }
 
-async function partsEntries(deps: FamilyFhirDeps, job: Extract<FamilyFhirJob, { action: 'parts' }>): Promise<BundleEntry[]> {
-  const link = await familyLinkStateOf(deps.db, job.relatedPerson);
-  if (!link || link.revoked_at || !isDeepStrictEqual(link.parts ?? null, job.parts ?? null)) return [];
-  const consent = await readIfThere<Consent>(deps.fhir, job.consent);
-  if (consent?.status !== 'active') return [];
-  const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
-  // The conversations kept from this family member (deny provisions, issue #14 point 4) are not this job's to change: they stay.
-  const provision = { ...rest, ...familyConsentProvisionParts(parseParts(job.parts), deniedThreadsOf(consent)) };
-  if (isDeepStrictEqual(provision, consent.provision)) return [];
-  return [versionedPut({ ...consent, provision })];
-}
+type ProvisionJob = Extract<FamilyFhirJob, { action: 'parts' | 'threads' }>;
+type LinkState = NonNullable<Awaited<ReturnType<typeof familyLinkStateOf>>>;
 
-async function threadsEntries(deps: FamilyFhirDeps, job: Extract<FamilyFhirJob, { action: 'threads' }>): Promise<BundleEntry[]> {
+/** Whether the store's link still holds what the job was queued with; if not, a later job carries the change. */
+const stillLatest = (job: ProvisionJob, link: LinkState): boolean =>
+  job.action === 'parts' ? isDeepStrictEqual(link.parts ?? null, job.parts ?? null) : isDeepStrictEqual(link.hidden_threads, [...job.hiddenThreads]);
+
+/** The Consent's provisions (permitted parts, denied conversations) as the store's live link holds them now. */
+async function provisionEntries(deps: FamilyFhirDeps, job: ProvisionJob): Promise<BundleEntry[]> {
   const link = await familyLinkStateOf(deps.db, job.relatedPerson);
-  if (!link || link.revoked_at || !isDeepStrictEqual(link.hidden_threads, [...job.hiddenThreads])) return [];
+  if (!link || link.revoked_at || !stillLatest(job, link)) return [];
   const consent = await readIfThere<Consent>(deps.fhir, job.consent);
   if (consent?.status !== 'active') return [];
   const { class: _class, provision: _nested, ...rest } = consent.provision ?? { type: 'permit' as const };
-  const provision = { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), job.hiddenThreads) };
+  const provision = { ...rest, ...familyConsentProvisionParts(parseParts(link.parts), link.hidden_threads) };
   if (isDeepStrictEqual(provision, consent.provision)) return [];
   return [versionedPut({ ...consent, provision })];
 }

@@ -120,6 +120,8 @@ describe('family FHIR job (outbox kind family-fhir): idempotent, ordered, versio
   });
 
   it('a parts change writes the Consent’s permitted parts when it is still the latest, keeping denied conversations', async () => {
+    // The store's link keeps that conversation from the family member (the Consent's deny, as the link caches it).
+    await db.query("UPDATE account_patients SET hidden_threads = '{Communication/t1}' WHERE related_person = 'RelatedPerson/rp1'");
     const deny = { type: 'deny' as const, data: [{ meaning: 'related' as const, reference: { reference: 'Communication/t1' } }] };
     nock(base)
       .get('/Consent/c1')
@@ -133,6 +135,21 @@ describe('family FHIR job (outbox kind family-fhir): idempotent, ordered, versio
     expect(provision.class?.map((c) => c.code)).to.deep.equal(['Observation', 'DiagnosticReport']);
     expect(provision.provision?.filter((p) => p.type === 'deny')).to.deep.equal([deny]);
     expect((written.resource as Consent).status).to.equal('active');
+  });
+
+  it('a parts change writes the Consent’s provisions from the store’s link as it stands: a deny the Consent still lacks is written too', async () => {
+    // The link keeps two conversations; the Consent has only the first's deny (the second's own job is still waiting).
+    await db.query("UPDATE account_patients SET hidden_threads = '{Communication/t1,Communication/t2}' WHERE related_person = 'RelatedPerson/rp1'");
+    const denyOf = (thread: string) => ({ type: 'deny' as const, data: [{ meaning: 'related' as const, reference: { reference: thread } }] });
+    nock(base)
+      .get('/Consent/c1')
+      .reply(200, consent({ provision: { ...consent().provision!, provision: [denyOf('Communication/t1')] } }));
+    const sent: Bundle[] = [];
+    acceptTransactions(sent);
+    await deliver({ action: 'parts', relatedPerson: 'RelatedPerson/rp1', consent: 'Consent/c1', parts: ['results'], at });
+    const provision = (sent[0]!.entry![0]!.resource as Consent).provision!;
+    expect(provision.class?.map((c) => c.code)).to.deep.equal(['Observation', 'DiagnosticReport']);
+    expect(provision.provision?.filter((p) => p.type === 'deny')).to.deep.equal([denyOf('Communication/t1'), denyOf('Communication/t2')]);
   });
 
   it('a parts change that is no longer the latest (the link changed again) writes nothing, without asking HAPI', async () => {
