@@ -190,6 +190,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
       practice: config.practice,
       messages: config.messages,
       publicUrl: config.publicUrl,
+      fhirBase,
       now,
     },
     webClient: createWebClient({

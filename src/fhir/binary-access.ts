@@ -15,15 +15,14 @@ import { facadeNotFound as notFound } from './facade-error.ts';
 import type { Upstream } from './upstream.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { trimBase } from '../core/fhir/base-url.ts';
+import { attachmentUrlValues, communicationAttachmentUrl } from '../core/fhir/attachment-search.ts';
 
 /** The only type served by this rule. */
 export const binaryType = 'Binary';
 /** The type whose user/ scopes give a staff token practice-wide reach to a Binary (unchanged: documents only). */
 export const binaryScopeType = 'DocumentReference';
 /** The resources whose attachments may give a token a Binary, in the order they are looked for. */
-export const binaryAuthorizingTypes = ['DocumentReference', 'Communication'] as const;
-/** The project's search parameter on a message's attachment urls (fhir-profiles/SearchParameter-communication-attachment-url.json). */
-const communicationAttachmentUrl = 'attachment-url';
+const binaryAuthorizingTypes = ['DocumentReference', 'Communication'] as const;
 
 /**
  * The pipeline's reach decision for this request (pipeline.ts checkScope), taken as it is rather than
@@ -68,13 +67,14 @@ function attachmentUrls(resource: Resource): unknown[] {
 
 /**
  * Whether `resource` gives this token Binary `binaryId`: the token may read it, and one of its attachment urls
- * names exactly that Binary. An internal staff note never does for a patient-side token (it is outside the
- * patient's compartment by construction; refused here by its category too), nor a withdrawn message (status
- * entered-in-error: staff took it back, perhaps for the very file it carried; docs/messages.md).
+ * names exactly that Binary. An internal staff note never does (it is outside the patient's compartment by
+ * construction; refused here by its category too, whoever wrote it), nor a withdrawn message (status
+ * entered-in-error: staff took it back, perhaps for the very file it carried; docs/messages.md). Messages are
+ * looked for only for a token whose reach is one patient's compartment (authorizingResources).
  */
-export function namesBinaryFor(resource: Resource, binaryId: string, readable: ReadableByToken, reach: BinaryReach, bases: readonly string[]): boolean {
+export function namesBinaryFor(resource: Resource, binaryId: string, readable: ReadableByToken, bases: readonly string[]): boolean {
   if (!(binaryAuthorizingTypes as readonly string[]).includes(resource.resourceType)) return false;
-  if (!reach.practiceWide && resource.resourceType === 'Communication' && (messageCategoryOf(resource) === 'internal-note' || resource.status === 'entered-in-error')) return false;
+  if (resource.resourceType === 'Communication' && (messageCategoryOf(resource) === 'internal-note' || resource.status === 'entered-in-error')) return false;
   return readable(resource) && attachmentUrls(resource).some((url) => binaryIdOfUrl(url, bases) === binaryId);
 }
 
@@ -84,15 +84,6 @@ export function namesBinaryFor(resource: Resource, binaryId: string, readable: R
  */
 export function binaryScopeAllows(scopes: PatientScopes, practiceWide: boolean): boolean {
   return !!scopes.allowed('DocumentReference', 'read') || (!practiceWide && !!scopes.allowed('Communication', 'read'));
-}
-
-/**
- * The attachment urls under which a document or a message may name `Binary/<id>`, as one search value
- * (FHIR search escaping for `,`, `|`, `$`, `\`): a `uri` search matches exact text, so every form is listed.
- */
-function attachmentUrlValues(id: string, bases: readonly string[]): string {
-  const escapeValue = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
-  return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escapeValue).join(',');
 }
 
 /**
@@ -114,7 +105,7 @@ export async function authorizingResources(
   if (!reach.practiceWide && !reach.patient) throw notFound();
   const bases = [deps.fhirBase, deps.upstreamBase];
   const matching = (bundle: Bundle) =>
-    (bundle.entry ?? []).flatMap((entry) => (entry.resource && namesBinaryFor(entry.resource, binaryId, readable, reach, bases) ? [entry.resource] : []));
+    (bundle.entry ?? []).flatMap((entry) => (entry.resource && namesBinaryFor(entry.resource, binaryId, readable, bases) ? [entry.resource] : []));
   if (scopes.allowed('DocumentReference', 'read')) {
     const query = new URLSearchParams({ location: attachmentUrlValues(binaryId, bases), _count: '100' });
     if (!reach.practiceWide) query.set('patient', `Patient/${reach.patient}`);

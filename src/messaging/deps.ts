@@ -11,5 +11,7 @@ export interface MessagingDeps {
   readonly practice: Practice;
   readonly messages: MessagesConfig;
   readonly publicUrl: URL;
+  /** The facade's public base (`<publicUrl>/fhir`): an attachment url on it names a local Binary, as on HAPI's. */
+  readonly fhirBase: string;
   readonly now: () => Date;
 }

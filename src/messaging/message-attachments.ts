@@ -8,12 +8,13 @@
  */
 import type { Attachment, Binary, Communication } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
+import { attachmentUrlValues, communicationAttachmentUrl } from '../core/fhir/attachment-search.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { messageCategoryOf } from '../core/fhir/messages.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { binaryIdOf } from '../record/attachments.ts';
 import type { MessagingDeps } from './deps.ts';
-import { auditStaffAccess, loadThread, type StaffRequest } from './staff-messages.ts';
+import { auditStaffAccess, loadHeader, type StaffRequest } from './staff-messages.ts';
 import { isWithdrawn } from './thread-model.ts';
 
 export interface AttachmentFile {
@@ -90,14 +91,20 @@ export async function patientAttachment(record: RecordClient, thread: string, bi
 /**
  * The staff side, with the portal's credential like the rest of the console: the Binary must be named by a
  * message of the conversation and belong to its patient (the securityContext the facade set when it stored it).
- * Audited as a read of that patient's record before the bytes are given.
+ * The message is found with ONE search, the conversation's messages naming that Binary (the project's
+ * `attachment-url` parameter, every url form the facade accepts), so a file opens however long the conversation
+ * is. Audited as a read of that patient's record before the bytes are given.
  */
 export async function staffAttachment(deps: MessagingDeps, request: StaffRequest, thread: string, binaryId: string): Promise<AttachmentFile> {
   if (!isFhirId(thread) || !isFhirId(binaryId)) throw notFound();
-  const { patient } = await loadThread(deps, thread);
-  const messages = await deps.fhir.search<Communication>('Communication', { 'part-of': `Communication/${thread}`, _count: '500' });
+  const { patient } = await loadHeader(deps, thread);
+  const naming = await deps.fhir.search<Communication>('Communication', {
+    'part-of': `Communication/${thread}`,
+    [communicationAttachmentUrl]: attachmentUrlValues(binaryId, [deps.fhirBase, deps.fhir.baseUrl]),
+    _count: '10',
+  });
   const attachment = attachmentOf(
-    (messages.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])),
+    (naming.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])),
     binaryId,
   );
   if (!attachment) throw notFound();
