@@ -15,6 +15,7 @@ import { facadeNotFound as notFound } from './facade-error.ts';
 import type { Upstream } from './upstream.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import { trimBase } from '../core/fhir/base-url.ts';
+import { attachmentUrlValues, communicationAttachmentUrl } from '../core/fhir/attachment-search.ts';
 
 /** The only type served by this rule. */
 export const binaryType = 'Binary';
@@ -22,8 +23,6 @@ export const binaryType = 'Binary';
 export const binaryScopeType = 'DocumentReference';
 /** The resources whose attachments may give a token a Binary, in the order they are looked for. */
 const binaryAuthorizingTypes = ['DocumentReference', 'Communication'] as const;
-/** The project's search parameter on a message's attachment urls (fhir-profiles/SearchParameter-communication-attachment-url.json). */
-const communicationAttachmentUrl = 'attachment-url';
 
 /**
  * The pipeline's reach decision for this request (pipeline.ts checkScope), taken as it is rather than
@@ -85,15 +84,6 @@ export function namesBinaryFor(resource: Resource, binaryId: string, readable: R
  */
 export function binaryScopeAllows(scopes: PatientScopes, practiceWide: boolean): boolean {
   return !!scopes.allowed('DocumentReference', 'read') || (!practiceWide && !!scopes.allowed('Communication', 'read'));
-}
-
-/**
- * The attachment urls under which a document or a message may name `Binary/<id>`, as one search value
- * (FHIR search escaping for `,`, `|`, `$`, `\`): a `uri` search matches exact text, so every form is listed.
- */
-function attachmentUrlValues(id: string, bases: readonly string[]): string {
-  const escapeValue = (value: string) => value.replace(/[\\,|$]/g, (c) => `\\${c}`);
-  return [`Binary/${id}`, ...bases.map((base) => `${trimBase(base)}/Binary/${id}`)].map(escapeValue).join(',');
 }
 
 /**
