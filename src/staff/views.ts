@@ -1,7 +1,7 @@
 /** Staff console pages: sign-in, patient search, the patient's portal account and the authorization form. */
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
 import type { FamilyMember, PendingInvitation } from '../proxies/manage-family.ts';
-import { isRelationshipCode } from '../core/fhir/relationships.ts';
+import { relationshipWords } from '../ui/relationship-words.ts';
 import { html, type SafeHtml } from '../ui/html.ts';
 import { displayName, medicalRecordNumber } from '../core/fhir/names.ts';
 import type { MessageKey } from '../core/i18n/translate.ts';
@@ -129,7 +129,7 @@ ${
   family.length === 0
     ? html`<p>${ctx.t('staff.family.none')}</p>`
     : html`<ul class="plain">${family.map(
-        (m) => html`<li class="card"><h3>${m.name}</h3><p>${isRelationshipCode(m.relationship) ? ctx.t(`relationship.${m.relationship}`) : m.relationship} · ${m.email}</p>
+        (m) => html`<li class="card"><h3>${m.name}</h3><p>${relationshipWords(ctx, m.relationship)} · ${m.email}</p>
 <p>${ctx.t('family.sees')} ${(m.parts ? m.parts.map((p) => ctx.t(`family.part.${p}`)) : [ctx.t('family.access.everything')]).join(', ')}</p>
 <p>${ctx.t('family.since', { date: ctx.dates.instant(m.since) })}</p>
 <form method="post" action="/staff/patients/${patient.id ?? ''}/family/end">${csrfField(ctx.csrfToken)}<input type="hidden" name="member" value="${m.relatedPerson.split('/')[1] ?? ''}"><button class="danger" type="submit">${ctx.t('staff.family.end')}</button></form></li>`,
@@ -141,7 +141,7 @@ ${
 function pendingInvitations(ctx: PageContext, pending: readonly PendingInvitation[]): SafeHtml {
   if (pending.length === 0) return html``;
   return html`<h3>${ctx.t('family.pendingTitle')}</h3><ul class="plain">${pending.map(
-    (p) => html`<li class="card"><p><strong>${p.name}</strong> · ${isRelationshipCode(p.relationship) ? ctx.t(`relationship.${p.relationship}`) : p.relationship} · ${p.email}</p>
+    (p) => html`<li class="card"><p><strong>${p.name}</strong> · ${relationshipWords(ctx, p.relationship)} · ${p.email}</p>
 <p>${ctx.t('family.invitedOn', { date: ctx.dates.instant(p.invitedAt) })} ${
       p.linkWorks && p.linkExpiresAt ? ctx.t('staff.family.linkWorksUntil', { until: ctx.dates.instant(p.linkExpiresAt) }) : ctx.t('staff.family.linkExpired')
     }</p></li>`,

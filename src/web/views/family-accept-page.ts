@@ -6,7 +6,7 @@
  */
 import { html } from '../../ui/html.ts';
 import { csrfField, notice, page, type PageContext } from '../../ui/layout.ts';
-import { isRelationshipCode } from '../../core/fhir/relationships.ts';
+import { relationshipWords } from '../../ui/relationship-words.ts';
 import type { InvitationOffer } from '../../proxies/accept-signed-in.ts';
 import { accessLines } from './family-page.ts';
 
@@ -22,12 +22,11 @@ export function acceptSignInPage(ctx: PageContext, options: { next: string }): s
 
 export function acceptOfferPage(ctx: PageContext, options: { token: string; offer: InvitationOffer }): string {
   const { offer } = options;
-  const relationship = isRelationshipCode(offer.relationship) ? ctx.t(`relationship.${offer.relationship}`) : offer.relationship;
   return page(ctx, {
     title: ctx.t('family.accept.title'),
     body: html`<h1>${ctx.t('family.accept.title')}</h1>
 <p>${ctx.t('family.accept.intro', { name: offer.patientName })}</p>
-<p>${ctx.t('family.accept.relationship', { relationship })}</p>
+<p>${ctx.t('family.accept.relationship', { relationship: relationshipWords(ctx, offer.relationship) })}</p>
 <p>${ctx.t('family.accept.sees')}</p><ul>${accessLines(ctx, offer.parts).map((line) => html`<li>${line}</li>`)}</ul>
 <p>${offer.endsAt ? ctx.t('family.accept.until', { date: ctx.dates.instant(new Date(offer.endsAt.getTime() - 1)) }) : ctx.t('family.accept.noEnd')}</p>
 <form method="post" action="/account/family/accept">${csrfField(ctx.csrfToken)}<input type="hidden" name="t" value="${options.token}">

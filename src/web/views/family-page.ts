@@ -7,7 +7,8 @@
 import { html, type SafeHtml } from '../../ui/html.ts';
 import { csrfField, field, notice, page, type PageContext } from '../../ui/layout.ts';
 import { familyParts, type FamilyPart } from '../../access/family-access.ts';
-import { isRelationshipCode, relationshipCodes } from '../../core/fhir/relationships.ts';
+import { relationshipCodes } from '../../core/fhir/relationships.ts';
+import { relationshipWords } from '../../ui/relationship-words.ts';
 import type { FamilyMember, PendingInvitation } from '../../proxies/manage-family.ts';
 import { signedInNav } from './patient-pages.ts';
 
@@ -29,8 +30,6 @@ export interface FamilyPageOptions {
   readonly errorField?: string;
   readonly values?: InviteFormValues;
 }
-
-const relationshipWords = (ctx: PageContext, code: string) => (isRelationshipCode(code) ? ctx.t(`relationship.${code}`) : code);
 
 export const accessLines = (ctx: PageContext, parts: readonly FamilyPart[] | undefined): string[] =>
   parts ? parts.map((part) => ctx.t(`family.part.${part}`)) : [ctx.t('family.access.everything')];
