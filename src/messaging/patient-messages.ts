@@ -6,15 +6,15 @@
  * and only on messages the facade has just released to this reader.
  */
 import { randomBytes } from 'node:crypto';
-import type { Binary, Bundle, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
+import type { Binary, Communication, Practitioner, RelatedPerson, Patient } from '@medplum/fhirtypes';
 import { AppError } from '../core/errors.ts';
 import { displayName } from '../core/fhir/names.ts';
-import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageReadBySystem, messageTopicSystem } from '../core/fhir/messages.ts';
+import { maxMessageLength, maxSubjectLength, messageCategoryOf, messageCategorySystem, messageTopicSystem } from '../core/fhir/messages.ts';
 import { isFhirId } from '../core/fhir/ids.ts';
 import type { RecordClient } from '../record/record-client.ts';
 import { WriteRefused, type RecordWriter } from '../record/record-writer.ts';
 import type { MessagingDeps } from './deps.ts';
-import { markRead } from './read-state.ts';
+import { markRead, unreadCounts } from './read-state.ts';
 import { summarize, threadMessages, type ThreadMessage, type ThreadSummary } from './thread-model.ts';
 import { checkAttachment, type AttachmentError, type UploadedFile } from './attachments.ts';
 import { afterPatientMessage } from './after-patient-message.ts';
@@ -83,12 +83,10 @@ export const isPagePosition = (value: string): boolean =>
  * time (a page starts before the instant `before`), so the cost does not grow with the number of
  * conversations: the headers through the facade with the session's token (so only what the facade releases is
  * listed), and this reader's unread messages of exactly those conversations from the read tags with the
- * portal's credential (the facade takes no tag searches): ONE search of the patient's messages and automatic
- * replies without the reader's tag (`_tag:not`) sent since the oldest listed conversation started — never an
- * internal note (no subject) nor a withdrawn message (status). It returns only unread messages, so it stays
- * small however long the conversations are; reading every message to find the unread ones cost a page of HAPI
- * per 500 messages (seconds). A conversation's row shows when it started: its last activity would need its
- * messages.
+ * portal's credential (the facade takes no tag searches; read-state.ts unreadCounts, as for the staff inbox):
+ * the patient's messages and automatic replies without the reader's tag — never an internal note (no subject)
+ * nor a withdrawn message (status). A conversation's row shows when it started: its last activity would need
+ * its messages.
  */
 export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, record: RecordClient, reader: string, options: { before?: string } = {}): Promise<ConversationList> {
   const before = options.before && isPagePosition(options.before) ? `&sent=lt${encodeURIComponent(options.before)}` : '';
@@ -97,27 +95,11 @@ export async function listConversations(deps: Pick<MessagingDeps, 'fhir'>, recor
   const shown = headers.slice(0, conversationsPerPage);
   const older = headers.length > conversationsPerPage ? shown.at(-1)?.sent : undefined;
   if (shown.length === 0) return { threads: [], older: undefined };
-  const listed = new Set(shown.map((h) => `Communication/${h.id}`));
-  const unread: Communication[] = [];
-  let bundle: Bundle<Communication> | undefined = await deps.fhir.search<Communication>('Communication', {
-    subject: `Patient/${record.patient}`,
-    category: `${messageCategorySystem}|message,${messageCategorySystem}|auto-reply`,
-    status: 'completed',
-    '_tag:not': `${messageReadBySystem}|${reader}`,
-    // A message is sent after its conversation started: nothing older can belong to this page.
-    sent: `ge${shown.at(-1)!.sent}`,
-    _elements: 'partOf,sender,status',
-    _count: '500',
-  });
-  for (let page = 0; bundle && page < 10; page++) {
-    for (const entry of bundle.entry ?? []) {
-      const message = entry.resource;
-      if (message?.resourceType === 'Communication' && listed.has(message.partOf?.[0]?.reference ?? '')) unread.push(message);
-    }
-    bundle = await deps.fhir.nextPage(bundle);
-  }
-  // Only unread messages were read: a summary's `messages` and `lastActivity` count those alone (the page shows neither).
-  const threads = summarize(shown, unread, reader).sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
+  const counts = await unreadCounts(deps.fhir, shown, { reader, categories: ['message', 'auto-reply'], patient: `Patient/${record.patient}` });
+  // No message was read: a summary's `messages` and `lastActivity` are the header's alone (the page shows neither).
+  const threads = summarize(shown, [], reader)
+    .map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }))
+    .sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
   return { threads, older };
 }
 

@@ -18,7 +18,7 @@ import { listStaffAccounts } from '../store/accounts.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../store/write-idempotency.ts';
 import type { MessagingDeps } from './deps.ts';
 import { notifyPatientSide } from './notifications.ts';
-import { markRead } from './read-state.ts';
+import { markRead, unreadCounts } from './read-state.ts';
 import { isOverdue, isWithdrawn, routingOf, summarize, threadMessages, threadOf, type Routing, type ThreadMessage, type ThreadSummary } from './thread-model.ts';
 
 export interface StaffActor {
@@ -93,40 +93,6 @@ export async function staffDirectory(deps: Pick<MessagingDeps, 'db' | 'fhir'>): 
 export const inboxPageSize = 25;
 
 /**
- * Unread for this reader in the conversations of one inbox page: patient-side messages (`category` message), not
- * withdrawn, without the reader's tag (docs/messages.md). First ONE search for the reader's unread messages sent
- * since the page's oldest conversation started (nothing of the page is older): only unread messages come back, so
- * it is small for a reader who keeps up. When it does not fit one answer of 500 (a reader new to a busy
- * practice), HAPI counts per conversation instead (`_summary=count`, six at a time). One search naming every
- * conversation (an OR of 25 `part-of` references) took HAPI seconds to minutes.
- */
-async function unreadCounts(deps: Pick<MessagingDeps, 'fhir'>, headers: readonly Communication[], reader: string): Promise<Map<string, number>> {
-  const ids = headers.map((h) => h.id ?? '').filter(isFhirId);
-  const counts = new Map(ids.map((id) => [id, 0]));
-  const unread = { category: `${messageCategorySystem}|message`, status: 'completed', '_tag:not': `${messageReadBySystem}|${reader}` };
-  const oldest = headers.map((h) => h.sent ?? '').sort()[0];
-  if (oldest) {
-    const found = await deps.fhir.search<Communication>('Communication', { ...unread, sent: `ge${oldest}`, _elements: 'partOf', _count: '500' });
-    if (!found.link?.some((l) => l.relation === 'next')) {
-      for (const entry of found.entry ?? []) {
-        const thread = entry.resource ? threadOf(entry.resource) : undefined;
-        if (thread && counts.has(thread)) counts.set(thread, counts.get(thread)! + 1);
-      }
-      return counts;
-    }
-  }
-  const queue = [...ids];
-  const worker = async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) {
-      const counted = await deps.fhir.search<Communication>('Communication', { 'part-of': `Communication/${id}`, ...unread, _summary: 'count' });
-      counts.set(id, counted.total ?? 0);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
-  return counts;
-}
-
-/**
  * One page of the inbox: open (or closed) conversations, optionally one pool's (Task `performer` =
  * performerType), most recently active first (Task.lastModified changes with every patient message that
  * reopens it, every reply, assignment and closing), each with the patient's name, its pool and owner, unread for this staff
@@ -165,7 +131,7 @@ export async function staffInbox(
     patientIds.length ? all<Patient>(deps, 'Patient', { _id: patientIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Patient[]),
     ownerIds.length ? all<Practitioner>(deps, 'Practitioner', { _id: ownerIds.join(','), _elements: 'name' }, 1).then((r) => r.found) : Promise.resolve([] as Practitioner[]),
     auditStaffAccess(deps, request, patients, 'search-type'),
-    unreadCounts(deps, headers, reader),
+    unreadCounts(deps.fhir, headers, { reader, categories: ['message'] }),
   ]);
   const summaries = summarize(headers, [], reader).map((summary) => ({ ...summary, unread: counts.get(summary.id) ?? 0 }));
   const names = new Map(people.map((p) => [`Patient/${p.id}`, displayName(p.name)]));
