@@ -32,7 +32,6 @@ import { conversationPage, messagesListPage, newConversationPage, replyNotSentPa
 import { FamilyError, type ProxiesDeps } from '../proxies/deps.ts';
 import { saveThreadSharing, threadSharing, ThreadSharingRefused } from '../proxies/thread-sharing.ts';
 import { threadSharingForm, threadSharingRefusedPage } from './views/thread-sharing-form.ts';
-import type { TokenSet } from './web-client.ts';
 
 export interface MessagesRouterDeps extends RecordPageDeps {
   readonly messaging: MessagingDeps;
@@ -62,10 +61,8 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
 
   /** The signed-in account (the session's, after the token has been checked) and the patient it acts for. */
   const signedIn = async (req: Request, res: Response) => {
-    const { record, reader } = await recordWriterFor(req, res, deps);
-    const session = await deps.sessions.load(req);
-    if (!session?.accountId) throw new SignInRequired();
-    return { record, reader, accountId: session.accountId, patient: `Patient/${record.patient}` };
+    const { record, reader, accountId } = await recordWriterFor(req, res, deps);
+    return { record, reader, accountId, patient: `Patient/${record.patient}` };
   };
 
   router.get('/messages', async (req, res) => {
@@ -179,17 +176,15 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
   router.post('/messages/:id/sharing', async (req, res, next) => {
     const id = String(req.params['id']);
     if (!isFhirId(id)) return next();
-    const session = await deps.sessions.load(req);
-    const tokens = session?.data['tokens'] as TokenSet | undefined;
-    if (!session?.accountId || !tokens?.patient) throw new SignInRequired();
+    const { record, accountId } = await signedIn(req, res);
     const { values: form, rejected } = sharingForm.check(req.body);
     // A value that is not a family member's id would drop out of the list and share the conversation with that
     // person, or with everyone: the whole change is refused instead, and nothing is written (fail closed).
     if (rejected.size > 0) return res.status(422).send(threadSharingRefusedPage(pageContext(req, deps.practice), id));
     try {
       await saveThreadSharing(deps.family, {
-        accountId: session.accountId,
-        patientId: tokens.patient,
+        accountId,
+        patientId: record.patient,
         thread: id,
         notSharedWith: form.notSharedWith.map((member) => `RelatedPerson/${member}`),
         clientAddress: clientAddress(req),

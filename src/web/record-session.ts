@@ -24,16 +24,29 @@ export async function recordClientFor(req: Request, res: Response, deps: RecordS
   return createRecordClient(await sessionClientOptions(req, res, deps));
 }
 
+export interface SessionRecord {
+  readonly record: RecordClient;
+  readonly writer: RecordWriter;
+  /** Who reads and writes: the token's fhirUser (Patient/…, RelatedPerson/…), else its patient. */
+  readonly reader: string;
+  /** The session's signed-in account, from the same session load (no second store query). */
+  readonly accountId: string;
+}
+
 /** The same session's token for the facade's write path (secure messages): a reader and a writer on one token. */
-export async function recordWriterFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<{ record: RecordClient; writer: RecordWriter; reader: string }> {
-  const options = await sessionClientOptions(req, res, deps);
-  return { record: createRecordClient(options), writer: createRecordWriter(options), reader: options.fhirUser ?? `Patient/${options.patient}` };
+export async function recordWriterFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<SessionRecord> {
+  const { options, accountId } = await sessionClient(req, res, deps);
+  return { record: createRecordClient(options), writer: createRecordWriter(options), reader: options.fhirUser ?? `Patient/${options.patient}`, accountId };
 }
 
 async function sessionClientOptions(req: Request, res: Response, deps: RecordSessionDeps): Promise<RecordClientOptions> {
+  return (await sessionClient(req, res, deps)).options;
+}
+
+async function sessionClient(req: Request, res: Response, deps: RecordSessionDeps): Promise<{ options: RecordClientOptions; accountId: string }> {
   const session = await deps.sessions.load(req);
   let tokens = session?.data['tokens'] as TokenSet | undefined;
-  if (!session || !tokens?.patient) throw new SignInRequired();
+  if (!session?.accountId || !tokens?.patient) throw new SignInRequired();
   if (tokens.expiresAt - 30_000 < Date.now()) {
     if (!tokens.refreshToken) throw new SignInRequired();
     try {
@@ -47,7 +60,7 @@ async function sessionClientOptions(req: Request, res: Response, deps: RecordSes
     }
     await deps.sessions.save(session, { ...session.data, tokens });
   }
-  return {
+  const options: RecordClientOptions = {
     fhirBase: deps.fhirBase,
     accessToken: tokens.accessToken,
     patient: tokens.patient!,
@@ -56,4 +69,5 @@ async function sessionClientOptions(req: Request, res: Response, deps: RecordSes
     dispatcher: deps.http,
     onUnauthorized: () => deps.sessions.end(req, res, session),
   };
+  return { options, accountId: session.accountId };
 }
