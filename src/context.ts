@@ -192,6 +192,7 @@ export async function createContext(config: Config, log: Logger, options: { now?
       publicUrl: config.publicUrl,
       fhirBase,
       now,
+      log: log.child({ component: 'messaging' }),
     },
     webClient: createWebClient({
       issuer: issuerFor(config.publicUrl),

@@ -14,8 +14,11 @@ import { nextOpening } from './practice-hours.ts';
 import { notifyPool } from './pool-notices.ts';
 
 export async function afterPatientMessage(deps: MessagingDeps, thread: string, patient: string, locale: Locale): Promise<void> {
-  // The message is already written: a notice that cannot be queued must not make the page say it was not sent.
-  await notifyPool(deps, thread).catch(() => undefined);
+  // The message is already written: a notice that cannot be queued must not make the page say it was not sent,
+  // but it is logged (the error's class and code, never the message or the patient) so a broken notice is seen.
+  await notifyPool(deps, thread).catch((error: unknown) =>
+    deps.log.error({ errorClass: (error as Error)?.name, code: (error as { code?: unknown })?.code }, 'pool notice could not be queued'),
+  );
   const now = deps.now();
   const opening = nextOpening(now, deps.messages.hours, deps.practice.timeZone);
   if (!opening) return;

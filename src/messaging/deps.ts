@@ -1,6 +1,7 @@
 /** What the secure-message services need, made by the composition root (src/context.ts) and passed down by the routers. */
 import type { MessagesConfig } from '../config/messages-config.ts';
 import type { Practice } from '../config/config.ts';
+import type { Logger } from '../core/log.ts';
 import type { Db } from '../store/db.ts';
 import type { FhirClient } from '../store/fhir-client.ts';
 
@@ -14,4 +15,6 @@ export interface MessagingDeps {
   /** The facade's public base (`<publicUrl>/fhir`): an attachment url on it names a local Binary, as on HAPI's. */
   readonly fhirBase: string;
   readonly now: () => Date;
+  /** For what fails after a message is accepted (the pool's notice): ids and error classes only, never PHI. */
+  readonly log: Logger;
 }

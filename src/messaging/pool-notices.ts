@@ -34,9 +34,10 @@ export async function notifyPool(deps: Pick<MessagingDeps, 'db' | 'fhir' | 'prac
   const link = new URL(`/staff/messages?pool=${encodeURIComponent(pool ?? '')}`, deps.publicUrl).toString();
   let queued = 0;
   for (const address of addresses) {
-    const locale = (await findStaffByEmail(deps.db, address))?.locale ?? 'es';
     const sent = await deps.db.transaction(async (tx) => {
       if (!(await claimPoolNoticeSlot(tx, pool!, address, deps.now()))) return false;
+      // Only a notice that goes out needs its language (most messages of the hour find the slot taken).
+      const locale = (await findStaffByEmail(tx, address))?.locale ?? 'es';
       await enqueue(tx, { kind: 'email', payload: poolMessageEmail(locale, deps.practice, address, pool!, link) });
       return true;
     });
