@@ -43,9 +43,22 @@ export class ThreadSharingRefused extends Error {
   }
 }
 
-/** The patient's live family members, each with whether this conversation is kept from them (for the conversation page). */
-export async function threadSharing(deps: ProxiesDeps, patientId: string, thread: string): Promise<ThreadSharingRow[]> {
-  return threadSharingOf(deps.db, `Patient/${patientId}`, `Communication/${thread}`);
+/**
+ * Who may choose who reads the patient's conversations: the patient themself, decided from the store's reach (never
+ * from the form or the token's fhirUser); a family member cannot. The one rule for showing the choice and saving it.
+ */
+async function patientDeciding(deps: ProxiesDeps, accountId: string, patientId: string): Promise<string | undefined> {
+  const role = await familyRole(deps, accountId, patientId);
+  return role?.role === 'patient' ? role.patient : undefined;
+}
+
+/**
+ * The patient's live family members, each with whether this conversation is kept from them, for the conversation
+ * page; nothing to show (an empty list) unless this account may decide, by the same rule as the save.
+ */
+export async function threadSharing(deps: ProxiesDeps, request: { accountId: string; patientId: string; thread: string }): Promise<ThreadSharingRow[]> {
+  const patient = await patientDeciding(deps, request.accountId, request.patientId);
+  return patient ? threadSharingOf(deps.db, patient, `Communication/${request.thread}`) : [];
 }
 
 /**
@@ -54,21 +67,21 @@ export async function threadSharing(deps: ProxiesDeps, patientId: string, thread
  * refuses the whole change (ThreadSharingRefused) before anything is written. Returns how many changed.
  */
 export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharingRequest): Promise<number> {
-  const role = await familyRole(deps, request.accountId, request.patientId);
+  const patient = await patientDeciding(deps, request.accountId, request.patientId);
   // Only the patient decides who reads their conversations; a family member cannot (the control is not shown to them either).
-  if (role?.role !== 'patient') throw new FamilyError('not_your_record');
+  if (!patient) throw new FamilyError('not_your_record');
   if (!isFhirId(request.thread)) throw new FamilyError('not_found');
   const header = await deps.fhir.read<Communication>('Communication', request.thread).catch(() => undefined);
-  const ours = header?.resourceType === 'Communication' && !header.partOf?.length && messageCategoryOf(header) === 'thread' && header.subject?.reference === role.patient;
+  const ours = header?.resourceType === 'Communication' && !header.partOf?.length && messageCategoryOf(header) === 'thread' && header.subject?.reference === patient;
   if (!ours) throw new FamilyError('not_found');
   const thread = `Communication/${request.thread}`;
   const wanted = new Set(request.notSharedWith);
-  const members = await threadSharingOf(deps.db, role.patient, thread);
+  const members = await threadSharingOf(deps.db, patient, thread);
   if ([...wanted].some((name) => !members.some((member) => member.relatedPerson === name))) throw new ThreadSharingRefused();
   const changes = members.filter((member) => member.hidden !== wanted.has(member.relatedPerson));
   for (const member of changes) {
     await deps.db.transaction(async (tx) => {
-      const link = await setThreadHidden(tx, role.patient, member.relatedPerson, thread, !member.hidden);
+      const link = await setThreadHidden(tx, patient, member.relatedPerson, thread, !member.hidden);
       if (!link) return;
       if (link.consent) await enqueue(tx, familyThreadsJob({ related_person: member.relatedPerson, consent: link.consent }, link.hiddenThreads, deps.now()));
       await recordAuditEvent(
@@ -76,9 +89,9 @@ export async function saveThreadSharing(deps: ProxiesDeps, request: ThreadSharin
         accountAuditEvent({
           event: 'family-access-changed',
           success: true,
-          actor: role.patient,
+          actor: patient,
           accountId: request.accountId,
-          patient: role.patient,
+          patient,
           clientAddress: request.clientAddress,
           portalName: deps.practice.name,
           recorded: deps.now(),

@@ -122,10 +122,11 @@ export function createMessagesRouter(deps: MessagesRouterDeps): Router {
 
   const show = async (req: Request, res: Response, status: number, form: { text: string; key: string }, errors?: MessageFormErrors, failure?: SendFailure) => {
     const id = String(req.params['id']);
-    const { record, reader } = await recordWriterFor(req, res, deps);
+    const { record, reader, accountId } = await recordWriterFor(req, res, deps);
     const conversation = await openConversation(deps.messaging, record, reader, id);
-    // Only the patient themself chooses who sees a conversation; a family member's page has no such form.
-    const members = reader === `Patient/${record.patient}` ? await threadSharing(deps.family, record.patient, id) : [];
+    // Only the patient themself chooses who sees a conversation (the service decides, as it does for the save);
+    // a family member's page has no such form.
+    const members = await threadSharing(deps.family, { accountId, patientId: record.patient, thread: id });
     res.status(status).send(
       conversationPage(pageContext(req, deps.practice), {
         reader,
