@@ -11,7 +11,8 @@
  * Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
  * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, PostgreSQL) so the
  * bottleneck shows; RSS of each replica at start and end. Short smoke runs: LOAD_SECONDS (default 10)
- * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none).
+ * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none; one-minute slices of
+ * facade reads and record pages, each minute's rates, errors and replica RSS printed).
  */
 import autocannon from 'autocannon';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -145,18 +146,23 @@ async function signIn(cluster: Cluster, user: { email: string; password: string;
   return { browser, ms: performance.now() - started };
 }
 
+/** The patient-compartment read mix a SMART app sends (the same paths to HAPI directly and through the facade). */
+const readMix = (patientId: string) => [
+  `Patient/${patientId}`,
+  `Observation?patient=${patientId}&_count=50`,
+  `Observation?patient=${patientId}&category=laboratory&_count=20`,
+  `Condition?patient=${patientId}`,
+  `Encounter?patient=${patientId}&_count=20`,
+  `MedicationRequest?patient=${patientId}`,
+  `Immunization?patient=${patientId}`,
+  `DiagnosticReport?patient=${patientId}&_count=20`,
+];
+
+const recordPages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
+
 async function scenarios(cluster: Cluster, replicas: number, token: string, cookie: string, patientId: string): Promise<void> {
-  const mix = [
-    `Patient/${patientId}`,
-    `Observation?patient=${patientId}&_count=50`,
-    `Observation?patient=${patientId}&category=laboratory&_count=20`,
-    `Condition?patient=${patientId}`,
-    `Encounter?patient=${patientId}&_count=20`,
-    `MedicationRequest?patient=${patientId}`,
-    `Immunization?patient=${patientId}`,
-    `DiagnosticReport?patient=${patientId}&_count=20`,
-  ];
-  const pages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
+  const mix = readMix(patientId);
+  const pages = recordPages;
   for (const concurrency of levels) {
     const hapiUrl = new URL(cluster.hapi.baseUrl);
     await run(cluster, 'facade-direct', replicas, concurrency, {
@@ -209,38 +215,46 @@ async function scenarios(cluster: Cluster, replicas: number, token: string, cook
   );
 }
 
+/** The demo patient signed in: the session cookie, and the SMART access token the web session holds (15 minutes' life). */
+async function signedInPatient(cluster: Cluster): Promise<{ token: string; cookie: string }> {
+  const { browser } = await signIn(cluster, cluster.demo.portalUsers[0]!);
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const store = new pg.Client({ connectionString: cluster.storeUrl });
+  await store.connect();
+  try {
+    const session = (
+      await store.query<{ t: string }>(
+        "SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE data->'tokens'->>'accessToken' IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+      )
+    ).rows[0];
+    if (!session) throw new Error('no access token in the signed-in session');
+    return { token: session.t, cookie };
+  } finally {
+    await store.end();
+  }
+}
+
 async function main(): Promise<void> {
   say(
     `npm run load: ${seconds} s per run, concurrency ${levels.join(', ')}${soakMinutes ? `, then a ${soakMinutes}-minute soak` : ' (smoke length; LOAD_SECONDS=60 for longer runs)'}`,
   );
   const cluster = await startCluster({ replicas: 3, env: { SIGN_IN_MAX_FAILURES: '100' } });
   try {
-    const user = cluster.demo.portalUsers[0]!;
-    const { browser } = await signIn(cluster, user);
-    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const store = new pg.Client({ connectionString: cluster.storeUrl });
-    await store.connect();
-    const session = (
-      await store.query<{ t: string }>(
-        "SELECT data->'tokens'->>'accessToken' AS t FROM web_sessions WHERE data->'tokens'->>'accessToken' IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-      )
-    ).rows[0];
-    await store.end();
-    if (!session) throw new Error('no access token in the signed-in session');
+    const { token, cookie } = await signedInPatient(cluster);
     const patientId = cluster.demo.patients.find((p) => p.name.startsWith('Reyna'))?.id ?? cluster.demo.patients[0]!.id;
     const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n3 replicas behind HAProxy:');
-    await scenarios(cluster, 3, session.t, cookie, patientId);
+    await scenarios(cluster, 3, token, cookie, patientId);
     let soak: string | undefined;
-    if (soakMinutes > 0) soak = await soakRun(cluster, session.t, patientId);
+    if (soakMinutes > 0) soak = await soakRun(cluster, patientId);
     const rssEnd3 = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n1 replica (two shut down gracefully with SIGTERM; the balancer drains them):');
     const codes = await Promise.all([cluster.replicas[1]!.stop(), cluster.replicas[2]!.stop()]);
     say(`  replicas 2 and 3 exited with ${codes.join(', ')}`);
     await new Promise((r) => setTimeout(r, 2500));
-    await scenarios(cluster, 1, session.t, cookie, patientId);
+    await scenarios(cluster, 1, token, cookie, patientId);
 
     report(rssStart, rssEnd3, soak);
   } finally {
@@ -248,23 +262,60 @@ async function main(): Promise<void> {
   }
 }
 
-async function soakRun(cluster: Cluster, token: string, patientId: string): Promise<string> {
-  const minutes = soakMinutes;
-  const samples: string[] = [];
-  const rss = () => cluster.replicas.map((r) => rssMb(r.process.pid).toFixed(0)).join('/');
-  samples.push(`start ${rss()} MB`);
-  const result = await autocannon({
-    url: cluster.url,
-    connections: 10,
-    duration: minutes * 60,
-    headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
-    requests: [
-      { method: 'GET', path: `/fhir/Observation?patient=${patientId}&_count=50` },
-      { method: 'GET', path: `/fhir/Patient/${patientId}` },
-    ],
-  });
-  samples.push(`end ${rss()} MB`);
-  return `soak ${minutes} min at c=10: ${result.requests.average.toFixed(1)} req/s, errors ${result.errors + result.non2xx + result.timeouts}/${result.requests.total}; replica RSS ${samples.join(', ')}`;
+/**
+ * The soak (issue 15 point 4): the facade's read mix and the record pages at once, for LOAD_SOAK_MINUTES, in
+ * one-minute slices so a trend shows: each minute's requests, errors and every replica's RSS. Growth is
+ * measured from the end of the first minute (warm: JIT, pools and caches filled) to the end, and from the
+ * start, both printed.
+ */
+async function soakRun(cluster: Cluster, patientId: string): Promise<string> {
+  // Access tokens live 15 minutes: like an app and a person coming back, sign in again every 10 minutes.
+  let signedIn = await signedInPatient(cluster);
+  let signedInAt = Date.now();
+  const rss = () => cluster.replicas.map((r) => rssMb(r.process.pid));
+  const fmt = (values: number[]) => values.map((v) => v.toFixed(0)).join('/');
+  const start = rss();
+  const lines = [`| minute | facade req/s | record pages/s | errors | replica RSS MB |`, '|---|---|---|---|---|', `| 0 | | | | ${fmt(start)} |`];
+  const perMinute: number[][] = [];
+  let errors = 0;
+  let requests = 0;
+  for (let minute = 1; minute <= soakMinutes; minute++) {
+    if (Date.now() - signedInAt > 10 * 60_000) {
+      signedIn = await signedInPatient(cluster);
+      signedInAt = Date.now();
+    }
+    const { token, cookie } = signedIn;
+    const [facade, pages] = await Promise.all([
+      autocannon({
+        url: cluster.url,
+        connections: 5,
+        duration: 60,
+        headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+        requests: readMix(patientId).map((p) => ({ method: 'GET', path: `/fhir/${p}` })),
+      }),
+      autocannon({ url: cluster.url, connections: 3, duration: 60, headers: { cookie, accept: 'text/html' }, requests: recordPages.map((path) => ({ method: 'GET', path })) }),
+    ]);
+    const failed = [facade, pages].reduce((n, r) => n + r.errors + r.non2xx + r.timeouts, 0);
+    errors += failed;
+    requests += facade.requests.total + pages.requests.total;
+    const now = rss();
+    perMinute.push(now);
+    lines.push(`| ${minute} | ${facade.requests.average.toFixed(1)} | ${pages.requests.average.toFixed(1)} | ${failed} | ${fmt(now)} |`);
+    say(
+      `  soak minute ${minute}/${soakMinutes}: facade ${facade.requests.average.toFixed(1)} req/s, pages ${pages.requests.average.toFixed(1)}/s, errors ${failed}, RSS ${fmt(now)} MB`,
+    );
+  }
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const warm = perMinute[0]!;
+  const end = perMinute.at(-1)!;
+  const middle = perMinute[Math.floor((perMinute.length - 1) / 2)]!;
+  const growth = (from: number[]) => ((sum(end) / sum(from) - 1) * 100).toFixed(1);
+  return [
+    `soak ${soakMinutes} min (facade reads c=5 and record pages c=3 at once, through HAProxy): errors ${errors}/${requests}`,
+    `replica RSS MB: start ${fmt(start)}, after minute 1 ${fmt(warm)}, middle ${fmt(middle)}, end ${fmt(end)}; growth of the three together ${growth(warm)}% from minute 1 (goal ≤ 10%), ${growth(start)}% from the start`,
+    '',
+    ...lines,
+  ].join('\n');
 }
 
 function report(rssStart: number[], rssEnd: number[], soak: string | undefined): void {
