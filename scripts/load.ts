@@ -254,7 +254,9 @@ async function main(): Promise<void> {
     const codes = await Promise.all([cluster.replicas[1]!.stop(), cluster.replicas[2]!.stop()]);
     say(`  replicas 2 and 3 exited with ${codes.join(', ')}`);
     await new Promise((r) => setTimeout(r, 2500));
-    await scenarios(cluster, 1, token, cookie, patientId);
+    // A fresh sign-in: after a soak the first session's token (15 minutes' life) has expired.
+    const again = await signedInPatient(cluster);
+    await scenarios(cluster, 1, again.token, again.cookie, patientId);
 
     report(rssStart, rssEnd3, soak);
   } finally {

@@ -13,8 +13,11 @@ export interface CursorBinding {
 
 export interface CursorPage {
   readonly type: string;
-  /** HAPI's `_getpages` id, offset and page size. */
-  readonly searchId: string;
+  /** HAPI's `_getpages` id of a stored search (`$everything`); absent for an offset-mode search (src/fhir/offset-paging.ts). */
+  readonly searchId?: string;
+  /** An offset-mode search: the upstream query HAPI's paging link named, without `_offset`. */
+  readonly query?: string;
+  /** Where the page starts, and its size. */
   readonly offset: number;
   readonly count: number;
   /** Set when the pages are those of an operation (`Patient/{id}/$everything`), not of a search of `type`. */
@@ -30,7 +33,7 @@ interface Payload extends CursorBinding, CursorPage {
   readonly expires: number;
 }
 
-// HAPI keeps search results for 60 minutes; cursors die a little earlier.
+// HAPI keeps stored search results for 60 minutes; cursors die a little earlier (offset-mode ones too: one rule).
 const lifetimeMs = 55 * 60_000;
 
 export function createCursorCodec(secret: string) {
@@ -57,7 +60,8 @@ export function createCursorCodec(secret: string) {
       if (!bound || payload.expires <= now) return undefined;
       return {
         type: payload.type,
-        searchId: payload.searchId,
+        ...(typeof payload.searchId === 'string' ? { searchId: payload.searchId } : {}),
+        ...(typeof payload.query === 'string' ? { query: payload.query } : {}),
         offset: payload.offset,
         count: payload.count,
         ...(payload.operation === 'everything' ? { operation: payload.operation } : {}),

@@ -16,7 +16,8 @@ import type { CheckedTokens } from '../auth/checked-tokens.ts';
 import { narrowingParam, patientSearchParams, sharedReadTypes } from '../access/allow-lists.ts';
 import { consentPermits, hiddenThreadsOf, inHiddenThread, narrowScopesToConsent, threadReferencesOf } from '../access/family-access.ts';
 import { applyMinorsPolicy, withheldFrom as withheld, type MinorsDeps } from './minors-decision.ts';
-import type { CursorCodec } from './cursors.ts';
+import type { CursorCodec, CursorPage } from './cursors.ts';
+import { offsetLink, queryAtOffset, searchByOffset } from './offset-paging.ts';
 import { FacadeError, facadeNotFound as notFound, facadeUnauthenticated as unauthenticated } from './facade-error.ts';
 import { parseRequest, type RequestModel } from './parse-request.ts';
 import { authorizingResources, binaryReleasable, binaryScopeAllows, binaryScopeType, binaryType } from './binary-access.ts';
@@ -124,7 +125,10 @@ const checkScope: Step = (deps, exchange) => {
     since = page.since;
     start = page.start;
     end = page.end;
-    exchange.upstreamUrl = `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
+    exchange.upstreamUrl =
+      page.query !== undefined
+        ? `${deps.upstreamBase}/${page.type}?${queryAtOffset(page.query, page.offset, page.count)}`
+        : `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId ?? '')}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
     exchange.type = model.type;
   }
@@ -213,7 +217,7 @@ const narrowToReach: Step = (deps, exchange) => {
     query.set('_count', String(model.count ?? 20));
     const named = model.namedPatients[0];
     if (named) query.set(narrowingParam(model.type), model.type === 'Patient' ? named : `Patient/${named}`);
-    exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${query}`;
+    exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${searchByOffset(query)}`;
     return;
   }
   if (!patient) throw new FacadeError(403, 'forbidden', 'forbidden', 'facade.no_patient_context');
@@ -231,7 +235,7 @@ const narrowToReach: Step = (deps, exchange) => {
     if (asked === null) query.set('category', granted.map((c) => `${c.system}|${c.code}`).join(','));
   }
   query.set(narrowingParam(model.type), model.type === 'Patient' ? patient : `Patient/${patient}`);
-  exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${query}`;
+  exchange.upstreamUrl = `${deps.upstreamBase}/${model.type}?${searchByOffset(query)}`;
 };
 
 /** Security model 1: the upstream request is rebuilt from the model, with allow-listed headers only. */
@@ -406,12 +410,17 @@ const issueCursors: Step = (deps, exchange) => {
   for (const link of (response as Bundle).link ?? []) {
     if ((link.relation !== 'next' && link.relation !== 'previous') || !link.url) continue;
     const upstream = new URL(link.url, deps.upstreamBase);
-    const searchId = upstream.searchParams.get('_getpages');
-    const offset = Number(upstream.searchParams.get('_getpagesoffset'));
-    const count = Number(upstream.searchParams.get('_count') ?? 20);
-    if (!searchId || !Number.isInteger(offset) || offset < 0) continue;
-    const page = { type: exchange.type!, searchId, offset, count: Math.min(count, 100) };
+    const count = Math.min(Number(upstream.searchParams.get('_count') ?? 20), 100);
     const everything = exchange.everything;
+    // A type search's pages are offsets of the same query (offset-paging.ts); $everything's are HAPI's stored pages.
+    const byOffset = everything ? undefined : offsetLink(upstream);
+    const searchId = upstream.searchParams.get('_getpages');
+    const offset = byOffset ? byOffset.offset : Number(upstream.searchParams.get('_getpagesoffset'));
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(offset) || offset < 0) continue;
+    let page: CursorPage;
+    if (byOffset) page = { type: exchange.type!, query: byOffset.query, offset, count };
+    else if (searchId) page = { type: exchange.type!, searchId, offset, count };
+    else continue;
     const cursor = deps.cursors.issue(
       binding(exchange),
       everything
