@@ -17,6 +17,7 @@
  */
 import { cpus } from 'node:os';
 import { processCpuMs, quantile, startBenchPortal } from './lib/bench-portal.ts';
+import { readMix } from './lib/read-mix.ts';
 
 const requestsPerSide = Number(process.env['BENCH_REQUESTS'] ?? 400);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
@@ -28,16 +29,7 @@ async function main(): Promise<void> {
   const portal = await startBenchPortal(say, 'en', { family: true });
   try {
     const { url, hapiBase, accessToken, familyAccessToken, patientId: pid } = portal;
-    const mix = [
-      `Patient/${pid}`,
-      `Observation?patient=${pid}&_count=50`,
-      `Observation?patient=${pid}&category=laboratory&_count=20`,
-      `Condition?patient=${pid}`,
-      `Encounter?patient=${pid}&_count=20`,
-      `MedicationRequest?patient=${pid}`,
-      `Immunization?patient=${pid}`,
-      `DiagnosticReport?patient=${pid}&_count=20`,
-    ];
+    const mix = readMix(pid);
     const direct = (path: string) => fetch(`${hapiBase}/${path}`, { headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' } });
     const facade = (path: string) => fetch(`${url}/fhir/${path}`, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${accessToken}` } });
     const family = (path: string) => fetch(`${url}/fhir/${path}`, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${familyAccessToken}` } });

@@ -21,6 +21,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { HttpClient, formAction } from '../test/support/http-client.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
+import { readMix } from './lib/read-mix.ts';
 
 const seconds = Number(process.env['LOAD_SECONDS'] ?? 10);
 const levels = (process.env['LOAD_CONCURRENCY'] ?? '5,20').split(',').map(Number);
@@ -146,18 +147,6 @@ async function signIn(cluster: Cluster, user: { email: string; password: string;
   if (page.status !== 200 || !/\/$|\/home|\/\?/.test(page.url)) throw new Error(`sign-in ended at ${page.url} (${page.status})`);
   return { browser, ms: performance.now() - started };
 }
-
-/** The patient-compartment read mix a SMART app sends (the same paths to HAPI directly and through the facade). */
-const readMix = (patientId: string) => [
-  `Patient/${patientId}`,
-  `Observation?patient=${patientId}&_count=50`,
-  `Observation?patient=${patientId}&category=laboratory&_count=20`,
-  `Condition?patient=${patientId}`,
-  `Encounter?patient=${patientId}&_count=20`,
-  `MedicationRequest?patient=${patientId}`,
-  `Immunization?patient=${patientId}`,
-  `DiagnosticReport?patient=${patientId}&_count=20`,
-];
 
 const recordPages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
 

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import { type FacadeHarness, fhirBase, hapi, startFacadeHarness } from './facade-harness.ts';
+import { entryIds, type FacadeHarness, fhirBase, hapi, startFacadeHarness } from './facade-harness.ts';
 
 const laboratory = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 const category = (code: string) => [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code }] }];
@@ -27,12 +26,9 @@ describe('facade pipeline: Patient/{id}/$everything', function () {
   });
   after(() => harness.close());
 
-  const get = async (path: string) => {
-    const response = await fetch(`${harness.base}${path}`, { headers: { authorization: 'Bearer patient-token', accept: 'application/fhir+json' } });
-    return { status: response.status, body: (await response.json()) as Bundle & Pick<OperationOutcome, 'issue'> };
-  };
-  const pending = () => harness.agent.pendingInterceptors().map((interceptor) => interceptor.path);
-  const ids = (bundle: Bundle) => (bundle.entry ?? []).map((entry) => `${entry.resource!.resourceType}/${entry.resource!.id}`);
+  const get = (path: string) => harness.get(path);
+  const pending = () => harness.pending();
+  const ids = entryIds;
   const everything = (query: Record<string, string>, bundle: object) =>
     harness.agent
       .get(hapi)

@@ -3,6 +3,7 @@
  * account (Patient/p1) holding the access token `patient-token` for client `app` with the given scope,
  * and HAPI as an undici MockAgent (network refused). Tests call `base` with fetch.
  */
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,8 +25,15 @@ export interface FacadeHarness {
   readonly agent: MockAgent;
   /** The facade's base on loopback (`http://127.0.0.1:<port>/fhir`). */
   readonly base: string;
+  /** GET `path` (below the base) with the patient's token: the status and the parsed body. */
+  get(path: string): Promise<{ status: number; body: Bundle & Pick<OperationOutcome, 'issue'> }>;
+  /** The paths of HAPI interceptors not yet called (empty once HAPI was asked exactly what the test set up). */
+  pending(): unknown[];
   close(): Promise<void>;
 }
+
+/** `Type/id` of each entry of a Bundle, in order. */
+export const entryIds = (bundle: Bundle): string[] => (bundle.entry ?? []).map((entry) => `${entry.resource!.resourceType}/${entry.resource!.id}`);
 
 /** `wrapDb` lets a test watch the facade's store calls (the token's own rows are written unwrapped). */
 export async function startFacadeHarness(options: { scope: string; wrapDb?: (db: Db) => Db }): Promise<FacadeHarness> {
@@ -65,10 +73,16 @@ export async function startFacadeHarness(options: { scope: string; wrapDb?: (db:
   nock.enableNetConnect('127.0.0.1');
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
   return {
     db,
     agent,
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`,
+    base,
+    async get(path) {
+      const response = await fetch(`${base}${path}`, { headers: { authorization: 'Bearer patient-token', accept: 'application/fhir+json' } });
+      return { status: response.status, body: (await response.json()) as Bundle & Pick<OperationOutcome, 'issue'> };
+    },
+    pending: () => agent.pendingInterceptors().map((interceptor) => interceptor.path),
     async close() {
       nock.disableNetConnect();
       server.close();

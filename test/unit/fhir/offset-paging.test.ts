@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { offsetLink, queryAtOffset, searchByOffset } from '../../../src/fhir/offset-paging.ts';
-import { type FacadeHarness, fhirBase, hapi, startFacadeHarness } from './facade-harness.ts';
+import { entryIds, type FacadeHarness, fhirBase, hapi, startFacadeHarness } from './facade-harness.ts';
 
 const condition = (id: string, patient: string) => ({ resourceType: 'Condition', id, subject: { reference: `Patient/${patient}` } });
 
@@ -30,12 +29,9 @@ describe('offset paging (type searches reach HAPI by _offset, not as stored sear
     });
     after(() => harness.close());
 
-    const get = async (path: string) => {
-      const response = await fetch(`${harness.base}${path}`, { headers: { authorization: 'Bearer patient-token', accept: 'application/fhir+json' } });
-      return { status: response.status, body: (await response.json()) as Bundle & Pick<OperationOutcome, 'issue'> };
-    };
-    const pending = () => harness.agent.pendingInterceptors().map((interceptor) => interceptor.path);
-    const ids = (bundle: Bundle) => (bundle.entry ?? []).map((entry) => `${entry.resource!.resourceType}/${entry.resource!.id}`);
+    const get = (path: string) => harness.get(path);
+    const pending = () => harness.pending();
+    const ids = entryIds;
 
     it('asks HAPI for the first page at _offset=0, and the next page through a signed cursor at the offset HAPI named', async () => {
       // The first page: the rebuilt query, narrowed to the token's patient, in offset mode with a total order.
