@@ -23,7 +23,9 @@ describe('docker/Dockerfile', () => {
   });
 
   it('runs with the allocator settings the cluster measures with, and so does `npm start`', () => {
-    const settings = Object.entries(portalMallocEnv).map(([name, value]) => `${name}=${value}`).join(' ');
+    const settings = Object.entries(portalMallocEnv)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ');
     expect(finalStage).to.include(`\nENV ${settings}\n`);
     const start = (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'];
     expect(start).to.equal(`${settings} node --max-semi-space-size=8 dist/main.js`);
