@@ -39,6 +39,7 @@ import { createDeadLettersRouter } from './staff/dead-letters-router.ts';
 import { trimBase } from './core/fhir/base-url.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import { closeConnectionsWhenDraining } from './http/graceful-shutdown.ts';
+import { createBannerCache } from './web/banner-cache.ts';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -120,6 +121,7 @@ export function createApp(ctx: Context): express.Express {
     timeoutMs: ctx.config.fhir.timeoutMs,
     http: ctx.http,
     now: ctx.accounts.now,
+    banners: createBannerCache(),
   };
   app.use(createHomeRouter(recordDeps));
   app.use(createMessagesRouter({ ...recordDeps, messaging: ctx.messaging, family: ctx.accounts }));
