@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitFor } from './net.ts';
+import { fromRoot } from './paths.ts';
 import { stopProcess } from './hapi-process.ts';
 
 export interface RunningMaildev {
@@ -16,8 +17,9 @@ export async function startMaildev(options: { smtpPort: number; webPort: number;
   mkdirSync(dirname(options.logFile), { recursive: true });
   mkdirSync(options.mailDir, { recursive: true });
   const log = openSync(options.logFile, 'a');
+  // The project's own MailDev (node_modules/.bin), so the cluster also starts outside `npm run`.
   const child = spawn(
-    'maildev',
+    fromRoot('node_modules/.bin/maildev'),
     ['--smtp', String(options.smtpPort), '--ip', '127.0.0.1', '--web', String(options.webPort), '--web-ip', '127.0.0.1', '--mail-directory', options.mailDir],
     { stdio: ['ignore', log, log] },
   );
@@ -25,6 +27,10 @@ export async function startMaildev(options: { smtpPort: number; webPort: number;
   let exited: string | undefined;
   child.once('exit', (code) => {
     exited = `exited (${code}); see ${options.logFile}`;
+  });
+  // A spawn that fails (no such file) is reported as a failed start, so the cluster stops what it started.
+  child.once('error', (error) => {
+    exited = `could not start (${error.message})`;
   });
   const webUrl = `http://127.0.0.1:${options.webPort}`;
   try {
