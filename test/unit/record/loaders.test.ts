@@ -155,4 +155,24 @@ describe('record loaders (FHIR → what each page shows)', () => {
       ['Diastólica', [80, 85]],
     ]);
   });
+
+  it('asks the facade twice for the vitals page (the charts’ codes in one search, split by code here), not once per chart', async () => {
+    const reading = (id: string, code: string, value: number, date: string): Observation => ({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      category: [{ coding: [{ code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code }] },
+      effectiveDateTime: date,
+      valueQuantity: { value, unit: 'kg' },
+    });
+    const record = fakeRecord([reading('w2', '29463-7', 71, '2024-06-01'), reading('h1', '8302-2', 170, '2024-05-01'), reading('w1', '29463-7', 70, '2024-01-01')]);
+    const model = await loadVitals(sectionContext(record, 'en'));
+    expect(record.asked).to.have.length(2);
+    expect(record.asked.filter((path) => path.includes('&code='))).to.have.length(1);
+    const points = (id: string) => model.charts.find((c) => c.id === id)!.series[0]!.points.map((p) => p.value);
+    expect(points('weight')).to.have.members([71, 70]);
+    expect(points('height')).to.deep.equal([170]);
+    expect(points('heart-rate')).to.deep.equal([]);
+  });
 });
