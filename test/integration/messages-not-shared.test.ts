@@ -7,6 +7,7 @@ import { startPortal, type RunningPortal } from '../support/portal.ts';
 import { onboard, type Onboarded } from '../support/onboard.ts';
 import { addFamilyMember } from '../support/family-member.ts';
 import { messageTopicSystem } from '../../src/core/fhir/messages.ts';
+import { familyFhirDelivered } from '../support/family-jobs.ts';
 
 interface Person {
   readonly browser: HttpClient;
@@ -198,7 +199,7 @@ describe('secure messages: a conversation not shared with a named family member'
 
     // FHIR, the record of truth (written by the outbox job queued with the change): Lucía's Consent denies the thread
     // header (nested provision), Pedro's does not; it validates.
-    await portal.ctx.outbox.runOnce();
+    await familyFhirDelivered(portal.ctx);
     const consent = await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!);
     expect(consent.provision?.provision).to.deep.equal([{ type: 'deny', data: [{ meaning: 'related', reference: { reference: `Communication/${thread}` } }] }]);
     expect(consent.provision?.actor?.[0]?.reference?.reference).to.equal(lucia.relatedPerson);
@@ -259,7 +260,7 @@ describe('secure messages: a conversation not shared with a named family member'
       `search Communication/${thread}`,
       'part-of Communication',
     ]);
-    await portal.ctx.outbox.runOnce();
+    await familyFhirDelivered(portal.ctx);
     expect((await portal.ctx.fhir.read<Consent>('Consent', lucia.consent.split('/')[1]!)).provision?.provision).to.equal(undefined);
   });
 });
