@@ -40,15 +40,15 @@ describe('secure messages: unread counts on the patient’s list', () => {
     '_tag:not': `${messageReadBySystem}|Patient/p1`,
   };
 
-  it('counts from one search of the reader’s unread messages since the oldest conversation listed', async () => {
+  /** HAPI's answer to the one search of the reader's unread messages since the oldest conversation listed. */
+  const unreadMessages = (bundle: object) =>
     nock(hapi)
       .get('/Communication')
       .query({ ...unreadQuery, sent: 'ge2026-05-01T10:00:00Z', _elements: 'partOf', _count: '500' })
-      .reply(200, {
-        resourceType: 'Bundle',
-        type: 'searchset',
-        entry: [{ resource: inThread('t1') }, { resource: inThread('t1') }, { resource: inThread('t2') }, { resource: inThread('t9') }],
-      });
+      .reply(200, { resourceType: 'Bundle', type: 'searchset', ...bundle });
+
+  it('counts from one search of the reader’s unread messages since the oldest conversation listed', async () => {
+    unreadMessages({ entry: [{ resource: inThread('t1') }, { resource: inThread('t1') }, { resource: inThread('t2') }, { resource: inThread('t9') }] });
     const { threads } = await listConversations({ fhir }, facade, 'Patient/p1');
     expect(threads.map((t) => [t.id, t.unread])).to.deep.equal([
       ['t2', 1],
@@ -58,15 +58,7 @@ describe('secure messages: unread counts on the patient’s list', () => {
   });
 
   it('past one answer of 500, asks HAPI to count per conversation instead of reading page after page', async () => {
-    nock(hapi)
-      .get('/Communication')
-      .query({ ...unreadQuery, sent: 'ge2026-05-01T10:00:00Z', _elements: 'partOf', _count: '500' })
-      .reply(200, {
-        resourceType: 'Bundle',
-        type: 'searchset',
-        link: [{ relation: 'next', url: `${hapi}?_getpages=abc&_getpagesoffset=500&_count=500` }],
-        entry: [{ resource: inThread('t1') }],
-      });
+    unreadMessages({ link: [{ relation: 'next', url: `${hapi}?_getpages=abc&_getpagesoffset=500&_count=500` }], entry: [{ resource: inThread('t1') }] });
     for (const [thread, total] of [
       ['t1', 700],
       ['t2', 3],
