@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Communication } from '@medplum/fhirtypes';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createFhirClient } from '../../../src/store/fhir-client.ts';
 import { messagesConfig } from '../../../src/config/messages-config.ts';
@@ -10,6 +8,7 @@ import { messageCategorySystem } from '../../../src/core/fhir/messages.ts';
 import type { MessagingDeps } from '../../../src/messaging/deps.ts';
 import { staffAttachment } from '../../../src/messaging/message-attachments.ts';
 import type { StaffRequest } from '../../../src/messaging/staff-messages.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 const hapi = 'http://hapi.test/fhir';
 
@@ -40,8 +39,7 @@ describe('secure messages: a staff member opens an attachment', function () {
   };
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     deps = {
       db,
       fhir: createFhirClient({ baseUrl: hapi, timeoutMs: 2000 }),

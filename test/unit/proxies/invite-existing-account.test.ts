@@ -1,7 +1,5 @@
 import { expect } from 'chai';
 import nock from 'nock';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createFhirClient } from '../../../src/store/fhir-client.ts';
 import { hashPassword } from '../../../src/core/password-hash.ts';
@@ -9,6 +7,7 @@ import type { ProxiesDeps } from '../../../src/proxies/deps.ts';
 import { FamilyError } from '../../../src/proxies/deps.ts';
 import { inviteFamilyMember, type FamilyInvitationInput } from '../../../src/proxies/invite-family-member.ts';
 import { acceptSignedIn, inspectSignedInInvitation } from '../../../src/proxies/accept-signed-in.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 const hapi = 'http://hapi.test/fhir';
 
@@ -66,8 +65,7 @@ describe('family invitation to an email that already has an account', function (
   const tokenIn = (text: string, path: string) => new RegExp(`${path}\\?t=([A-Za-z0-9_-]{43})`).exec(text)?.[1];
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     deps = {
       db,
       fhir: createFhirClient({ baseUrl: hapi, timeoutMs: 2000 }),

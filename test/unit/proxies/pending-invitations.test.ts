@@ -1,7 +1,5 @@
 import { expect } from 'chai';
 import nock from 'nock';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createFhirClient } from '../../../src/store/fhir-client.ts';
 import { hashPassword } from '../../../src/core/password-hash.ts';
@@ -11,6 +9,7 @@ import { cancelPendingInvitation, resendPendingInvitation } from '../../../src/p
 import { listFamily } from '../../../src/proxies/manage-family.ts';
 import { inspectSignedInInvitation } from '../../../src/proxies/accept-signed-in.ts';
 import { findLink, linkState } from '../../../src/store/invitations.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 const hapi = 'http://hapi.test/fhir';
 const day = 24 * 3600_000;
@@ -61,8 +60,7 @@ describe('family invitations not yet accepted: cancel, send again, invite again 
   };
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     deps = {
       db,
       fhir: createFhirClient({ baseUrl: hapi, timeoutMs: 2000 }),

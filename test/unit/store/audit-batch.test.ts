@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db, Queryable } from '../../../src/store/db.ts';
 import { createAuditBatcher } from '../../../src/store/audit-batch.ts';
 import { fhirAccessAuditEvent } from '../../../src/core/fhir/audit-event.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 const event = (n: number) =>
   fhirAccessAuditEvent({
@@ -21,8 +20,7 @@ describe('audit group commit: durable before release, fewer statements', functio
   this.timeout(20_000);
   let db: Db;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   after(() => db.close());
 

@@ -1,15 +1,13 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { withJobLease } from '../../../src/store/job-lease.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 describe('job lease (one replica at a time, migration 0012)', function () {
   this.timeout(30_000);
   let db: Db;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   after(() => db.close());
 

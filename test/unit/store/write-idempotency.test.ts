@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import type { Db } from '../../../src/store/db.ts';
 import {
   claimIdempotencyKey,
@@ -10,13 +8,13 @@ import {
   takeOverStaleIdempotencyKey,
   type HeldIdempotencyKey,
 } from '../../../src/store/write-idempotency.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 describe('write idempotency keys: a claim is held by its stamp (migration 0010)', function () {
   this.timeout(30_000);
   let db: Db;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   after(() => db.close());
 
