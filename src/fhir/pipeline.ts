@@ -119,7 +119,8 @@ const checkScope: Step = (deps, exchange) => {
   let end = param('end');
   if (model.interaction === 'page') {
     const page = deps.cursors.open(model.cursor, binding(exchange));
-    if (!page) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
+    // A cursor names an offset-mode query or a stored search; one naming neither opens nothing (fail closed).
+    if (!page || (page.query === undefined && page.searchId === undefined)) throw new FacadeError(404, 'not-found', 'not-found', 'facade.page_link_invalid');
     exchange.type = page.type;
     everything = page.operation === 'everything';
     since = page.since;
@@ -128,7 +129,7 @@ const checkScope: Step = (deps, exchange) => {
     exchange.upstreamUrl =
       page.query !== undefined
         ? `${deps.upstreamBase}/${page.type}?${queryAtOffset(page.query, page.offset, page.count)}`
-        : `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId ?? '')}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
+        : `${deps.upstreamBase}?_getpages=${encodeURIComponent(page.searchId!)}&_getpagesoffset=${page.offset}&_count=${page.count}&_bundletype=searchset`;
   } else if (model.interaction === 'read' || model.interaction === 'search') {
     exchange.type = model.type;
   }
