@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { findLiveAccessToken } from '../../../src/store/live-access-token.ts';
 import { mayActFor, reachOf } from '../../../src/access/reach.ts';
@@ -55,8 +54,7 @@ describe('reach: which patients an account may act for, one rule for the picker,
   }
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}')");
   });
   after(() => db.close());

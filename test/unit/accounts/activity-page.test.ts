@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import type { FhirClient } from '../../../src/store/fhir-client.ts';
 import { recordAuditEvents } from '../../../src/store/audit-trail.ts';
@@ -42,8 +41,7 @@ describe('one page of an account’s activity (accountActivity)', function () {
   } as unknown as FhirClient;
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     const row = await db.query<{ id: string }>(
       "INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('patient', 'luigi@example.org', 'active', 'Patient/p1') RETURNING id",
     );

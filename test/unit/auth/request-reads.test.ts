@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { saveGrantContext } from '../../../src/store/launch-context.ts';
 import { createRequestReads } from '../../../src/auth/request-reads.ts';
@@ -13,8 +12,7 @@ describe('request reads: each account and launch context read once per token req
   const statements: string[] = [];
   let counting: Db;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     accountId = (
       await db.query<{ id: string }>(
         "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",

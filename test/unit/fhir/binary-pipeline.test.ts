@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { MockAgent } from 'undici';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createCursorCodec } from '../../../src/fhir/cursors.ts';
 import { FacadeError } from '../../../src/fhir/facade-error.ts';
@@ -26,8 +25,7 @@ describe('facade pipeline: a Binary is decided through the DocumentReference or 
   this.timeout(20_000);
   let db: Db;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     const accountId = (
       await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1') RETURNING id")
     ).rows[0]!.id;

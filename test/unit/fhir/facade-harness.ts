@@ -14,8 +14,7 @@ import { createFhirRouter } from '../../../src/fhir/router.ts';
 import { createUpstream } from '../../../src/fhir/upstream.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createGrantUsage } from '../../../src/store/grant-usage.ts';
-import { migrate } from '../../../src/store/migrate.ts';
-import { openPglite } from '../../../src/store/pglite-db.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 
 export const fhirBase = 'https://portal.example/fhir';
 export const hapi = 'http://hapi.test';
@@ -37,8 +36,7 @@ export const entryIds = (bundle: Bundle): string[] => (bundle.entry ?? []).map((
 
 /** `wrapDb` lets a test watch the facade's store calls (the token's own rows are written unwrapped). */
 export async function startFacadeHarness(options: { scope: string; wrapDb?: (db: Db) => Db }): Promise<FacadeHarness> {
-  const db = await openPglite('memory://');
-  await migrate(db);
+  const db = await migratedMemoryStore();
   const accountId = (
     await db.query<{ id: string }>(
       "INSERT INTO accounts (kind, email, status, patient, fhir_user) VALUES ('patient', 'p@example.org', 'active', 'Patient/p1', 'Patient/p1') RETURNING id",

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createCursorCodec } from '../../../src/fhir/cursors.ts';
 import { createUpstream } from '../../../src/fhir/upstream.ts';
@@ -17,8 +16,7 @@ describe('facade pipeline: tokens without a patient context', function () {
   let db: Db;
   let accountId: string;
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     accountId = (
       await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status, fhir_user) VALUES ('staff', 's@clinic.example', 'active', 'Practitioner/p1') RETURNING id")
     ).rows[0]!.id;

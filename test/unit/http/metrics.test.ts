@@ -4,9 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { request as undiciRequest } from 'undici';
-import { openPglite } from '../../../src/store/pglite-db.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import { enqueue } from '../../../src/store/outbox.ts';
 import { createMetrics, type Metrics } from '../../../src/store/metrics.ts';
 import { requestMetrics } from '../../../src/http/request-metrics.ts';
@@ -26,8 +25,7 @@ describe('metrics (Prometheus, issue 15 point 6)', () => {
 
   before(async () => {
     nock.enableNetConnect('127.0.0.1');
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     upstream = createServer((req, res) => {
       if (req.url?.startsWith('/fhir/slow')) setTimeout(() => res.writeHead(200).end('{}'), 120);
       else res.writeHead(req.url?.includes('missing') ? 404 : 200).end('{}');

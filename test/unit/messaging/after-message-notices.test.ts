@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Logger } from '../../../src/core/log.ts';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db, Queryable } from '../../../src/store/db.ts';
 import { createFhirClient } from '../../../src/store/fhir-client.ts';
 import { messagesConfig } from '../../../src/config/messages-config.ts';
@@ -44,8 +43,7 @@ describe('secure messages: the pool notice after a patient’s message', functio
   };
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     await db.query("INSERT INTO accounts (kind, email, status, locale) VALUES ('staff', 'desk@example.org', 'active', 'en')");
     const store = spied(db);
     deps = {

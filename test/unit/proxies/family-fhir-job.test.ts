@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Bundle, Consent, RelatedPerson } from '@medplum/fhirtypes';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createFhirClient } from '../../../src/store/fhir-client.ts';
 import type { FamilyFhirJob } from '../../../src/store/outbox.ts';
@@ -53,8 +52,7 @@ describe('family FHIR job (outbox kind family-fhir): idempotent, ordered, versio
   const deliver = (job: FamilyFhirJob) => familyFhirDeliveryHandler({ db, fhir })(job, { id: '1', attempts: 1 });
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     const account = await db.query<{ id: string }>("INSERT INTO accounts (kind, email, status) VALUES ('proxy', 'family@example.org', 'active') RETURNING id");
     await db.query(`INSERT INTO account_patients (account_id, patient, related_person, consent, parts) VALUES ($1, 'Patient/p1', 'RelatedPerson/rp1', 'Consent/c1', $2)`, [
       account.rows[0]!.id,

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { insertFamilyLink } from '../../../src/store/family.ts';
 import type { ProxiesDeps } from '../../../src/proxies/deps.ts';
@@ -22,8 +21,7 @@ describe('thread sharing: who is shown the choice', () => {
       .rows[0]!.id;
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     patientAccount = await account('patient', 'ana@example.org', 'Patient/p1');
     memberAccount = await account('proxy', 'beto@example.org', null);
     await insertFamilyLink(db, {

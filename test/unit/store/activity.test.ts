@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { recordAuditEvents } from '../../../src/store/audit-trail.ts';
 import { patientActivity } from '../../../src/store/activity.ts';
@@ -28,8 +27,7 @@ describe('patient activity from the audit copy (patientActivity)', function () {
   let db: Db;
   const mine: (AuditEvent & { id: string })[] = [];
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     mine.push(
       read('Patient/p1', 1),
       at(accountAuditEvent({ event: 'login', success: true, actor: 'Patient/p1', accountId: 'a1', patient: 'Patient/p1', portalName: 'Clinic' }), 2),

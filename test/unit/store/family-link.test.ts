@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { endFamilyLink, familyLinkStateOf, insertFamilyLink, type NewFamilyLink } from '../../../src/store/family.ts';
 import { setThreadHidden, threadSharingOf } from '../../../src/store/thread-sharing.ts';
@@ -25,8 +24,7 @@ describe('family link: accepted again after access ended', () => {
   });
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     accountId = (await db.query<{ id: string }>(`INSERT INTO accounts (kind, email, status) VALUES ('proxy', 'ana@example.org', 'active') RETURNING id`)).rows[0]!.id;
   });
   after(() => db.close());

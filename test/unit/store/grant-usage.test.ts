@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db, Queryable } from '../../../src/store/db.ts';
 import { createGrantUsage } from '../../../src/store/grant-usage.ts';
 
@@ -15,8 +14,7 @@ describe('grant usage: an app’s last use, written at most once a minute per gr
     (await db.query<{ last_used_at: Date }>('SELECT last_used_at FROM grant_usage WHERE grant_id = $1', [grantId])).rows[0]?.last_used_at.toISOString();
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   beforeEach(() => {
     writes = [];

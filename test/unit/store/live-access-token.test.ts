@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { findLiveAccessToken } from '../../../src/store/live-access-token.ts';
 
@@ -63,8 +62,7 @@ describe('live access token: every request re-checks token, grant, account and p
   const currentEpoch = async () => String((await db.query<{ n: string }>('SELECT n::text AS n FROM access_epoch')).rows[0]!.n);
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     await db.query("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', 'app', '{}'), ('Client', 'backend', '{}')");
     // A practice's worth of accounts and links, so the planner has a real choice between scanning and the index.
     await db.query(

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { claimNotificationSlot, claimPoolNoticeSlot, messageNoticeChoice, messageNoticeRecipients, setMessageNoticeChoice } from '../../../src/store/message-notifications.ts';
 
@@ -33,8 +32,7 @@ describe('message notices: who is told, and how often', () => {
   let hidden: string;
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     self = await account('patient@example.org', 'patient', 'active', patient);
     optedIn = await account('told@example.org', 'proxy');
     notOptedIn = await account('quiet@example.org', 'proxy');

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { createLogger } from '../../../src/core/log.ts';
-import { openPglite } from '../../../src/store/pglite-db.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
 import { enqueue, getOutboxRow, listDeadLetters } from '../../../src/store/outbox.ts';
 import { createOutboxWorker, PermanentDeliveryError, type DeliveryHandler } from '../../../src/store/outbox-worker.ts';
 
@@ -15,8 +14,7 @@ describe('outbox worker', () => {
 
   // One in-memory store for the suite (PGlite takes a second or two to boot); emptied before each test.
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   after(() => db.close());
 

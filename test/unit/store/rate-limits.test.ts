@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { clearThrottle, failureDelayMs, recordThrottledFailure, throttleState } from '../../../src/store/rate-limits.ts';
 
@@ -11,8 +10,7 @@ describe('sign-in throttling counters', () => {
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
   });
   after(() => db.close());
 

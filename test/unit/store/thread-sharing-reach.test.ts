@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { openPglite } from '../../../src/store/pglite-db.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../support/memory-store.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { insertFamilyLink } from '../../../src/store/family.ts';
 import { setThreadHidden, threadSharingOf } from '../../../src/store/thread-sharing.ts';
@@ -22,8 +21,7 @@ describe('thread sharing: the links account_reach says reach', () => {
   };
 
   before(async () => {
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     await accountWithLink('live@example.org', 'proxy', 'active', 'RelatedPerson/live');
     await accountWithLink('gone@example.org', 'proxy', 'deactivated', 'RelatedPerson/gone');
     await accountWithLink('staff@example.org', 'staff', 'active', 'RelatedPerson/staff');

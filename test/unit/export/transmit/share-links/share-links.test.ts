@@ -5,8 +5,7 @@ import express from 'express';
 import nock from 'nock';
 import { compactDecrypt } from 'jose';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { openPglite } from '../../../../../src/store/pglite-db.ts';
-import { migrate } from '../../../../../src/store/migrate.ts';
+import { migratedMemoryStore } from '../../../../support/memory-store.ts';
 import type { Db } from '../../../../../src/store/db.ts';
 import { createShareLink, passcodeAttemptsLimit, ShareLinkRefused, type CreateShareLinkInput } from '../../../../../src/export/transmit/share-links/create-share-link.ts';
 import { encryptShareFile } from '../../../../../src/export/transmit/share-links/encrypt-file.ts';
@@ -73,8 +72,7 @@ describe('share links (SMART Health Links)', function () {
 
   before(async () => {
     nock.enableNetConnect('127.0.0.1');
-    db = await openPglite('memory://');
-    await migrate(db);
+    db = await migratedMemoryStore();
     const app = express();
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
