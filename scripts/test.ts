@@ -12,12 +12,13 @@ import { ensureSystemDependencies } from './lib/system-deps.ts';
 import { buildHapi } from './lib/hapi-process.ts';
 import { fromRoot } from './lib/paths.ts';
 import { checkHelmChart } from './lib/helm-chart-check.ts';
+import { checkContainerImage } from './lib/image-check.ts';
 
 const started = Date.now();
 const step = (title: string) => process.stdout.write(`\n=== ${title}\n`);
 
 step('System packages');
-ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose', 'xmllint', 'xsltproc', 'isoSchematron', 'openssl']);
+ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose', 'xmllint', 'xsltproc', 'isoSchematron', 'openssl', 'buildah', 'podman', 'runc', 'debootstrap']);
 
 step('HAPI FHIR server build');
 await buildHapi();
@@ -47,6 +48,17 @@ try {
   const chart = checkHelmChart();
   totals.passes += chart.passed;
   totals.failures += chart.failed;
+} catch (error) {
+  process.stdout.write(`  ✗ ${(error as Error).message}\n`);
+  totals.failures += 1;
+}
+// The image built from docker/Dockerfile with buildah and run with podman as the chart runs it: the image's
+// non-root user, a read-only root filesystem, /healthz, /readyz, HEALTHCHECK, SIGTERM (scripts/lib/image-check.ts).
+step('Container image (buildah build, podman run)');
+try {
+  const image = await checkContainerImage();
+  totals.passes += image.passed;
+  totals.failures += image.failed;
 } catch (error) {
   process.stdout.write(`  ✗ ${(error as Error).message}\n`);
   totals.failures += 1;

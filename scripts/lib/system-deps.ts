@@ -52,6 +52,13 @@ export const dependencies = {
     debianPackage: 'haproxy',
     why: 'npm run cluster, drills and load put HAProxy in front of three portal replicas (health checks on /readyz, retries)',
   },
+  // npm run image:check builds docker/Dockerfile and runs the image without a Docker engine (scripts/image-check.ts).
+  buildah: { check: () => onPath('buildah'), debianPackage: 'buildah', why: 'builds docker/Dockerfile without a Docker engine' },
+  podman: { check: () => onPath('podman'), debianPackage: 'podman', why: 'runs the built image (read-only root filesystem, no capabilities)' },
+  // runc, not crun: Debian 12's crun refuses hosts whose cgroups are mounted in hybrid mode ("cgroups in hybrid mode
+  // not supported, drop all controllers from cgroupv2"); runc runs on cgroup v1, hybrid and v2 alike.
+  runc: { check: () => onPath('runc'), debianPackage: 'runc', why: 'the OCI runtime buildah and podman use here' },
+  debootstrap: { check: () => onPath('debootstrap'), debianPackage: 'debootstrap', why: 'builds the Debian base of the Node image from the apt mirror' },
   xmllint: { check: () => onPath('xmllint'), debianPackage: 'libxml2-utils', why: 'the tests validate the exported C-CDA against the CDA R2 schema (xmllint)' },
   openssl: { check: () => onPath('openssl'), debianPackage: 'openssl', why: 'the tests decrypt and verify the Direct S/MIME messages independently (openssl cms)' },
   xsltproc: { check: () => onPath('xsltproc'), debianPackage: 'xsltproc', why: 'the tests run the HL7 C-CDA R2.1 schematron, compiled to XSLT, with xsltproc' },
