@@ -9,7 +9,8 @@
  *   record-pages    the record pages of a signed-in patient (session cookie), server-rendered
  *   sign-in         complete sign-ins (login form → OIDC interaction → callback), a few at a time
  *
- * Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
+ * First a warm-up of every kind of request, not counted (LOAD_WARMUP_SECONDS, default 120: HAPI's JIT needs
+ * it). Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
  * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, PostgreSQL) so the
  * bottleneck shows; RSS of each replica at start and end. Short smoke runs: LOAD_SECONDS (default 10)
  * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none; one-minute slices of
@@ -26,6 +27,7 @@ import { readMix } from './lib/read-mix.ts';
 const seconds = Number(process.env['LOAD_SECONDS'] ?? 10);
 const levels = (process.env['LOAD_CONCURRENCY'] ?? '5,20').split(',').map(Number);
 const soakMinutes = Number(process.env['LOAD_SOAK_MINUTES'] ?? 0);
+const warmUpSeconds = Number(process.env['LOAD_WARMUP_SECONDS'] ?? 120);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Row {
@@ -150,6 +152,27 @@ async function signIn(cluster: Cluster, user: { email: string; password: string;
 
 const recordPages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
 
+/**
+ * Every kind of request for a while before anything is measured, not counted: HAPI's JVM compiles its hot paths
+ * with the optimising compiler only after some thousands of calls (in the first minutes HAPI spent twice the
+ * CPU per search it spends once warm), and V8 likewise. A server that has been up for a day is warm; the
+ * figures should be too, for the facade and for direct HAPI alike.
+ */
+async function warmUp(cluster: Cluster, token: string, cookie: string, patientId: string): Promise<void> {
+  if (warmUpSeconds <= 0) return;
+  const mix = readMix(patientId);
+  const hapiUrl = new URL(cluster.hapi.baseUrl);
+  const started = Date.now();
+  const results = await Promise.all([
+    autocannon({ url: hapiUrl.origin, connections: 2, duration: warmUpSeconds, headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' }, requests: mix.map((p) => ({ method: 'GET', path: `${hapiUrl.pathname}/${p}` })) }),
+    autocannon({ url: cluster.url, connections: 2, duration: warmUpSeconds, headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` }, requests: mix.map((p) => ({ method: 'GET', path: `/fhir/${p}` })) }),
+    autocannon({ url: cluster.url, connections: 2, duration: warmUpSeconds, headers: { cookie, accept: 'text/html' }, requests: recordPages.map((path) => ({ method: 'GET', path })) }),
+  ]);
+  const total = results.reduce((sum, r) => sum + r.requests.total, 0);
+  const failed = results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
+  say(`  warm-up: ${total} requests (direct HAPI, facade, record pages) in ${Math.round((Date.now() - started) / 1000)} s, not counted; ${failed} failed (LOAD_WARMUP_SECONDS)`);
+}
+
 async function scenarios(cluster: Cluster, replicas: number, token: string, cookie: string, patientId: string): Promise<void> {
   const mix = readMix(patientId);
   const pages = recordPages;
@@ -244,6 +267,7 @@ async function main(): Promise<void> {
     const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n3 replicas behind HAProxy:');
+    await warmUp(cluster, token, cookie, patientId);
     await scenarios(cluster, 3, token, cookie, patientId);
     let soak: string | undefined;
     if (soakMinutes > 0) soak = await soakRun(cluster, patientId);

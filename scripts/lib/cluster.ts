@@ -11,7 +11,7 @@ import { openDb } from '../../src/store/open-db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { createFhirClient } from '../../src/store/fhir-client.ts';
 import { loadDemoData, type DemoSummary } from '../demo/load-demo-data.ts';
-import { buildHapi, startHapi, type RunningHapi } from './hapi-process.ts';
+import { buildHapi, serverJavaOptions, startHapi, type RunningHapi } from './hapi-process.ts';
 import { startHaproxy, type RunningHaproxy } from './haproxy-process.ts';
 import { startMaildev, type RunningMaildev } from './maildev-process.ts';
 import { fromRoot } from './paths.ts';
@@ -105,6 +105,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       jdbcUser: decodeURIComponent(hapiDbUrl.username),
       logFile: join(workDir, 'log', 'hapi.log'),
       publicBase: `http://127.0.0.1:${ports.balancer}/fhir`,
+      javaOptions: serverJavaOptions,
     };
     let hapi = await startHapi(hapiOptions);
     stops.push(() => hapi.stop());
