@@ -186,9 +186,27 @@ async function warmUp(cluster: Cluster, token: string, cookie: string, patientId
   const hapiUrl = new URL(cluster.hapi.baseUrl);
   const started = Date.now();
   const results = await Promise.all([
-    autocannon({ url: hapiUrl.origin, connections: 2, duration: warmUpSeconds, headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' }, requests: mix.map((p) => ({ method: 'GET', path: `${hapiUrl.pathname}/${p}` })) }),
-    autocannon({ url: cluster.url, connections: 2, duration: warmUpSeconds, headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` }, requests: mix.map((p) => ({ method: 'GET', path: `/fhir/${p}` })) }),
-    autocannon({ url: cluster.url, connections: 2, duration: warmUpSeconds, headers: { cookie, accept: 'text/html' }, requests: recordPages.map((path) => ({ method: 'GET', path })) }),
+    autocannon({
+      url: hapiUrl.origin,
+      connections: 2,
+      duration: warmUpSeconds,
+      headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' },
+      requests: mix.map((p) => ({ method: 'GET', path: `${hapiUrl.pathname}/${p}` })),
+    }),
+    autocannon({
+      url: cluster.url,
+      connections: 2,
+      duration: warmUpSeconds,
+      headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+      requests: mix.map((p) => ({ method: 'GET', path: `/fhir/${p}` })),
+    }),
+    autocannon({
+      url: cluster.url,
+      connections: 2,
+      duration: warmUpSeconds,
+      headers: { cookie, accept: 'text/html' },
+      requests: recordPages.map((path) => ({ method: 'GET', path })),
+    }),
   ]);
   const total = results.reduce((sum, r) => sum + r.requests.total, 0);
   const failed = results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);

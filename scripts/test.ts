@@ -18,7 +18,22 @@ const started = Date.now();
 const step = (title: string) => process.stdout.write(`\n=== ${title}\n`);
 
 step('System packages');
-ensureSystemDependencies(['java', 'maven', 'postgresql', 'pdftotext', 'chromium', 'dockerCompose', 'xmllint', 'xsltproc', 'isoSchematron', 'openssl', 'buildah', 'podman', 'runc', 'debootstrap']);
+ensureSystemDependencies([
+  'java',
+  'maven',
+  'postgresql',
+  'pdftotext',
+  'chromium',
+  'dockerCompose',
+  'xmllint',
+  'xsltproc',
+  'isoSchematron',
+  'openssl',
+  'buildah',
+  'podman',
+  'runc',
+  'debootstrap',
+]);
 
 step('HAPI FHIR server build');
 await buildHapi();
