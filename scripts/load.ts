@@ -301,6 +301,13 @@ async function main(): Promise<void> {
     `npm run load: ${seconds} s per run, concurrency ${levels.join(', ')}${soakMinutes ? `, then a ${soakMinutes}-minute soak` : ' (smoke length; LOAD_SECONDS=60 for longer runs)'}`,
   );
   const cluster = await startCluster({ replicas: 3, env: { SIGN_IN_MAX_FAILURES: '100' } });
+  // Ctrl-C (or a SIGTERM) mid-run stops the cluster too: left running, its fixed ports break the next run.
+  const interrupted = () => {
+    say('\nInterrupted: stopping the cluster…');
+    void cluster.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const { token, cookie } = await signedInPatient(cluster);
     const patientId = cluster.demo.patients.find((p) => p.name.startsWith('Reyna'))?.id ?? cluster.demo.patients[0]!.id;
