@@ -6,6 +6,7 @@
 import type { CodeableConcept, Quantity, Reference } from '@medplum/fhirtypes';
 import { isMessageKey, type Locale, type MessageKey } from '../core/i18n/translate.ts';
 import type { DateFormatter } from '../core/fhir/dates.ts';
+import { numberFormat } from '../core/i18n/intl-formats.ts';
 
 export interface Formatter {
   readonly locale: Locale;
@@ -39,7 +40,7 @@ export const dateTimeText = (fmt: Formatter, value: string | undefined): string 
 
 export function numberText(fmt: Formatter, value: number): string {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-  return new Intl.NumberFormat(numberLocale(fmt.locale), { maximumFractionDigits: digits }).format(value);
+  return numberFormat(numberLocale(fmt.locale), { maximumFractionDigits: digits }).format(value);
 }
 
 /** UCUM codes people do not read (mm[Hg], kg/m2, Cel) as the symbols they know. */

@@ -4,6 +4,7 @@
  * grouped by day; every numeric result linked to its trend chart.
  */
 import type { DiagnosticReport, Observation } from '@medplum/fhirtypes';
+import { collator } from '../core/i18n/intl-formats.ts';
 import { conceptText, dateText } from './format.ts';
 import { effectiveDate, outOfRange, rangeText, resultCode, valueText, type OutOfRange } from './observation-values.ts';
 import { newestFirst, type ClinicalPeriod, type SectionContext } from './section.ts';
@@ -116,6 +117,6 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
     reports: newestFirst(groups, (g) => g.date).map((g) => ({ title: g.title, date: dateText(fmt, g.date), rows: g.rows, period: { start: g.date } })),
     olderBefore: oldest,
     before,
-    trends: [...trends.values()].sort((a, b) => a.name.localeCompare(b.name, fmt.locale)),
+    trends: [...trends.values()].sort((a, b) => collator(fmt.locale).compare(a.name, b.name)),
   };
 }

@@ -5,6 +5,7 @@
  * (PRACTICE_TIME_ZONE), with the zone named so a time is never ambiguous.
  */
 import type { Locale } from '../i18n/translate.ts';
+import { dateTimeFormat } from '../i18n/intl-formats.ts';
 
 /** Spanish and English as spoken in the United States, where the practice is. */
 const intlLocale = (locale: Locale) => (locale === 'es' ? 'es-US' : 'en-US');
@@ -49,7 +50,7 @@ function calendarDay(value: string): { date: Date; month: boolean; day: boolean 
 export const isFhirDate = (value: string): boolean => /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/.test(value) && calendarDay(value) !== undefined;
 
 export function dateFormatter(locale: Locale, timeZone: string): DateFormatter {
-  const instantFormat = new Intl.DateTimeFormat(intlLocale(locale), {
+  const instantFormat = dateTimeFormat(intlLocale(locale), {
     year: 'numeric',
     month: 'short',
     day: 'numeric',
@@ -58,8 +59,8 @@ export function dateFormatter(locale: Locale, timeZone: string): DateFormatter {
     timeZoneName: 'short',
     timeZone,
   });
-  // Calendar days, not instants: formatted in UTC so that no time zone moves them. Made once per formatter.
-  const calendar = (parts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(intlLocale(locale), { year: 'numeric', timeZone: 'UTC', ...parts });
+  // Calendar days, not instants: formatted in UTC so that no time zone moves them.
+  const calendar = (parts: Intl.DateTimeFormatOptions) => dateTimeFormat(intlLocale(locale), { year: 'numeric', timeZone: 'UTC', ...parts });
   const dayFormat = calendar({ month: 'long', day: 'numeric' });
   const monthFormat = calendar({ month: 'long' });
   const yearFormat = calendar({});

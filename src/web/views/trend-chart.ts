@@ -8,6 +8,7 @@
 import { html, type SafeHtml } from '../../ui/html.ts';
 import type { Locale, MessageKey } from '../../core/i18n/translate.ts';
 import type { TrendPoint, TrendSeries } from '../../record/trend-series.ts';
+import { dateTimeFormat, numberFormat } from '../../core/i18n/intl-formats.ts';
 
 export type { TrendPoint, TrendSeries };
 
@@ -75,23 +76,10 @@ function usablePoints(points: readonly TrendPoint[]): Point[] {
 const dateLocales: Record<Locale, string> = { en: 'en-US', es: 'es-US' };
 const numberLocales: Record<Locale, string> = { en: 'en-US', es: 'es' };
 
-const formatterCache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
-function dateFormat(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `d|${locale}|${JSON.stringify(options)}`;
-  const cached = formatterCache.get(key) as Intl.DateTimeFormat | undefined;
-  if (cached) return cached;
-  const made = new Intl.DateTimeFormat(dateLocales[locale], { ...options, timeZone: 'UTC' });
-  formatterCache.set(key, made);
-  return made;
-}
-function numberFormat(locale: Locale, fractionDigits?: number): Intl.NumberFormat {
-  const key = `n|${locale}|${fractionDigits ?? ''}`;
-  const cached = formatterCache.get(key) as Intl.NumberFormat | undefined;
-  if (cached) return cached;
+const dateFormat = (locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat => dateTimeFormat(dateLocales[locale], { ...options, timeZone: 'UTC' });
+function numberFormatFor(locale: Locale, fractionDigits?: number): Intl.NumberFormat {
   const digits = fractionDigits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
-  const made = new Intl.NumberFormat(numberLocales[locale], digits);
-  formatterCache.set(key, made);
-  return made;
+  return numberFormat(numberLocales[locale], digits);
 }
 
 const precisionFormats: Record<Precision, Intl.DateTimeFormatOptions> = {
@@ -109,7 +97,7 @@ const tableDate = (locale: Locale, p: Point): string =>
     : p.precision === 'day'
       ? dateFormat(locale, { dateStyle: 'medium' }).format(p.at)
       : longDate(locale, p);
-const formatNumber = (locale: Locale, value: number): string => numberFormat(locale).format(value);
+const formatNumber = (locale: Locale, value: number): string => numberFormatFor(locale).format(value);
 
 // ---------------------------------------------------------------------------------------------
 // Drawing. Coordinates are in viewBox units; the SVG scales to its container. 320 wide keeps 14-unit
@@ -283,7 +271,7 @@ function chartSvg(o: TrendChartOptions, drawn: readonly Drawn[], summary: string
 
   const yAxis = y.ticks.map(
     (v) =>
-      html`<line x1="${xLeft}" x2="${xRight}" y1="${r1(py(v))}" y2="${r1(py(v))}" stroke="${gridColour}" stroke-width="1"/><text x="${xLeft - 6}" y="${r1(py(v))}" dy="0.35em" text-anchor="end">${numberFormat(o.locale, y.digits).format(v)}</text>`,
+      html`<line x1="${xLeft}" x2="${xRight}" y1="${r1(py(v))}" y2="${r1(py(v))}" stroke="${gridColour}" stroke-width="1"/><text x="${xLeft - 6}" y="${r1(py(v))}" dy="0.35em" text-anchor="end">${numberFormatFor(o.locale, y.digits).format(v)}</text>`,
   );
   const tickFormat = dateFormat(o.locale, tickFormats[x.unit]);
   const xAxis = x.ticks.map((at) => {
