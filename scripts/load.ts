@@ -9,8 +9,8 @@
  *   record-pages    the record pages of a signed-in patient (session cookie), server-rendered
  *   sign-in         complete sign-ins (login form → OIDC interaction → callback), a few at a time
  *
- * First a warm-up of every kind of request, not counted (LOAD_WARMUP_SECONDS, default 120: HAPI's JIT needs
- * it); each run starts once the outbox has written the previous runs' AuditEvents to HAPI. Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
+ * First a warm-up of every kind of request, not counted, until HAPI's JIT has settled (LOAD_WARMUP_SECONDS, default
+ * 120, at least; LOAD_WARMUP_MAX_SECONDS, default 900, at most); each run starts once the outbox has written the previous runs' AuditEvents to HAPI. Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
  * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, PostgreSQL) so the
  * bottleneck shows; RSS of each replica at start and end. Short smoke runs: LOAD_SECONDS (default 10)
  * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none; one-minute slices of
@@ -28,6 +28,7 @@ const seconds = Number(process.env['LOAD_SECONDS'] ?? 10);
 const levels = (process.env['LOAD_CONCURRENCY'] ?? '5,20').split(',').map(Number);
 const soakMinutes = Number(process.env['LOAD_SOAK_MINUTES'] ?? 0);
 const warmUpSeconds = Number(process.env['LOAD_WARMUP_SECONDS'] ?? 120);
+const warmUpMaxSeconds = Math.max(warmUpSeconds, Number(process.env['LOAD_WARMUP_MAX_SECONDS'] ?? 900));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Row {
@@ -99,22 +100,10 @@ function cpuSnapshot(cluster: Cluster): Record<string, number> {
   };
 }
 
-async function run(
-  cluster: Cluster,
-  scenario: string,
-  replicas: number,
-  concurrency: number,
-  options: { url: string; requests: { path: string }[]; headers: Record<string, string> },
-): Promise<Row> {
+async function run(cluster: Cluster, scenario: string, replicas: number, concurrency: number, set: RequestSet): Promise<Row> {
   await outboxDrained(cluster);
   const before = cpuSnapshot(cluster);
-  const result = await autocannon({
-    url: options.url,
-    connections: concurrency,
-    duration: seconds,
-    headers: options.headers,
-    requests: options.requests.map((r) => ({ method: 'GET', path: r.path })),
-  });
+  const result = await autocannon({ ...set, connections: concurrency, duration: seconds });
   const after = cpuSnapshot(cluster);
   const cpu = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
   const row: Row = {
@@ -174,70 +163,90 @@ async function signIn(cluster: Cluster, user: { email: string; password: string;
 
 const recordPages = ['/', '/record/problems', '/record/medications', '/record/allergies', '/record/immunizations', '/record/visits', '/record/results', '/record/vitals'];
 
-/**
- * Every kind of request for a while before anything is measured, not counted: HAPI's JVM compiles its hot paths
- * with the optimising compiler only after some thousands of calls (in the first minutes HAPI spent twice the
- * CPU per search it spends once warm), and V8 likewise. A server that has been up for a day is warm; the
- * figures should be too, for the facade and for direct HAPI alike.
- */
-async function warmUp(cluster: Cluster, token: string, cookie: string, patientId: string): Promise<void> {
-  if (warmUpSeconds <= 0) return;
-  const mix = readMix(patientId);
-  const hapiUrl = new URL(cluster.hapi.baseUrl);
-  const started = Date.now();
-  const results = await Promise.all([
-    autocannon({
-      url: hapiUrl.origin,
-      connections: 2,
-      duration: warmUpSeconds,
-      headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' },
-      requests: mix.map((p) => ({ method: 'GET', path: `${hapiUrl.pathname}/${p}` })),
-    }),
-    autocannon({
-      url: cluster.url,
-      connections: 2,
-      duration: warmUpSeconds,
-      headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
-      requests: mix.map((p) => ({ method: 'GET', path: `/fhir/${p}` })),
-    }),
-    autocannon({
-      url: cluster.url,
-      connections: 2,
-      duration: warmUpSeconds,
-      headers: { cookie, accept: 'text/html' },
-      requests: recordPages.map((path) => ({ method: 'GET', path })),
-    }),
-  ]);
-  const total = results.reduce((sum, r) => sum + r.requests.total, 0);
-  const failed = results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
-  say(`  warm-up: ${total} requests (direct HAPI, facade, record pages) in ${Math.round((Date.now() - started) / 1000)} s, not counted; ${failed} failed (LOAD_WARMUP_SECONDS)`);
+interface RequestSet {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly requests: { method: 'GET'; path: string }[];
 }
 
-async function scenarios(cluster: Cluster, replicas: number, token: string, cookie: string, patientId: string): Promise<void> {
+/**
+ * The four kinds of request the runs, the warm-up and the soak send: the patient-compartment read mix straight to
+ * HAPI (as an app asks it, and as the facade asks it: offset mode, src/fhir/offset-paging.ts), the same mix through
+ * HAProxy and the facade with the patient's token, and the record pages with the patient's session.
+ */
+function requestSets(cluster: Cluster, token: string, cookie: string, patientId: string): Record<'direct' | 'directOffset' | 'facade' | 'pages', RequestSet> {
   const mix = readMix(patientId);
-  const pages = recordPages;
-  for (const concurrency of levels) {
-    const hapiUrl = new URL(cluster.hapi.baseUrl);
-    await run(cluster, 'facade-direct', replicas, concurrency, {
-      url: hapiUrl.origin,
-      requests: mix.map((p) => ({ path: `${hapiUrl.pathname}/${p}` })),
-      headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' },
-    });
-    if (replicas === 3) {
-      // The strictest yardstick: HAPI asked exactly as the facade asks it (offset mode, src/fhir/offset-paging.ts),
-      // so the ratio against it is the facade's own cost, not HAPI's stored-search bookkeeping it avoids.
-      await run(cluster, 'direct-offset', replicas, concurrency, {
-        url: hapiUrl.origin,
-        requests: mix.map((p) => ({ path: `${hapiUrl.pathname}/${p.includes('?') ? `${p}&_sort=_pid&_offset=0` : p}` })),
-        headers: { accept: 'application/fhir+json', 'cache-control': 'no-cache' },
-      });
+  const hapiUrl = new URL(cluster.hapi.baseUrl);
+  const get = (paths: readonly string[]) => paths.map((path) => ({ method: 'GET' as const, path }));
+  const hapiHeaders = { accept: 'application/fhir+json', 'cache-control': 'no-cache' };
+  return {
+    direct: { url: hapiUrl.origin, headers: hapiHeaders, requests: get(mix.map((p) => `${hapiUrl.pathname}/${p}`)) },
+    directOffset: { url: hapiUrl.origin, headers: hapiHeaders, requests: get(mix.map((p) => `${hapiUrl.pathname}/${p.includes('?') ? `${p}&_sort=_pid&_offset=0` : p}`)) },
+    facade: { url: cluster.url, headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` }, requests: get(mix.map((p) => `/fhir/${p}`)) },
+    pages: { url: cluster.url, headers: { cookie, accept: 'text/html' }, requests: get(recordPages) },
+  };
+}
+
+/** CPU seconds HAPI's JIT compiler threads (C1, C2) have used, from /proc: how much compiling the JVM still does. */
+function compilerSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  let total = 0;
+  for (const task of readdirSafe(`/proc/${pid}/task`)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').includes('CompilerThre')) continue;
+      const fields = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the thread ended meanwhile
     }
-    await run(cluster, 'facade', replicas, concurrency, {
-      url: cluster.url,
-      requests: mix.map((p) => ({ path: `/fhir/${p}` })),
-      headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
-    });
-    await run(cluster, 'record-pages', replicas, concurrency, { url: cluster.url, requests: pages.map((path) => ({ path })), headers: { cookie, accept: 'text/html' } });
+  }
+  return total;
+}
+
+/** A warm-up round ends the warm-up once HAPI's compilers used less than this share of one core during it. */
+const settledCompilerShare = 0.1;
+const warmUpRoundSeconds = 30;
+
+/**
+ * Every kind of request before anything is measured, not counted, until HAPI's JIT has settled. The JVM compiles
+ * HAPI's hot paths with the optimising compiler (C2) over the first minutes of load, and on 2 cores that work is
+ * charged to whatever runs meanwhile: for about eight minutes after a start the compiler thread took a third of
+ * HAPI's CPU, and HAPI's CPU per record page fell from 41 to 12 ms as it finished. A server that has been up for a
+ * day is warm; the figures should be too, for the facade and for direct HAPI alike. So the warm-up runs at least
+ * LOAD_WARMUP_SECONDS (default 120), then in 30-second rounds until the compilers use less than a tenth of a core,
+ * at most LOAD_WARMUP_MAX_SECONDS (default 900), and says how it ended.
+ */
+async function warmUp(cluster: Cluster, sets: ReturnType<typeof requestSets>): Promise<void> {
+  if (warmUpSeconds <= 0) return;
+  const hapiPid = cluster.hapi.process.pid;
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  let total = 0;
+  let failed = 0;
+  let share = 1;
+  while (elapsed() < warmUpMaxSeconds) {
+    const round = elapsed() < warmUpSeconds ? Math.min(warmUpSeconds - elapsed(), warmUpMaxSeconds - elapsed()) : Math.min(warmUpRoundSeconds, warmUpMaxSeconds - elapsed());
+    const compiledBefore = compilerSeconds(hapiPid);
+    const roundStarted = Date.now();
+    const results = await Promise.all([sets.direct, sets.facade, sets.pages].map((set) => autocannon({ ...set, connections: 2, duration: Math.max(1, Math.round(round)) })));
+    share = (compilerSeconds(hapiPid) - compiledBefore) / ((Date.now() - roundStarted) / 1000);
+    total += results.reduce((sum, r) => sum + r.requests.total, 0);
+    failed += results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
+    say(`  warm-up ${Math.round(elapsed())} s: HAPI's JIT compilers used ${(share * 100).toFixed(0)}% of a core in the last ${Math.round(round)} s`);
+    if (elapsed() >= warmUpSeconds && share < settledCompilerShare) break;
+  }
+  const settled = share < settledCompilerShare ? 'settled' : `still compiling after LOAD_WARMUP_MAX_SECONDS (${warmUpMaxSeconds} s): the figures include some JIT work`;
+  say(`  warm-up: ${total} requests (direct HAPI, facade, record pages) in ${Math.round(elapsed())} s, not counted; ${failed} failed; HAPI's JIT ${settled}`);
+}
+
+async function scenarios(cluster: Cluster, replicas: number, sets: ReturnType<typeof requestSets>): Promise<void> {
+  for (const concurrency of levels) {
+    await run(cluster, 'facade-direct', replicas, concurrency, sets.direct);
+    // The strictest yardstick: HAPI asked exactly as the facade asks it, so the ratio against it is the facade's own
+    // cost, not HAPI's stored-search bookkeeping it avoids.
+    if (replicas === 3) await run(cluster, 'direct-offset', replicas, concurrency, sets.directOffset);
+    await run(cluster, 'facade', replicas, concurrency, sets.facade);
+    await run(cluster, 'record-pages', replicas, concurrency, sets.pages);
   }
   // Sign-ins: whole journeys, 4 at a time, for the scenario's duration.
   const user = cluster.demo.portalUsers[0]!;
@@ -314,8 +323,8 @@ async function main(): Promise<void> {
     const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n3 replicas behind HAProxy:');
-    await warmUp(cluster, token, cookie, patientId);
-    await scenarios(cluster, 3, token, cookie, patientId);
+    await warmUp(cluster, requestSets(cluster, token, cookie, patientId));
+    await scenarios(cluster, 3, requestSets(cluster, token, cookie, patientId));
     let soak: string | undefined;
     if (soakMinutes > 0) soak = await soakRun(cluster, patientId);
     const rssEnd3 = cluster.replicas.map((r) => rssMb(r.process.pid));
@@ -326,7 +335,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2500));
     // A fresh sign-in: after a soak the first session's token (15 minutes' life) has expired.
     const again = await signedInPatient(cluster);
-    await scenarios(cluster, 1, again.token, again.cookie, patientId);
+    await scenarios(cluster, 1, requestSets(cluster, again.token, again.cookie, patientId));
 
     report(rssStart, rssEnd3, soak);
   } finally {
@@ -356,17 +365,8 @@ async function soakRun(cluster: Cluster, patientId: string): Promise<string> {
       signedIn = await signedInPatient(cluster);
       signedInAt = Date.now();
     }
-    const { token, cookie } = signedIn;
-    const [facade, pages] = await Promise.all([
-      autocannon({
-        url: cluster.url,
-        connections: 5,
-        duration: 60,
-        headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
-        requests: readMix(patientId).map((p) => ({ method: 'GET', path: `/fhir/${p}` })),
-      }),
-      autocannon({ url: cluster.url, connections: 3, duration: 60, headers: { cookie, accept: 'text/html' }, requests: recordPages.map((path) => ({ method: 'GET', path })) }),
-    ]);
+    const sets = requestSets(cluster, signedIn.token, signedIn.cookie, patientId);
+    const [facade, pages] = await Promise.all([autocannon({ ...sets.facade, connections: 5, duration: 60 }), autocannon({ ...sets.pages, connections: 3, duration: 60 })]);
     const failed = [facade, pages].reduce((n, r) => n + r.errors + r.non2xx + r.timeouts, 0);
     errors += failed;
     requests += facade.requests.total + pages.requests.total;
