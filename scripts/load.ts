@@ -225,7 +225,8 @@ async function warmUp(cluster: Cluster, sets: ReturnType<typeof requestSets>): P
   let failed = 0;
   let share = 1;
   while (elapsed() < warmUpMaxSeconds) {
-    const round = elapsed() < warmUpSeconds ? Math.min(warmUpSeconds - elapsed(), warmUpMaxSeconds - elapsed()) : Math.min(warmUpRoundSeconds, warmUpMaxSeconds - elapsed());
+    // The first round lasts the minimum warm-up; later rounds are short, so the warm-up ends soon after the JIT settles.
+    const round = Math.min(elapsed() < warmUpSeconds ? warmUpSeconds - elapsed() : warmUpRoundSeconds, warmUpMaxSeconds - elapsed());
     const compiledBefore = compilerSeconds(hapiPid);
     const roundStarted = Date.now();
     const results = await Promise.all([sets.direct, sets.facade, sets.pages].map((set) => autocannon({ ...set, connections: 2, duration: Math.max(1, Math.round(round)) })));
