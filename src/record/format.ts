@@ -15,9 +15,6 @@ export interface Formatter {
   readonly dates: DateFormatter;
 }
 
-// Numbers in Spanish use the decimal comma (80,2 kg), as the trend charts do (views/trend-chart.ts).
-const numberLocale = (locale: Locale) => (locale === 'es' ? 'es' : 'en-US');
-
 /** A concept in words: its text, else the first coding's display, else its code (never an empty string when anything is there). */
 export function conceptText(concept: CodeableConcept | undefined): string {
   if (!concept) return '';
@@ -40,7 +37,7 @@ export const dateTimeText = (fmt: Formatter, value: string | undefined): string 
 
 export function numberText(fmt: Formatter, value: number): string {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-  return numberFormat(numberLocale(fmt.locale), { maximumFractionDigits: digits }).format(value);
+  return numberFormat(fmt.locale, { maximumFractionDigits: digits }).format(value);
 }
 
 /** UCUM codes people do not read (mm[Hg], kg/m2, Cel) as the symbols they know. */

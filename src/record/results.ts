@@ -113,10 +113,11 @@ export async function loadResults({ record, fmt }: SectionContext, beforeParam?:
     const key = `${code.system}|${code.code}`;
     if (!trends.has(key)) trends.set(key, { name: conceptText(o.code), href: trendHref(code) });
   }
+  const byName = collator(fmt.locale);
   return {
     reports: newestFirst(groups, (g) => g.date).map((g) => ({ title: g.title, date: dateText(fmt, g.date), rows: g.rows, period: { start: g.date } })),
     olderBefore: oldest,
     before,
-    trends: [...trends.values()].sort((a, b) => collator(fmt.locale).compare(a.name, b.name)),
+    trends: [...trends.values()].sort((a, b) => byName.compare(a.name, b.name)),
   };
 }

@@ -7,9 +7,6 @@
 import type { Locale } from '../i18n/translate.ts';
 import { dateTimeFormat } from '../i18n/intl-formats.ts';
 
-/** Spanish and English as spoken in the United States, where the practice is. */
-const intlLocale = (locale: Locale) => (locale === 'es' ? 'es-US' : 'en-US');
-
 export interface DateFormatter {
   readonly locale: Locale;
   readonly timeZone: string;
@@ -50,7 +47,7 @@ function calendarDay(value: string): { date: Date; month: boolean; day: boolean 
 export const isFhirDate = (value: string): boolean => /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/.test(value) && calendarDay(value) !== undefined;
 
 export function dateFormatter(locale: Locale, timeZone: string): DateFormatter {
-  const instantFormat = dateTimeFormat(intlLocale(locale), {
+  const instantFormat = dateTimeFormat(locale, {
     year: 'numeric',
     month: 'short',
     day: 'numeric',
@@ -60,7 +57,7 @@ export function dateFormatter(locale: Locale, timeZone: string): DateFormatter {
     timeZone,
   });
   // Calendar days, not instants: formatted in UTC so that no time zone moves them.
-  const calendar = (parts: Intl.DateTimeFormatOptions) => dateTimeFormat(intlLocale(locale), { year: 'numeric', timeZone: 'UTC', ...parts });
+  const calendar = (parts: Intl.DateTimeFormatOptions) => dateTimeFormat(locale, { year: 'numeric', timeZone: 'UTC', ...parts });
   const dayFormat = calendar({ month: 'long', day: 'numeric' });
   const monthFormat = calendar({ month: 'long' });
   const yearFormat = calendar({});

@@ -1,9 +1,18 @@
 /**
- * Intl's formatters, made once per locale and options and then kept. Making one costs far more than
- * using it (ICU loads and compiles the locale's patterns): on the record pages, formatters made per
- * request were a sixth of a replica's CPU. They are immutable, and the keys come from code and
- * configuration (two languages, the practice's time zone), so the kept set stays small.
+ * Intl's formatters for the portal's two languages, made once per language and options and then kept.
+ * Making one costs far more than using it (ICU loads and compiles the locale's patterns): on the record
+ * pages, formatters made per request were a sixth of a replica's CPU. They are immutable, and the keys
+ * come from code and configuration (two languages, the practice's time zone), so the kept set stays small.
+ *
+ * Dates are said as Spanish and English are spoken in the United States, where the practice is (es-US,
+ * en-US). Numbers in Spanish use the decimal comma (80,2 kg): CLDR's es-US writes a decimal point like
+ * en-US, so numbers use plain 'es'.
  */
+import type { Locale } from './translate.ts';
+
+const dateLocales: Record<Locale, string> = { en: 'en-US', es: 'es-US' };
+const numberLocales: Record<Locale, string> = { en: 'en-US', es: 'es' };
+
 const kept = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat | Intl.Collator>();
 
 function keptFormat<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.Collator>(key: string, make: () => T): T {
@@ -15,11 +24,11 @@ function keptFormat<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.Col
   return format;
 }
 
-export const dateTimeFormat = (locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat =>
-  keptFormat(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+export const dateTimeFormat = (locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat =>
+  keptFormat(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(dateLocales[locale], options));
 
-export const numberFormat = (locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat =>
-  keptFormat(`number|${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
+export const numberFormat = (locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat =>
+  keptFormat(`number|${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(numberLocales[locale], options));
 
 /** Sorting words as the reader's language orders them (accents, case). */
-export const collator = (locale: string): Intl.Collator => keptFormat(`collator|${locale}`, () => new Intl.Collator(locale));
+export const collator = (locale: Locale): Intl.Collator => keptFormat(`collator|${locale}`, () => new Intl.Collator(dateLocales[locale]));

@@ -70,16 +70,11 @@ function usablePoints(points: readonly TrendPoint[]): Point[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Locale formatting. Dates use es-US / en-US as the rest of the portal does (formatDate). Numbers
-// use 'es' for Spanish: CLDR's es-US writes a decimal point (80.2) like en-US, and the portal's
-// Spanish uses the decimal comma (80,2 kg). Change this one line to switch.
-const dateLocales: Record<Locale, string> = { en: 'en-US', es: 'es-US' };
-const numberLocales: Record<Locale, string> = { en: 'en-US', es: 'es' };
-
-const dateFormat = (locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat => dateTimeFormat(dateLocales[locale], { ...options, timeZone: 'UTC' });
+// Locale formatting: the portal's languages as src/core/i18n/intl-formats.ts says them (the decimal comma in Spanish).
+const dateFormat = (locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat => dateTimeFormat(locale, { ...options, timeZone: 'UTC' });
 function numberFormatFor(locale: Locale, fractionDigits?: number): Intl.NumberFormat {
   const digits = fractionDigits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
-  return numberFormat(numberLocales[locale], digits);
+  return numberFormat(locale, digits);
 }
 
 const precisionFormats: Record<Precision, Intl.DateTimeFormatOptions> = {
