@@ -48,10 +48,14 @@ const rows: Row[] = [];
 
 /** CPU seconds (user + system) of a process and its children, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
+  return pid ? statCpuSeconds(`/proc/${pid}/stat`, { children: true }) : 0;
+}
+
+/** User + system CPU seconds from a /proc stat file (a process's or one thread's), with its waited-for children if asked; 0 once it is gone. */
+function statCpuSeconds(path: string, options: { children: boolean }): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ').map(Number);
+    return (fields[11]! + fields[12]! + (options.children ? fields[13]! + fields[14]! : 0)) / 100;
   } catch {
     return 0;
   }
@@ -192,13 +196,13 @@ function compilerSeconds(pid: number | undefined): number {
   if (!pid) return 0;
   let total = 0;
   for (const task of readdirSafe(`/proc/${pid}/task`)) {
+    let name = '';
     try {
-      if (!readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').includes('CompilerThre')) continue;
-      const fields = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8');
     } catch {
-      // the thread ended meanwhile
+      continue; // the thread ended meanwhile
     }
+    if (name.includes('CompilerThre')) total += statCpuSeconds(`/proc/${pid}/task/${task}/stat`, { children: false });
   }
   return total;
 }
@@ -324,8 +328,9 @@ async function main(): Promise<void> {
     const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n3 replicas behind HAProxy:');
-    await warmUp(cluster, requestSets(cluster, token, cookie, patientId));
-    await scenarios(cluster, 3, requestSets(cluster, token, cookie, patientId));
+    const sets = requestSets(cluster, token, cookie, patientId);
+    await warmUp(cluster, sets);
+    await scenarios(cluster, 3, sets);
     let soak: string | undefined;
     if (soakMinutes > 0) soak = await soakRun(cluster, patientId);
     const rssEnd3 = cluster.replicas.map((r) => rssMb(r.process.pid));
