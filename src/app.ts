@@ -14,7 +14,7 @@ import { faviconSvg } from './ui/assets/favicon.ts';
 import { smartStyle } from './ui/assets/smart-style.ts';
 import { resolveLocale } from './http/locale.ts';
 import { csrfProtection } from './http/csrf.ts';
-import { createFhirRouter } from './fhir/router.ts';
+import { createFhirFacade } from './fhir/router.ts';
 import { createLanguageRouter } from './web/language-router.ts';
 import { createInteractionRouter } from './web/interaction-router.ts';
 import { createAuthRouter } from './web/auth-router.ts';
@@ -68,27 +68,25 @@ export function createApp(ctx: Context): express.Express {
 
   // The authorization server and the FHIR facade speak OAuth and FHIR: no cookies-and-forms middleware.
   app.use('/oidc', ctx.provider.callback());
-  app.use(
-    '/fhir',
-    createFhirRouter({
-      db: ctx.db,
-      // The clock the minors policy reads (a birthday is decided on every request); tests move it across birthdays.
-      now: ctx.accounts.now,
-      fhirBase: ctx.fhirBase,
-      upstreamBase: trimBase(ctx.config.fhir.upstreamUrl),
-      publicUrl: ctx.config.publicUrl,
-      upstream: ctx.facadeUpstream,
-      cursorSecret: ctx.config.secretKeys[0]!,
-      portalName: ctx.config.practice.name,
-      log: ctx.log,
-      grantUsage: ctx.grantUsage,
-      registration: ctx.config.clientRegistrationToken !== undefined,
-      timeZone: ctx.config.practice.timeZone,
-      minors: ctx.config.minors,
-      staleClaimMs: ctx.config.fhir.writeClaimStaleMs,
-      messaging: { topicPools: new Map(ctx.config.messages.topics.map((t) => [t.code, t.pool])), answerBusinessDays: ctx.config.messages.answerBusinessDays },
-    }),
-  );
+  const fhirFacade = createFhirFacade({
+    db: ctx.db,
+    // The clock the minors policy reads (a birthday is decided on every request); tests move it across birthdays.
+    now: ctx.accounts.now,
+    fhirBase: ctx.fhirBase,
+    upstreamBase: trimBase(ctx.config.fhir.upstreamUrl),
+    publicUrl: ctx.config.publicUrl,
+    upstream: ctx.facadeUpstream,
+    cursorSecret: ctx.config.secretKeys[0]!,
+    portalName: ctx.config.practice.name,
+    log: ctx.log,
+    grantUsage: ctx.grantUsage,
+    registration: ctx.config.clientRegistrationToken !== undefined,
+    timeZone: ctx.config.practice.timeZone,
+    minors: ctx.config.minors,
+    staleClaimMs: ctx.config.fhir.writeClaimStaleMs,
+    messaging: { topicPools: new Map(ctx.config.messages.topics.map((t) => [t.code, t.pool])), answerBusinessDays: ctx.config.messages.answerBusinessDays },
+  });
+  app.use('/fhir', fhirFacade.router);
 
   // SMART Health Links receivers (other apps, any origin): JSON, no cookies, no CSRF.
   app.use(
@@ -120,6 +118,8 @@ export function createApp(ctx: Context): express.Express {
     fhirBase: ctx.fhirBase,
     timeoutMs: ctx.config.fhir.timeoutMs,
     http: ctx.http,
+    // The pages read through the facade of this same process (no HTTP hop through the load balancer).
+    facade: { read: fhirFacade.read, metrics: ctx.metrics },
     now: ctx.accounts.now,
     banners: createBannerCache(),
   };

@@ -124,7 +124,27 @@ const samePermits = (a: Principal, b: Principal): boolean =>
   !a.consentParts === !b.consentParts &&
   (a.hiddenThreads ?? []).join(' ') === (b.hiddenThreads ?? []).join(' ');
 
-export function createFhirRouter(deps: FhirFacadeDeps): Router {
+/** A read or search as the facade takes it, whether it came over HTTP or from one of the portal's own pages. */
+export interface FacadeReadRequest {
+  readonly method: string;
+  /** The path under /fhir ("/Patient/123", "/" for a paging cursor). */
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly authorization: string | undefined;
+  readonly accept: string | undefined;
+  /** Who asked, for the AuditEvent: the HTTP client, or the browser behind a portal page. */
+  readonly clientAddress: string;
+}
+
+/** The answer: the resource to release (and the Accept it was computed for), or the refusal. */
+export type FacadeReadAnswer = { readonly body: Resource; readonly accept: string | undefined; readonly failure?: undefined } | { readonly failure: FacadeError };
+
+export interface FhirFacade {
+  readonly router: Router;
+  readonly read: (request: FacadeReadRequest) => Promise<FacadeReadAnswer>;
+}
+
+export function createFhirFacade(deps: FhirFacadeDeps): FhirFacade {
   const router = Router();
   const cursors = createCursorCodec(deps.cursorSecret);
   // Concurrent requests' AuditEvents share a statement; each response still waits for its own to commit.
@@ -168,7 +188,7 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
   });
 
   // The BALP AuditEvents of one facade request: one per patient whose data it touched (none known: one without).
-  const accessEvents = (exchange: Exchange, req: Request, rawQuery: string, failure: FacadeError | undefined) => {
+  const accessEvents = (exchange: Exchange, request: FacadeReadRequest, failure: FacadeError | undefined) => {
     const principal = exchange.principal;
     const model = exchange.model;
     const patients: readonly (string | undefined)[] = principal ? auditedPatients(exchange, [deps.fhirBase, deps.upstreamBase]) : [];
@@ -180,8 +200,8 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
         ...(principal
           ? { clientId: principal.clientId, ...(principal.accountId ? { accountId: principal.accountId } : {}), ...(patient ? { patient: `Patient/${patient}` } : {}) }
           : {}),
-        request: `${req.method} ${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
-        clientAddress: clientAddress(req),
+        request: `${request.method} ${request.path}${request.rawQuery ? `?${request.rawQuery}` : ''}`,
+        clientAddress: request.clientAddress,
         portalName: deps.portalName,
       }),
     );
@@ -248,13 +268,14 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     res.end(JSON.stringify(result));
   };
 
-  router.all('/{*path}', async (req: Request, res: Response) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return write(req, res);
-    const queryIndex = req.originalUrl.indexOf('?');
-    const rawQuery = queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '';
-    const fresh = (): Exchange => ({ method: req.method, path: req.path, rawQuery, authorization: req.get('authorization'), accept: req.get('accept') });
+  /**
+   * A read or search (GET/HEAD) answered: the pipeline, then the audit before anything is released, with the
+   * token checked again if access changed meanwhile. Served over HTTP below and in-process to the portal's own
+   * pages (FhirFacade.read), so both take exactly the same checks and leave the same trail.
+   */
+  const read = async (request: FacadeReadRequest): Promise<FacadeReadAnswer> => {
+    const fresh = (): Exchange => ({ method: request.method, path: request.path, rawQuery: request.rawQuery, authorization: request.authorization, accept: request.accept });
     let exchange = fresh();
-    let status = 200;
     let body: Resource | undefined;
     let failure: FacadeError | undefined;
     try {
@@ -262,11 +283,10 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
     } catch (error) {
       failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
       if (!(error instanceof FacadeError)) deps.log.error({ errorClass: (error as Error)?.name }, 'facade request failed');
-      status = failure.status;
     }
     // Audit before release, and only while access is what the token was checked at (security model 8, 10).
     try {
-      let write = await audit.record(accessEvents(exchange, req, rawQuery, failure), exchange.principal?.accessEpoch);
+      let write = await audit.record(accessEvents(exchange, request, failure), exchange.principal?.accessEpoch);
       checked.observeEpoch(write.epoch);
       for (let attempt = 0; !write.written; attempt++) {
         // Something that can end access was written since this token was checked (a revocation, a
@@ -280,43 +300,58 @@ export function createFhirRouter(deps: FhirFacadeDeps): Router {
           exchange.principal = undefined;
           body = undefined;
           failure = unauthenticated();
-          status = failure.status;
         } else if (!samePermits(principal, before)) {
           // What the family member's Consent permits changed since the answer was computed (narrowed or widened):
           // the answer is computed again under the Consent as it stands now; nothing of the old one leaves.
           exchange = fresh();
           body = undefined;
           failure = undefined;
-          status = 200;
           try {
             body = await runFacade(facade, exchange);
           } catch (error) {
             failure = error instanceof FacadeError ? error : new FacadeError(503, 'transient', 'transient', 'facade.request_failed');
-            status = failure.status;
           }
         } else {
           exchange.principal = principal;
         }
-        write = await audit.record(accessEvents(exchange, req, rawQuery, failure), exchange.principal?.accessEpoch);
+        write = await audit.record(accessEvents(exchange, request, failure), exchange.principal?.accessEpoch);
         checked.observeEpoch(write.epoch);
       }
     } catch {
-      return outcome(req, res, new FacadeError(503, 'transient', 'transient', 'facade.audit_failed'));
+      return { failure: new FacadeError(503, 'transient', 'transient', 'facade.audit_failed') };
     }
-    if (failure) {
-      if (failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return outcome(req, res, failure);
+    return failure ? { failure } : { body: body!, accept: exchange.accept };
+  };
+
+  router.all('/{*path}', async (req: Request, res: Response) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return write(req, res);
+    const queryIndex = req.originalUrl.indexOf('?');
+    const answer = await read({
+      method: req.method,
+      path: req.path,
+      rawQuery: queryIndex >= 0 ? req.originalUrl.slice(queryIndex + 1) : '',
+      authorization: req.get('authorization'),
+      accept: req.get('accept'),
+      clientAddress: clientAddress(req),
+    });
+    if (answer.failure) {
+      if (answer.failure.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      return outcome(req, res, answer.failure);
     }
+    const body = answer.body;
     // A Binary read without a FHIR format in Accept answers the content itself (FHIR R4 http.html#binary).
-    if (body?.resourceType === 'Binary' && !wantsBinaryResource(exchange.accept)) {
+    if (body.resourceType === 'Binary' && !wantsBinaryResource(answer.accept)) {
       const raw = rawBinaryContent(body as Binary);
       for (const [name, value] of Object.entries(raw.headers)) res.setHeader(name, value);
-      return res.status(status).end(raw.body);
+      return res.status(200).end(raw.body);
     }
     // Serialised once and sent as is: no ETag hashing of a no-store body, no second pass through res.json.
-    res.status(status).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+    res.status(200).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
     res.end(JSON.stringify(body));
   });
-  return router;
+  return { router, read };
 }
+
+/** The facade's Express router (/fhir), for tests that need only the HTTP side. */
+export const createFhirRouter = (deps: FhirFacadeDeps): Router => createFhirFacade(deps).router;

@@ -15,12 +15,15 @@ export function requestMetrics(metrics: Pick<Metrics, 'httpDuration' | 'facadeDe
       const status = res.statusCode;
       end({ method: req.method, route, status: String(status) });
       if (route === '/fhir' || route.startsWith('/fhir/')) {
-        metrics.facadeDecisions.inc({ method: req.method, decision: status >= 500 ? 'unavailable' : status >= 400 ? 'refused' : 'allowed' });
+        metrics.facadeDecisions.inc({ method: req.method, decision: facadeDecision(status) });
       }
     });
     next();
   };
 }
+
+/** How a facade answer is counted, whether it went out over HTTP or to one of the portal's own pages. */
+export const facadeDecision = (status: number): 'allowed' | 'refused' | 'unavailable' => (status >= 500 ? 'unavailable' : status >= 400 ? 'refused' : 'allowed');
 
 function routeOf(req: Request): string {
   const pattern = (req.route as { path?: unknown } | undefined)?.path;

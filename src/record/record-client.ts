@@ -5,7 +5,10 @@
  * compartment, family-access limits, audit) applies to every one of them.
  *
  * It speaks HTTP through undici's `request` on the connection pool the composition root owns, the
- * same client and pool the facade uses to reach HAPI (src/fhir/upstream.ts says why not fetch).
+ * same client and pool the facade uses to reach HAPI (src/fhir/upstream.ts says why not fetch). The
+ * portal's own pages hand their requests to the facade in this same process instead (`inProcess`): the
+ * same pipeline, token checks and AuditEvent, without an HTTP round trip through the load balancer
+ * (docs/production.md, "Where a record page's CPU goes").
  * Paging follows only the facade's own signed cursors.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -29,6 +32,12 @@ export interface RecordClient {
   search<T extends Resource>(path: string, options?: { maxPages?: number }): Promise<SearchResult<T>>;
 }
 
+/** A facade request answered in this process: the status it would have sent, and the resource when 2xx. */
+export type InProcessFacade = (request: { readonly path: string; readonly rawQuery: string; readonly authorization: string }) => Promise<{
+  readonly status: number;
+  readonly resource?: unknown;
+}>;
+
 export interface RecordClientOptions {
   /** The facade's public base (the token's audience). */
   readonly fhirBase: string;
@@ -39,6 +48,8 @@ export interface RecordClientOptions {
   readonly fhirUser?: string | undefined;
   readonly timeoutMs: number;
   readonly dispatcher: Dispatcher;
+  /** The facade of this very process, for URLs under `fhirBase`; without it every request goes over HTTP. */
+  readonly inProcess?: InProcessFacade | undefined;
   /** Called when the facade refuses the token (revoked, expired, account ended), before SignInRequired is thrown. */
   readonly onUnauthorized?: () => Promise<void>;
 }
@@ -47,12 +58,13 @@ export interface RecordClientOptions {
 const defaultMaxPages = 10;
 
 export function createRecordClient(options: RecordClientOptions): RecordClient {
-  const get = async <T extends Resource>(url: string): Promise<T> => {
+  const authorization = `Bearer ${options.accessToken}`;
+  const overHttp = async (url: string): Promise<{ status: number; resource?: unknown }> => {
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
         method: 'GET',
-        headers: { authorization: `Bearer ${options.accessToken}`, accept: 'application/fhir+json' },
+        headers: { authorization, accept: 'application/fhir+json' },
         dispatcher: options.dispatcher,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
@@ -61,20 +73,36 @@ export function createRecordClient(options: RecordClientOptions): RecordClient {
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
       await response.body.dump().catch(() => undefined);
-      if (response.statusCode === 401) {
-        await options.onUnauthorized?.();
-        throw new SignInRequired();
-      }
-      if (response.statusCode === 404) throw new AppError('fhir_not_found', 404);
-      // Out of this token's scopes or of a family member's limited Consent (the facade decided): not an outage.
-      if (response.statusCode === 403) throw new AppError('forbidden', 403);
-      throw new AppError('fhir_unavailable', 503);
+      return { status: response.statusCode };
     }
     try {
-      return (await response.body.json()) as T;
+      return { status: response.statusCode, resource: await response.body.json() };
     } catch {
       throw new AppError('fhir_unavailable', 503);
     }
+  };
+  const inProcess = async (facade: InProcessFacade, url: string): Promise<{ status: number; resource?: unknown }> => {
+    const relative = url.slice(options.fhirBase.length);
+    const queryIndex = relative.indexOf('?');
+    const path = (queryIndex >= 0 ? relative.slice(0, queryIndex) : relative) || '/';
+    try {
+      return await facade({ path, rawQuery: queryIndex >= 0 ? relative.slice(queryIndex + 1) : '', authorization });
+    } catch {
+      throw new AppError('fhir_unavailable', 503);
+    }
+  };
+  const get = async <T extends Resource>(url: string): Promise<T> => {
+    const underBase = url.startsWith(`${options.fhirBase}/`) || url.startsWith(`${options.fhirBase}?`);
+    const { status, resource } = options.inProcess && underBase ? await inProcess(options.inProcess, url) : await overHttp(url);
+    if (status === 401) {
+      await options.onUnauthorized?.();
+      throw new SignInRequired();
+    }
+    if (status === 404) throw new AppError('fhir_not_found', 404);
+    // Out of this token's scopes or of a family member's limited Consent (the facade decided): not an outage.
+    if (status === 403) throw new AppError('forbidden', 403);
+    if (status < 200 || status >= 300 || resource === undefined) throw new AppError('fhir_unavailable', 503);
+    return resource as T;
   };
   const fhirBase = options.fhirBase;
   return {

@@ -7,7 +7,11 @@ import type { Request, Response } from 'express';
 import type { Dispatcher } from 'undici';
 import { SignInRequired } from '../core/errors.ts';
 import type { SessionManager } from '../http/session.ts';
-import { createRecordClient, type RecordClient, type RecordClientOptions } from '../record/record-client.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { facadeDecision } from '../http/request-metrics.ts';
+import type { FhirFacade } from '../fhir/router.ts';
+import type { Metrics } from '../store/metrics.ts';
+import { createRecordClient, type InProcessFacade, type RecordClient, type RecordClientOptions } from '../record/record-client.ts';
 import { createRecordWriter, type RecordWriter } from '../record/record-writer.ts';
 import type { TokenSet, WebClient } from './web-client.ts';
 
@@ -18,6 +22,21 @@ export interface RecordSessionDeps {
   readonly timeoutMs: number;
   /** The portal's HTTP connection pool (made by the composition root). */
   readonly http: Dispatcher;
+  /**
+   * The facade of this process: the pages' reads are answered by it directly, through the same pipeline and
+   * audit an app's request takes, counted in the same facade-decision metric. Without it they go over HTTP.
+   */
+  readonly facade?: { readonly read: FhirFacade['read']; readonly metrics?: Pick<Metrics, 'facadeDecisions'> };
+}
+
+/** The facade's read path bound to one page request: its visitor's address is the one audited. */
+function inProcessFacade(req: Request, facade: NonNullable<RecordSessionDeps['facade']>): InProcessFacade {
+  return async ({ path, rawQuery, authorization }) => {
+    const answer = await facade.read({ method: 'GET', path, rawQuery, authorization, accept: 'application/fhir+json', clientAddress: clientAddress(req) });
+    const status = answer.failure ? answer.failure.status : 200;
+    facade.metrics?.facadeDecisions.inc({ method: 'GET', decision: facadeDecision(status) });
+    return answer.failure ? { status } : { status, resource: answer.body };
+  };
 }
 
 export async function recordClientFor(req: Request, res: Response, deps: RecordSessionDeps): Promise<RecordClient> {
@@ -67,6 +86,7 @@ async function sessionClient(req: Request, res: Response, deps: RecordSessionDep
     fhirUser: tokens.fhirUser,
     timeoutMs: deps.timeoutMs,
     dispatcher: deps.http,
+    inProcess: deps.facade ? inProcessFacade(req, deps.facade) : undefined,
     onUnauthorized: () => deps.sessions.end(req, res, session),
   };
   return { options, accountId: session.accountId };

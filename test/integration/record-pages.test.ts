@@ -288,6 +288,34 @@ describe('the health record pages in real Chromium (issue #5)', function () {
     expect(await checkAccessibility(page, 'proxy-immunizations')).to.deep.equal([]);
   });
 
+  it('reads through the facade of its own process: each read audited and counted as a facade decision, none sent over HTTP', async () => {
+    const seeded = await seedPatient(portal.ctx, { given: 'Enproceso' });
+    const user = await registerAccountFor(portal.ctx, await portal.ctx.fhir.read<Patient>('Patient', seeded.id));
+    const page = await signedIn(user, 'en');
+    const sample = async () => {
+      const metrics = await portal.ctx.metrics.registry.getMetricsAsJSON();
+      const values = (name: string) => metrics.find((m) => m.name === name)?.values ?? [];
+      return {
+        facadeOverHttp: values('puente_http_request_duration_seconds_count')
+          .filter((v) => String(v.labels['route']).startsWith('/fhir'))
+          .reduce((n, v) => n + v.value, 0),
+        allowed: values('puente_fhir_facade_decisions_total').find((v) => v.labels['decision'] === 'allowed' && v.labels['method'] === 'GET')?.value ?? 0,
+      };
+    };
+    const before = await sample();
+    const auditedBefore = Number((await portal.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE patient = $1', [`Patient/${seeded.id}`])).rows[0]!.n);
+    await visit(page, '/record/immunizations');
+    const after = await sample();
+    const audited = await portal.ctx.db.query<{ resource: { entity?: { query?: string }[] } }>('SELECT resource FROM audit_events WHERE patient = $1 ORDER BY recorded_at DESC', [
+      `Patient/${seeded.id}`,
+    ]);
+    const queries = audited.rows.flatMap((r) => (r.resource.entity ?? []).map((e) => (e.query ? Buffer.from(e.query, 'base64').toString('utf8') : '')));
+    expect(after.facadeOverHttp - before.facadeOverHttp, 'facade requests over HTTP').to.equal(0);
+    expect(after.allowed - before.allowed, 'facade decisions counted').to.be.greaterThan(0);
+    expect(audited.rows.length - auditedBefore, 'AuditEvents of the page view').to.equal(after.allowed - before.allowed);
+    expect(queries.some((q) => q.startsWith('GET /Immunization?'))).to.equal(true);
+  });
+
   it('downloads documents kept inline or as a Binary, through the facade, and never another patient’s', async () => {
     const seeded = await seedPatient(portal.ctx, { given: 'Documentos' });
     const { ids } = await seedClinicalRecord(portal.ctx, seeded.id, 'DOCMARK');
