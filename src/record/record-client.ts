@@ -85,10 +85,17 @@ export function createRecordClient(options: RecordClientOptions): RecordClient {
     const relative = url.slice(options.fhirBase.length);
     const queryIndex = relative.indexOf('?');
     const path = (queryIndex >= 0 ? relative.slice(0, queryIndex) : relative) || '/';
+    // The page waits no longer than it would for the facade over HTTP (the answer, if it comes later, is dropped).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('facade timed out')), options.timeoutMs);
+    });
     try {
-      return await facade({ path, rawQuery: queryIndex >= 0 ? relative.slice(queryIndex + 1) : '', authorization });
+      return await Promise.race([facade({ path, rawQuery: queryIndex >= 0 ? relative.slice(queryIndex + 1) : '', authorization }), late]);
     } catch {
       throw new AppError('fhir_unavailable', 503);
+    } finally {
+      clearTimeout(timer);
     }
   };
   const get = async <T extends Resource>(url: string): Promise<T> => {

@@ -68,6 +68,19 @@ describe('record client', () => {
     expect((error as AppError).status).to.equal(503);
   });
 
+  it('gives up on a facade that does not answer within the timeout, as it would over HTTP', async () => {
+    const record = createRecordClient({
+      fhirBase,
+      accessToken: 'tok-1',
+      patient: 'p1',
+      timeoutMs: 50,
+      dispatcher: noHttp,
+      inProcess: () => new Promise(() => undefined),
+    });
+    const error = await record.read('Patient/p1').catch((e: unknown) => e);
+    expect((error as AppError).code).to.equal('fhir_unavailable');
+  });
+
   it('goes over HTTP when no facade runs in this process', async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
