@@ -10,8 +10,11 @@
  */
 import type { Locale } from './translate.ts';
 
-const dateLocales: Record<Locale, string> = { en: 'en-US', es: 'es-US' };
+const languageTags: Record<Locale, string> = { en: 'en-US', es: 'es-US' };
 const numberLocales: Record<Locale, string> = { en: 'en-US', es: 'es' };
+
+/** The portal's language as a BCP 47 tag (es-US, en-US), for documents that name their language (C-CDA, XDM). */
+export const languageTag = (locale: Locale): string => languageTags[locale];
 
 const kept = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat | Intl.Collator>();
 
@@ -25,10 +28,10 @@ function keptFormat<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.Col
 }
 
 export const dateTimeFormat = (locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat =>
-  keptFormat(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(dateLocales[locale], options));
+  keptFormat(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(languageTags[locale], options));
 
 export const numberFormat = (locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat =>
   keptFormat(`number|${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(numberLocales[locale], options));
 
 /** Sorting words as the reader's language orders them (accents, case). */
-export const collator = (locale: Locale): Intl.Collator => keptFormat(`collator|${locale}`, () => new Intl.Collator(dateLocales[locale]));
+export const collator = (locale: Locale): Intl.Collator => keptFormat(`collator|${locale}`, () => new Intl.Collator(languageTags[locale]));

@@ -7,6 +7,7 @@
  * and who cares for the patient.
  */
 import type { Coding, Extension, Patient } from '@medplum/fhirtypes';
+import { languageTag } from '../../core/i18n/intl-formats.ts';
 import { codeSystemOf, isOid, OID } from './code-systems.ts';
 import type { BuildContext } from './context.ts';
 import { cd, templateIds } from './data-types.ts';
@@ -199,7 +200,7 @@ export function header(input: CcdInput, selection: CcdSelection, ctx: BuildConte
     el('title', {}, ctx.label('document.title')),
     el('effectiveTime', { value: hl7Instant(input.createdAt, input.timeZone) }),
     el('confidentialityCode', { code: 'N', codeSystem: OID.confidentiality, codeSystemName: 'Confidentiality', displayName: 'normal' }),
-    el('languageCode', { code: input.language === 'es' ? 'es-US' : 'en-US' }),
+    el('languageCode', { code: languageTag(input.language) }),
     el('setId', { root: documentId }),
     el('versionNumber', { value: '1' }),
     recordTarget(input.patient, ctx),

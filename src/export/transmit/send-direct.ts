@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { medicalRecordNumber } from '../../core/fhir/names.ts';
 import { translate } from '../../core/i18n/translate.ts';
+import { languageTag } from '../../core/i18n/intl-formats.ts';
 import type { RecordClient } from '../../record/record-client.ts';
 import { findRecipientCertificate, type DirectCertificateStore } from './direct/certificates.ts';
 import { DirectRefused } from './direct-refused.ts';
@@ -53,7 +54,7 @@ export function createDirectTransmitter(settings: DirectSettings): DirectTransmi
           contentType: file.contentType.split(';')[0]!,
           body: file.body,
           title: file.format,
-          languageCode: language === 'es' ? 'es-US' : 'en-US',
+          languageCode: languageTag(language),
           formatCode: file.format.startsWith('C-CDA') ? ccdaFormatCode : mimeTypeSufficientFormatCode,
         })),
         patient: { id: medicalRecordNumber(patient) ?? record.patient },
