@@ -48,7 +48,7 @@ export interface RecordClientOptions {
   readonly fhirUser?: string | undefined;
   readonly timeoutMs: number;
   readonly dispatcher: Dispatcher;
-  /** The facade of this very process, for URLs under `fhirBase`; without it every request goes over HTTP. */
+  /** The facade of this very process (every URL asked is under `fhirBase`); without it every request goes over HTTP. */
   readonly inProcess?: InProcessFacade | undefined;
   /** Called when the facade refuses the token (revoked, expired, account ended), before SignInRequired is thrown. */
   readonly onUnauthorized?: () => Promise<void>;
@@ -99,8 +99,7 @@ export function createRecordClient(options: RecordClientOptions): RecordClient {
     }
   };
   const get = async <T extends Resource>(url: string): Promise<T> => {
-    const underBase = url.startsWith(`${options.fhirBase}/`) || url.startsWith(`${options.fhirBase}?`);
-    const { status, resource } = options.inProcess && underBase ? await inProcess(options.inProcess, url) : await overHttp(url);
+    const { status, resource } = options.inProcess ? await inProcess(options.inProcess, url) : await overHttp(url);
     if (status === 401) {
       await options.onUnauthorized?.();
       throw new SignInRequired();
