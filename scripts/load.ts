@@ -23,6 +23,7 @@ import pg from 'pg';
 import { HttpClient, formAction } from '../test/support/http-client.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
 import { readMix } from './lib/read-mix.ts';
+import { searchByOffset } from '../src/fhir/offset-paging.ts';
 
 const seconds = Number(process.env['LOAD_SECONDS'] ?? 10);
 const levels = (process.env['LOAD_CONCURRENCY'] ?? '5,20').split(',').map(Number);
@@ -185,10 +186,16 @@ function requestSets(cluster: Cluster, token: string, cookie: string, patientId:
   const hapiHeaders = { accept: 'application/fhir+json', 'cache-control': 'no-cache' };
   return {
     direct: { url: hapiUrl.origin, headers: hapiHeaders, requests: get(mix.map((p) => `${hapiUrl.pathname}/${p}`)) },
-    directOffset: { url: hapiUrl.origin, headers: hapiHeaders, requests: get(mix.map((p) => `${hapiUrl.pathname}/${p.includes('?') ? `${p}&_sort=_pid&_offset=0` : p}`)) },
+    directOffset: { url: hapiUrl.origin, headers: hapiHeaders, requests: get(mix.map((p) => `${hapiUrl.pathname}/${asTheFacadeAsks(p)}`)) },
     facade: { url: cluster.url, headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` }, requests: get(mix.map((p) => `/fhir/${p}`)) },
     pages: { url: cluster.url, headers: { cookie, accept: 'text/html' }, requests: get(recordPages) },
   };
+}
+
+/** A read-mix path as the facade sends it to HAPI: type searches in offset mode (src/fhir/offset-paging.ts). */
+function asTheFacadeAsks(path: string): string {
+  const [type, query] = path.split('?');
+  return query === undefined ? path : `${type}?${searchByOffset(new URLSearchParams(query))}`;
 }
 
 /** CPU seconds HAPI's JIT compiler threads (C1, C2) have used, from /proc: how much compiling the JVM still does. */
