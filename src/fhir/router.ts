@@ -352,6 +352,3 @@ export function createFhirFacade(deps: FhirFacadeDeps): FhirFacade {
   });
   return { router, read };
 }
-
-/** The facade's Express router (/fhir), for tests that need only the HTTP side. */
-export const createFhirRouter = (deps: FhirFacadeDeps): Router => createFhirFacade(deps).router;

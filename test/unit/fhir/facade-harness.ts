@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { MockAgent } from 'undici';
 import { createLogger } from '../../../src/core/log.ts';
-import { createFhirRouter } from '../../../src/fhir/router.ts';
+import { createFhirFacade } from '../../../src/fhir/router.ts';
 import { createUpstream } from '../../../src/fhir/upstream.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { createGrantUsage } from '../../../src/store/grant-usage.ts';
@@ -53,7 +53,7 @@ export async function startFacadeHarness(options: { scope: string; wrapDb?: (db:
   const app = express();
   app.use(
     '/fhir',
-    createFhirRouter({
+    createFhirFacade({
       db: options.wrapDb ? options.wrapDb(db) : db,
       fhirBase,
       upstreamBase: `${hapi}/fhir`,
@@ -65,7 +65,7 @@ export async function startFacadeHarness(options: { scope: string; wrapDb?: (db:
       grantUsage: createGrantUsage(db),
       registration: false,
       timeZone: 'America/Chicago',
-    }),
+    }).router,
   );
   // The facade is called over loopback; HAPI stays a mock.
   nock.enableNetConnect('127.0.0.1');
