@@ -11,17 +11,18 @@
  *
  * First a warm-up of every kind of request, not counted, until HAPI's JIT has settled (LOAD_WARMUP_SECONDS, default
  * 120, at least; LOAD_WARMUP_MAX_SECONDS, default 900, at most); each run starts once the outbox has written the previous runs' AuditEvents to HAPI. Prints requests per second, p50/p95/p99 and errors per scenario, the scaling factor 1 → 3 replicas,
- * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, PostgreSQL) so the
+ * the facade/direct ratio, and CPU seconds per process group (portals, HAPI, each PostgreSQL server) so the
  * bottleneck shows; RSS of each replica at start and end. Short smoke runs: LOAD_SECONDS (default 10)
  * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none; one-minute slices of
  * facade reads and record pages, each minute's rates, errors and replica RSS printed).
  */
 import autocannon from 'autocannon';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { HttpClient, formAction } from '../test/support/http-client.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
+import { processCpuSeconds, processTreeCpuSeconds, threadCpu, threadsOf } from './lib/proc-cpu.ts';
 import { readMix } from './lib/read-mix.ts';
 import { searchByOffset } from '../src/fhir/offset-paging.ts';
 
@@ -47,21 +48,6 @@ interface Row {
 
 const rows: Row[] = [];
 
-/** CPU seconds (user + system) of a process and its children, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  return pid ? statCpuSeconds(`/proc/${pid}/stat`, { children: true }) : 0;
-}
-
-/** User + system CPU seconds from a /proc stat file (a process's or one thread's), with its waited-for children if asked; 0 once it is gone. */
-function statCpuSeconds(path: string, options: { children: boolean }): number {
-  try {
-    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ').map(Number);
-    return (fields[11]! + fields[12]! + (options.children ? fields[13]! + fields[14]! : 0)) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 function rssMb(pid: number | undefined): number {
   if (!pid) return 0;
   try {
@@ -72,35 +58,13 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-/** PostgreSQL's backends are children of the postmaster; sum every process whose command line names one of our data dirs. */
-function postgresCpu(): number {
-  let total = 0;
-  for (const entry of readdirSafe('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.startsWith('postgres')) total += cpuSeconds(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-function readdirSafe(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
 function cpuSnapshot(cluster: Cluster): Record<string, number> {
   return {
-    portals: cluster.replicas.reduce((sum, r) => sum + cpuSeconds(r.process.pid), 0),
-    hapi: cpuSeconds(cluster.hapi.process.pid),
-    postgres: postgresCpu(),
-    haproxy: cpuSeconds(cluster.haproxy.process.pid),
+    portals: cluster.replicas.reduce((sum, r) => sum + processCpuSeconds(r.process.pid), 0),
+    hapi: processCpuSeconds(cluster.hapi.process.pid),
+    store: processTreeCpuSeconds(cluster.store.postmasterPid()),
+    hapiDb: processTreeCpuSeconds(cluster.hapiDb.postmasterPid()),
+    haproxy: processCpuSeconds(cluster.haproxy.process.pid),
     loadgen: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
   };
 }
@@ -125,7 +89,7 @@ async function run(cluster: Cluster, scenario: string, replicas: number, concurr
   };
   rows.push(row);
   say(
-    `  ${scenario.padEnd(14)} ${replicas} replica(s)  c=${String(concurrency).padStart(3)}  ${row.rps.toFixed(1).padStart(7)} req/s  p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  errors ${row.errors}/${row.requests}  CPU s: portals ${cpu['portals']!.toFixed(1)}, HAPI ${cpu['hapi']!.toFixed(1)}, PostgreSQL ${cpu['postgres']!.toFixed(1)}`,
+    `  ${scenario.padEnd(14)} ${replicas} replica(s)  c=${String(concurrency).padStart(3)}  ${row.rps.toFixed(1).padStart(7)} req/s  p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  errors ${row.errors}/${row.requests}  CPU s: portals ${cpu['portals']!.toFixed(1)}, HAPI ${cpu['hapi']!.toFixed(1)}, PostgreSQL: store ${cpu['store']!.toFixed(1)}, HAPI's ${cpu['hapiDb']!.toFixed(1)}`,
   );
   return row;
 }
@@ -202,14 +166,9 @@ function asTheFacadeAsks(path: string): string {
 function compilerSeconds(pid: number | undefined): number {
   if (!pid) return 0;
   let total = 0;
-  for (const task of readdirSafe(`/proc/${pid}/task`)) {
-    let name = '';
-    try {
-      name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    if (name.includes('CompilerThre')) total += statCpuSeconds(`/proc/${pid}/task/${task}/stat`, { children: false });
+  for (const tid of threadsOf(pid)) {
+    const thread = threadCpu(pid, tid);
+    if (thread?.name.includes('CompilerThre')) total += thread.seconds;
   }
   return total;
 }

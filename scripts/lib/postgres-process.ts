@@ -4,7 +4,7 @@
  * PostgreSQL refuses to run as root, so under root (CI) it runs as the Debian 'postgres' user.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -20,6 +20,8 @@ export interface RunningPostgres {
   pause(): void;
   start(): void;
   stop(): Promise<void>;
+  /** The server's main process (postmaster), whose children are the backends; undefined while it is stopped. */
+  postmasterPid(): number | undefined;
 }
 
 export async function startPostgres(): Promise<RunningPostgres> {
@@ -67,6 +69,14 @@ export async function startPostgres(): Promise<RunningPostgres> {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     },
     start: startServer,
+    postmasterPid() {
+      try {
+        // The first line of postmaster.pid is the PID; the file exists only while the server runs.
+        return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+      } catch {
+        return undefined;
+      }
+    },
     async stop() {
       try {
         run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
