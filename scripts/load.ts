@@ -186,7 +186,7 @@ const warmUpRoundSeconds = 30;
  * LOAD_WARMUP_SECONDS (default 120), then in 30-second rounds until the compilers use less than a tenth of a core,
  * at most LOAD_WARMUP_MAX_SECONDS (default 900), and says how it ended.
  */
-async function warmUp(cluster: Cluster, sets: ReturnType<typeof requestSets>): Promise<void> {
+async function warmUp(cluster: Cluster, freshSets: FreshSets): Promise<void> {
   if (warmUpSeconds <= 0) return;
   const hapiPid = cluster.hapi.process.pid;
   const started = Date.now();
@@ -197,6 +197,7 @@ async function warmUp(cluster: Cluster, sets: ReturnType<typeof requestSets>): P
   while (elapsed() < warmUpMaxSeconds) {
     // The first round lasts the minimum warm-up; later rounds are short, so the warm-up ends soon after the JIT settles.
     const round = Math.min(elapsed() < warmUpSeconds ? warmUpSeconds - elapsed() : warmUpRoundSeconds, warmUpMaxSeconds - elapsed());
+    const sets = await freshSets();
     const compiledBefore = compilerSeconds(hapiPid);
     const roundStarted = Date.now();
     const results = await Promise.all([sets.direct, sets.facade, sets.pages].map((set) => autocannon({ ...set, connections: 2, duration: Math.max(1, Math.round(round)) })));
@@ -257,6 +258,26 @@ async function scenarios(cluster: Cluster, replicas: number, sets: ReturnType<ty
   );
 }
 
+/** Each phase's requests, with the demo patient's session and access token as they stand (see patientSession). */
+type FreshSets = () => Promise<ReturnType<typeof requestSets>>;
+
+/**
+ * The demo patient's session, signed in again once it is five minutes old. Access tokens live 15 minutes; a
+ * warm-up on a slow day lasts up to LOAD_WARMUP_MAX_SECONDS (15 minutes by default), and when every phase reused
+ * the first sign-in, the runs after a long warm-up were all refused (401) and counted as errors.
+ */
+function patientSession(cluster: Cluster): () => Promise<{ token: string; cookie: string }> {
+  let current: { token: string; cookie: string } | undefined;
+  let signedInAt = 0;
+  return async () => {
+    if (!current || Date.now() - signedInAt > 5 * 60_000) {
+      current = await signedInPatient(cluster);
+      signedInAt = Date.now();
+    }
+    return current;
+  };
+}
+
 /** The demo patient signed in: the session cookie, and the SMART access token the web session holds (15 minutes' life). */
 async function signedInPatient(cluster: Cluster): Promise<{ token: string; cookie: string }> {
   const { browser } = await signIn(cluster, cluster.demo.portalUsers[0]!);
@@ -289,25 +310,26 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const { token, cookie } = await signedInPatient(cluster);
     const patientId = cluster.demo.patients.find((p) => p.name.startsWith('Reyna'))?.id ?? cluster.demo.patients[0]!.id;
+    const session = patientSession(cluster);
+    const freshSets: FreshSets = async () => {
+      const { token, cookie } = await session();
+      return requestSets(cluster, token, cookie, patientId);
+    };
     const rssStart = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n3 replicas behind HAProxy:');
-    const sets = requestSets(cluster, token, cookie, patientId);
-    await warmUp(cluster, sets);
-    await scenarios(cluster, 3, sets);
+    await warmUp(cluster, freshSets);
+    await scenarios(cluster, 3, await freshSets());
     let soak: string | undefined;
-    if (soakMinutes > 0) soak = await soakRun(cluster, patientId);
+    if (soakMinutes > 0) soak = await soakRun(cluster, freshSets);
     const rssEnd3 = cluster.replicas.map((r) => rssMb(r.process.pid));
 
     say('\n1 replica (two shut down gracefully with SIGTERM; the balancer drains them):');
     const codes = await Promise.all([cluster.replicas[1]!.stop(), cluster.replicas[2]!.stop()]);
     say(`  replicas 2 and 3 exited with ${codes.join(', ')}`);
     await new Promise((r) => setTimeout(r, 2500));
-    // A fresh sign-in: after a soak the first session's token (15 minutes' life) has expired.
-    const again = await signedInPatient(cluster);
-    await scenarios(cluster, 1, requestSets(cluster, again.token, again.cookie, patientId));
+    await scenarios(cluster, 1, await freshSets());
 
     report(rssStart, rssEnd3, soak);
   } finally {
@@ -321,10 +343,7 @@ async function main(): Promise<void> {
  * measured from the end of the first minute (warm: JIT, pools and caches filled) to the end, and from the
  * start, both printed.
  */
-async function soakRun(cluster: Cluster, patientId: string): Promise<string> {
-  // Access tokens live 15 minutes: like an app and a person coming back, sign in again every 10 minutes.
-  let signedIn = await signedInPatient(cluster);
-  let signedInAt = Date.now();
+async function soakRun(cluster: Cluster, freshSets: FreshSets): Promise<string> {
   const rss = () => cluster.replicas.map((r) => rssMb(r.process.pid));
   const fmt = (values: number[]) => values.map((v) => v.toFixed(0)).join('/');
   const start = rss();
@@ -333,11 +352,7 @@ async function soakRun(cluster: Cluster, patientId: string): Promise<string> {
   let errors = 0;
   let requests = 0;
   for (let minute = 1; minute <= soakMinutes; minute++) {
-    if (Date.now() - signedInAt > 10 * 60_000) {
-      signedIn = await signedInPatient(cluster);
-      signedInAt = Date.now();
-    }
-    const sets = requestSets(cluster, signedIn.token, signedIn.cookie, patientId);
+    const sets = await freshSets();
     const [facade, pages] = await Promise.all([autocannon({ ...sets.facade, connections: 5, duration: 60 }), autocannon({ ...sets.pages, connections: 3, duration: 60 })]);
     const failed = [facade, pages].reduce((n, r) => n + r.errors + r.non2xx + r.timeouts, 0);
     errors += failed;

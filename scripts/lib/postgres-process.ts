@@ -14,6 +14,8 @@ import { postgresBinDir } from './system-deps.ts';
 export interface RunningPostgres {
   /** Superuser URL of the server's default database. */
   readonly url: string;
+  /** The server's log (statements appear there for a database with `log_statement` set). */
+  readonly logFile: string;
   /** Creates a fresh database and returns its URL. */
   createDatabase(name: string): Promise<string>;
   /** Stops the server, keeping its data (a drill's outage); `start()` brings it back on the same port. */
@@ -54,6 +56,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
 
   return {
     url,
+    logFile: join(dir, 'server.log'),
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
