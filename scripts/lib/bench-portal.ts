@@ -4,7 +4,7 @@
  * patient (Josue Sipes, 959 resources) with the practice's resources, and a portal account for them
  * made the real way and signed in through the real authorization server.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,6 +23,7 @@ import { HttpClient, formAction } from '../../test/support/http-client.ts';
 import { buildHapi, startHapi } from './hapi-process.ts';
 import { freePort } from './net.ts';
 import { fromRoot } from './paths.ts';
+import { ownCpuSeconds } from './proc-cpu.ts';
 import { patientOf, readBundle, toIdempotentTransaction } from './synthea.ts';
 import { demoPractitioners, practiceBundle } from '../demo/practice-resources.ts';
 
@@ -179,12 +180,6 @@ export const quantile = (sorted: readonly number[], q: number): number => sorted
  * 1/100 s on Linux, fine over a run of hundreds of requests.
  */
 export function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" that closes the command name: utime is the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
+  const seconds = ownCpuSeconds(pid);
+  return seconds === undefined ? undefined : seconds * 1000;
 }

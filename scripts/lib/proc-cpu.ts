@@ -14,8 +14,12 @@ const ticksPerSecond = 100;
 
 function readStat(path: string): ProcStat | undefined {
   try {
-    // The command name (field 2) is in parentheses and may hold spaces; fields after it are space-separated.
-    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ').map(Number);
+    // The command name (field 2) is in parentheses and may hold spaces or ")"; fields after the last ")" are space-separated.
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { parentPid: fields[1]!, own: (fields[11]! + fields[12]!) / ticksPerSecond, reapedChildren: (fields[13]! + fields[14]!) / ticksPerSecond };
   } catch {
     return undefined; // gone meanwhile
@@ -29,6 +33,9 @@ function listDir(path: string): string[] {
     return [];
   }
 }
+
+/** A process's own CPU seconds; undefined once it is gone (or off Linux). */
+export const ownCpuSeconds = (pid: number): number | undefined => readStat(`/proc/${pid}/stat`)?.own;
 
 /** A process's CPU seconds, with its exited children's if asked; 0 once it is gone. */
 export function processCpuSeconds(pid: number | undefined, options: { children: boolean } = { children: true }): number {
