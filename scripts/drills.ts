@@ -27,7 +27,7 @@
  * durations are variables. Not drilled yet: invitations and emails written at the moment of a kill (they are
  * single store transactions with their outbox rows; the outbox's lease covers a worker killed mid-delivery).
  */
-import autocannon from 'autocannon';
+import { loadRun } from './lib/load-generator.ts';
 import pg from 'pg';
 import { devSecretKey } from '../src/config/secrets.ts';
 import { webClientId, webClientSecret } from '../src/auth/provider.ts';
@@ -71,7 +71,7 @@ async function latestAccessToken(cluster: Cluster): Promise<string> {
 }
 
 function readLoad(cluster: Cluster, token: string, patientId: string, seconds: number) {
-  return autocannon({
+  return loadRun({
     url: cluster.url,
     connections: 8,
     duration: seconds,

@@ -16,7 +16,8 @@
  * per run, LOAD_CONCURRENCY (default "5,20"); a soak: LOAD_SOAK_MINUTES (default 0: none; one-minute slices of
  * facade reads and record pages, each minute's rates, errors and replica RSS printed).
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { loadRun } from './lib/load-generator.ts';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
@@ -72,7 +73,7 @@ function cpuSnapshot(cluster: Cluster): Record<string, number> {
 async function run(cluster: Cluster, scenario: string, replicas: number, concurrency: number, set: RequestSet): Promise<Row> {
   await outboxDrained(cluster);
   const before = cpuSnapshot(cluster);
-  const result = await autocannon({ ...set, connections: concurrency, duration: seconds });
+  const result = await loadRun({ ...set, connections: concurrency, duration: seconds });
   const after = cpuSnapshot(cluster);
   const cpu = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
   const row: Row = {
@@ -200,7 +201,7 @@ async function warmUp(cluster: Cluster, freshSets: FreshSets): Promise<void> {
     const sets = await freshSets();
     const compiledBefore = compilerSeconds(hapiPid);
     const roundStarted = Date.now();
-    const results = await Promise.all([sets.direct, sets.facade, sets.pages].map((set) => autocannon({ ...set, connections: 2, duration: Math.max(1, Math.round(round)) })));
+    const results = await Promise.all([sets.direct, sets.facade, sets.pages].map((set) => loadRun({ ...set, connections: 2, duration: Math.max(1, Math.round(round)) })));
     share = (compilerSeconds(hapiPid) - compiledBefore) / ((Date.now() - roundStarted) / 1000);
     total += results.reduce((sum, r) => sum + r.requests.total, 0);
     failed += results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
@@ -353,7 +354,7 @@ async function soakRun(cluster: Cluster, freshSets: FreshSets): Promise<string> 
   let requests = 0;
   for (let minute = 1; minute <= soakMinutes; minute++) {
     const sets = await freshSets();
-    const [facade, pages] = await Promise.all([autocannon({ ...sets.facade, connections: 5, duration: 60 }), autocannon({ ...sets.pages, connections: 3, duration: 60 })]);
+    const [facade, pages] = await Promise.all([loadRun({ ...sets.facade, connections: 5, duration: 60 }), loadRun({ ...sets.pages, connections: 3, duration: 60 })]);
     const failed = [facade, pages].reduce((n, r) => n + r.errors + r.non2xx + r.timeouts, 0);
     errors += failed;
     requests += facade.requests.total + pages.requests.total;
