@@ -14,7 +14,7 @@
 import autocannon from 'autocannon';
 
 /** Under Tomcat's default keep-alive limit (100), with room to spare. */
-export const requestsPerConnection = 50;
+const requestsPerConnection = 50;
 
 export function loadRun(options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ ...options, reconnectRate: requestsPerConnection });

@@ -23,7 +23,7 @@ async function tomcatLikeServer(): Promise<Server> {
 describe('load generator (scripts/lib/load-generator.ts)', () => {
   let server: Server;
   before(async () => {
-    // The one unit test that opens a socket: to its own server on loopback.
+    // autocannon opens real sockets: to its own server on loopback only.
     nock.enableNetConnect('127.0.0.1');
     server = await tomcatLikeServer();
   });
