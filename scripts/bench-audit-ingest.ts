@@ -1,7 +1,8 @@
 /**
  * `npm run bench:audit-ingest`: what one facade AuditEvent costs the FHIR server, written the way the outbox
- * writes them (src/store/audit-trail.ts auditBatchDeliveryHandler: transactions of up to 100 PUTs by the
- * event's own id, src/store/outbox-worker.ts; two transactions at a time). The events are the facade's own
+ * writes them: through the outbox's own batch handler (src/store/audit-trail.ts auditBatchDeliveryHandler, one
+ * transaction of PUTs by the events' own ids per claimed batch of src/store/outbox-worker.ts's default size),
+ * two transactions at a time. The events are the facade's own
  * (src/core/fhir/audit-event.ts fhirAccessAuditEvent), naming the first Patient the server holds, so HAPI
  * indexes the same rows as in production (7 token, 4 string, 1 date, 4 reference rows).
  *
@@ -14,26 +15,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fhirAccessAuditEvent } from '../src/core/fhir/audit-event.ts';
+import { auditBatchDeliveryHandler } from '../src/store/audit-trail.ts';
+import { createFhirClient, type FhirClient } from '../src/store/fhir-client.ts';
+import { defaultOutboxBatchSize, type BatchDeliveryHandler } from '../src/store/outbox-worker.ts';
 import { processCpuSeconds, processTreeCpuSeconds } from './lib/proc-cpu.ts';
 
 const base = process.env['BENCH_HAPI_URL']?.replace(/\/$/, '');
 const hapiPid = process.env['BENCH_HAPI_PID'] ? Number(process.env['BENCH_HAPI_PID']) : undefined;
 const hapiDbPid = process.env['BENCH_HAPI_DB_PID'] ? Number(process.env['BENCH_HAPI_DB_PID']) : undefined;
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4);
-const perTransaction = 100;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function firstPatient(): Promise<string> {
-  const response = await fetch(`${base}/Patient?_count=1&_elements=id`, { headers: { accept: 'application/fhir+json' } });
-  const bundle = (await response.json()) as { entry?: { resource: { id: string } }[] };
-  const id = bundle.entry?.[0]?.resource.id;
+async function firstPatient(fhir: FhirClient): Promise<string> {
+  const id = (await fhir.search('Patient', { _count: 1, _elements: 'id' })).entry?.[0]?.resource?.id;
   if (!id) throw new Error('the FHIR server holds no Patient: load the demo record first (npm run cluster does)');
   return id;
 }
 
-async function sendTransaction(patient: string): Promise<void> {
-  const entry = Array.from({ length: perTransaction }, () => {
-    const event = fhirAccessAuditEvent({
+/** One claimed batch of the facade's AuditEvents, handed to the outbox's own delivery handler (one transaction). */
+function sendBatch(deliver: BatchDeliveryHandler, patient: string): Promise<unknown> {
+  const events = Array.from({ length: defaultOutboxBatchSize }, () =>
+    fhirAccessAuditEvent({
       interaction: 'search-type',
       outcome: '0',
       actor: `Patient/${patient}`,
@@ -43,33 +45,28 @@ async function sendTransaction(patient: string): Promise<void> {
       request: `GET /Observation?patient=${patient}&_count=50`,
       clientAddress: '127.0.0.1',
       portalName: 'bench',
-    });
-    return { resource: event, request: { method: 'PUT', url: `AuditEvent/${event.id}` } };
-  });
-  const response = await fetch(base!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
-    body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`transaction answered HTTP ${response.status}`);
+    }),
+  );
+  return deliver(events);
 }
 
 /** `events` AuditEvents, two transactions in flight at a time as the outbox worker sends them. */
-async function ingest(patient: string, events: number): Promise<void> {
-  for (let sent = 0; sent < events; sent += 2 * perTransaction) await Promise.all([sendTransaction(patient), sendTransaction(patient)]);
+async function ingest(deliver: BatchDeliveryHandler, patient: string, events: number): Promise<void> {
+  for (let sent = 0; sent < events; sent += 2 * defaultOutboxBatchSize) await Promise.all([sendBatch(deliver, patient), sendBatch(deliver, patient)]);
 }
 
 async function main(): Promise<void> {
   if (!base) throw new Error('set BENCH_HAPI_URL to a scratch or load-test HAPI (the events stay in it), e.g. http://127.0.0.1:8191/fhir under npm run cluster');
-  const patient = await firstPatient();
-  await ingest(patient, 2_000);
+  const fhir = createFhirClient({ baseUrl: base, timeoutMs: 60_000 });
+  const deliver = auditBatchDeliveryHandler(fhir);
+  const patient = await firstPatient(fhir);
+  await ingest(deliver, patient, 2_000);
   for (let round = 1; round <= rounds; round++) {
     const events = 4_000;
     const hapi0 = processCpuSeconds(hapiPid);
     const db0 = processTreeCpuSeconds(hapiDbPid);
     const started = performance.now();
-    await ingest(patient, events);
+    await ingest(deliver, patient, events);
     const seconds = (performance.now() - started) / 1000;
     const perEvent = (cpuSeconds: number) => `${((cpuSeconds * 1000) / events).toFixed(2)} ms`;
     say(

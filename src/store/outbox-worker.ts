@@ -30,6 +30,9 @@ export type DeliveryHandler = (payload: unknown, row: { id: string; attempts: nu
  */
 export type BatchDeliveryHandler = (payloads: readonly unknown[]) => Promise<readonly (string | undefined)[]>;
 
+/** Rows claimed at once unless configured (OutboxWorkerOptions.batchSize; also what `npm run bench:audit-ingest` sends per transaction). */
+export const defaultOutboxBatchSize = 100;
+
 export interface OutboxWorkerOptions extends BackoffPolicy {
   readonly db: Db;
   readonly handlers: Partial<Record<OutboxKind, DeliveryHandler>>;
@@ -76,7 +79,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const leaseMs = options.leaseMs ?? 120_000;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? defaultOutboxBatchSize;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
